@@ -1,0 +1,63 @@
+using Scarlet.ConsoleHost.Commands;
+
+namespace Scarlet.ConsoleHost;
+
+/// <summary>The verb table of the <c>scarlet</c> command. Verbs and their output lines are contracts: keep them stable.</summary>
+internal static class Cli
+{
+    private const string Usage = """
+        usage: scarlet <verb> [options]
+          detect <image|video> [--json] [--max-frames N] [--overlay out.jpg|out.mp4]
+          lfw --pairs <pairs.txt> --images <dir> [--model ID]
+          track --det <det.txt> (--seqinfo <seqinfo.ini> | --size WxH --fps F) --out <result.txt>
+          track --video <file> --out <result.txt> [--overlay out.mp4]
+          mot-eval --gt <gt.txt|folder> --res <result.txt|folder> [--benchmark MOT15|MOT17|MOT20]
+          run --camera NAME=URL_OR_FILE [--camera ...] [--fps F]
+          bench vision | hnsw-gen ... | hnsw ... | tracker ... | cameras ...
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.Out.WriteLine(Usage);
+            return args.Length == 0 ? ExitCodes.BadInput : ExitCodes.Ok;
+        }
+
+        var rest = args.AsSpan(1).ToArray();
+        try
+        {
+            return args[0] switch
+            {
+                "detect" => await DetectCommand.RunAsync(new ArgReader(rest)).ConfigureAwait(false),
+                "lfw" => await LfwCommand.RunAsync(new ArgReader(rest)).ConfigureAwait(false),
+                "track" => await TrackCommand.RunAsync(new ArgReader(rest)).ConfigureAwait(false),
+                "mot-eval" => await MotEvalCommand.RunAsync(new ArgReader(rest)).ConfigureAwait(false),
+                "run" => await RunCommand.RunAsync(new ArgReader(rest)).ConfigureAwait(false),
+                "bench" => await BenchCommand.RunAsync(new ArgReader(rest)).ConfigureAwait(false),
+                _ => throw new UsageException($"unknown verb '{args[0]}'; run 'scarlet --help'"),
+            };
+        }
+        catch (UsageException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (Exception ex) when (ex is Vision.InvalidImageException or FileNotFoundException or DirectoryNotFoundException or FormatException or InvalidDataException or ArgumentException)
+        {
+            Console.Error.WriteLine($"error: {ex.Message.ReplaceLineEndings(" ")}");
+            return ExitCodes.BadInput;
+        }
+    }
+}
+
+/// <summary>Process exit codes.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Failure = 1;
+    public const int BadInput = 2;
+}
+
+/// <summary>Bad command-line input: printed as one line, exit code 2.</summary>
+internal sealed class UsageException(string message) : Exception(message);

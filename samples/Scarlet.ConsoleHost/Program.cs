@@ -1,0 +1,3 @@
+using Scarlet.ConsoleHost;
+
+return await Cli.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,15 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Scarlet.Vision;
+
+/// <summary>Returned by <c>AddScarletVision</c>; each higher layer adds its own <c>Add…</c> extension to it.</summary>
+public interface IScarletBuilder
+{
+    /// <summary>Gets the service collection being configured.</summary>
+    IServiceCollection Services { get; }
+}
+
+internal sealed class ScarletBuilder(IServiceCollection services) : IScarletBuilder
+{
+    public IServiceCollection Services { get; } = services;
+}
