@@ -1,0 +1,93 @@
+namespace Scarlet.Vision.Models;
+
+/// <summary>
+/// The single list of models Scarlet knows: file, sha256, pinned upstream URL and licence. <c>docs/models.md</c> mirrors it.
+/// </summary>
+public static class ModelCatalog
+{
+    /// <summary>YuNet-s face detector (OpenCV Zoo 2023mar), fixed 640x640 input.</summary>
+    public static ModelSpec YuNet2023Mar { get; } = new(
+        "yunet-2023mar",
+        "face_detection_yunet_2023mar.onnx",
+        "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4",
+        232_589,
+        new Uri("https://raw.githubusercontent.com/ShiqiYu/libfacedetection.train/0047ac24afb1a50a0c6105001c89d1b5b805dbf1/onnx/yunet_s_640_640.onnx"),
+        "MIT (OpenCV Zoo) / Apache-2.0",
+        ModelTask.FaceDetection,
+        "YuNet-s face detector with 5 landmarks, fixed 640x640 input");
+
+    /// <summary>YuNet-n face detector, dynamic input size.</summary>
+    public static ModelSpec YuNetDynamic { get; } = new(
+        "yunet-n-dynamic",
+        "yunet_n_dynamic.onnx",
+        "104ee26c71d5c270ce79a6b3dced91c91013260d29a6bf18f9296c5b8c4c2b12",
+        322_906,
+        new Uri("https://raw.githubusercontent.com/ShiqiYu/libfacedetection.train/0047ac24afb1a50a0c6105001c89d1b5b805dbf1/onnx/yunet_n_dynamic.onnx"),
+        "Apache-2.0",
+        ModelTask.FaceDetection,
+        "YuNet-n face detector with 5 landmarks, any input size (multiples of 32)");
+
+    /// <summary>MobileFaceNet face embedder, 128-d.</summary>
+    public static ModelSpec MobileFaceNet { get; } = new(
+        "mobilefacenet",
+        "mobilefacenet.onnx",
+        "b7120c095d60094f28a4a54ba6a8bf51b297a6273fb40ef6350dfec1f63d9507",
+        3_998_070,
+        new Uri("https://raw.githubusercontent.com/foamliu/MobileFaceNet/a6cc9032a659b615f477833e1a70b5e7931bcccc/weights/MobileFaceNet.onnx"),
+        "Apache-2.0 (trained on MS-Celeb-1M: research terms, check before commercial use)",
+        ModelTask.FaceEmbedding,
+        "MobileFaceNet face embedding, 128-d, 112x112 ArcFace-aligned input");
+
+    /// <summary>YOLOX-Nano COCO detector (person = class 0).</summary>
+    public static ModelSpec YoloxNano { get; } = new(
+        "yolox-nano",
+        "yolox_nano.onnx",
+        "695e750a5d5754bb5a8d5325643b59282191a7e7a564e435a415fd3c578eab14",
+        3_660_092,
+        new Uri("https://raw.githubusercontent.com/Kazuhito00/YOLOX-ONNX-TFLite-Sample/3d4f1119d0694200671c08069ecb847aa0d8495a/model/yolox_nano.onnx"),
+        "Apache-2.0",
+        ModelTask.PersonDetection,
+        "YOLOX-Nano COCO 80-class detector, 416x416; Scarlet keeps class 0 (person)");
+
+    /// <summary>OSNet-x0.25 person re-ID (MSMT17), 512-d.</summary>
+    public static ModelSpec OsNetX025 { get; } = new(
+        "osnet-x0.25-msmt17",
+        "osnet_x0_25_msmt17.onnx",
+        "61b2604171ef9d58d21758626f83b35a253c3d7123976523a6e03068c3c95d7b",
+        921_616,
+        new Uri("https://raw.githubusercontent.com/akshaydhame2001/YOLOv8_Tracking_TensorRT/cb948b3224a53986e8ccc0ca940fb8fe842e145b/osnet_x0_25_msmt17.onnx"),
+        "MIT (torchreid weights)",
+        ModelTask.PersonReId,
+        "OSNet-x0.25 person re-identification, 512-d, 256x128 input");
+
+    /// <summary>MiniFASNetV2 face anti-spoofing (scale 2.7).</summary>
+    public static ModelSpec MiniFasNetV2 { get; } = new(
+        "minifasnet-v2",
+        "2.7_80x80_MiniFASNetV2.onnx",
+        "f0616a1c7123d4978623910241b812943d2d5bba032eac26cc0416764517ef4a",
+        1_744_126,
+        new Uri("https://raw.githubusercontent.com/fizray/project-ineffa/4ff8a47a372d1e422a3ba8f33775fc889ed7fca3/models/2.7_80x80_MiniFASNetV2.onnx"),
+        "Apache-2.0",
+        ModelTask.AntiSpoofing,
+        "MiniFASNetV2 silent face anti-spoofing, 80x80 input; class 1 = live");
+
+    /// <summary>Gets every known model.</summary>
+    public static IReadOnlyList<ModelSpec> All { get; } =
+        [YuNet2023Mar, YuNetDynamic, MobileFaceNet, YoloxNano, OsNetX025, MiniFasNetV2];
+
+    /// <summary>Finds a model by id (case-insensitive).</summary>
+    /// <exception cref="ArgumentException">No model has that id; the message lists the known ids.</exception>
+    public static ModelSpec Get(string id)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        foreach (var spec in All)
+        {
+            if (string.Equals(spec.Id, id, StringComparison.OrdinalIgnoreCase))
+            {
+                return spec;
+            }
+        }
+
+        throw new ArgumentException($"Unknown model id '{id}'. Known models: {string.Join(", ", All.Select(m => m.Id))}.", nameof(id));
+    }
+}
