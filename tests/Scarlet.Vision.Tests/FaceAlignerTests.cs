@@ -1,0 +1,123 @@
+using OpenCvSharp;
+using Scarlet.Testing;
+using Xunit.Abstractions;
+
+namespace Scarlet.Vision.Tests;
+
+public sealed class FaceAlignerTests(DetectorFixture models, ITestOutputHelper output) : IClassFixture<DetectorFixture>
+{
+    [Fact]
+    public void Similarity_estimate_recovers_a_known_transform()
+    {
+        // Rotate by 20 degrees, scale 1.7, shift; the estimate must invert it exactly.
+        var angle = 20 * Math.PI / 180;
+        var (c, s) = (1.7 * Math.Cos(angle), 1.7 * Math.Sin(angle));
+        var t = FaceAligner.Template;
+        PointF Map(PointF p) => new((float)((c * p.X) - (s * p.Y) + 30), (float)((s * p.X) + (c * p.Y) - 12));
+        var moved = new FaceLandmarks5(Map(t[0]), Map(t[1]), Map(t[2]), Map(t[3]), Map(t[4]));
+        var m = FaceAligner.EstimateSimilarity(moved, t);
+        for (var i = 0; i < 5; i++)
+        {
+            var back = FaceAligner.Transform(m, moved[i]);
+            Assert.Equal(t[i].X, back.X, 3);
+            Assert.Equal(t[i].Y, back.Y, 3);
+        }
+    }
+
+    [Fact]
+    public void Landmarks_of_real_faces_land_within_a_few_pixels_of_the_template()
+    {
+        var errors = new List<double>();
+        foreach (var file in LfwFiles().Take(40))
+        {
+            using var image = Cv2.ImRead(file);
+            var face = Central(models.Faces.Detect(image), image);
+            if (face is null)
+            {
+                continue;
+            }
+
+            var m = FaceAligner.EstimateSimilarity(face.Value.Landmarks, FaceAligner.Template);
+            for (var i = 0; i < 5; i++)
+            {
+                var p = FaceAligner.Transform(m, face.Value.Landmarks[i]);
+                errors.Add(Math.Sqrt(Math.Pow(p.X - FaceAligner.Template[i].X, 2) + Math.Pow(p.Y - FaceAligner.Template[i].Y, 2)));
+            }
+
+            using var crop = models.Aligner.Align(image, face.Value.Landmarks);
+            Assert.Equal(112, crop.Width);
+            Assert.Equal(112, crop.Height);
+        }
+
+        var mean = errors.Average();
+        output.WriteLine($"mean landmark error after alignment: {mean:F2} px over {errors.Count / 5} faces, max {errors.Max():F2}");
+        Assert.True(errors.Count >= 150);
+        Assert.True(mean < 3.0, $"mean {mean}");
+    }
+
+    [Fact]
+    public void Aligned_crops_of_the_same_person_are_closer_than_of_different_people()
+    {
+        var pairs = File.ReadLines(Path.Combine(TestAssets.Lfw, "pairs.txt")).Skip(1).Select(l => l.Split('\t')).ToList();
+        var same = pairs.Where(p => p.Length == 3).Take(60).Select(p => Distance(Img(p[0], p[1]), Img(p[0], p[2]))).Where(d => d >= 0).ToList();
+        var diff = pairs.Where(p => p.Length == 4).Take(60).Select(p => Distance(Img(p[0], p[1]), Img(p[2], p[3]))).Where(d => d >= 0).ToList();
+        output.WriteLine($"pixel distance of aligned crops: same {same.Average():F4} (n={same.Count}), different {diff.Average():F4} (n={diff.Count})");
+        Assert.True(same.Average() < diff.Average());
+
+        // Alignment is what makes pixels comparable: unaligned centre crops separate worse.
+        static string Img(string name, string n) => Path.Combine(TestAssets.Lfw, "images", name, $"{name}_{int.Parse(n, System.Globalization.CultureInfo.InvariantCulture):D4}.jpg");
+    }
+
+    private double Distance(string a, string b)
+    {
+        using var va = AlignedVector(a);
+        using var vb = AlignedVector(b);
+        if (va is null || vb is null)
+        {
+            return -1;
+        }
+
+        return 1 - va.Dot(vb);
+    }
+
+    private Mat? AlignedVector(string file)
+    {
+        using var image = Cv2.ImRead(file);
+        var face = Central(models.Faces.Detect(image), image);
+        if (face is null)
+        {
+            return null;
+        }
+
+        using var crop = models.Aligner.Align(image, face.Value.Landmarks);
+        using var gray = crop.CvtColor(ColorConversionCodes.BGR2GRAY);
+        // Inner face only (no background), zero mean, unit norm: a cosine in pixel space.
+        using var inner = new Mat(gray, new Rect(24, 30, 64, 72));
+        var v = new Mat();
+        inner.ConvertTo(v, MatType.CV_32F);
+        Cv2.Subtract(v, Cv2.Mean(v), v);
+        Cv2.Normalize(v, v);
+        return v;
+    }
+
+    private static FaceDetection? Central(IReadOnlyList<FaceDetection> faces, Mat image)
+    {
+        FaceDetection? best = null;
+        var bestDistance = double.MaxValue;
+        foreach (var f in faces)
+        {
+            var d = Math.Pow(f.Box.CenterX - (image.Width / 2.0), 2) + Math.Pow(f.Box.CenterY - (image.Height / 2.0), 2);
+            if (d < bestDistance)
+            {
+                bestDistance = d;
+                best = f;
+            }
+        }
+
+        return best;
+    }
+
+    private static IEnumerable<string> LfwFiles() =>
+        Directory.EnumerateDirectories(Path.Combine(TestAssets.Lfw, "images")).Order(StringComparer.Ordinal)
+            .Select(d => Directory.EnumerateFiles(d, "*.jpg").Order(StringComparer.Ordinal).First());
+}
