@@ -16,7 +16,7 @@ internal static class DetectCommand
 
     public static Task<int> RunAsync(ArgReader args)
     {
-        var input = args.Positional.Count == 1 ? args.Positional[0] : throw new UsageException("detect takes one image or video path");
+        var input = args.Positional.Count == 1 ? args.Positional[0] : throw new UsageException("detect takes one image or video path (or 'demo')");
         var json = args.Flag("json");
         var maxFrames = args.Int("max-frames", int.MaxValue);
         var overlayPath = args.Optional("overlay");
@@ -25,12 +25,18 @@ internal static class DetectCommand
             throw new UsageException("--max-frames must be positive");
         }
 
+        using var vision = new VisionSetup(args);
+        if (input == "demo")
+        {
+            // The sample video, found like a model: SCARLET_MEDIA, media/, ../shared/data/video/, cache, download.
+            input = vision.Locator.ResolveDemoVideo();
+        }
+
         if (!File.Exists(input))
         {
             throw new UsageException($"no such file: {input}");
         }
 
-        using var vision = new VisionSetup(args);
         args.EnsureAllUsed();
         var renderer = new OverlayRenderer();
         using var stdout = Console.OpenStandardOutput();
