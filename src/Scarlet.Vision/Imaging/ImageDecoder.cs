@@ -65,7 +65,7 @@ public sealed class ImageDecoder
             throw new InvalidImageException($"Unsupported image format {format}; accepted: {Options.AllowedFormats}.");
         }
 
-        var info = ImageHeaderParser.Read(format, data);
+        var info = ImageHeaderParser.ReadSize(format, data);
         if (info.PixelCount > Options.MaxPixels)
         {
             throw new InvalidImageException(
@@ -78,6 +78,7 @@ public sealed class ImageDecoder
                 $"The image is too small: {info.Width}x{info.Height}; the minimum is {Options.MinWidth}x{Options.MinHeight}.");
         }
 
+        ImageHeaderParser.CheckComplete(format, data);
         return info;
     }
 

@@ -48,20 +48,60 @@ internal static class ImageHeaderParser
     }
 
     /// <summary>
-    /// Reads the declared size of an image of a known format and checks the data is not cut short.
+    /// Reads the declared size of an image of a known format from its header only, so size limits can be applied
+    /// before anything else (a decompression bomb is refused as such even when its body is missing).
     /// </summary>
-    /// <exception cref="InvalidImageException">The header is malformed or the data is truncated.</exception>
-    public static ImageInfo Read(ImageFormat format, ReadOnlySpan<byte> data) => format switch
+    /// <exception cref="InvalidImageException">The header is malformed or cut off.</exception>
+    public static ImageInfo ReadSize(ImageFormat format, ReadOnlySpan<byte> data) => format switch
     {
-        ImageFormat.Jpeg => ReadJpeg(data),
-        ImageFormat.Png => ReadPng(data),
-        ImageFormat.Bmp => ReadBmp(data),
-        ImageFormat.WebP => ReadWebP(data),
+        ImageFormat.Jpeg => ReadJpeg(data, untilEnd: false, out _),
+        ImageFormat.Png => ReadPng(data, untilEnd: false),
+        ImageFormat.Bmp => ReadBmp(data, checkRows: false),
+        ImageFormat.WebP => ReadWebP(data, checkLength: false),
         _ => throw new InvalidImageException($"Cannot read the header of a {format} image."),
     };
 
-    private static ImageInfo ReadJpeg(ReadOnlySpan<byte> data)
+    /// <summary>Checks the structure of the whole file: a JPEG reaches its EOI marker, a PNG its IEND chunk, a BMP holds
+    /// all its rows, a WebP all the bytes its RIFF header declares.</summary>
+    /// <exception cref="InvalidImageException">The data is truncated or corrupt.</exception>
+    public static void CheckComplete(ImageFormat format, ReadOnlySpan<byte> data)
     {
+        _ = format switch
+        {
+            ImageFormat.Jpeg => ReadJpeg(data, untilEnd: true, out _),
+            ImageFormat.Png => ReadPng(data, untilEnd: true),
+            ImageFormat.Bmp => ReadBmp(data, checkRows: true),
+            ImageFormat.WebP => ReadWebP(data, checkLength: true),
+            _ => throw new InvalidImageException($"Cannot check a {format} image."),
+        };
+    }
+
+    /// <summary>
+    /// Finds where a JPEG that starts at the beginning of <paramref name="data"/> ends (just after its EOI marker), by
+    /// walking its structure, so an EXIF thumbnail's EOI is not mistaken for the end.
+    /// </summary>
+    /// <returns>The length of the complete JPEG, or -1 when the data holds no complete, well-formed JPEG yet.</returns>
+    public static int FindJpegEnd(ReadOnlySpan<byte> data)
+    {
+        if (DetectFormat(data) != ImageFormat.Jpeg)
+        {
+            return -1;
+        }
+
+        try
+        {
+            ReadJpeg(data, untilEnd: true, out var end);
+            return end;
+        }
+        catch (InvalidImageException)
+        {
+            return -1;
+        }
+    }
+
+    private static ImageInfo ReadJpeg(ReadOnlySpan<byte> data, bool untilEnd, out int end)
+    {
+        end = -1;
         int width = 0, height = 0;
         var pos = 2;
         var inScan = false;
@@ -117,7 +157,13 @@ internal static class ImageHeaderParser
                     throw new InvalidImageException("The JPEG is corrupt: it ends before any frame header (SOF).");
                 }
 
+                end = pos + 2;
                 return new ImageInfo(ImageFormat.Jpeg, width, height);
+            }
+
+            if (marker == 0xD8)
+            {
+                throw new InvalidImageException("The JPEG is corrupt: a second start-of-image marker appears before the end.");
             }
 
             if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7))
@@ -157,6 +203,11 @@ internal static class ImageHeaderParser
                 {
                     throw new InvalidImageException($"The JPEG declares an unsupported size {width}x{height}.");
                 }
+
+                if (!untilEnd)
+                {
+                    return new ImageInfo(ImageFormat.Jpeg, width, height);
+                }
             }
             else if (marker == 0xDA)
             {
@@ -172,10 +223,10 @@ internal static class ImageHeaderParser
         }
     }
 
-    private static ImageInfo ReadPng(ReadOnlySpan<byte> data)
+    private static ImageInfo ReadPng(ReadOnlySpan<byte> data, bool untilEnd)
     {
         // Signature (8) + IHDR chunk: length (4) "IHDR" (4) width (4) height (4) ...
-        if (data.Length < 33)
+        if (data.Length < 24)
         {
             throw Truncated("PNG", "the header chunk is cut off");
         }
@@ -190,6 +241,11 @@ internal static class ImageHeaderParser
         if (width == 0 || height == 0 || width > int.MaxValue || height > int.MaxValue)
         {
             throw new InvalidImageException($"The PNG declares an unsupported size {width}x{height}.");
+        }
+
+        if (!untilEnd)
+        {
+            return new ImageInfo(ImageFormat.Png, (int)width, (int)height);
         }
 
         // Walk the chunks to IEND: a PNG cut short has no IEND (or a chunk running past the end).
@@ -223,7 +279,7 @@ internal static class ImageHeaderParser
         }
     }
 
-    private static ImageInfo ReadBmp(ReadOnlySpan<byte> data)
+    private static ImageInfo ReadBmp(ReadOnlySpan<byte> data, bool checkRows)
     {
         if (data.Length < 26)
         {
@@ -270,6 +326,11 @@ internal static class ImageHeaderParser
         }
 
         // Uncompressed rows have a known size, so a cut-off file is detectable; RLE data is checked by the decoder.
+        if (!checkRows)
+        {
+            return new ImageInfo(ImageFormat.Bmp, (int)width, (int)height);
+        }
+
         if (compression is 0 or 3 or 6)
         {
             var stride = ((width * bitsPerPixel) + 31) / 32 * 4;
@@ -286,10 +347,10 @@ internal static class ImageHeaderParser
         return new ImageInfo(ImageFormat.Bmp, (int)width, (int)height);
     }
 
-    private static ImageInfo ReadWebP(ReadOnlySpan<byte> data)
+    private static ImageInfo ReadWebP(ReadOnlySpan<byte> data, bool checkLength)
     {
         var riffSize = BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(4, 4));
-        if (riffSize + 8L > data.Length)
+        if (checkLength && riffSize + 8L > data.Length)
         {
             throw Truncated("WebP", $"the RIFF container declares {riffSize + 8L} bytes but has {data.Length}");
         }

@@ -22,6 +22,8 @@ internal sealed class MultipartMjpegReader : IDisposable
     private readonly TimeSpan _readTimeout;
     private readonly CancellationTokenSource _readTimer;
     private byte[] _buffer;
+
+    private static ReadOnlySpan<byte> EndOfImage => [0xFF, 0xD9];
     private int _start;
     private int _end;
 
@@ -152,6 +154,20 @@ internal sealed class MultipartMjpegReader : IDisposable
                 var part = new ReadOnlyMemory<byte>(_buffer, _start, length);
                 _start += length + 2; // leave "--boundary" for the next call
                 return part;
+            }
+
+            // Cameras (ESP32) send the next boundary only with the next frame: end a JPEG part at its EOI marker rather
+            // than wait a frame interval for the delimiter. The structural walk runs only when new data holds FF D9.
+            var fresh = _buffer.AsSpan(_start + Math.Max(0, scanned - 1), _end - _start - Math.Max(0, scanned - 1));
+            if (fresh.IndexOf(EndOfImage) >= 0)
+            {
+                var jpegEnd = ImageHeaderParser.FindJpegEnd(_buffer.AsSpan(_start, _end - _start));
+                if (jpegEnd > 0)
+                {
+                    var part = new ReadOnlyMemory<byte>(_buffer, _start, jpegEnd);
+                    _start += jpegEnd;
+                    return part;
+                }
             }
 
             // Keep the tail that may hold the start of a delimiter split across reads.
