@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Microsoft.Extensions.Time.Testing;
 using OpenCvSharp;
 using Scarlet.Vision.Tests.Sources;
 
@@ -269,6 +270,57 @@ public sealed class MjpegTests : IDisposable
     }
 
     [Fact]
+    public async Task Backoff_waits_on_the_injected_clock_and_doubles()
+    {
+        await using var server = new MjpegTestServer(async (stream, _, ct) =>
+        {
+            await MjpegTestServer.WriteHeadAsync(stream, "text/html", ct); // every attempt fails at once
+        });
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var options = new FrameSourceOptions
+        {
+            ReconnectInitialDelay = TimeSpan.FromSeconds(1),
+            ReconnectMaxDelay = TimeSpan.FromSeconds(60),
+            ReconnectJitter = 0,
+        };
+        await using var source = new MjpegHttpSource("cam", server.Uri, options, timeProvider: clock);
+        var statuses = FrameSourceTests.Record(source);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var frame in source.ReadFramesAsync(cts.Token))
+            {
+                frame.Dispose();
+            }
+        });
+
+        await WaitUntil(() => statuses.Count(s => s == FrameSourceStatus.Reconnecting) == 1, cts.Token);
+        Assert.Equal(1, server.Connections);
+        clock.Advance(TimeSpan.FromMilliseconds(999));
+        await Task.Delay(150);
+        Assert.Equal(1, server.Connections);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await WaitUntil(() => server.Connections == 2, cts.Token);
+
+        // The status stays Reconnecting between failed attempts, so step the clock and measure how much fake time
+        // passes before the third attempt: never less than the doubled 2 s wait.
+        var advanced = TimeSpan.Zero;
+        while (server.Connections < 3)
+        {
+            cts.Token.ThrowIfCancellationRequested();
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+            advanced += TimeSpan.FromMilliseconds(100);
+            await Task.Delay(20, cts.Token);
+        }
+
+        Assert.InRange(advanced, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3));
+
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reading);
+        Assert.Equal(FrameSourceStatus.Stopped, source.Status);
+    }
+
+    [Fact]
     public async Task Dispose_stops_a_running_reader()
     {
         var jpegs = TestImages.VtestJpegs;
@@ -289,6 +341,14 @@ public sealed class MjpegTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => next.WaitAsync(TimeSpan.FromSeconds(5)));
         await frames.DisposeAsync();
         Assert.Equal(FrameSourceStatus.Stopped, source.Status);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition, CancellationToken cancellationToken)
+    {
+        while (!condition())
+        {
+            await Task.Delay(5, cancellationToken);
+        }
     }
 
     private static CancellationToken TimeoutToken(int seconds) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;

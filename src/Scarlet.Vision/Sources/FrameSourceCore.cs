@@ -118,9 +118,13 @@ internal sealed class FrameSourceCore : IAsyncDisposable
                 var delay = Options.GetReconnectDelay(attempt, Random.Shared.NextDouble());
                 SourceLog.Reconnecting(_logger, _owner.CameraId, delay, attempt + 1, failure);
                 SourceMetrics.Reconnects.Add(1, SourceMetrics.Camera(_owner.CameraId));
-                SetStatus(FrameSourceStatus.Reconnecting);
                 attempt++;
-                await Task.Delay(delay, TimeProvider, token).ConfigureAwait(false);
+
+                // Start the timer before announcing Reconnecting, so an observer that reacts to the status (a test
+                // advancing a fake clock) never races the timer's creation.
+                var wait = Task.Delay(delay, TimeProvider, token);
+                SetStatus(FrameSourceStatus.Reconnecting);
+                await wait.ConfigureAwait(false);
             }
         }
         finally
