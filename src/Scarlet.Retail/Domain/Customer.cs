@@ -131,3 +131,8 @@ public sealed record ErasureResult(string CustomerId, int EmbeddingsRemoved, int
 /// <param name="At">When.</param>
 /// <param name="Detail">Non-personal detail.</param>
 public sealed record AuditRecord(long Id, string OrganizationId, string Action, string Subject, string Actor, DateTimeOffset At, string Detail);
+
+/// <summary>Result of a visitor retention purge.</summary>
+/// <param name="VisitorIds">Clusters deleted.</param>
+/// <param name="CropPaths">Crop files their detections referenced; the caller deletes the files.</param>
+public sealed record VisitorPurgeResult(IReadOnlyList<string> VisitorIds, IReadOnlyList<string> CropPaths);

@@ -25,6 +25,7 @@ public sealed record Promotion
     public DateTimeOffset ValidTo { get; init; }
 
     /// <summary>Gets the tier the promotion targets; <see langword="null"/> means all tiers (<c>"all"</c> in JSON).</summary>
+    [System.Text.Json.Serialization.JsonConverter(typeof(LoyaltyTargetJsonConverter))]
     public LoyaltyStatus? TargetLoyaltyStatus { get; init; }
 
     /// <summary>Gets the zones it applies in; empty means everywhere.</summary>
@@ -92,4 +93,40 @@ public sealed record PromotionDraft
 
     /// <summary>Gets the cap period.</summary>
     public TimeSpan FrequencyCapPeriod { get; init; } = TimeSpan.FromDays(1);
+}
+
+/// <summary>JSON for a loyalty target: a tier name, or <c>"all"</c> for <see langword="null"/>.</summary>
+public sealed class LoyaltyTargetJsonConverter : System.Text.Json.Serialization.JsonConverter<LoyaltyStatus?>
+{
+    /// <inheritdoc/>
+    public override bool HandleNull => true;
+
+    /// <summary>Parses <c>all</c> (or null/empty) or a tier name, case-insensitively.</summary>
+    /// <param name="value">Text.</param>
+    /// <returns>The tier or <see langword="null"/> for all.</returns>
+    /// <exception cref="FormatException">Unknown tier.</exception>
+    public static LoyaltyStatus? Parse(string? value) =>
+        string.IsNullOrWhiteSpace(value) || value.Equals("all", StringComparison.OrdinalIgnoreCase) ? null
+        : Enum.TryParse<LoyaltyStatus>(value, ignoreCase: true, out var s) && Enum.IsDefined(s) && !int.TryParse(value, out _) ? s
+        : throw new FormatException($"Unknown loyalty status '{value}': expected all, bronze, silver, gold or platinum.");
+
+    /// <inheritdoc/>
+    public override LoyaltyStatus? Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+    {
+        try
+        {
+            return Parse(reader.TokenType == System.Text.Json.JsonTokenType.Null ? null : reader.GetString());
+        }
+        catch (FormatException ex)
+        {
+            throw new System.Text.Json.JsonException(ex.Message, ex);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, LoyaltyStatus? value, System.Text.Json.JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStringValue(value is { } v ? v.ToString().ToLowerInvariant() : "all");
+    }
 }

@@ -165,12 +165,12 @@ public interface IVisitorStore
     /// <returns>Clusters, oldest first.</returns>
     Task<IReadOnlyList<VisitorCluster>> ListAsync(string organizationId, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes unassigned clusters last seen before a time (retention), and clears their id from detections and visits.</summary>
+    /// <summary>Deletes unassigned clusters last seen before a time (retention), and clears their id and crops from detections and visits.</summary>
     /// <param name="organizationId">Organisation.</param>
     /// <param name="lastSeenBefore">Cut-off.</param>
     /// <param name="cancellationToken">Cancellation.</param>
-    /// <returns>Ids deleted.</returns>
-    Task<IReadOnlyList<string>> DeleteStaleAsync(string organizationId, DateTimeOffset lastSeenBefore, CancellationToken cancellationToken = default);
+    /// <returns>Ids deleted and the crop files their detections referenced (the caller deletes the files).</returns>
+    Task<VisitorPurgeResult> DeleteStaleAsync(string organizationId, DateTimeOffset lastSeenBefore, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Promotions and their impressions.</summary>

@@ -108,20 +108,22 @@ public sealed class SqliteVisitorStore(SqliteDatabase db) : IVisitorStore
         db.ReadAsync<IReadOnlyList<VisitorCluster>>(c => Query(c, null, $"SELECT {Columns} FROM visitors WHERE org_id = $org ORDER BY first_seen, id", Map, ("$org", organizationId)), cancellationToken);
 
     /// <inheritdoc/>
-    public Task<IReadOnlyList<string>> DeleteStaleAsync(string organizationId, DateTimeOffset lastSeenBefore, CancellationToken cancellationToken = default) =>
-        db.WriteAsync<IReadOnlyList<string>>(
+    public Task<VisitorPurgeResult> DeleteStaleAsync(string organizationId, DateTimeOffset lastSeenBefore, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(
             (c, tx) =>
             {
                 (string, object?)[] p = [("$org", organizationId), ("$t", ToUnixMs(lastSeenBefore))];
                 var ids = Query(c, tx, "SELECT id FROM visitors WHERE org_id = $org AND customer_id IS NULL AND last_seen < $t", r => r.GetString(0), p);
+                var crops = new List<string>();
                 foreach (var id in ids)
                 {
+                    crops.AddRange(Query(c, tx, "SELECT crop_path FROM detections WHERE org_id = $org AND visitor_id = $id AND crop_path IS NOT NULL", r => r.GetString(0), ("$org", organizationId), ("$id", id)));
                     Execute(c, "UPDATE detections SET visitor_id = NULL, crop_path = NULL WHERE org_id = $org AND visitor_id = $id", tx, ("$org", organizationId), ("$id", id));
                     Execute(c, "UPDATE visits SET visitor_id = NULL WHERE org_id = $org AND visitor_id = $id", tx, ("$org", organizationId), ("$id", id));
                     Execute(c, "DELETE FROM visitors WHERE org_id = $org AND id = $id", tx, ("$org", organizationId), ("$id", id));
                 }
 
-                return ids;
+                return new VisitorPurgeResult(ids, crops);
             },
             cancellationToken);
 
