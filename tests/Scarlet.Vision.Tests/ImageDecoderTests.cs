@@ -193,10 +193,14 @@ public sealed class ImageDecoderTests : IDisposable
         }
     }
 
-    [Fact]
-    public void Corrupted_bytes_either_decode_or_throw_the_typed_exception()
+    [Theory]
+    [InlineData(".png")]
+    [InlineData(".jpg")]
+    [InlineData(".bmp")]
+    [InlineData(".webp")]
+    public void Corrupted_bytes_either_decode_or_throw_the_typed_exception(string extension)
     {
-        var original = TestImages.Encode(".png", 48, 48);
+        var original = TestImages.Encode(extension, 48, 48);
         var random = new Random(1234);
         for (var i = 0; i < 60; i++)
         {
@@ -212,6 +216,23 @@ public sealed class ImageDecoderTests : IDisposable
             }
             catch (InvalidImageException)
             {
+            }
+        }
+    }
+
+    [Fact]
+    public void Random_bytes_behind_a_valid_signature_are_rejected()
+    {
+        var random = new Random(99);
+        byte[][] signatures = [[0xFF, 0xD8, 0xFF], [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "BM"u8.ToArray(), "RIFF\0\0\0\0WEBPVP8 "u8.ToArray()];
+        foreach (var signature in signatures)
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                var bytes = new byte[random.Next(0, 400)];
+                random.NextBytes(bytes);
+                var data = signature.Concat(bytes).ToArray();
+                Assert.Throws<InvalidImageException>(() => _decoder.Decode(data));
             }
         }
     }
