@@ -48,6 +48,48 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
+    public void Every_shared_photo_passes_the_header_checks_and_decodes_to_its_declared_size()
+    {
+        // Real-world files (progressive JPEGs, EXIF thumbnails, grey PNGs): the structural checks must not reject them.
+        string[] folders = ["images", "faces/deepface", "faces/face_recognition", "faces/dlib_johns", "faces/faceapi_bbt"];
+        var checkedFiles = 0;
+        foreach (var folder in folders)
+        {
+            foreach (var file in Directory.EnumerateFiles(TestAssets.Data(folder), "*", SearchOption.AllDirectories))
+            {
+                var extension = Path.GetExtension(file).ToUpperInvariant();
+                if (extension is not (".JPG" or ".JPEG" or ".PNG"))
+                {
+                    continue;
+                }
+
+                var bytes = File.ReadAllBytes(file);
+                var info = _decoder.Inspect(bytes);
+                using var mat = _decoder.DecodeMat(bytes);
+                Assert.True(
+                    (mat.Width, mat.Height) == (info.Width, info.Height) || (mat.Width, mat.Height) == (info.Height, info.Width),
+                    $"{file}: header {info.Width}x{info.Height}, pixels {mat.Width}x{mat.Height}");
+                checkedFiles++;
+            }
+        }
+
+        Assert.True(checkedFiles > 100, $"only {checkedFiles} files found");
+    }
+
+    [Fact]
+    public void Every_lfw_image_passes_the_header_checks()
+    {
+        var count = 0;
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(TestAssets.Lfw, "images"), "*.jpg", SearchOption.AllDirectories))
+        {
+            Assert.Equal(new ImageInfo(ImageFormat.Jpeg, 250, 250), _decoder.Inspect(File.ReadAllBytes(file)));
+            count++;
+        }
+
+        Assert.Equal(5367, count);
+    }
+
+    [Fact]
     public void Grayscale_png_becomes_bgr()
     {
         using var frame = _decoder.Decode(TestImages.GrayPng);
