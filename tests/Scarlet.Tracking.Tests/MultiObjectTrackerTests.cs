@@ -157,6 +157,22 @@ public sealed class MultiObjectTrackerTests
         Assert.True(a.Embedding!.Value.Span[0] > 0.99f);
     }
 
+    [Theory]
+    [InlineData(0.2f, true)]
+    [InlineData(0.6f, false)]
+    public void LostMatchMinIoU_GatesReFinding(float lostMinIoU, bool refound)
+    {
+        var tracker = new MultiObjectTracker(new TrackerOptions { LostMatchMinIoU = lostMinIoU });
+        var box = new BoundingBox(100, 100, 40, 100);
+        var id = Assert.Single(tracker.Update([new TrackerDetection(box, 0.9f)])).Id;
+        tracker.Update([new TrackerDetection(box, 0.9f)]);
+        tracker.Update([]);
+
+        // Reappears shifted by 20 px: IoU with the (still) predicted box is 0.33.
+        var again = tracker.Update([new TrackerDetection(box with { X = 120 }, 0.9f)]);
+        Assert.Equal(refound, again.Count == 1 && again[0].Id == id);
+    }
+
     [Fact]
     public void Update_RejectsBadInput()
     {
@@ -172,6 +188,7 @@ public sealed class MultiObjectTrackerTests
         var o = new TrackerOptions();
         Assert.Equal((TrackerMode.ByteTrack, 30.0, 0.5f, 0.1f, 0.6f, 30), (o.Mode, o.FrameRate, o.HighScoreThreshold, o.LowScoreThreshold, o.NewTrackScoreThreshold, o.LostTrackBuffer));
         Assert.Equal((3, 1, 0.3f), (o.SortMinHits, o.SortMaxAge, o.SortMinIoU));
+        Assert.Equal((0.2f, 0.2f, 0.5f, 0.3f, false), (o.FirstMatchMinIoU, o.LostMatchMinIoU, o.SecondMatchMinIoU, o.TentativeMatchMinIoU, o.ConfirmOnBirth));
         var ex = Assert.Throws<ArgumentException>(() => new MultiObjectTracker(new TrackerOptions { LowScoreThreshold = 0.7f, FrameRate = 0 }));
         Assert.Contains("LowScoreThreshold", ex.Message, StringComparison.Ordinal);
         Assert.Contains("FrameRate", ex.Message, StringComparison.Ordinal);
