@@ -470,7 +470,8 @@ public sealed class MultiObjectTracker
 
         // Cost = 1 - similarity; maximising the summed gain (threshold - cost) over allowed pairs is the same optimum
         // as lapjv with cost_limit (ByteTrack), and lets rows and columns without an allowed pair drop out.
-        var maxCost = 1.0 - minSimilarity;
+        var lostMaxCost = 1.0 - Math.Max(minSimilarity, _options.LostMatchMinIoU);
+        var trackedMaxCost = 1.0 - minSimilarity;
         EnsureCapacity(ref _cost, n * m);
         EnsureCapacity(ref _rowMap, n);
         EnsureCapacity(ref _colMap, m);
@@ -483,6 +484,7 @@ public sealed class MultiObjectTracker
             var tb = t.Box;
             var rowHasPair = false;
             var rowOffset = rows * m;
+            var maxCost = t.State == TrackState.Lost ? lostMaxCost : trackedMaxCost;
             for (var c = 0; c < m; c++)
             {
                 var di = detIndices[c];
