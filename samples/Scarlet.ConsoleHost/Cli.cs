@@ -7,7 +7,7 @@ internal static class Cli
 {
     private const string Usage = """
         usage: scarlet <verb> [options]
-          detect <image|video> [--json] [--max-frames N] [--overlay out.jpg|out.mp4]
+          detect <image|video|demo> [--json] [--max-frames N] [--overlay out.jpg|out.mp4]
           lfw --pairs <pairs.txt> --images <dir> [--model ID]
           track --det <det.txt> (--seqinfo <seqinfo.ini> | --size WxH --fps F) --out <result.txt>
           track --video <file> --out <result.txt> [--overlay out.mp4]
@@ -47,6 +47,12 @@ internal static class Cli
         {
             Console.Error.WriteLine($"error: {ex.Message.ReplaceLineEndings(" ")}");
             return ExitCodes.BadInput;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Anything else (a provider that cannot start, a broken model) is a failure, still reported on one line.
+            Console.Error.WriteLine($"error: {ex.Message.ReplaceLineEndings(" ")}");
+            return ExitCodes.Failure;
         }
     }
 }

@@ -1,12 +1,67 @@
+using System.Diagnostics;
+using System.Globalization;
+using Scarlet.Tracking;
+using Scarlet.Tracking.MotChallenge;
+
 namespace Scarlet.ConsoleHost.Commands;
 
-/// <summary>Placeholder until the verb lands; exits with a clear message.</summary>
+/// <summary>
+/// <c>scarlet track --det det.txt (--seqinfo seqinfo.ini | --size WxH --fps F) --out result.txt</c>: tracks given
+/// detections and writes a MOTChallenge result file. <c>--video</c> needs the person detector and is not available yet.
+/// </summary>
 internal static class TrackCommand
 {
-    public static Task<int> RunAsync(ArgReader args)
+    public static async Task<int> RunAsync(ArgReader args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        Console.Error.WriteLine("error: this verb is not available yet");
-        return Task.FromResult(ExitCodes.Failure);
+        if (args.Optional("video") is not null)
+        {
+            args.Optional("out");
+            args.Optional("overlay");
+            Console.Error.WriteLine("error: track --video is not available yet (it needs the person detector); use --det with a MOTChallenge detection file");
+            return ExitCodes.Failure;
+        }
+
+        var det = args.Required("det");
+        var outPath = args.Required("out");
+        var (frames, fps) = TrackInputs.ReadSequence(args, required: true);
+        var options = TrackInputs.ReadOptions(args, fps);
+        var outputBox = args.Optional("output-box") ?? "kalman";
+        if (outputBox is not ("kalman" or "detection"))
+        {
+            throw new UsageException($"--output-box takes kalman or detection, got '{outputBox}'");
+        }
+
+        var useDetectionBox = outputBox == "detection";
+        args.EnsureAllUsed();
+
+        var perFrame = TrackInputs.LoadDetections(det, frames);
+        var sw = Stopwatch.StartNew();
+        var tracker = new MultiObjectTracker(options);
+        var dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
+        if (dir is not null)
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        var rows = 0;
+        var ids = new HashSet<int>();
+        await using (var writer = new StreamWriter(outPath, append: false))
+        {
+            for (var f = 0; f < perFrame.Length; f++)
+            {
+                foreach (var track in tracker.Update(perFrame[f]))
+                {
+                    MotChallengeFormat.WriteResult(writer, f + 1, track.Id, useDetectionBox ? track.DetectionBox : track.Box, track.Score);
+                    ids.Add(track.Id);
+                    rows++;
+                }
+            }
+        }
+
+        Console.Out.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"mode={options.Mode} frames={perFrame.Length} rows={rows} tracks={ids.Count} seconds={sw.Elapsed.TotalSeconds:F3} out={outPath}"));
+        return ExitCodes.Ok;
     }
 }

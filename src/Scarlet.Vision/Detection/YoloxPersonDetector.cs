@@ -27,7 +27,7 @@ public sealed class YoloxPersonDetector : IPersonDetector, IDisposable
 
     /// <summary>Creates a detector that owns a new session on <paramref name="modelPath"/>.</summary>
     public YoloxPersonDetector(string modelPath, PersonDetectorOptions? options = null, InferenceOptions? inference = null)
-        : this(CreateSession(modelPath, inference), ownsSession: true, options)
+        : this(OnnxModel.CreateSession(modelPath, inference), ownsSession: true, options)
     {
     }
 
@@ -45,7 +45,7 @@ public sealed class YoloxPersonDetector : IPersonDetector, IDisposable
             _model = new OnnxModel(session, ownsSession, "YOLOX");
             _height = _model.InputShape[2];
             _width = _model.InputShape[3];
-            var outShape = _model.OutputNames.Length == 1 ? _model.OutputShapes[_model.OutputNames[0]] : [];
+            var outShape = _model.OutputNames.Count == 1 ? _model.OutputShapes[_model.OutputNames[0]] : [];
             if (_width <= 0 || _height <= 0 || _width % 32 != 0 || _height % 32 != 0 || outShape.Length != 3)
             {
                 throw new NotSupportedException(
@@ -157,17 +157,5 @@ public sealed class YoloxPersonDetector : IPersonDetector, IDisposable
         }
 
         return result;
-    }
-
-    private static InferenceSession CreateSession(string modelPath, InferenceOptions? inference)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
-        if (!File.Exists(modelPath))
-        {
-            throw new Models.ModelNotFoundException($"Model file not found: {Path.GetFullPath(modelPath)}");
-        }
-
-        using var so = (inference ?? new InferenceOptions()).CreateSessionOptions(out _, out _);
-        return new InferenceSession(modelPath, so);
     }
 }

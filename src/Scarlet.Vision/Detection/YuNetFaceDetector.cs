@@ -24,7 +24,7 @@ public sealed class YuNetFaceDetector : IFaceDetector, IDisposable
 
     /// <summary>Creates a detector that owns a new session on <paramref name="modelPath"/>.</summary>
     public YuNetFaceDetector(string modelPath, FaceDetectorOptions? options = null, InferenceOptions? inference = null)
-        : this(CreateSession(modelPath, inference), ownsSession: true, options)
+        : this(OnnxModel.CreateSession(modelPath, inference), ownsSession: true, options)
     {
     }
 
@@ -186,7 +186,20 @@ public sealed class YuNetFaceDetector : IFaceDetector, IDisposable
     }
 
     private ReadOnlySpan<float> Output(IReadOnlyList<OrtValue> outputs, string name, int expected) =>
-        Output(outputs, Array.IndexOf(_model.OutputNames, name), expected, name);
+        Output(outputs, IndexOf(_model.OutputNames, name), expected, name);
+
+    private static int IndexOf(IReadOnlyList<string> names, string name)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (names[i] == name)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
 
     private static BoundingBox Clip(BoundingBox b, int w, int h)
     {
@@ -198,16 +211,4 @@ public sealed class YuNetFaceDetector : IFaceDetector, IDisposable
     }
 
     private static int RoundUp32(int v) => Math.Max(32, (v + 31) / 32 * 32);
-
-    private static InferenceSession CreateSession(string modelPath, InferenceOptions? inference)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
-        if (!File.Exists(modelPath))
-        {
-            throw new Models.ModelNotFoundException($"Model file not found: {Path.GetFullPath(modelPath)}");
-        }
-
-        using var so = (inference ?? new InferenceOptions()).CreateSessionOptions(out _, out _);
-        return new InferenceSession(modelPath, so);
-    }
 }

@@ -7,7 +7,7 @@ namespace Scarlet.Vision.Models;
 /// The per-pixel work runs inside OpenCV (split + convertTo straight into the tensor's planes), so there is no managed
 /// loop over pixels.
 /// </summary>
-internal static class ImageTensor
+public static class ImageTensor
 {
     /// <summary>
     /// Resizes <paramref name="image"/> to <paramref name="width"/> x <paramref name="height"/>, places it at the top-left of a
@@ -15,6 +15,16 @@ internal static class ImageTensor
     /// (in pixel units, before normalisation), and writes CHW planes: <c>out[c] = pixel[c'] * alpha[c] + beta[c]</c>,
     /// where c' is c, or the reversed order when <paramref name="toRgb"/>.
     /// </summary>
+    /// <param name="image">An 8-bit BGR image; not modified.</param>
+    /// <param name="width">The resized width (at most the canvas width).</param>
+    /// <param name="height">The resized height (at most the canvas height).</param>
+    /// <param name="canvasWidth">The tensor's width.</param>
+    /// <param name="canvasHeight">The tensor's height.</param>
+    /// <param name="destination">At least 3 x canvas floats; receives the CHW planes.</param>
+    /// <param name="toRgb">Write channels in RGB order instead of BGR.</param>
+    /// <param name="alpha">Per output channel scale.</param>
+    /// <param name="beta">Per output channel bias.</param>
+    /// <param name="padValue">The pixel value of the canvas outside the image.</param>
     public static unsafe void Write(
         Mat image,
         int width,

@@ -36,6 +36,9 @@ public sealed class ModelLocator
     /// <summary>The environment variable naming a models folder.</summary>
     public const string EnvironmentVariable = "SCARLET_MODELS";
 
+    /// <summary>The environment variable naming a folder holding demo media (the sample video).</summary>
+    public const string MediaEnvironmentVariable = "SCARLET_MEDIA";
+
     private readonly ModelLocatorOptions _options;
     private readonly HttpMessageHandler? _handler;
     private readonly ILogger _logger;
@@ -80,7 +83,36 @@ public sealed class ModelLocator
     /// <param name="spec">The model.</param>
     /// <returns>The full path of an existing file.</returns>
     /// <exception cref="ModelNotFoundException">Found nowhere; the message lists every place searched.</exception>
-    public string Resolve(ModelSpec spec)
+    public string Resolve(ModelSpec spec) => Resolve(spec, SearchDirectories());
+
+    /// <summary>
+    /// Resolves the demo video (PETS09-S2L1, <c>vtest.avi</c>): an explicit path, then <c>SCARLET_MEDIA</c>, <c>media/</c>,
+    /// <c>../shared/data/video/</c>, the download cache, then (if allowed) a sha256-checked download.
+    /// </summary>
+    /// <param name="explicitPath">A path given by the user; must exist when given.</param>
+    public string ResolveDemoVideo(string? explicitPath = null)
+    {
+        if (!string.IsNullOrWhiteSpace(explicitPath))
+        {
+            return File.Exists(explicitPath)
+                ? Path.GetFullPath(explicitPath)
+                : throw new ModelNotFoundException($"The demo video {Path.GetFullPath(explicitPath)} does not exist.");
+        }
+
+        var dirs = new List<string>();
+        var env = Environment.GetEnvironmentVariable(MediaEnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(env))
+        {
+            dirs.Add(Path.GetFullPath(env));
+        }
+
+        dirs.Add(Path.GetFullPath("media"));
+        dirs.Add(Path.GetFullPath(Path.Combine("..", "shared", "data", "video")));
+        dirs.Add(CacheDirectory);
+        return Resolve(ModelCatalog.DemoVideo, dirs);
+    }
+
+    private string Resolve(ModelSpec spec, IReadOnlyList<string> directories)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var tried = new List<string>();
@@ -95,7 +127,7 @@ public sealed class ModelLocator
             throw new ModelNotFoundException($"Model '{spec.Id}': the configured path {full} does not exist.");
         }
 
-        foreach (var dir in SearchDirectories())
+        foreach (var dir in directories)
         {
             var candidate = Path.Combine(dir, spec.FileName);
             tried.Add(candidate);
@@ -118,7 +150,7 @@ public sealed class ModelLocator
             }
         }
 
-        var message = $"Model '{spec.Id}' ({spec.FileName}) not found. Searched: {string.Join(", ", tried)}." +
+        var message = $"'{spec.Id}' ({spec.FileName}) not found. Searched: {string.Join(", ", tried)}." +
             (downloadError is null
                 ? " Downloads are disabled; set ModelsDirectory, SCARLET_MODELS, or put the file in one of those folders."
                 : $" Download from {spec.Url} failed: {downloadError.Message}");

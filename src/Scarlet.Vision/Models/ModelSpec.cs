@@ -17,6 +17,9 @@ public enum ModelTask
 
     /// <summary>Face anti-spoofing (liveness).</summary>
     AntiSpoofing,
+
+    /// <summary>Not a model: demo media (the sample video), resolved and checked the same way.</summary>
+    DemoMedia,
 }
 
 /// <summary>One known model: where it comes from, what it is, and how to check the bytes.</summary>

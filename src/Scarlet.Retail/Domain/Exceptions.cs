@@ -1,0 +1,33 @@
+namespace Scarlet.Retail;
+
+/// <summary>A record asked for does not exist in the organisation.</summary>
+public sealed class RetailNotFoundException : Exception
+{
+    /// <summary>Initializes a new instance of the <see cref="RetailNotFoundException"/> class.</summary>
+    /// <param name="kind">Kind of record (customer, visitor, ...).</param>
+    /// <param name="id">Its id.</param>
+    public RetailNotFoundException(string kind, string id)
+        : base($"{kind} '{id}' not found.")
+    {
+        Kind = kind;
+        Id = id;
+    }
+
+    /// <summary>Gets the kind of record.</summary>
+    public string Kind { get; }
+
+    /// <summary>Gets the id asked for.</summary>
+    public string Id { get; }
+}
+
+/// <summary>A record with the same key (id, e-mail) already exists in the organisation.</summary>
+public sealed class DuplicateEntityException : Exception
+{
+    /// <summary>Initializes a new instance of the <see cref="DuplicateEntityException"/> class.</summary>
+    /// <param name="message">What is duplicated.</param>
+    /// <param name="inner">The store error.</param>
+    public DuplicateEntityException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+}

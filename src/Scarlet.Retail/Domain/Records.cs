@@ -1,0 +1,179 @@
+using Scarlet.Vision;
+
+namespace Scarlet.Retail;
+
+/// <summary>One recorded face recognition (a detection event of the facial-recognition API).</summary>
+public sealed record DetectionRecord
+{
+    /// <summary>Gets the row id (assigned by the store).</summary>
+    public long Id { get; init; }
+
+    /// <summary>Gets the organisation.</summary>
+    public required string OrganizationId { get; init; }
+
+    /// <summary>Gets the camera.</summary>
+    public required string CameraId { get; init; }
+
+    /// <summary>Gets the outcome.</summary>
+    public RecognitionStatus Status { get; init; }
+
+    /// <summary>Gets the face box, if known.</summary>
+    public BoundingBox? Box { get; init; }
+
+    /// <summary>Gets the match confidence in [0, 1].</summary>
+    public float Confidence { get; init; }
+
+    /// <summary>Gets the embedding distance to the best match, if any.</summary>
+    public float? Distance { get; init; }
+
+    /// <summary>Gets the customer, when identified.</summary>
+    public string? CustomerId { get; init; }
+
+    /// <summary>Gets the provisional visitor, for unmatched faces.</summary>
+    public string? VisitorId { get; init; }
+
+    /// <summary>Gets the stored face crop path, when crops are kept (off by default).</summary>
+    public string? CropPath { get; init; }
+
+    /// <summary>Gets when the face was seen.</summary>
+    public DateTimeOffset Timestamp { get; init; }
+}
+
+/// <summary>Filter and page of a detection query; every field but the organisation is optional.</summary>
+public sealed record DetectionQuery
+{
+    /// <summary>Gets the organisation (required: queries never cross organisations).</summary>
+    public required string OrganizationId { get; init; }
+
+    /// <summary>Gets the camera filter.</summary>
+    public string? CameraId { get; init; }
+
+    /// <summary>Gets the customer filter.</summary>
+    public string? CustomerId { get; init; }
+
+    /// <summary>Gets the status filter.</summary>
+    public RecognitionStatus? Status { get; init; }
+
+    /// <summary>Gets the inclusive start.</summary>
+    public DateTimeOffset? From { get; init; }
+
+    /// <summary>Gets the exclusive end.</summary>
+    public DateTimeOffset? To { get; init; }
+
+    /// <summary>Gets the page size (1..1000, default 100).</summary>
+    public int Limit { get; init; } = 100;
+
+    /// <summary>Gets the number of rows to skip.</summary>
+    public int Offset { get; init; }
+}
+
+/// <summary>A page of results and the total matching count.</summary>
+/// <typeparam name="T">Item type.</typeparam>
+/// <param name="Items">The page.</param>
+/// <param name="Total">All matching rows.</param>
+public sealed record Page<T>(IReadOnlyList<T> Items, int Total);
+
+/// <summary>A visit of one person to one store, from entry to exit.</summary>
+public sealed record Visit
+{
+    /// <summary>Gets the visit id.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Gets the organisation.</summary>
+    public required string OrganizationId { get; init; }
+
+    /// <summary>Gets the store.</summary>
+    public required string StoreId { get; init; }
+
+    /// <summary>Gets the tracked person (global person id from tracking).</summary>
+    public required string PersonId { get; init; }
+
+    /// <summary>Gets the identified customer, if any.</summary>
+    public string? CustomerId { get; init; }
+
+    /// <summary>Gets the provisional visitor, if any.</summary>
+    public string? VisitorId { get; init; }
+
+    /// <summary>Gets the entry time.</summary>
+    public DateTimeOffset EntryAt { get; init; }
+
+    /// <summary>Gets the exit time, or <see langword="null"/> while inside.</summary>
+    public DateTimeOffset? ExitAt { get; init; }
+
+    /// <summary>Gets a value indicating whether the customer or visitor had visited this store before.</summary>
+    public bool IsReturning { get; init; }
+
+    /// <summary>Gets the dwell (exit minus entry), or <see langword="null"/> while inside.</summary>
+    public TimeSpan? Dwell => ExitAt - EntryAt;
+}
+
+/// <summary>One bucket of visit statistics.</summary>
+/// <param name="PeriodStart">Bucket start (UTC).</param>
+/// <param name="Visits">Visits that started in the bucket.</param>
+/// <param name="UniqueVisitors">Distinct persons (customer, else visitor, else track) among them.</param>
+/// <param name="ReturningVisits">Visits by someone seen before.</param>
+/// <param name="AverageDwellSeconds">Mean dwell of the completed ones, 0 when none.</param>
+public sealed record VisitStatisticsBucket(DateTimeOffset PeriodStart, int Visits, int UniqueVisitors, int ReturningVisits, double AverageDwellSeconds);
+
+/// <summary>An alert raised by a rule.</summary>
+public sealed record Alert
+{
+    /// <summary>Gets the alert id.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Gets the organisation.</summary>
+    public required string OrganizationId { get; init; }
+
+    /// <summary>Gets the level.</summary>
+    public AlertLevel Level { get; init; }
+
+    /// <summary>Gets the rule kind.</summary>
+    public AlertKind Kind { get; init; }
+
+    /// <summary>Gets the zone.</summary>
+    public string Zone { get; init; } = string.Empty;
+
+    /// <summary>Gets the person concerned, when one is.</summary>
+    public string? PersonId { get; init; }
+
+    /// <summary>Gets the message.</summary>
+    public string Message { get; init; } = string.Empty;
+
+    /// <summary>Gets when it was raised.</summary>
+    public DateTimeOffset RaisedAt { get; init; }
+
+    /// <summary>Gets the admin who acknowledged it.</summary>
+    public string? AcknowledgedBy { get; init; }
+
+    /// <summary>Gets when it was acknowledged.</summary>
+    public DateTimeOffset? AcknowledgedAt { get; init; }
+}
+
+/// <summary>One entry of the event log the admin dashboard shows.</summary>
+/// <param name="Id">Row id.</param>
+/// <param name="OrganizationId">Organisation.</param>
+/// <param name="Timestamp">When.</param>
+/// <param name="Level">Level: <c>info</c>, <c>warning</c>, <c>error</c>.</param>
+/// <param name="Type">Event type / topic.</param>
+/// <param name="Message">Human-readable text (ids, never names or faces).</param>
+/// <param name="CustomerId">The customer the entry is about, so erasure can redact it.</param>
+public sealed record LogEntry(long Id, string OrganizationId, DateTimeOffset Timestamp, string Level, string Type, string Message, string? CustomerId = null);
+
+/// <summary>An event a sink failed to deliver after its last try.</summary>
+/// <param name="Id">Row id.</param>
+/// <param name="OrganizationId">Organisation.</param>
+/// <param name="Sink">Sink name (e.g. the webhook URL).</param>
+/// <param name="EventId">The event id.</param>
+/// <param name="Topic">Topic.</param>
+/// <param name="Payload">The JSON body that was sent.</param>
+/// <param name="Attempts">Tries made.</param>
+/// <param name="LastError">The last error.</param>
+/// <param name="FailedAt">When the last try failed.</param>
+public sealed record DeadLetter(long Id, string OrganizationId, string Sink, string EventId, string Topic, string Payload, int Attempts, string LastError, DateTimeOffset FailedAt);
+
+/// <summary>A recorded promotion impression (for frequency caps and analytics).</summary>
+/// <param name="PromotionId">Promotion.</param>
+/// <param name="CustomerId">Customer.</param>
+/// <param name="Zone">Zone where shown.</param>
+/// <param name="ShownAt">When.</param>
+public sealed record PromotionImpression(string PromotionId, string CustomerId, string? Zone, DateTimeOffset ShownAt);

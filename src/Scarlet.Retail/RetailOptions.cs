@@ -1,0 +1,136 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Scarlet.Retail;
+
+/// <summary>Options of Scarlet.Retail, validated at start (<see cref="RetailOptionsValidator"/>).</summary>
+public sealed class RetailOptions
+{
+    /// <summary>Gets or sets the SQLite database file path. Required.</summary>
+    [Required]
+    public string DatabasePath { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets what happens to faces no enrolled identity matched. The default is <see cref="AutoRegistrationMode.Disabled"/>.</summary>
+    public AutoRegistrationMode AutoRegistration { get; set; } = AutoRegistrationMode.Disabled;
+
+    /// <summary>Gets or sets how many sightings a visitor cluster needs before it is auto-registered. The default is 3.</summary>
+    [Range(1, 10_000)]
+    public int AutoRegisterMinSightings { get; set; } = 3;
+
+    /// <summary>
+    /// Gets or sets how long unconsented data is kept: auto-registered customers and visitor clusters not seen for this long
+    /// are erased. The default is 30 days.
+    /// </summary>
+    public TimeSpan UnconsentedRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Gets or sets how often the retention sweep runs. The default is one hour.</summary>
+    public TimeSpan RetentionSweepInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Gets or sets the cosine similarity at or above which a NEW_FACE embedding joins a visitor cluster. The default
+    /// 0.5 is above the usual same-person thresholds of ArcFace/SFace-class embedders (about 0.3-0.4), so clusters err
+    /// towards splitting a person rather than merging two.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public float VisitorClusterThreshold { get; set; } = 0.5f;
+
+    /// <summary>Gets or sets a value indicating whether face crops are stored with detections. Off by default: only embeddings are kept.</summary>
+    public bool StoreFaceCrops { get; set; }
+
+    /// <summary>Gets or sets the folder crops are written to (required when <see cref="StoreFaceCrops"/> is on).</summary>
+    public string? CropDirectory { get; set; }
+
+    /// <summary>Gets the loyalty tier rules; a tier is reached when any of its thresholds is met. Defaults: silver 500 spend or 5 visits, gold 2000 or 20, platinum 10000 or 50.</summary>
+    public IList<LoyaltyTierRule> LoyaltyRules { get; } =
+    [
+        new() { Tier = LoyaltyStatus.Silver, MinTotalSpend = 500m, MinVisits = 5 },
+        new() { Tier = LoyaltyStatus.Gold, MinTotalSpend = 2000m, MinVisits = 20 },
+        new() { Tier = LoyaltyStatus.Platinum, MinTotalSpend = 10000m, MinVisits = 50 },
+    ];
+
+    /// <summary>Gets or sets how many products a recommendation holds. The default is 3 (as in the seed's example).</summary>
+    [Range(1, 100)]
+    public int RecommendationCount { get; set; } = 3;
+
+    /// <summary>Gets or sets the least time between two recommendations for one customer in one zone (by event time). The default is five minutes.</summary>
+    public TimeSpan RecommendationCooldown { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Gets or sets the time zone of promotion time windows and closed-zone windows (an IANA id). The default is UTC.</summary>
+    [Required]
+    public string StoreTimeZone { get; set; } = "UTC";
+
+    /// <summary>Gets the alert rules per zone.</summary>
+    public IList<ZoneRule> ZoneRules { get; } = [];
+
+    /// <summary>Gets the webhook sinks.</summary>
+    public IList<WebhookOptions> Webhooks { get; } = [];
+
+    /// <summary>Gets the time zone resolved from <see cref="StoreTimeZone"/>.</summary>
+    /// <returns>The time zone.</returns>
+    public TimeZoneInfo ResolveTimeZone() => TimeZoneInfo.FindSystemTimeZoneById(StoreTimeZone);
+}
+
+/// <summary>Thresholds of one loyalty tier; it is reached when any set threshold is met.</summary>
+public sealed class LoyaltyTierRule
+{
+    /// <summary>Gets or sets the tier.</summary>
+    public LoyaltyStatus Tier { get; set; }
+
+    /// <summary>Gets or sets the total spend that reaches the tier, or <see langword="null"/>.</summary>
+    public decimal? MinTotalSpend { get; set; }
+
+    /// <summary>Gets or sets the visit count that reaches the tier, or <see langword="null"/>.</summary>
+    public int? MinVisits { get; set; }
+}
+
+/// <summary>Alert rules of one zone.</summary>
+public sealed class ZoneRule
+{
+    /// <summary>Gets or sets the zone name (as tracking reports it).</summary>
+    public string Zone { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the longest a person may stay; <see langword="null"/> for no limit.</summary>
+    public TimeSpan? MaxDwell { get; set; }
+
+    /// <summary>Gets or sets the most people at once; <see langword="null"/> for no limit.</summary>
+    public int? MaxOccupancy { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the zone is closed at all times.</summary>
+    public bool IsClosed { get; set; }
+
+    /// <summary>Gets the daily windows (store time) in which the zone is closed.</summary>
+    public IList<DailyTimeWindow> ClosedWindows { get; } = [];
+
+    /// <summary>Gets or sets the level of dwell alerts. The default is warning.</summary>
+    public AlertLevel DwellLevel { get; set; } = AlertLevel.Warning;
+
+    /// <summary>Gets or sets the level of occupancy alerts. The default is warning.</summary>
+    public AlertLevel OccupancyLevel { get; set; } = AlertLevel.Warning;
+
+    /// <summary>Gets or sets the level of closed-zone alerts. The default is critical.</summary>
+    public AlertLevel ClosedLevel { get; set; } = AlertLevel.Critical;
+}
+
+/// <summary>One signed webhook sink.</summary>
+public sealed class WebhookOptions
+{
+    /// <summary>Gets or sets the absolute http(s) URL events are POSTed to.</summary>
+    public Uri? Url { get; set; }
+
+    /// <summary>Gets or sets the shared secret of the HMAC-SHA256 signature (at least 16 characters).</summary>
+    public string Secret { get; set; } = string.Empty;
+
+    /// <summary>Gets the topics sent; empty for all (except raw recognition and tracking input, which carry per-frame volume).</summary>
+    public IList<string> Topics { get; } = [];
+
+    /// <summary>Gets or sets the tries per event, first included. The default is 5.</summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>Gets or sets the wait before the second try; it doubles per try. The default is one second.</summary>
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets or sets the longest wait between tries. The default is five minutes.</summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Gets or sets the timeout of one try. The default is ten seconds.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}

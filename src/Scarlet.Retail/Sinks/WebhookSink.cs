@@ -1,0 +1,139 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Scarlet.Retail.Events;
+using Scarlet.Retail.Storage;
+using Scarlet.Vision;
+
+namespace Scarlet.Retail.Sinks;
+
+/// <summary>
+/// POSTs events as JSON to a URL, signed (<see cref="WebhookSignature"/>), retrying failures with exponential backoff
+/// (waits on the injected <see cref="TimeProvider"/>), and recording a <see cref="DeadLetter"/> after the last try.
+/// A 4xx answer other than 408/429 is final: the receiver rejected the request and a retry would not change that.
+/// </summary>
+public sealed class WebhookSink : IEventSink, IDisposable
+{
+    private static readonly Counter<long> s_delivered = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.retail.webhook.delivered");
+    private static readonly Counter<long> s_deadLetters = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.retail.webhook.dead_letters");
+
+    private readonly WebhookOptions _options;
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+    private readonly IEventStore _deadLetters;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    /// <summary>Initializes a new instance of the <see cref="WebhookSink"/> class.</summary>
+    /// <param name="options">Sink options (validated by <see cref="RetailOptionsValidator"/>).</param>
+    /// <param name="deadLetters">Where dead letters go.</param>
+    /// <param name="time">Clock for signatures and backoff.</param>
+    /// <param name="http">HTTP client; one is created (and disposed) when <see langword="null"/>.</param>
+    /// <param name="logger">Logger.</param>
+    public WebhookSink(WebhookOptions options, IEventStore deadLetters, TimeProvider time, HttpClient? http = null, ILogger<WebhookSink>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.Url);
+        _options = options;
+        _deadLetters = deadLetters ?? throw new ArgumentNullException(nameof(deadLetters));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _ownsHttp = http is null;
+        _http = http ?? new HttpClient();
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        Name = "webhook:" + options.Url.GetLeftPart(UriPartial.Path);
+    }
+
+    /// <inheritdoc/>
+    public string Name { get; }
+
+    /// <inheritdoc/>
+    public bool Accepts(ScarletEvent evt)
+    {
+        ArgumentNullException.ThrowIfNull(evt);
+        return _options.Topics.Count == 0
+            ? evt.Topic is not (ScarletTopics.Recognition or ScarletTopics.Tracking)
+            : _options.Topics.Contains(evt.Topic);
+    }
+
+    /// <inheritdoc/>
+    public async Task DeliverAsync(ScarletEvent evt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(evt);
+        var body = ScarletJson.Serialize(evt);
+        var lastError = string.Empty;
+        var attempt = 0;
+        while (attempt < _options.MaxAttempts)
+        {
+            attempt++;
+            bool retryable;
+            try
+            {
+                using var response = await SendAsync(evt, body, cancellationToken).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    s_delivered.Add(1);
+                    return;
+                }
+
+                lastError = $"HTTP {(int)response.StatusCode}";
+                retryable = (int)response.StatusCode >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
+            }
+            catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                lastError = ex.GetType().Name + ": " + ex.Message;
+                retryable = true;
+            }
+
+            _logger.LogWarning("Webhook {Sink} try {Attempt}/{Max} for event {EventId} failed: {Error}", Name, attempt, _options.MaxAttempts, evt.EventId, lastError);
+            if (!retryable || attempt >= _options.MaxAttempts)
+            {
+                break;
+            }
+
+            await Task.Delay(Backoff(attempt), _time, cancellationToken).ConfigureAwait(false);
+        }
+
+        s_deadLetters.Add(1);
+        await _deadLetters.AddDeadLetterAsync(
+            new DeadLetter(0, evt.OrganizationId, Name, evt.EventId, evt.Topic, Encoding.UTF8.GetString(body), attempt, lastError, _time.GetUtcNow()),
+            CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>The wait after a failed try: <c>InitialBackoff * 2^(attempt-1)</c>, capped at <c>MaxBackoff</c>.</summary>
+    /// <param name="attempt">The failed try (1-based).</param>
+    /// <returns>The wait.</returns>
+    public TimeSpan Backoff(int attempt)
+    {
+        var ticks = _options.InitialBackoff.Ticks * Math.Pow(2, Math.Clamp(attempt - 1, 0, 30));
+        return ticks >= _options.MaxBackoff.Ticks ? _options.MaxBackoff : TimeSpan.FromTicks((long)ticks);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(ScarletEvent evt, byte[] body, CancellationToken cancellationToken)
+    {
+        // Signed per try with the current time, so a late retry is not mistaken for a replay.
+        var unix = _time.GetUtcNow().ToUnixTimeSeconds();
+        using var request = new HttpRequestMessage(HttpMethod.Post, _options.Url);
+        request.Content = new ByteArrayContent(body);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        request.Headers.Add(WebhookSignature.SignatureHeader, WebhookSignature.Sign(_options.Secret, unix, body));
+        request.Headers.Add(WebhookSignature.TimestampHeader, unix.ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add(WebhookSignature.EventIdHeader, evt.EventId);
+        request.Headers.Add(WebhookSignature.TopicHeader, evt.Topic);
+        using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        return await _http.SendAsync(request, linked.Token).ConfigureAwait(false);
+    }
+}

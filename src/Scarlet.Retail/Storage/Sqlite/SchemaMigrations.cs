@@ -1,0 +1,125 @@
+using Microsoft.Data.Sqlite;
+
+namespace Scarlet.Retail.Storage.Sqlite;
+
+/// <summary>Ordered schema migrations; each runs once, in a transaction, and is recorded in <c>schema_version</c>.</summary>
+internal static class SchemaMigrations
+{
+    private static readonly (int Version, string Sql)[] s_migrations =
+    [
+        (1, """
+            CREATE TABLE organizations(id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL);
+            CREATE TABLE customers(
+                vector_id INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL UNIQUE,
+                org_id TEXT NOT NULL REFERENCES organizations(id),
+                name TEXT NOT NULL, email TEXT, loyalty INTEGER NOT NULL, created_at INTEGER NOT NULL,
+                auto_registered INTEGER NOT NULL, expires_at INTEGER,
+                consent_by TEXT, consent_at INTEGER, consent_method TEXT,
+                total_spend TEXT NOT NULL, visit_count INTEGER NOT NULL);
+            CREATE INDEX ix_customers_org ON customers(org_id, vector_id);
+            CREATE UNIQUE INDEX ux_customers_email ON customers(org_id, email) WHERE email IS NOT NULL;
+            CREATE INDEX ix_customers_expiry ON customers(org_id, expires_at) WHERE expires_at IS NOT NULL;
+            CREATE TABLE embeddings(
+                id INTEGER PRIMARY KEY,
+                customer_vector_id INTEGER NOT NULL REFERENCES customers(vector_id) ON DELETE CASCADE,
+                org_id TEXT NOT NULL REFERENCES organizations(id),
+                dim INTEGER NOT NULL, vector BLOB NOT NULL);
+            CREATE INDEX ix_embeddings_customer ON embeddings(customer_vector_id);
+            CREATE INDEX ix_embeddings_org ON embeddings(org_id);
+            CREATE TABLE products(
+                org_id TEXT NOT NULL REFERENCES organizations(id), id TEXT NOT NULL,
+                name TEXT NOT NULL, category TEXT NOT NULL, PRIMARY KEY(org_id, id));
+            CREATE TABLE product_zones(
+                org_id TEXT NOT NULL, product_id TEXT NOT NULL, zone TEXT NOT NULL,
+                PRIMARY KEY(org_id, zone, product_id),
+                FOREIGN KEY(org_id, product_id) REFERENCES products(org_id, id) ON DELETE CASCADE);
+            CREATE TABLE purchases(
+                id TEXT PRIMARY KEY, org_id TEXT NOT NULL,
+                customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+                product_id TEXT NOT NULL, quantity INTEGER NOT NULL, amount TEXT NOT NULL, purchased_at INTEGER NOT NULL,
+                FOREIGN KEY(org_id, product_id) REFERENCES products(org_id, id));
+            CREATE INDEX ix_purchases_customer ON purchases(org_id, customer_id, purchased_at);
+            CREATE TABLE visitors(
+                id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organizations(id),
+                centroid BLOB NOT NULL, sightings INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+                customer_id TEXT REFERENCES customers(id) ON DELETE CASCADE);
+            CREATE INDEX ix_visitors_org ON visitors(org_id, first_seen);
+            CREATE TABLE promotions(
+                id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organizations(id),
+                title TEXT NOT NULL, description TEXT NOT NULL, discount TEXT NOT NULL,
+                valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL, target INTEGER,
+                zones TEXT NOT NULL, windows TEXT NOT NULL, priority INTEGER NOT NULL,
+                max_impressions INTEGER, cap_period_ms INTEGER NOT NULL, created_at INTEGER NOT NULL);
+            CREATE INDEX ix_promotions_org ON promotions(org_id, valid_to);
+            CREATE TABLE impressions(
+                id INTEGER PRIMARY KEY, org_id TEXT NOT NULL,
+                promotion_id TEXT NOT NULL REFERENCES promotions(id) ON DELETE CASCADE,
+                customer_id TEXT, zone TEXT, shown_at INTEGER NOT NULL);
+            CREATE INDEX ix_impressions ON impressions(org_id, promotion_id, customer_id, shown_at);
+            CREATE TABLE visits(
+                id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organizations(id),
+                store_id TEXT NOT NULL, person_id TEXT NOT NULL, customer_id TEXT, visitor_id TEXT,
+                entry_at INTEGER NOT NULL, exit_at INTEGER, returning INTEGER NOT NULL);
+            CREATE INDEX ix_visits_store ON visits(org_id, store_id, entry_at);
+            CREATE INDEX ix_visits_person ON visits(org_id, store_id, person_id) WHERE exit_at IS NULL;
+            CREATE INDEX ix_visits_customer ON visits(org_id, customer_id);
+            CREATE TABLE detections(
+                id INTEGER PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organizations(id),
+                camera_id TEXT NOT NULL, status INTEGER NOT NULL,
+                box_x REAL, box_y REAL, box_w REAL, box_h REAL,
+                confidence REAL NOT NULL, distance REAL, customer_id TEXT, visitor_id TEXT, crop_path TEXT, ts INTEGER NOT NULL);
+            CREATE INDEX ix_detections_ts ON detections(org_id, ts);
+            CREATE INDEX ix_detections_camera ON detections(org_id, camera_id, ts);
+            CREATE INDEX ix_detections_customer ON detections(org_id, customer_id);
+            CREATE INDEX ix_detections_visitor ON detections(org_id, visitor_id);
+            CREATE TABLE alerts(
+                id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organizations(id),
+                level INTEGER NOT NULL, kind INTEGER NOT NULL, zone TEXT NOT NULL, person_id TEXT,
+                message TEXT NOT NULL, raised_at INTEGER NOT NULL, ack_by TEXT, ack_at INTEGER);
+            CREATE INDEX ix_alerts ON alerts(org_id, raised_at);
+            CREATE TABLE logs(
+                id INTEGER PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organizations(id),
+                ts INTEGER NOT NULL, level TEXT NOT NULL, type TEXT NOT NULL, message TEXT NOT NULL, customer_id TEXT);
+            CREATE INDEX ix_logs ON logs(org_id, id);
+            CREATE TABLE dead_letters(
+                id INTEGER PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organizations(id),
+                sink TEXT NOT NULL, event_id TEXT NOT NULL, topic TEXT NOT NULL, payload TEXT NOT NULL,
+                attempts INTEGER NOT NULL, last_error TEXT NOT NULL, failed_at INTEGER NOT NULL);
+            CREATE TABLE audit(
+                id INTEGER PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organizations(id),
+                action TEXT NOT NULL, subject TEXT NOT NULL, actor TEXT NOT NULL, at INTEGER NOT NULL, detail TEXT NOT NULL);
+            """),
+    ];
+
+    public static int LatestVersion => s_migrations[^1].Version;
+
+    public static void Apply(SqliteConnection conn)
+    {
+        SqliteDatabase.Execute(conn, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+        var current = CurrentVersion(conn);
+        if (current > LatestVersion)
+        {
+            throw new InvalidOperationException($"Database schema version {current} is newer than this library supports ({LatestVersion}).");
+        }
+
+        foreach (var (version, sql) in s_migrations)
+        {
+            if (version <= current)
+            {
+                continue;
+            }
+
+            using var tx = conn.BeginTransaction();
+            SqliteDatabase.Execute(conn, sql, tx);
+            SqliteDatabase.Execute(conn, "INSERT INTO schema_version(version, applied_at) VALUES ($v, datetime('now'))", tx, ("$v", version));
+            tx.Commit();
+        }
+    }
+
+    public static int CurrentVersion(SqliteConnection conn)
+    {
+        using var cmd = SqliteDatabase.Command(conn, null, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+        return Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

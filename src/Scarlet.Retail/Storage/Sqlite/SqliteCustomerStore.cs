@@ -1,0 +1,319 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using static Scarlet.Retail.Storage.Sqlite.SqliteDatabase;
+
+namespace Scarlet.Retail.Storage.Sqlite;
+
+/// <summary>SQLite <see cref="ICustomerStore"/>: embeddings as float32 BLOBs beside the customer.</summary>
+/// <param name="db">The database.</param>
+public sealed class SqliteCustomerStore(SqliteDatabase db) : ICustomerStore
+{
+    private const string Columns = "vector_id, id, org_id, name, email, loyalty, created_at, auto_registered, expires_at, consent_by, consent_at, consent_method, total_spend, visit_count";
+
+    /// <inheritdoc/>
+    public Task<Customer> AddAsync(Customer customer, IReadOnlyList<ReadOnlyMemory<float>> embeddings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customer);
+        ArgumentNullException.ThrowIfNull(embeddings);
+        return db.WriteAsync(
+            (conn, tx) =>
+            {
+                using var cmd = Command(
+                    conn,
+                    tx,
+                    """
+                    INSERT INTO customers(id, org_id, name, email, loyalty, created_at, auto_registered, expires_at, consent_by, consent_at, consent_method, total_spend, visit_count)
+                    VALUES ($id, $org, $name, $email, $loyalty, $created, $auto, $expires, $cby, $cat, $cmethod, $spend, $visits) RETURNING vector_id
+                    """,
+                    ("$id", customer.Id),
+                    ("$org", customer.OrganizationId),
+                    ("$name", customer.Name),
+                    ("$email", customer.Email),
+                    ("$loyalty", (int)customer.LoyaltyStatus),
+                    ("$created", ToUnixMs(customer.CreatedAt)),
+                    ("$auto", customer.IsAutoRegistered ? 1 : 0),
+                    ("$expires", Nullable(customer.ExpiresAt)),
+                    ("$cby", customer.Consent?.GrantedBy),
+                    ("$cat", Nullable(customer.Consent?.GrantedAt)),
+                    ("$cmethod", customer.Consent?.Method),
+                    ("$spend", customer.TotalSpend.ToString(CultureInfo.InvariantCulture)),
+                    ("$visits", customer.VisitCount));
+                var vectorId = Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+                foreach (var e in embeddings)
+                {
+                    InsertEmbedding(conn, tx, customer.OrganizationId, vectorId, e.Span);
+                }
+
+                return customer with { VectorId = vectorId };
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<Customer?> GetAsync(string organizationId, string customerId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(conn => ReadOne(conn, null, $"SELECT {Columns} FROM customers WHERE org_id = $org AND id = $id", ("$org", organizationId), ("$id", customerId)), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<Customer?> GetByVectorIdAsync(string organizationId, long vectorId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(conn => ReadOne(conn, null, $"SELECT {Columns} FROM customers WHERE org_id = $org AND vector_id = $v", ("$org", organizationId), ("$v", vectorId)), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<Page<Customer>> ListAsync(string organizationId, int limit, int offset, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        return db.ReadAsync(
+            conn =>
+            {
+                using var count = Command(conn, null, "SELECT COUNT(*) FROM customers WHERE org_id = $org", ("$org", organizationId));
+                var total = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
+                var items = ReadMany(conn, null, $"SELECT {Columns} FROM customers WHERE org_id = $org ORDER BY vector_id LIMIT $l OFFSET $o", ("$org", organizationId), ("$l", limit), ("$o", offset));
+                return new Page<Customer>(items, total);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task UpdateAsync(Customer customer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customer);
+        return db.WriteAsync(
+            (conn, tx) =>
+            {
+                var n = Execute(
+                    conn,
+                    """
+                    UPDATE customers SET name = $name, email = $email, loyalty = $loyalty, auto_registered = $auto, expires_at = $expires,
+                        consent_by = $cby, consent_at = $cat, consent_method = $cmethod
+                    WHERE org_id = $org AND id = $id
+                    """,
+                    tx,
+                    ("$id", customer.Id),
+                    ("$org", customer.OrganizationId),
+                    ("$name", customer.Name),
+                    ("$email", customer.Email),
+                    ("$loyalty", (int)customer.LoyaltyStatus),
+                    ("$auto", customer.IsAutoRegistered ? 1 : 0),
+                    ("$expires", Nullable(customer.ExpiresAt)),
+                    ("$cby", customer.Consent?.GrantedBy),
+                    ("$cat", Nullable(customer.Consent?.GrantedAt)),
+                    ("$cmethod", customer.Consent?.Method));
+                return n == 0 ? throw new RetailNotFoundException("customer", customer.Id) : n;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task AddEmbeddingAsync(string organizationId, string customerId, ReadOnlyMemory<float> embedding, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(
+            (conn, tx) =>
+            {
+                var vectorId = VectorIdOf(conn, tx, organizationId, customerId);
+                InsertEmbedding(conn, tx, organizationId, vectorId, embedding.Span);
+                return 0;
+            },
+            cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<StoredEmbedding>> GetEmbeddingsAsync(string organizationId, string customerId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(
+            conn => ReadEmbeddings(conn, "SELECT c.id, c.vector_id, e.vector FROM embeddings e JOIN customers c ON c.vector_id = e.customer_vector_id WHERE e.org_id = $org AND c.id = $id ORDER BY e.id", ("$org", organizationId), ("$id", customerId)),
+            cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<StoredEmbedding>> ListEmbeddingsAsync(string organizationId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(
+            conn => ReadEmbeddings(conn, "SELECT c.id, c.vector_id, e.vector FROM embeddings e JOIN customers c ON c.vector_id = e.customer_vector_id WHERE e.org_id = $org ORDER BY e.id", ("$org", organizationId)),
+            cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<Customer> AddPurchaseAsync(string organizationId, Purchase purchase, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(purchase);
+        ArgumentOutOfRangeException.ThrowIfLessThan(purchase.Quantity, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(purchase.Amount);
+        return db.WriteAsync(
+            (conn, tx) =>
+            {
+                var customer = ReadOne(conn, tx, $"SELECT {Columns} FROM customers WHERE org_id = $org AND id = $id", ("$org", organizationId), ("$id", purchase.CustomerId))
+                    ?? throw new RetailNotFoundException("customer", purchase.CustomerId);
+                if (!Exists(conn, tx, "SELECT 1 FROM products WHERE org_id = $org AND id = $id", ("$org", organizationId), ("$id", purchase.ProductId)))
+                {
+                    throw new RetailNotFoundException("product", purchase.ProductId);
+                }
+
+                Execute(
+                    conn,
+                    "INSERT INTO purchases(id, org_id, customer_id, product_id, quantity, amount, purchased_at) VALUES ($id, $org, $c, $p, $q, $a, $t)",
+                    tx,
+                    ("$id", purchase.Id),
+                    ("$org", organizationId),
+                    ("$c", purchase.CustomerId),
+                    ("$p", purchase.ProductId),
+                    ("$q", purchase.Quantity),
+                    ("$a", purchase.Amount.ToString(CultureInfo.InvariantCulture)),
+                    ("$t", ToUnixMs(purchase.PurchasedAt)));
+                var spend = customer.TotalSpend + purchase.Amount;
+                Execute(conn, "UPDATE customers SET total_spend = $s WHERE vector_id = $v", tx, ("$s", spend.ToString(CultureInfo.InvariantCulture)), ("$v", customer.VectorId));
+                return customer with { TotalSpend = spend };
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<Purchase>> GetPurchasesAsync(string organizationId, string customerId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync<IReadOnlyList<Purchase>>(
+            conn =>
+            {
+                using var cmd = Command(conn, null, "SELECT id, customer_id, product_id, quantity, amount, purchased_at FROM purchases WHERE org_id = $org AND customer_id = $c ORDER BY purchased_at DESC, id", ("$org", organizationId), ("$c", customerId));
+                using var r = cmd.ExecuteReader();
+                var list = new List<Purchase>();
+                while (r.Read())
+                {
+                    list.Add(new Purchase
+                    {
+                        Id = r.GetString(0),
+                        CustomerId = r.GetString(1),
+                        ProductId = r.GetString(2),
+                        Quantity = r.GetInt32(3),
+                        Amount = decimal.Parse(r.GetString(4), CultureInfo.InvariantCulture),
+                        PurchasedAt = FromUnixMs(r.GetInt64(5)),
+                    });
+                }
+
+                return list;
+            },
+            cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<Customer> IncrementVisitsAsync(string organizationId, string customerId, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(
+            (conn, tx) => ReadOne(conn, tx, $"UPDATE customers SET visit_count = visit_count + 1 WHERE org_id = $org AND id = $id RETURNING {Columns}", ("$org", organizationId), ("$id", customerId))
+                ?? throw new RetailNotFoundException("customer", customerId),
+            cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<Customer>> ListExpiredAsync(string organizationId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        db.ReadAsync<IReadOnlyList<Customer>>(
+            conn => ReadMany(conn, null, $"SELECT {Columns} FROM customers WHERE org_id = $org AND expires_at IS NOT NULL AND expires_at <= $now AND consent_at IS NULL ORDER BY vector_id", ("$org", organizationId), ("$now", ToUnixMs(now))),
+            cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<ErasureResult?> EraseAsync(string organizationId, string customerId, string actor, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        return db.WriteAsync<ErasureResult?>(
+            (conn, tx) =>
+            {
+                var customer = ReadOne(conn, tx, $"SELECT {Columns} FROM customers WHERE org_id = $org AND id = $id", ("$org", organizationId), ("$id", customerId));
+                if (customer is null)
+                {
+                    return null;
+                }
+
+                (string, object?)[] p = [("$org", organizationId), ("$id", customerId)];
+                var crops = new List<string>();
+                using (var cmd = Command(conn, tx, "SELECT crop_path FROM detections WHERE org_id = $org AND customer_id = $id AND crop_path IS NOT NULL", p))
+                using (var r = cmd.ExecuteReader())
+                {
+                    while (r.Read())
+                    {
+                        crops.Add(r.GetString(0));
+                    }
+                }
+
+                using (var cmd = Command(conn, tx, "SELECT COUNT(*) FROM embeddings WHERE customer_vector_id = $v", ("$v", customer.VectorId)))
+                {
+                    var embeddings = Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+                    var anonymised = 0;
+
+                    // Visitor clusters assigned to the customer hold a face centroid: their detections lose the visitor id too.
+                    anonymised += Execute(conn, "UPDATE detections SET customer_id = NULL, visitor_id = NULL, crop_path = NULL, box_x = NULL, box_y = NULL, box_w = NULL, box_h = NULL WHERE org_id = $org AND (customer_id = $id OR visitor_id IN (SELECT id FROM visitors WHERE org_id = $org AND customer_id = $id))", tx, p);
+                    anonymised += Execute(conn, "UPDATE visits SET customer_id = NULL, visitor_id = NULL WHERE org_id = $org AND (customer_id = $id OR visitor_id IN (SELECT id FROM visitors WHERE org_id = $org AND customer_id = $id))", tx, p);
+                    anonymised += Execute(conn, "UPDATE impressions SET customer_id = NULL WHERE org_id = $org AND customer_id = $id", tx, p);
+                    anonymised += Execute(conn, "UPDATE logs SET customer_id = NULL, message = '[erased]' WHERE org_id = $org AND customer_id = $id", tx, p);
+                    Execute(conn, "DELETE FROM visitors WHERE org_id = $org AND customer_id = $id", tx, p);
+                    Execute(conn, "DELETE FROM customers WHERE org_id = $org AND id = $id", tx, p); // cascades embeddings and purchases
+                    Execute(
+                        conn,
+                        "INSERT INTO audit(org_id, action, subject, actor, at, detail) VALUES ($org, 'customer.erased', $id, $actor, $at, $detail)",
+                        tx,
+                        ("$org", organizationId),
+                        ("$id", customerId),
+                        ("$actor", actor),
+                        ("$at", ToUnixMs(at)),
+                        ("$detail", $"embeddings={embeddings}; events={anonymised}; crops={crops.Count}"));
+                    return new ErasureResult(customerId, embeddings, anonymised, crops);
+                }
+            },
+            cancellationToken);
+    }
+
+    private static void InsertEmbedding(SqliteConnection conn, SqliteTransaction tx, string organizationId, long vectorId, ReadOnlySpan<float> vector)
+    {
+        if (vector.IsEmpty)
+        {
+            throw new ArgumentException("An embedding must not be empty.", nameof(vector));
+        }
+
+        Execute(conn, "INSERT INTO embeddings(customer_vector_id, org_id, dim, vector) VALUES ($v, $org, $dim, $blob)", tx, ("$v", vectorId), ("$org", organizationId), ("$dim", vector.Length), ("$blob", ToBlob(vector)));
+    }
+
+    private static long VectorIdOf(SqliteConnection conn, SqliteTransaction tx, string organizationId, string customerId)
+    {
+        using var cmd = Command(conn, tx, "SELECT vector_id FROM customers WHERE org_id = $org AND id = $id", ("$org", organizationId), ("$id", customerId));
+        return cmd.ExecuteScalar() is long v ? v : throw new RetailNotFoundException("customer", customerId);
+    }
+
+    private static bool Exists(SqliteConnection conn, SqliteTransaction? tx, string sql, params (string, object?)[] p)
+    {
+        using var cmd = Command(conn, tx, sql, p);
+        return cmd.ExecuteScalar() is not null;
+    }
+
+    private static IReadOnlyList<StoredEmbedding> ReadEmbeddings(SqliteConnection conn, string sql, params (string, object?)[] p)
+    {
+        using var cmd = Command(conn, null, sql, p);
+        using var r = cmd.ExecuteReader();
+        var list = new List<StoredEmbedding>();
+        while (r.Read())
+        {
+            list.Add(new StoredEmbedding(r.GetString(0), r.GetInt64(1), FromBlob((byte[])r[2])));
+        }
+
+        return list;
+    }
+
+    private static Customer? ReadOne(SqliteConnection conn, SqliteTransaction? tx, string sql, params (string, object?)[] p)
+    {
+        var list = ReadMany(conn, tx, sql, p);
+        return list.Count == 0 ? null : list[0];
+    }
+
+    private static List<Customer> ReadMany(SqliteConnection conn, SqliteTransaction? tx, string sql, params (string, object?)[] p)
+    {
+        using var cmd = Command(conn, tx, sql, p);
+        using var r = cmd.ExecuteReader();
+        var list = new List<Customer>();
+        while (r.Read())
+        {
+            list.Add(new Customer
+            {
+                VectorId = r.GetInt64(0),
+                Id = r.GetString(1),
+                OrganizationId = r.GetString(2),
+                Name = r.GetString(3),
+                Email = r.IsDBNull(4) ? null : r.GetString(4),
+                LoyaltyStatus = (LoyaltyStatus)r.GetInt32(5),
+                CreatedAt = FromUnixMs(r.GetInt64(6)),
+                IsAutoRegistered = r.GetInt32(7) != 0,
+                ExpiresAt = r.IsDBNull(8) ? null : FromUnixMs(r.GetInt64(8)),
+                Consent = r.IsDBNull(10) ? null : new ConsentRecord(r.GetString(9), FromUnixMs(r.GetInt64(10)), r.GetString(11)),
+                TotalSpend = decimal.Parse(r.GetString(12), CultureInfo.InvariantCulture),
+                VisitCount = r.GetInt32(13),
+            });
+        }
+
+        return list;
+    }
+}

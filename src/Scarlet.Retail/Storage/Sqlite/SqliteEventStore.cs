@@ -1,0 +1,159 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Scarlet.Vision;
+using static Scarlet.Retail.Storage.Sqlite.SqliteDatabase;
+
+namespace Scarlet.Retail.Storage.Sqlite;
+
+/// <summary>SQLite <see cref="IEventStore"/>.</summary>
+/// <param name="db">The database.</param>
+public sealed class SqliteEventStore(SqliteDatabase db) : IEventStore
+{
+    private const string DetectionColumns = "id, org_id, camera_id, status, box_x, box_y, box_w, box_h, confidence, distance, customer_id, visitor_id, crop_path, ts";
+
+    /// <inheritdoc/>
+    public Task<long> AddDetectionAsync(DetectionRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var box = record.Box;
+        return db.WriteAsync(
+            (c, tx) => Scalar(
+                c,
+                tx,
+                "INSERT INTO detections(org_id, camera_id, status, box_x, box_y, box_w, box_h, confidence, distance, customer_id, visitor_id, crop_path, ts) VALUES ($org, $cam, $st, $x, $y, $w, $h, $conf, $d, $c, $v, $crop, $ts) RETURNING id",
+                ("$org", record.OrganizationId),
+                ("$cam", record.CameraId),
+                ("$st", (int)record.Status),
+                ("$x", box?.X),
+                ("$y", box?.Y),
+                ("$w", box?.Width),
+                ("$h", box?.Height),
+                ("$conf", record.Confidence),
+                ("$d", record.Distance),
+                ("$c", record.CustomerId),
+                ("$v", record.VisitorId),
+                ("$crop", record.CropPath),
+                ("$ts", ToUnixMs(record.Timestamp))),
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<Page<DetectionRecord>> QueryDetectionsAsync(DetectionQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, 1000);
+        ArgumentOutOfRangeException.ThrowIfNegative(query.Offset);
+
+        // Only fixed SQL fragments are concatenated; every value is a parameter.
+        var where = new StringBuilder("org_id = $org");
+        var p = new List<(string, object?)> { ("$org", query.OrganizationId) };
+        if (query.CameraId is not null)
+        {
+            where.Append(" AND camera_id = $cam");
+            p.Add(("$cam", query.CameraId));
+        }
+
+        if (query.CustomerId is not null)
+        {
+            where.Append(" AND customer_id = $c");
+            p.Add(("$c", query.CustomerId));
+        }
+
+        if (query.Status is { } status)
+        {
+            where.Append(" AND status = $st");
+            p.Add(("$st", (int)status));
+        }
+
+        if (query.From is { } from)
+        {
+            where.Append(" AND ts >= $from");
+            p.Add(("$from", ToUnixMs(from)));
+        }
+
+        if (query.To is { } to)
+        {
+            where.Append(" AND ts < $to");
+            p.Add(("$to", ToUnixMs(to)));
+        }
+
+        return db.ReadAsync(
+            c =>
+            {
+                var total = (int)Scalar(c, null, $"SELECT COUNT(*) FROM detections WHERE {where}", [.. p]);
+                var items = Query(c, null, $"SELECT {DetectionColumns} FROM detections WHERE {where} ORDER BY ts DESC, id DESC LIMIT $l OFFSET $o", MapDetection, [.. p, ("$l", query.Limit), ("$o", query.Offset)]);
+                return new Page<DetectionRecord>(items, total);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<int> AssignVisitorAsync(string organizationId, string visitorId, string customerId, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(
+            (c, tx) =>
+            {
+                Execute(c, "UPDATE visits SET customer_id = $c WHERE org_id = $org AND visitor_id = $v AND customer_id IS NULL", tx, ("$org", organizationId), ("$v", visitorId), ("$c", customerId));
+                return Execute(c, "UPDATE detections SET customer_id = $c WHERE org_id = $org AND visitor_id = $v", tx, ("$org", organizationId), ("$v", visitorId), ("$c", customerId));
+            },
+            cancellationToken);
+
+    /// <inheritdoc/>
+    public Task AppendLogAsync(LogEntry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return db.WriteAsync((c, tx) => Execute(c, "INSERT INTO logs(org_id, ts, level, type, message, customer_id) VALUES ($org, $ts, $lvl, $type, $msg, $c)", tx, ("$org", entry.OrganizationId), ("$ts", ToUnixMs(entry.Timestamp)), ("$lvl", entry.Level), ("$type", entry.Type), ("$msg", entry.Message), ("$c", entry.CustomerId)), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<LogEntry>> GetLogsAsync(string organizationId, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        return db.ReadAsync<IReadOnlyList<LogEntry>>(
+            c => Query(c, null, "SELECT id, org_id, ts, level, type, message, customer_id FROM logs WHERE org_id = $org ORDER BY id DESC LIMIT $l", r => new LogEntry(r.GetInt64(0), r.GetString(1), FromUnixMs(r.GetInt64(2)), r.GetString(3), r.GetString(4), r.GetString(5), StringOrNull(r, 6)), ("$org", organizationId), ("$l", limit)),
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task AddDeadLetterAsync(DeadLetter deadLetter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(deadLetter);
+        return db.WriteAsync(
+            (c, tx) => Execute(c, "INSERT INTO dead_letters(org_id, sink, event_id, topic, payload, attempts, last_error, failed_at) VALUES ($org, $s, $e, $t, $p, $a, $err, $at)", tx, ("$org", deadLetter.OrganizationId), ("$s", deadLetter.Sink), ("$e", deadLetter.EventId), ("$t", deadLetter.Topic), ("$p", deadLetter.Payload), ("$a", deadLetter.Attempts), ("$err", deadLetter.LastError), ("$at", ToUnixMs(deadLetter.FailedAt))),
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<DeadLetter>> ListDeadLettersAsync(string organizationId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync<IReadOnlyList<DeadLetter>>(
+            c => Query(c, null, "SELECT id, org_id, sink, event_id, topic, payload, attempts, last_error, failed_at FROM dead_letters WHERE org_id = $org ORDER BY id DESC", r => new DeadLetter(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetInt32(6), r.GetString(7), FromUnixMs(r.GetInt64(8))), ("$org", organizationId)),
+            cancellationToken);
+
+    /// <inheritdoc/>
+    public Task AppendAuditAsync(AuditRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return db.WriteAsync((c, tx) => Execute(c, "INSERT INTO audit(org_id, action, subject, actor, at, detail) VALUES ($org, $a, $s, $actor, $at, $d)", tx, ("$org", record.OrganizationId), ("$a", record.Action), ("$s", record.Subject), ("$actor", record.Actor), ("$at", ToUnixMs(record.At)), ("$d", record.Detail)), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<AuditRecord>> GetAuditAsync(string organizationId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync<IReadOnlyList<AuditRecord>>(
+            c => Query(c, null, "SELECT id, org_id, action, subject, actor, at, detail FROM audit WHERE org_id = $org ORDER BY id", r => new AuditRecord(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), FromUnixMs(r.GetInt64(5)), r.GetString(6)), ("$org", organizationId)),
+            cancellationToken);
+
+    private static DetectionRecord MapDetection(SqliteDataReader r) => new()
+    {
+        Id = r.GetInt64(0),
+        OrganizationId = r.GetString(1),
+        CameraId = r.GetString(2),
+        Status = (RecognitionStatus)r.GetInt32(3),
+        Box = r.IsDBNull(4) ? null : new BoundingBox(r.GetFloat(4), r.GetFloat(5), r.GetFloat(6), r.GetFloat(7)),
+        Confidence = r.GetFloat(8),
+        Distance = r.IsDBNull(9) ? null : r.GetFloat(9),
+        CustomerId = StringOrNull(r, 10),
+        VisitorId = StringOrNull(r, 11),
+        CropPath = StringOrNull(r, 12),
+        Timestamp = FromUnixMs(r.GetInt64(13)),
+    };
+}

@@ -1,0 +1,96 @@
+using Microsoft.Data.Sqlite;
+using static Scarlet.Retail.Storage.Sqlite.SqliteDatabase;
+
+namespace Scarlet.Retail.Storage.Sqlite;
+
+/// <summary>SQLite <see cref="IVisitStore"/>; statistics are grouped in SQL.</summary>
+/// <param name="db">The database.</param>
+public sealed class SqliteVisitStore(SqliteDatabase db) : IVisitStore
+{
+    private const string Columns = "id, org_id, store_id, person_id, customer_id, visitor_id, entry_at, exit_at, returning";
+
+    /// <inheritdoc/>
+    public Task AddAsync(Visit visit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(visit);
+        return db.WriteAsync(
+            (c, tx) => Execute(c, $"INSERT INTO visits({Columns}) VALUES ($id, $org, $s, $p, $c, $v, $in, $out, $r)", tx, ("$id", visit.Id), ("$org", visit.OrganizationId), ("$s", visit.StoreId), ("$p", visit.PersonId), ("$c", visit.CustomerId), ("$v", visit.VisitorId), ("$in", ToUnixMs(visit.EntryAt)), ("$out", Nullable(visit.ExitAt)), ("$r", visit.IsReturning ? 1 : 0)),
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<Visit?> GetOpenAsync(string organizationId, string storeId, string personId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => Query(c, null, $"SELECT {Columns} FROM visits WHERE org_id = $org AND store_id = $s AND person_id = $p AND exit_at IS NULL ORDER BY entry_at DESC LIMIT 1", Map, ("$org", organizationId), ("$s", storeId), ("$p", personId)).FirstOrDefault(), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<Visit> CloseAsync(string organizationId, string visitId, DateTimeOffset exitAt, string? customerId, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(
+            (c, tx) => Query(c, tx, $"UPDATE visits SET exit_at = MAX($t, entry_at), customer_id = COALESCE(customer_id, $c) WHERE org_id = $org AND id = $id RETURNING {Columns}", Map, ("$org", organizationId), ("$id", visitId), ("$t", ToUnixMs(exitAt)), ("$c", customerId)).FirstOrDefault()
+                ?? throw new RetailNotFoundException("visit", visitId),
+            cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> HasVisitedBeforeAsync(string organizationId, string storeId, string? customerId, string? visitorId, DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        if (customerId is null && visitorId is null)
+        {
+            return Task.FromResult(false);
+        }
+
+        return db.ReadAsync(
+            c => Scalar(c, null, "SELECT COUNT(*) FROM visits WHERE org_id = $org AND store_id = $s AND entry_at < $t AND ((customer_id IS NOT NULL AND customer_id = $c) OR (visitor_id IS NOT NULL AND visitor_id = $v))", ("$org", organizationId), ("$s", storeId), ("$t", ToUnixMs(before)), ("$c", customerId), ("$v", visitorId)) > 0,
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<int> CountOpenAsync(string organizationId, string? storeId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => (int)Scalar(c, null, "SELECT COUNT(*) FROM visits WHERE org_id = $org AND exit_at IS NULL AND ($s IS NULL OR store_id = $s)", ("$org", organizationId), ("$s", storeId)), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<Visit>> ListForCustomerAsync(string organizationId, string customerId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync<IReadOnlyList<Visit>>(c => Query(c, null, $"SELECT {Columns} FROM visits WHERE org_id = $org AND customer_id = $c ORDER BY entry_at DESC", Map, ("$org", organizationId), ("$c", customerId)), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<VisitStatisticsBucket>> GetStatisticsAsync(string organizationId, string? storeId, DateTimeOffset from, DateTimeOffset to, StatisticsGranularity granularity, CancellationToken cancellationToken = default)
+    {
+        var bucket = granularity switch
+        {
+            StatisticsGranularity.Hour => "(entry_at / 3600000) * 3600000",
+            StatisticsGranularity.Day => "(entry_at / 86400000) * 86400000",
+
+            // 1970-01-01 was a Thursday: shift by 3 days so buckets start on Monday.
+            StatisticsGranularity.Week => "(((entry_at / 86400000) + 3) / 7 * 7 - 3) * 86400000",
+            StatisticsGranularity.Month => "CAST(strftime('%s', date(entry_at / 1000, 'unixepoch', 'start of month')) AS INTEGER) * 1000",
+            _ => throw new ArgumentOutOfRangeException(nameof(granularity)),
+        };
+        return db.ReadAsync<IReadOnlyList<VisitStatisticsBucket>>(
+            c => Query(
+                c,
+                null,
+                $"""
+                SELECT {bucket} AS b, COUNT(*), COUNT(DISTINCT COALESCE(customer_id, visitor_id, person_id)), SUM(returning),
+                       COALESCE(AVG(CASE WHEN exit_at IS NOT NULL THEN (exit_at - entry_at) / 1000.0 END), 0)
+                FROM visits WHERE org_id = $org AND entry_at >= $from AND entry_at < $to AND ($s IS NULL OR store_id = $s)
+                GROUP BY b ORDER BY b
+                """,
+                r => new VisitStatisticsBucket(FromUnixMs(r.GetInt64(0)), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetDouble(4)),
+                ("$org", organizationId),
+                ("$from", ToUnixMs(from)),
+                ("$to", ToUnixMs(to)),
+                ("$s", storeId)),
+            cancellationToken);
+    }
+
+    private static Visit Map(SqliteDataReader r) => new()
+    {
+        Id = r.GetString(0),
+        OrganizationId = r.GetString(1),
+        StoreId = r.GetString(2),
+        PersonId = r.GetString(3),
+        CustomerId = StringOrNull(r, 4),
+        VisitorId = StringOrNull(r, 5),
+        EntryAt = FromUnixMs(r.GetInt64(6)),
+        ExitAt = r.IsDBNull(7) ? null : FromUnixMs(r.GetInt64(7)),
+        IsReturning = r.GetInt32(8) != 0,
+    };
+}

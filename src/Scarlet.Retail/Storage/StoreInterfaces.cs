@@ -1,0 +1,376 @@
+namespace Scarlet.Retail.Storage;
+
+/// <summary>Organisations (tenants). Every other record belongs to exactly one.</summary>
+public interface IOrganizationStore
+{
+    /// <summary>Creates the organisation if it does not exist yet (idempotent).</summary>
+    /// <param name="id">Organisation id.</param>
+    /// <param name="name">Display name.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    Task EnsureAsync(string id, string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists organisation ids (for system jobs such as the retention sweep, which then run per organisation).</summary>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Ids, ordered.</returns>
+    Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Customers, their embeddings (float32) and purchases. Every query is scoped to one organisation.</summary>
+public interface ICustomerStore
+{
+    /// <summary>Adds a customer with its embeddings in one transaction; the store assigns <see cref="Customer.VectorId"/>.</summary>
+    /// <param name="customer">The customer.</param>
+    /// <param name="embeddings">Face embeddings (may be empty).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The stored customer.</returns>
+    /// <exception cref="DuplicateEntityException">Id or e-mail already taken in the organisation.</exception>
+    Task<Customer> AddAsync(Customer customer, IReadOnlyList<ReadOnlyMemory<float>> embeddings, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets a customer by id.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="customerId">Customer id.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The customer or <see langword="null"/>.</returns>
+    Task<Customer?> GetAsync(string organizationId, string customerId, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets a customer by index id.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="vectorId">Index id.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The customer or <see langword="null"/>.</returns>
+    Task<Customer?> GetByVectorIdAsync(string organizationId, long vectorId, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists customers, oldest first.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="limit">Page size.</param>
+    /// <param name="offset">Rows to skip.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A page.</returns>
+    Task<Page<Customer>> ListAsync(string organizationId, int limit, int offset, CancellationToken cancellationToken = default);
+
+    /// <summary>Updates the mutable fields (name, e-mail, tier, consent, expiry, auto-registered flag).</summary>
+    /// <param name="customer">The customer.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    /// <exception cref="RetailNotFoundException">No such customer in the organisation.</exception>
+    Task UpdateAsync(Customer customer, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds one embedding to a customer.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="customerId">Customer.</param>
+    /// <param name="embedding">Embedding.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    Task AddEmbeddingAsync(string organizationId, string customerId, ReadOnlyMemory<float> embedding, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets a customer's embeddings.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="customerId">Customer.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Embeddings, oldest first.</returns>
+    Task<IReadOnlyList<StoredEmbedding>> GetEmbeddingsAsync(string organizationId, string customerId, CancellationToken cancellationToken = default);
+
+    /// <summary>All embeddings of an organisation: what a face index is rebuilt from.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Embeddings.</returns>
+    Task<IReadOnlyList<StoredEmbedding>> ListEmbeddingsAsync(string organizationId, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a purchase and the amount to the customer's total spend, in one transaction.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="purchase">Purchase.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The updated customer.</returns>
+    Task<Customer> AddPurchaseAsync(string organizationId, Purchase purchase, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets a customer's purchases, newest first.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="customerId">Customer.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Purchases.</returns>
+    Task<IReadOnlyList<Purchase>> GetPurchasesAsync(string organizationId, string customerId, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds one to the customer's visit count.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="customerId">Customer.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The updated customer.</returns>
+    Task<Customer> IncrementVisitsAsync(string organizationId, string customerId, CancellationToken cancellationToken = default);
+
+    /// <summary>Auto-registered customers without consent whose expiry has passed.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="now">Now.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Expired customers.</returns>
+    Task<IReadOnlyList<Customer>> ListExpiredAsync(string organizationId, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Erases a customer in one transaction: the record, embeddings, purchases, assigned visitor clusters; clears the
+    /// customer and crop fields of past detections, visits, impressions and logs; appends an audit record.
+    /// </summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="customerId">Customer.</param>
+    /// <param name="actor">Who erased (admin user or <c>retention</c>).</param>
+    /// <param name="at">When.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>What was removed, or <see langword="null"/> when there was no such customer.</returns>
+    Task<ErasureResult?> EraseAsync(string organizationId, string customerId, string actor, DateTimeOffset at, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The product catalogue and the zones products are displayed in.</summary>
+public interface ICatalogStore
+{
+    /// <summary>Inserts or replaces a product and its zones.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="product">Product.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    Task UpsertProductAsync(string organizationId, Product product, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets a product.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="productId">Product.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The product or <see langword="null"/>.</returns>
+    Task<Product?> GetProductAsync(string organizationId, string productId, CancellationToken cancellationToken = default);
+
+    /// <summary>Products displayed in a zone, ordered by id.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="zone">Zone.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Products.</returns>
+    Task<IReadOnlyList<Product>> ListProductsInZoneAsync(string organizationId, string zone, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Provisional visitor clusters of unmatched faces.</summary>
+public interface IVisitorStore
+{
+    /// <summary>Inserts or replaces a cluster.</summary>
+    /// <param name="visitor">Cluster.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    Task UpsertAsync(VisitorCluster visitor, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets a cluster.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="visitorId">Visitor.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The cluster or <see langword="null"/>.</returns>
+    Task<VisitorCluster?> GetAsync(string organizationId, string visitorId, CancellationToken cancellationToken = default);
+
+    /// <summary>All clusters of an organisation.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Clusters, oldest first.</returns>
+    Task<IReadOnlyList<VisitorCluster>> ListAsync(string organizationId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes unassigned clusters last seen before a time (retention), and clears their id and crops from detections and visits.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="lastSeenBefore">Cut-off.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Ids deleted and the crop files their detections referenced (the caller deletes the files).</returns>
+    Task<VisitorPurgeResult> DeleteStaleAsync(string organizationId, DateTimeOffset lastSeenBefore, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Promotions and their impressions.</summary>
+public interface IPromotionStore
+{
+    /// <summary>Adds a promotion.</summary>
+    /// <param name="promotion">Promotion.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    Task AddAsync(Promotion promotion, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets a promotion.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="promotionId">Promotion.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The promotion or <see langword="null"/>.</returns>
+    Task<Promotion?> GetAsync(string organizationId, string promotionId, CancellationToken cancellationToken = default);
+
+    /// <summary>Promotions valid at a time (<c>ValidFrom &lt;= at &lt; ValidTo</c>), priority descending.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="at">Time.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Promotions.</returns>
+    Task<IReadOnlyList<Promotion>> ListValidAsync(string organizationId, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a promotion.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="promotionId">Promotion.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Whether it existed.</returns>
+    Task<bool> DeleteAsync(string organizationId, string promotionId, CancellationToken cancellationToken = default);
+
+    /// <summary>Records that a promotion was shown to a customer.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="impression">Impression.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    Task RecordImpressionAsync(string organizationId, PromotionImpression impression, CancellationToken cancellationToken = default);
+
+    /// <summary>Counts impressions of a promotion to a customer since a time.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="promotionId">Promotion.</param>
+    /// <param name="customerId">Customer.</param>
+    /// <param name="since">Inclusive start.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Count.</returns>
+    Task<int> CountImpressionsAsync(string organizationId, string promotionId, string customerId, DateTimeOffset since, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Store visits.</summary>
+public interface IVisitStore
+{
+    /// <summary>Adds an open visit.</summary>
+    /// <param name="visit">Visit.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    Task AddAsync(Visit visit, CancellationToken cancellationToken = default);
+
+    /// <summary>The open visit of a person in a store, if any.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="storeId">Store.</param>
+    /// <param name="personId">Tracked person.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The visit or <see langword="null"/>.</returns>
+    Task<Visit?> GetOpenAsync(string organizationId, string storeId, string personId, CancellationToken cancellationToken = default);
+
+    /// <summary>Closes a visit.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="visitId">Visit.</param>
+    /// <param name="exitAt">Exit time.</param>
+    /// <param name="customerId">Customer identified during the visit, if any (kept when already set).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The closed visit.</returns>
+    Task<Visit> CloseAsync(string organizationId, string visitId, DateTimeOffset exitAt, string? customerId, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether a customer or visitor visited the store before a time.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="storeId">Store.</param>
+    /// <param name="customerId">Customer (checked when not null).</param>
+    /// <param name="visitorId">Visitor (checked when not null).</param>
+    /// <param name="before">Exclusive end.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns><see langword="true"/> when seen before.</returns>
+    Task<bool> HasVisitedBeforeAsync(string organizationId, string storeId, string? customerId, string? visitorId, DateTimeOffset before, CancellationToken cancellationToken = default);
+
+    /// <summary>Number of open visits (persons in the store now).</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="storeId">Store, or <see langword="null"/> for all stores.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Count.</returns>
+    Task<int> CountOpenAsync(string organizationId, string? storeId, CancellationToken cancellationToken = default);
+
+    /// <summary>Visits of a customer, newest first.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="customerId">Customer.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Visits.</returns>
+    Task<IReadOnlyList<Visit>> ListForCustomerAsync(string organizationId, string customerId, CancellationToken cancellationToken = default);
+
+    /// <summary>Visit statistics bucketed by entry time, in UTC, over <c>[from, to)</c>.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="storeId">Store, or <see langword="null"/> for all.</param>
+    /// <param name="from">Start.</param>
+    /// <param name="to">End.</param>
+    /// <param name="granularity">Bucket size.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Non-empty buckets, oldest first.</returns>
+    Task<IReadOnlyList<VisitStatisticsBucket>> GetStatisticsAsync(string organizationId, string? storeId, DateTimeOffset from, DateTimeOffset to, StatisticsGranularity granularity, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Detection events, the admin event log, dead letters and the audit trail.</summary>
+public interface IEventStore
+{
+    /// <summary>Adds a detection record.</summary>
+    /// <param name="record">Record.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The row id.</returns>
+    Task<long> AddDetectionAsync(DetectionRecord record, CancellationToken cancellationToken = default);
+
+    /// <summary>Queries detections, newest first.</summary>
+    /// <param name="query">Filter and page.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A page.</returns>
+    Task<Page<DetectionRecord>> QueryDetectionsAsync(DetectionQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets the customer of every detection of a visitor (after an admin assignment).</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="visitorId">Visitor.</param>
+    /// <param name="customerId">Customer.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Rows changed.</returns>
+    Task<int> AssignVisitorAsync(string organizationId, string visitorId, string customerId, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends a log entry (its id is ignored).</summary>
+    /// <param name="entry">Entry.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    Task AppendLogAsync(LogEntry entry, CancellationToken cancellationToken = default);
+
+    /// <summary>Most recent log entries, newest first.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="limit">Count.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Entries.</returns>
+    Task<IReadOnlyList<LogEntry>> GetLogsAsync(string organizationId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Records an undeliverable event (its id is ignored).</summary>
+    /// <param name="deadLetter">The dead letter.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    Task AddDeadLetterAsync(DeadLetter deadLetter, CancellationToken cancellationToken = default);
+
+    /// <summary>Dead letters of an organisation, newest first.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Dead letters.</returns>
+    Task<IReadOnlyList<DeadLetter>> ListDeadLettersAsync(string organizationId, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends an audit record (its id is ignored).</summary>
+    /// <param name="record">Record.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    Task AppendAuditAsync(AuditRecord record, CancellationToken cancellationToken = default);
+
+    /// <summary>The audit trail of an organisation, oldest first.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Records.</returns>
+    Task<IReadOnlyList<AuditRecord>> GetAuditAsync(string organizationId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Alerts.</summary>
+public interface IAlertStore
+{
+    /// <summary>Adds an alert.</summary>
+    /// <param name="alert">Alert.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    Task AddAsync(Alert alert, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists alerts, newest first.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="activeOnly">Only unacknowledged ones.</param>
+    /// <param name="limit">Count.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Alerts.</returns>
+    Task<IReadOnlyList<Alert>> ListAsync(string organizationId, bool activeOnly, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Number of unacknowledged alerts.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Count.</returns>
+    Task<int> CountActiveAsync(string organizationId, CancellationToken cancellationToken = default);
+
+    /// <summary>Acknowledges an alert (idempotent: the first acknowledgement is kept).</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="alertId">Alert.</param>
+    /// <param name="acknowledgedBy">Admin user.</param>
+    /// <param name="at">When.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The alert, or <see langword="null"/> when not found.</returns>
+    Task<Alert?> AcknowledgeAsync(string organizationId, string alertId, string acknowledgedBy, DateTimeOffset at, CancellationToken cancellationToken = default);
+}
