@@ -106,6 +106,7 @@ public sealed class MultiObjectTracker
 
         PrepareEmbeddings(detections.Length, embeddings);
         FrameCount++;
+        TrackingMetrics.FramesTracked.Add(1);
         _removed.Clear();
         _output.Clear();
         if (_options.Mode == TrackerMode.Sort)
@@ -309,6 +310,7 @@ public sealed class MultiObjectTracker
             }
 
             var t = new Track(_nextId++, FrameCount);
+            TrackingMetrics.TracksStarted.Add(1);
             InitiateByteTrack(t, dets[i].Box);
             t.DetectionBox = dets[i].Box;
             t.Score = dets[i].Score;
@@ -679,6 +681,7 @@ public sealed class MultiObjectTracker
 
             var b = dets[i].Box;
             var t = new Track(_nextId++, FrameCount);
+            TrackingMetrics.TracksStarted.Add(1);
             var x = t.Mean;
             x[0] = b.CenterX;
             x[1] = b.CenterY;
