@@ -97,7 +97,6 @@ public sealed class PipelineTests
         await using var _ = h;
         var action = h.NextAsync<ActionEvent>();
         h.Stream.Publish(new ZoneEnteredEvent { OrganizationId = org, Timestamp = T, Zone = "z-home", PersonId = "p1", CustomerId = ada.Id });
-        await Task.Delay(50);
         h.Stream.Publish(new CustomerIdentifiedEvent { OrganizationId = org, Timestamp = T, CustomerId = ada.Id, CameraId = "cam-2" });
         var a = await action;
         Assert.Equal("z-home", a.StoreZone);
