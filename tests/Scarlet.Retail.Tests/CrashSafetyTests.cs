@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using System.Diagnostics;
 using Scarlet.Retail.Storage.Sqlite;
 using Scarlet.Retail.Tests.Support;
@@ -9,7 +10,7 @@ namespace Scarlet.Retail.Tests;
 /// moments, several times over one database; then every acknowledged write must be there, intact, and the database
 /// consistent (integrity check, foreign keys, total spend = sum of purchases).
 /// </summary>
-public sealed class CrashSafetyTests
+public sealed class CrashSafetyTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task Every_acknowledged_write_survives_sigkill_and_the_database_stays_consistent()
@@ -25,6 +26,7 @@ public sealed class CrashSafetyTests
             acked.AddRange(RunAndKill(child, db, round, rng.Next(150, 700)));
         }
 
+        output.WriteLine($"acknowledged writes over 4 kills: {acked.Count}");
         Assert.True(acked.Count > 20, $"too few writes acknowledged ({acked.Count}) to mean anything");
 
         using var database = new SqliteDatabase(db);

@@ -85,6 +85,8 @@ public sealed class PipelineTests
             Assert.Equal(2, actions.Count);
         }
 
+        // The log has its own queue: wait for it to catch up.
+        SpinWait.SpinUntil(() => h.Log.GetRecentAsync(org, 50).Result.Count(l => l.Type == ScarletTopics.Actions) == 2, 5000);
         var logs = await h.Log.GetRecentAsync(org, 50);
         Assert.Contains(logs, l => l.Type == ScarletTopics.CustomerIdentified);
         Assert.Contains(logs, l => l.Type == ScarletTopics.Actions);
