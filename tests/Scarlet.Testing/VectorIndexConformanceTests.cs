@@ -325,6 +325,45 @@ public abstract class VectorIndexConformanceTests
         }
     }
 
+    [Fact]
+    public async Task Concurrent_searches_during_removals_never_return_a_completed_removal()
+    {
+        const int n = 2000;
+        var (index, data) = Filled(n, seed: 16);
+        var removedBefore = 0; // ids 0..removedBefore-1 are removed and their Remove has returned
+        using var done = new CancellationTokenSource();
+        var readers = Enumerable.Range(0, 3).Select(r => Task.Run(() =>
+        {
+            var rng = new Random(100 + r);
+            var searches = 0;
+            while (!done.IsCancellationRequested || searches < 50)
+            {
+                var gone = Volatile.Read(ref removedBefore);
+                var hits = index.Search(VectorIndexConformanceData.Row(data, Dim, rng.Next(n)), 10);
+                Assert.NotEmpty(hits);
+                Assert.DoesNotContain(hits, h => h.Id < gone);
+                searches++;
+            }
+
+            return searches;
+        })).ToArray();
+
+        for (var i = 0; i < n / 2; i++)
+        {
+            index.Remove(i);
+            Volatile.Write(ref removedBefore, i + 1);
+        }
+
+        await done.CancelAsync();
+        var counts = await Task.WhenAll(readers);
+        Assert.All(counts, c => Assert.True(c >= 50));
+        Assert.Equal(n / 2, index.Count);
+        for (var i = n / 2; i < n; i += 37)
+        {
+            Assert.Equal(i, index.Search(VectorIndexConformanceData.Row(data, Dim, i), 1)[0].Id);
+        }
+    }
+
     /// <summary>An index holding <paramref name="n"/> random vectors under ids 0..n-1.</summary>
     protected (IVectorIndex Index, float[] Data) Filled(int n, int seed)
     {
