@@ -238,4 +238,53 @@ public sealed class FaceGalleryTests(RecognitionFixture models, ITestOutputHelpe
         Assert.Equal(3, gallery.EmbeddingCount);
         Assert.IsType<FlatIndex>(gallery.Index);
     }
+
+    [Fact]
+    public async Task Identify_runs_beside_enrol_and_forget()
+    {
+        using var gallery = new FaceGallery(16, "synthetic");
+        var rng = new Random(3);
+        float[] Unit()
+        {
+            var v = new float[16];
+            for (var i = 0; i < v.Length; i++)
+            {
+                v[i] = (float)rng.NextDouble() - 0.5f;
+            }
+
+            EmbeddingMath.NormalizeInPlace(v);
+            return v;
+        }
+
+        var vectors = Enumerable.Range(0, 400).Select(_ => Unit()).ToArray();
+        using var stop = new CancellationTokenSource();
+        using var started = new CountdownEvent(3);
+        var readers = Enumerable.Range(0, 3).Select(t => Task.Run(() =>
+        {
+            var n = 0;
+            started.Signal();
+            while (!stop.IsCancellationRequested || n < 200)
+            {
+                var r = gallery.Identify(vectors[(n++ * 7 + t) % vectors.Length]);
+                Assert.True(r.Status is MatchStatus.Matched or MatchStatus.NewFace or MatchStatus.MultipleMatches);
+            }
+
+            return n;
+        })).ToArray();
+        Assert.True(started.Wait(TimeSpan.FromSeconds(30)));
+        for (var i = 0; i < vectors.Length; i++)
+        {
+            gallery.Import("p" + i, [vectors[i]]);
+            if (i % 5 == 4)
+            {
+                Assert.True(gallery.Forget("p" + (i - 2)));
+            }
+        }
+
+        stop.Cancel();
+        var counts = await Task.WhenAll(readers);
+        Assert.Equal(320, gallery.IdentityCount);
+        Assert.Equal(320, gallery.EmbeddingCount);
+        Assert.All(counts, c => Assert.True(c > 0));
+    }
 }
