@@ -20,7 +20,7 @@ public sealed class CrossCameraOptions
     [Range(0.0, double.MaxValue)]
     public double MaxFloorDistance { get; set; } = 40;
 
-    /// <summary>Gets or sets how many observations a track needs before it may join another person (noise guard).</summary>
+    /// <summary>Gets or sets how many observations a track needs before appearance alone may join it to another person (noise guard; a floor-plan match between overlapping cameras joins at once).</summary>
     [Range(1, 10_000)]
     public int MinObservations { get; set; } = 3;
 

@@ -172,8 +172,7 @@ public sealed class CrossCameraResolver
         else
         {
             CheckContradictions(link, ts);
-            if (link.Person.Members.Count == 1 && link.Customer is null && link.Observations >= _options.MinObservations &&
-                ts - link.FirstSeen <= _options.JoinWindow)
+            if (link.Person.Members.Count == 1 && link.Customer is null && ts - link.FirstSeen <= _options.JoinWindow)
             {
                 TryJoin(link, ts);
             }
@@ -303,7 +302,7 @@ public sealed class CrossCameraResolver
             {
                 cost = spatial / Math.Max(_options.MaxFloorDistance, 1e-9);
             }
-            else if (appearance <= _options.AppearanceThreshold && ts - lastSeen <= _options.MaxReappearanceGap)
+            else if (appearance <= _options.AppearanceThreshold && link.Observations >= _options.MinObservations && ts - lastSeen <= _options.MaxReappearanceGap)
             {
                 cost = 1.0 + appearance; // position evidence ranks above appearance
             }
