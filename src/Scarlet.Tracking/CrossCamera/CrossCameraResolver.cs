@@ -84,6 +84,25 @@ public sealed class CrossCameraResolver
                 globalIds[i] = ResolveOne(cameraId, timestamp, observations[i]);
             }
 
+            // One person, one track per camera and frame: a track that came back from being lost while a younger
+            // track took its person over shares the id; the younger one leaves at once.
+            for (var i = 0; i < observations.Length; i++)
+            {
+                for (var j = i + 1; j < observations.Length; j++)
+                {
+                    if (globalIds[i] != globalIds[j])
+                    {
+                        continue;
+                    }
+
+                    var a = _links[(cameraId, observations[i].TrackId)];
+                    var b = _links[(cameraId, observations[j].TrackId)];
+                    var younger = b.FirstSeen > a.FirstSeen || (b.FirstSeen == a.FirstSeen && b.Track > a.Track) ? b : a;
+                    SplitOff(younger, timestamp);
+                    globalIds[younger == a ? i : j] = younger.Person.Id;
+                }
+            }
+
             if (++_calls % 512 == 0)
             {
                 Prune(timestamp);

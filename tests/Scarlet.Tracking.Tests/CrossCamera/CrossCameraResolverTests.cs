@@ -160,6 +160,32 @@ public sealed class CrossCameraResolverTests
     }
 
     [Fact]
+    public void ATrackBackFromLost_NeverSharesItsIdWithTheTrackThatTookItsPlace()
+    {
+        var r = new CrossCameraResolver();
+        var e = Unit(1, 0, 0, 0);
+        for (var i = 0; i < 5; i++)
+        {
+            One(r, "a", i * 0.1, 1, emb: e);
+        }
+
+        // Track 1 is lost; track 2 looks the same and takes its person over.
+        var g = 0;
+        for (var i = 0; i < 5; i++)
+        {
+            g = One(r, "a", 2 + (i * 0.1), 2, emb: e);
+        }
+
+        Assert.Equal(r.GlobalIdOf("a", 1), g);
+
+        // Track 1 comes back in the same frame as track 2: two ids, the older track keeps the person.
+        var ids = new int[2];
+        r.Resolve("a", T0.AddSeconds(3), [new TrackObservation(2, default, null, e, null), new TrackObservation(1, default, null, e, null)], ids);
+        Assert.NotEqual(ids[0], ids[1]);
+        Assert.Equal(g, ids[1]);
+    }
+
+    [Fact]
     public void BadInput_Throws()
     {
         var r = new CrossCameraResolver();
