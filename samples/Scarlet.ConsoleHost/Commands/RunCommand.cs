@@ -1,12 +1,159 @@
+using System.Globalization;
+using Scarlet.Tracking;
+using Scarlet.Tracking.CrossCamera;
+using Scarlet.Tracking.Geometry;
+using Scarlet.Tracking.Pipeline;
+using Scarlet.Vision;
+using Scarlet.Vision.Models;
+
 namespace Scarlet.ConsoleHost.Commands;
 
-/// <summary>Placeholder until the verb lands; exits with a clear message.</summary>
+/// <summary>
+/// <c>scarlet run --camera NAME=URL_OR_FILE [--camera ...] [--fps F] [--max-seconds S]</c>: runs several camera
+/// pipelines at once, prints events as JSON lines on stdout and a live status line (fps, drops per camera) on stderr.
+/// </summary>
 internal static class RunCommand
 {
-    public static Task<int> RunAsync(ArgReader args)
+    public static async Task<int> RunAsync(ArgReader args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        Console.Error.WriteLine("error: this verb is not available yet");
-        return Task.FromResult(ExitCodes.Failure);
+        var cameraArgs = args.All("camera");
+        if (cameraArgs.Count == 0)
+        {
+            throw new UsageException("--camera NAME=URL_OR_FILE is required (repeat it for more cameras)");
+        }
+
+        var fps = args.Double("fps", 10);
+        var maxSeconds = args.Double("max-seconds", 0);
+        var every = args.Int("detect-every", 1);
+        var reIdOn = args.Flag("reid");
+        var loop = args.Flag("loop");
+        var noPacing = args.Flag("no-pacing");
+        var overlaps = args.All("overlap");
+        var zones = args.All("zone");
+        var lines = args.All("line");
+        var updates = args.Flag("updates");
+        using var vision = new VisionSetup(args, 0.1f);
+        var reIdModel = args.Optional("reid-model") ?? ModelCatalog.OsNetX025.Id;
+        args.EnsureAllUsed();
+        if (fps <= 0 || every < 1 || maxSeconds < 0)
+        {
+            throw new UsageException("--fps must be positive, --detect-every at least 1, --max-seconds not negative");
+        }
+
+        var topology = new CameraTopology();
+        foreach (var o in overlaps)
+        {
+            var p = o.Split(':');
+            if (p.Length != 2)
+            {
+                throw new UsageException($"--overlap takes A:B, got '{o}'");
+            }
+
+            topology.AddOverlap(p[0], p[1]);
+        }
+
+        using var reId = reIdOn ? new OsNetReIdEmbedder(vision.Sessions.Get(vision.Locator.Resolve(reIdModel))) : null;
+        var models = new CameraPipelineModels(vision.Persons, reId);
+        await using var host = new CameraPipelineHost(models, new CrossCameraResolver(topology));
+        foreach (var c in cameraArgs)
+        {
+            var eq = c.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0 || eq == c.Length - 1)
+            {
+                throw new UsageException($"--camera takes NAME=URL_OR_FILE, got '{c}'");
+            }
+
+            var name = c[..eq];
+            var options = new CameraPipelineOptions
+            {
+                CameraId = name,
+                Source = c[(eq + 1)..],
+                SourceOptions = new FrameSourceOptions { Loop = loop, RealTimePacing = !noPacing, FolderFrameRate = fps },
+                DetectionInterval = every,
+                EnableReId = reIdOn,
+                EnableFaces = false,
+                Tracker = new TrackerOptions { FrameRate = fps / every },
+            };
+            foreach (var z in zones.Where(z => z.StartsWith(name + ":", StringComparison.Ordinal)))
+            {
+                var parts = z.Split(':');
+                options.Zones.Add(new Zone(parts.Length == 3 ? parts[1] : throw new UsageException($"--zone takes CAMERA:NAME:x,y,x,y,..., got '{z}'"), Points(parts[2], z)));
+            }
+
+            foreach (var l in lines.Where(l => l.StartsWith(name + ":", StringComparison.Ordinal)))
+            {
+                var parts = l.Split(':');
+                var pts = parts.Length == 3 ? Points(parts[2], l) : [];
+                if (pts.Count != 2)
+                {
+                    throw new UsageException($"--line takes CAMERA:NAME:x1,y1,x2,y2, got '{l}'");
+                }
+
+                options.Lines.Add(new LineDefinition(parts[1], pts[0], pts[1]));
+            }
+
+            var errors = options.Validate();
+            if (errors.Count > 0)
+            {
+                throw new UsageException(string.Join(" ", errors));
+            }
+
+            host.Add(options);
+        }
+
+        using var subscription = host.Events.Subscribe(e => Console.Out.WriteLine(PipelineCommandSupport.ToJson(e)));
+        using var updateSubscription = updates
+            ? host.Updates.Subscribe(u => Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{{\"type\":\"update\",\"camera\":\"{u.CameraId}\",\"frame\":{u.Sequence},\"persons\":[{string.Join(",", u.Persons.Select(p => $"{{\"track\":{p.TrackId},\"person\":{p.GlobalId},\"box\":[{p.Box.X:F1},{p.Box.Y:F1},{p.Box.Width:F1},{p.Box.Height:F1}]}}"))}]}}")))
+            : null;
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        if (maxSeconds > 0)
+        {
+            cts.CancelAfter(TimeSpan.FromSeconds(maxSeconds));
+        }
+
+        host.StartAll();
+        var all = host.WhenAllStoppedAsync();
+        while (!all.IsCompleted && !cts.IsCancellationRequested)
+        {
+            await Task.WhenAny(all, Task.Delay(1000, CancellationToken.None)).ConfigureAwait(false);
+            Console.Error.Write("\r" + PipelineCommandSupport.StatusLine(host.GetStatus()) + "   ");
+        }
+
+        await host.StopAllAsync().ConfigureAwait(false);
+        Console.Error.WriteLine();
+        var failed = false;
+        foreach (var s in host.GetStatus())
+        {
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{s.CameraId}: captured {s.FramesCaptured}, processed {s.FramesProcessed}, dropped {s.FramesDropped} ({s.DropRate:P1}), {s.MeanProcessMilliseconds:F1} ms/frame, {s.State}{(s.Error is null ? "" : ": " + s.Error)}"));
+            failed |= s.State == CameraPipelineState.Faulted;
+        }
+
+        Console.Error.WriteLine($"global persons: {host.Identities.Count}, cross-camera joins {host.Resolver.Joins}, splits {host.Resolver.Splits}");
+        return failed ? ExitCodes.Failure : ExitCodes.Ok;
+    }
+
+    private static List<PointF> Points(string text, string arg)
+    {
+        var nums = text.Split(',').Select(s => float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new UsageException($"bad number '{s}' in '{arg}'")).ToArray();
+        if (nums.Length % 2 != 0 || nums.Length < 4)
+        {
+            throw new UsageException($"'{arg}' needs an even number of coordinates (at least two points)");
+        }
+
+        var pts = new List<PointF>();
+        for (var i = 0; i < nums.Length; i += 2)
+        {
+            pts.Add(new PointF(nums[i], nums[i + 1]));
+        }
+
+        return pts;
     }
 }

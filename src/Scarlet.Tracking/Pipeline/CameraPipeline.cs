@@ -1,0 +1,481 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Reactive.Subjects;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Scarlet.Tracking.CrossCamera;
+using Scarlet.Tracking.Geometry;
+using Scarlet.Tracking.Identity;
+using Scarlet.Vision;
+
+namespace Scarlet.Tracking.Pipeline;
+
+/// <summary>
+/// Tracks the people of one camera: capture and inference run decoupled through a bounded queue that keeps the newest
+/// frame under load (drops counted); persons are detected (every <see cref="CameraPipelineOptions.DetectionInterval"/>-th
+/// frame) and tracked, optionally with re-ID embeddings; faces are identified per track (embedded again only for a
+/// better face) and decided by vote; tracks are joined across cameras by the shared <see cref="CrossCameraResolver"/>;
+/// zones and lines raise events. Results are published on <see cref="Updates"/> and <see cref="Events"/>.
+/// </summary>
+/// <remarks>
+/// Subscribers are called on the inference thread: keep them short. Every frame taken from the source is disposed by
+/// the pipeline. <see cref="Process"/> is the synchronous core (tests, offline tools); <see cref="RunAsync"/> drives it
+/// from a source.
+/// </remarks>
+public sealed partial class CameraPipeline : IDisposable
+{
+    private static readonly Counter<long> s_frames = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.pipeline.frames", "{frame}", "Frames tracked by camera pipelines.");
+    private static readonly Counter<long> s_dropped = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.pipeline.dropped", "{frame}", "Frames dropped because inference was busy.");
+    private static readonly Histogram<double> s_duration = ScarletDiagnostics.Meter.CreateHistogram<double>("scarlet.pipeline.duration", "ms", "Time to process one frame.");
+
+    private readonly CameraPipelineOptions _options;
+    private readonly CameraPipelineModels _models;
+    private readonly CrossCameraResolver _resolver;
+    private readonly IdentityTracker _identities;
+    private readonly ILogger _logger;
+    private readonly MultiObjectTracker _tracker;
+    private readonly ZoneMonitor? _zones;
+    private readonly LineCrossing[] _lines;
+    private readonly Subject<TrackingUpdate> _updates = new();
+    private readonly Subject<TrackingEvent> _events = new();
+    private readonly Dictionary<int, PerTrack> _trackStates = [];
+    private readonly List<TrackedPerson> _carried = [];
+    private readonly Queue<long> _recent = new();
+    private readonly object _statusGate = new();
+    private readonly List<TrackingEvent> _pendingEvents = [];
+    private long _captured;
+    private long _processed;
+    private long _dropped;
+    private long _processTicks;
+    private long _frameIndex;
+    private int _activePersons;
+    private volatile bool _paused;
+    private volatile CameraPipelineState _state = CameraPipelineState.Idle;
+    private FrameSourceStatus _sourceStatus = FrameSourceStatus.Stopped;
+    private string? _error;
+    private bool _disposed;
+
+    /// <summary>Creates a pipeline.</summary>
+    /// <param name="options">The camera's options (validated).</param>
+    /// <param name="models">The shared models.</param>
+    /// <param name="resolver">The shared cross-camera resolver.</param>
+    /// <param name="identities">The shared identity tracker.</param>
+    /// <param name="logger">A logger, or null.</param>
+    /// <exception cref="ArgumentException">The options are invalid, or re-ID is enabled without a re-ID model.</exception>
+    public CameraPipeline(CameraPipelineOptions options, CameraPipelineModels models, CrossCameraResolver resolver, IdentityTracker identities, ILogger<CameraPipeline>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(models);
+        ArgumentNullException.ThrowIfNull(resolver);
+        ArgumentNullException.ThrowIfNull(identities);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid camera pipeline options: " + string.Join(" ", errors), nameof(options));
+        }
+
+        if (options.EnableReId && models.ReId is null)
+        {
+            throw new ArgumentException($"Camera {options.CameraId}: re-ID is enabled but no re-ID model was given.", nameof(models));
+        }
+
+        _options = options;
+        _models = models;
+        _resolver = resolver;
+        _identities = identities;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _tracker = new MultiObjectTracker(options.Tracker);
+        _zones = options.Zones.Count > 0 ? new ZoneMonitor(options.CameraId, [.. options.Zones]) : null;
+        _lines = [.. options.Lines.Select(l => new LineCrossing(l.Name, l.A, l.B))];
+    }
+
+    /// <summary>Gets the camera id.</summary>
+    public string CameraId => _options.CameraId;
+
+    /// <summary>Gets the options.</summary>
+    public CameraPipelineOptions Options => _options;
+
+    /// <summary>Gets the per-frame tracking results.</summary>
+    public IObservable<TrackingUpdate> Updates => _updates;
+
+    /// <summary>Gets the events (zones, lines, identities).</summary>
+    public IObservable<TrackingEvent> Events => _events;
+
+    /// <summary>Gets whether the pipeline is paused (frames are captured and discarded).</summary>
+    public bool IsPaused => _paused;
+
+    /// <summary>Pauses processing; capture goes on and frames are discarded (not counted as drops).</summary>
+    public void Pause() => _paused = true;
+
+    /// <summary>Resumes processing.</summary>
+    public void Resume() => _paused = false;
+
+    /// <summary>Gets a status snapshot.</summary>
+    public CameraPipelineStatus GetStatus()
+    {
+        lock (_statusGate)
+        {
+            var now = Stopwatch.GetTimestamp();
+            TrimRecent(now);
+            var fps = _recent.Count / 2.0;
+            var processed = Interlocked.Read(ref _processed);
+            var mean = processed == 0 ? 0 : Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _processTicks)).TotalMilliseconds / processed;
+            var state = _paused && _state == CameraPipelineState.Running ? CameraPipelineState.Paused : _state;
+            return new CameraPipelineStatus(CameraId, state, _sourceStatus, Interlocked.Read(ref _captured), processed, Interlocked.Read(ref _dropped), fps, Volatile.Read(ref _activePersons), mean, _error);
+        }
+    }
+
+    /// <summary>
+    /// Reads <paramref name="source"/> until it ends or <paramref name="cancellationToken"/> is cancelled: a capture loop
+    /// feeds a bounded queue (newest frame kept when <see cref="CameraPipelineOptions.DropWhenBusy"/>), an inference loop
+    /// processes it. Completes the streams when done. The caller keeps ownership of the source.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The pipeline already ran.</exception>
+    public async Task RunAsync(IFrameSource source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_state != CameraPipelineState.Idle)
+        {
+            throw new InvalidOperationException($"Camera pipeline {CameraId} already ran; create a new one.");
+        }
+
+        _state = CameraPipelineState.Running;
+        void OnStatus(object? sender, FrameSourceStatus s) => _sourceStatus = s;
+        source.StatusChanged += OnStatus;
+        _sourceStatus = source.Status;
+        var channel = Channel.CreateBounded<Frame>(
+            new BoundedChannelOptions(_options.QueueCapacity)
+            {
+                FullMode = _options.DropWhenBusy ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.Wait,
+                SingleReader = true,
+                SingleWriter = true,
+            },
+            dropped =>
+            {
+                dropped.Dispose();
+                Interlocked.Increment(ref _dropped);
+                s_dropped.Add(1, new KeyValuePair<string, object?>("camera", CameraId));
+            });
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var capture = Task.Run(() => CaptureAsync(source, channel.Writer, linked.Token), CancellationToken.None);
+        var inference = Task.Run(() => InferAsync(channel.Reader, linked.Token), CancellationToken.None);
+        try
+        {
+            var first = await Task.WhenAny(capture, inference).ConfigureAwait(false);
+            if (first.IsFaulted)
+            {
+                await linked.CancelAsync().ConfigureAwait(false);
+            }
+
+            await Task.WhenAll(capture, inference).ConfigureAwait(false);
+            _state = CameraPipelineState.Stopped;
+            _updates.OnCompleted();
+            _events.OnCompleted();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _state = CameraPipelineState.Stopped;
+            _updates.OnCompleted();
+            _events.OnCompleted();
+        }
+        catch (Exception ex)
+        {
+            _error = ex.Message;
+            _state = CameraPipelineState.Faulted;
+            LogFaulted(_logger, CameraId, ex);
+            _updates.OnError(ex);
+            _events.OnError(ex);
+            throw;
+        }
+        finally
+        {
+            source.StatusChanged -= OnStatus;
+            _sourceStatus = source.Status;
+            while (channel.Reader.TryRead(out var left))
+            {
+                left.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Processes one frame synchronously (detection or carry-over, tracking, faces, cross-camera resolution, zones,
+    /// events) and publishes the update. Does not dispose the frame.
+    /// </summary>
+    /// <exception cref="ArgumentException">The frame belongs to another camera.</exception>
+    public TrackingUpdate Process(Frame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!string.Equals(frame.CameraId, CameraId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Frame of camera '{frame.CameraId}' given to pipeline '{CameraId}'.", nameof(frame));
+        }
+
+        var start = Stopwatch.GetTimestamp();
+        var detect = _frameIndex++ % _options.DetectionInterval == 0;
+        IReadOnlyList<TrackedPerson> persons;
+        _pendingEvents.Clear();
+        if (detect)
+        {
+            persons = DetectAndTrack(frame);
+            _carried.Clear();
+            _carried.AddRange(persons);
+        }
+        else
+        {
+            persons = [.. _carried];
+        }
+
+        var update = new TrackingUpdate(CameraId, frame.Sequence, frame.Timestamp, frame.Width, frame.Height, detect, persons);
+        var elapsed = Stopwatch.GetTimestamp() - start;
+        Interlocked.Add(ref _processTicks, elapsed);
+        Interlocked.Increment(ref _processed);
+        Volatile.Write(ref _activePersons, persons.Count);
+        lock (_statusGate)
+        {
+            var now = Stopwatch.GetTimestamp();
+            _recent.Enqueue(now);
+            TrimRecent(now);
+        }
+
+        s_frames.Add(1, new KeyValuePair<string, object?>("camera", CameraId));
+        s_duration.Record(Stopwatch.GetElapsedTime(start, start + elapsed).TotalMilliseconds);
+        _updates.OnNext(update);
+        foreach (var e in _pendingEvents)
+        {
+            _events.OnNext(e);
+        }
+
+        return update;
+    }
+
+    /// <summary>Completes the streams.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_state is CameraPipelineState.Idle or CameraPipelineState.Running)
+        {
+            _updates.OnCompleted();
+            _events.OnCompleted();
+        }
+
+        _updates.Dispose();
+        _events.Dispose();
+    }
+
+    private IReadOnlyList<TrackedPerson> DetectAndTrack(Frame frame)
+    {
+        var image = frame.Image;
+        var detections = _models.Persons.Detect(image);
+        var low = _options.Tracker.LowScoreThreshold;
+        var kept = 0;
+        var dets = ArrayPool<TrackerDetection>.Shared.Rent(Math.Max(1, detections.Count));
+        float[]? embeddings = null;
+        try
+        {
+            for (var i = 0; i < detections.Count; i++)
+            {
+                // Detections at or below the low threshold are never used by the tracker: skip them before re-ID.
+                if (detections[i].Score > low)
+                {
+                    dets[kept++] = TrackerDetection.FromPersonDetection(detections[i]);
+                }
+            }
+
+            var dim = 0;
+            if (_options.EnableReId && kept > 0)
+            {
+                var reId = _models.ReId!;
+                dim = reId.Dimension;
+                embeddings = ArrayPool<float>.Shared.Rent(kept * dim);
+                var boxes = ArrayPool<BoundingBox>.Shared.Rent(kept);
+                try
+                {
+                    for (var i = 0; i < kept; i++)
+                    {
+                        boxes[i] = dets[i].Box;
+                    }
+
+                    reId.Embed(image, boxes.AsSpan(0, kept), embeddings.AsSpan(0, kept * dim));
+                }
+                finally
+                {
+                    ArrayPool<BoundingBox>.Shared.Return(boxes);
+                }
+            }
+
+            var tracks = _tracker.Update(dets.AsSpan(0, kept), embeddings is null ? default : embeddings.AsSpan(0, kept * dim));
+            return Resolve(frame, tracks);
+        }
+        finally
+        {
+            ArrayPool<TrackerDetection>.Shared.Return(dets);
+            if (embeddings is not null)
+            {
+                ArrayPool<float>.Shared.Return(embeddings);
+            }
+        }
+    }
+
+    private TrackedPerson[] Resolve(Frame frame, IReadOnlyList<Track> tracks)
+    {
+        foreach (var removed in _tracker.RemovedTracks)
+        {
+            _trackStates.Remove(removed.Id);
+            foreach (var line in _lines)
+            {
+                line.Forget(removed.Id);
+            }
+        }
+
+        ProcessFaces(frame, tracks);
+        var observations = new TrackObservation[tracks.Count];
+        var floors = new PointF?[tracks.Count];
+        for (var i = 0; i < tracks.Count; i++)
+        {
+            var t = tracks[i];
+            var state = StateOf(t.Id);
+            floors[i] = _options.Homography?.Map(Zone.FootPoint(t.Box));
+            observations[i] = new TrackObservation(t.Id, t.Box, floors[i], t.Embedding ?? default, state.Voter.Decision.Status == TrackIdentityStatus.Known ? state.Voter.Decision.IdentityId : null);
+        }
+
+        var globals = new int[tracks.Count];
+        _resolver.Resolve(CameraId, frame.Timestamp, observations, globals);
+        var persons = new TrackedPerson[tracks.Count];
+        for (var i = 0; i < tracks.Count; i++)
+        {
+            var t = tracks[i];
+            var state = _trackStates[t.Id];
+            state.GlobalId = globals[i];
+            var customer = _resolver.CustomerOf(globals[i]);
+            persons[i] = new TrackedPerson(t.Id, globals[i], t.Box, t.Score, customer, state.Voter.Decision.Status, floors[i]);
+            var position = new PersonPosition(CameraId, frame.Timestamp, Zone.FootPoint(t.Box), floors[i]);
+            if (_identities.Observe(globals[i], position, customer))
+            {
+                _pendingEvents.Add(new TrackingEvent(TrackingEventKind.IdentityResolved, CameraId, frame.Timestamp, frame.Sequence, t.Id, globals[i], customer));
+            }
+        }
+
+        if (_zones is not null)
+        {
+            foreach (var z in _zones.Update(tracks, frame.Timestamp))
+            {
+                var kind = z.Kind == ZoneEventKind.Entered ? TrackingEventKind.ZoneEntered : TrackingEventKind.ZoneExited;
+                var g = GlobalOf(z.TrackId);
+                _pendingEvents.Add(new TrackingEvent(kind, CameraId, z.Timestamp, frame.Sequence, z.TrackId, g, _resolver.CustomerOf(g), Zone: z.Zone, Dwell: kind == TrackingEventKind.ZoneExited ? z.Dwell : null));
+            }
+        }
+
+        foreach (var line in _lines)
+        {
+            foreach (var c in line.Update(tracks, frame.Timestamp))
+            {
+                var g = GlobalOf(c.TrackId);
+                _pendingEvents.Add(new TrackingEvent(TrackingEventKind.LineCrossed, CameraId, c.Timestamp, frame.Sequence, c.TrackId, g, _resolver.CustomerOf(g), Line: c.Line, Direction: c.Direction));
+            }
+        }
+
+        return persons;
+    }
+
+    private int GlobalOf(int trackId) => _trackStates.TryGetValue(trackId, out var s) ? s.GlobalId : _resolver.GlobalIdOf(CameraId, trackId) ?? 0;
+
+    private PerTrack StateOf(int trackId)
+    {
+        if (!_trackStates.TryGetValue(trackId, out var s))
+        {
+            s = new PerTrack(new TrackIdentityVoter(_options.Voting));
+            _trackStates[trackId] = s;
+        }
+
+        return s;
+    }
+
+    private async Task CaptureAsync(IFrameSource source, ChannelWriter<Frame> writer, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var frame in source.ReadFramesAsync(ct).ConfigureAwait(false))
+            {
+                Interlocked.Increment(ref _captured);
+                if (_paused)
+                {
+                    frame.Dispose();
+                    continue;
+                }
+
+                try
+                {
+                    await writer.WriteAsync(frame, ct).ConfigureAwait(false);
+                }
+                catch
+                {
+                    frame.Dispose();
+                    throw;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+        finally
+        {
+            writer.TryComplete();
+        }
+    }
+
+    private async Task InferAsync(ChannelReader<Frame> reader, CancellationToken ct)
+    {
+        try
+        {
+            while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var frame))
+                {
+                    using (frame)
+                    {
+                        if (!_paused)
+                        {
+                            Process(frame);
+                        }
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private void TrimRecent(long now)
+    {
+        var window = Stopwatch.Frequency * 2;
+        while (_recent.Count > 0 && now - _recent.Peek() > window)
+        {
+            _recent.Dequeue();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Camera pipeline {CameraId} failed")]
+    private static partial void LogFaulted(ILogger logger, string cameraId, Exception exception);
+
+    private sealed class PerTrack(TrackIdentityVoter voter)
+    {
+        public TrackIdentityVoter Voter { get; } = voter;
+
+        public int GlobalId { get; set; }
+
+        public float BestFace { get; set; }
+    }
+}

@@ -1,0 +1,113 @@
+using System.ComponentModel.DataAnnotations;
+using Scarlet.Tracking.Geometry;
+using Scarlet.Tracking.Identity;
+using Scarlet.Vision;
+
+namespace Scarlet.Tracking.Pipeline;
+
+/// <summary>A counting line of a camera.</summary>
+/// <param name="Name">The line name.</param>
+/// <param name="A">First end point (image pixels).</param>
+/// <param name="B">Second end point (image pixels).</param>
+public sealed record LineDefinition(string Name, PointF A, PointF B);
+
+/// <summary>Options of one <see cref="CameraPipeline"/>.</summary>
+public sealed class CameraPipelineOptions
+{
+    /// <summary>Gets or sets the camera id (unique per host).</summary>
+    [Required]
+    [MinLength(1)]
+    public string CameraId { get; set; } = "";
+
+    /// <summary>Gets or sets the source: a file, folder, rtsp:// or http(s):// MJPEG URL (see <see cref="FrameSourceFactory"/>). May be empty when a source object is given.</summary>
+    public string? Source { get; set; }
+
+    /// <summary>Gets or sets the source options (loop, pacing, reconnects).</summary>
+    public FrameSourceOptions SourceOptions { get; set; } = new() { RealTimePacing = true };
+
+    /// <summary>Gets or sets the capacity of the capture-to-inference queue (1 keeps only the newest frame).</summary>
+    [Range(1, 64)]
+    public int QueueCapacity { get; set; } = 1;
+
+    /// <summary>
+    /// Gets or sets whether a busy inference drops the oldest queued frame (live video never falls behind; drops are
+    /// counted). False makes capture wait instead (offline processing of files: every frame is tracked).
+    /// </summary>
+    public bool DropWhenBusy { get; set; } = true;
+
+    /// <summary>Gets or sets the detection interval: the person detector runs on every k-th processed frame; frames in between carry the last boxes over.</summary>
+    [Range(1, 100)]
+    public int DetectionInterval { get; set; } = 1;
+
+    /// <summary>Gets or sets whether person re-ID embeddings feed the tracker and the cross-camera resolver (needs a re-ID model).</summary>
+    public bool EnableReId { get; set; }
+
+    /// <summary>Gets or sets whether faces are detected and identified (needs face models and a gallery).</summary>
+    public bool EnableFaces { get; set; } = true;
+
+    /// <summary>Gets or sets the face interval: faces are looked for on every k-th detection frame.</summary>
+    [Range(1, 1000)]
+    public int FaceInterval { get; set; } = 2;
+
+    /// <summary>Gets or sets how much larger (relative size × score) a new face must be than the track's best embedded one to be embedded again.</summary>
+    [Range(1.0, 10.0)]
+    public double FaceImprovement { get; set; } = 1.2;
+
+    /// <summary>Gets or sets the smallest face (shorter side, pixels) worth embedding.</summary>
+    [Range(1.0, 10_000.0)]
+    public float MinFaceSize { get; set; } = 40;
+
+    /// <summary>Gets or sets the tracker options (set <see cref="TrackerOptions.FrameRate"/> to the detection rate).</summary>
+    public TrackerOptions Tracker { get; set; } = new();
+
+    /// <summary>Gets or sets the face vote options.</summary>
+    public IdentityVotingOptions Voting { get; set; } = new();
+
+    /// <summary>Gets the zones of this camera (image pixels).</summary>
+    public IList<Zone> Zones { get; } = [];
+
+    /// <summary>Gets the counting lines of this camera.</summary>
+    public IList<LineDefinition> Lines { get; } = [];
+
+    /// <summary>Gets or sets the image-to-floor-plan mapping of this camera, or null.</summary>
+    public CameraHomography? Homography { get; set; }
+
+    /// <summary>Returns the problems with these options (empty when valid).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var results = new List<ValidationResult>();
+        var errors = new List<string>();
+        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
+        {
+            errors.AddRange(results.Select(r => $"{CameraId}: {r.ErrorMessage}"));
+        }
+
+        if (Tracker is null || Voting is null || SourceOptions is null)
+        {
+            errors.Add($"{CameraId}: Tracker, Voting and SourceOptions are required.");
+            return errors;
+        }
+
+        errors.AddRange(Tracker.Validate().Select(e => $"{CameraId}: tracker: {e}"));
+        errors.AddRange(Voting.Validate().Select(e => $"{CameraId}: voting: {e}"));
+        try
+        {
+            SourceOptions.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            errors.Add($"{CameraId}: source: {ex.Message}");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var l in Lines)
+        {
+            if (l is null || string.IsNullOrWhiteSpace(l.Name) || !names.Add(l.Name))
+            {
+                errors.Add($"{CameraId}: every line needs a unique name.");
+            }
+        }
+
+        return errors;
+    }
+}
