@@ -7,7 +7,7 @@ namespace Scarlet.ConsoleHost.Commands;
 
 /// <summary>
 /// <c>scarlet track --det det.txt (--seqinfo seqinfo.ini | --size WxH --fps F) --out result.txt</c>: tracks given
-/// detections and writes a MOTChallenge result file. <c>--video</c> needs the person detector and is not available yet.
+/// detections and writes a MOTChallenge result file. <c>--video</c> runs our own detector first (<see cref="TrackVideoCommand"/>).
 /// </summary>
 internal static class TrackCommand
 {
@@ -16,10 +16,7 @@ internal static class TrackCommand
         ArgumentNullException.ThrowIfNull(args);
         if (args.Optional("video") is not null)
         {
-            args.Optional("out");
-            args.Optional("overlay");
-            Console.Error.WriteLine("error: track --video is not available yet (it needs the person detector); use --det with a MOTChallenge detection file");
-            return ExitCodes.Failure;
+            return await TrackVideoCommand.RunAsync(args).ConfigureAwait(false);
         }
 
         var det = args.Required("det");
