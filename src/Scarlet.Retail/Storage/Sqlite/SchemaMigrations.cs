@@ -60,7 +60,7 @@ internal static class SchemaMigrations
             CREATE TABLE visits(
                 id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organizations(id),
                 store_id TEXT NOT NULL, person_id TEXT NOT NULL, customer_id TEXT, visitor_id TEXT,
-                entry_at INTEGER NOT NULL, exit_at INTEGER, returning INTEGER NOT NULL);
+                entry_at INTEGER NOT NULL, exit_at INTEGER, is_returning INTEGER NOT NULL);
             CREATE INDEX ix_visits_store ON visits(org_id, store_id, entry_at);
             CREATE INDEX ix_visits_person ON visits(org_id, store_id, person_id) WHERE exit_at IS NULL;
             CREATE INDEX ix_visits_customer ON visits(org_id, customer_id);

@@ -7,7 +7,7 @@ namespace Scarlet.Retail.Storage.Sqlite;
 /// <param name="db">The database.</param>
 public sealed class SqliteVisitStore(SqliteDatabase db) : IVisitStore
 {
-    private const string Columns = "id, org_id, store_id, person_id, customer_id, visitor_id, entry_at, exit_at, returning";
+    private const string Columns = "id, org_id, store_id, person_id, customer_id, visitor_id, entry_at, exit_at, is_returning";
 
     /// <inheritdoc/>
     public Task AddAsync(Visit visit, CancellationToken cancellationToken = default)
@@ -68,7 +68,7 @@ public sealed class SqliteVisitStore(SqliteDatabase db) : IVisitStore
                 c,
                 null,
                 $"""
-                SELECT {bucket} AS b, COUNT(*), COUNT(DISTINCT COALESCE(customer_id, visitor_id, person_id)), SUM(returning),
+                SELECT {bucket} AS b, COUNT(*), COUNT(DISTINCT COALESCE(customer_id, visitor_id, person_id)), SUM(is_returning),
                        COALESCE(AVG(CASE WHEN exit_at IS NOT NULL THEN (exit_at - entry_at) / 1000.0 END), 0)
                 FROM visits WHERE org_id = $org AND entry_at >= $from AND entry_at < $to AND ($s IS NULL OR store_id = $s)
                 GROUP BY b ORDER BY b
