@@ -310,11 +310,12 @@ public sealed class MultiObjectTracker
 
             var t = new Track(_nextId++, FrameCount);
             InitiateByteTrack(t, dets[i].Box);
+            t.DetectionBox = dets[i].Box;
             t.Score = dets[i].Score;
             t.Hits = 1;
             t.LastMatchedFrame = FrameCount;
             SetEmbedding(t, i, initial: true);
-            t.IsActivated = FrameCount == 1; // ByteTrack confirms first-frame tracks at once
+            t.IsActivated = FrameCount == 1 || _options.ConfirmOnBirth; // ByteTrack confirms first-frame tracks at once
             t.State = t.IsActivated ? TrackState.Confirmed : TrackState.Tentative;
             _newTracked.Add(t);
         }
@@ -412,6 +413,7 @@ public sealed class MultiObjectTracker
         ];
         KalmanMath.Update(t.Mean, t.Covariance, 8, z, r);
         t.Box = BoxFromXyah(t.Mean);
+        t.DetectionBox = b;
         t.State = TrackState.Confirmed;
         t.IsActivated = true;
         t.Score = det.Score;
@@ -658,6 +660,7 @@ public sealed class MultiObjectTracker
             Span<double> z = [b.CenterX, b.CenterY, b.Width * b.Height, b.Width / b.Height];
             KalmanMath.Update(t.Mean, t.Covariance.AsSpan(0, 49), 7, z, s_sortR);
             t.Box = BoxFromSort(t.Mean);
+            t.DetectionBox = b;
             t.TimeSinceUpdate = 0;
             t.Hits++;
             t.HitStreak++;
@@ -686,6 +689,7 @@ public sealed class MultiObjectTracker
             }
 
             t.Box = BoxFromSort(x);
+            t.DetectionBox = b;
             t.Score = dets[i].Score;
             t.Hits = 1;
             t.HitStreak = 0; // SORT counts the streak from the first match after birth

@@ -20,6 +20,9 @@ public sealed class Track
     /// <summary>Gets the current box: the Kalman estimate after this frame's update (or prediction when unmatched).</summary>
     public BoundingBox Box { get; internal set; }
 
+    /// <summary>Gets the box of the last matched detection (the raw measurement, not smoothed).</summary>
+    public BoundingBox DetectionBox { get; internal set; }
+
     /// <summary>Gets the life-cycle state.</summary>
     public TrackState State { get; internal set; }
 

@@ -77,6 +77,13 @@ public sealed class TrackerOptions
     [Range(0.0, 1.0)]
     public float EmbeddingMomentum { get; set; } = 0.9f;
 
+    /// <summary>
+    /// Gets or sets whether a new ByteTrack track is reported from its first detection instead of its second (useful
+    /// when detections are already clean, such as refined boxes; ByteTrack's own behaviour is <see langword="false"/>).
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool ConfirmOnBirth { get; set; }
+
     /// <summary>Gets or sets the SORT mode's hits before a track is reported.</summary>
     /// <value>The default value is 3.</value>
     [Range(1, 1000)]

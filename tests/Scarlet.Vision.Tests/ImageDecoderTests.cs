@@ -48,6 +48,48 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
+    public void Every_shared_photo_passes_the_header_checks_and_decodes_to_its_declared_size()
+    {
+        // Real-world files (progressive JPEGs, EXIF thumbnails, grey PNGs): the structural checks must not reject them.
+        string[] folders = ["images", "faces/deepface", "faces/face_recognition", "faces/dlib_johns", "faces/faceapi_bbt"];
+        var checkedFiles = 0;
+        foreach (var folder in folders)
+        {
+            foreach (var file in Directory.EnumerateFiles(TestAssets.Data(folder), "*", SearchOption.AllDirectories))
+            {
+                var extension = Path.GetExtension(file).ToUpperInvariant();
+                if (extension is not (".JPG" or ".JPEG" or ".PNG"))
+                {
+                    continue;
+                }
+
+                var bytes = File.ReadAllBytes(file);
+                var info = _decoder.Inspect(bytes);
+                using var mat = _decoder.DecodeMat(bytes);
+                Assert.True(
+                    (mat.Width, mat.Height) == (info.Width, info.Height) || (mat.Width, mat.Height) == (info.Height, info.Width),
+                    $"{file}: header {info.Width}x{info.Height}, pixels {mat.Width}x{mat.Height}");
+                checkedFiles++;
+            }
+        }
+
+        Assert.True(checkedFiles > 100, $"only {checkedFiles} files found");
+    }
+
+    [Fact]
+    public void Every_lfw_image_passes_the_header_checks()
+    {
+        var count = 0;
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(TestAssets.Lfw, "images"), "*.jpg", SearchOption.AllDirectories))
+        {
+            Assert.Equal(new ImageInfo(ImageFormat.Jpeg, 250, 250), _decoder.Inspect(File.ReadAllBytes(file)));
+            count++;
+        }
+
+        Assert.Equal(5367, count);
+    }
+
+    [Fact]
     public void Grayscale_png_becomes_bgr()
     {
         using var frame = _decoder.Decode(TestImages.GrayPng);
@@ -193,10 +235,14 @@ public sealed class ImageDecoderTests : IDisposable
         }
     }
 
-    [Fact]
-    public void Corrupted_bytes_either_decode_or_throw_the_typed_exception()
+    [Theory]
+    [InlineData(".png")]
+    [InlineData(".jpg")]
+    [InlineData(".bmp")]
+    [InlineData(".webp")]
+    public void Corrupted_bytes_either_decode_or_throw_the_typed_exception(string extension)
     {
-        var original = TestImages.Encode(".png", 48, 48);
+        var original = TestImages.Encode(extension, 48, 48);
         var random = new Random(1234);
         for (var i = 0; i < 60; i++)
         {
@@ -212,6 +258,23 @@ public sealed class ImageDecoderTests : IDisposable
             }
             catch (InvalidImageException)
             {
+            }
+        }
+    }
+
+    [Fact]
+    public void Random_bytes_behind_a_valid_signature_are_rejected()
+    {
+        var random = new Random(99);
+        byte[][] signatures = [[0xFF, 0xD8, 0xFF], [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "BM"u8.ToArray(), "RIFF\0\0\0\0WEBPVP8 "u8.ToArray()];
+        foreach (var signature in signatures)
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                var bytes = new byte[random.Next(0, 400)];
+                random.NextBytes(bytes);
+                var data = signature.Concat(bytes).ToArray();
+                Assert.Throws<InvalidImageException>(() => _decoder.Decode(data));
             }
         }
     }

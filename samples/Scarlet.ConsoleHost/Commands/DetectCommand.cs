@@ -119,18 +119,8 @@ internal static class DetectCommand
         return Task.FromResult(ExitCodes.Ok);
     }
 
-    internal static Mat ReadImage(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        var image = bytes.Length == 0 ? new Mat() : Cv2.ImDecode(bytes, ImreadModes.Color);
-        if (image.Empty())
-        {
-            image.Dispose();
-            throw new InvalidImageException($"not a decodable image: {path}");
-        }
-
-        return image;
-    }
+    /// <summary>Reads an image file through the SDK's decoder, so the console applies the same limits and errors as the API.</summary>
+    internal static Mat ReadImage(string path) => new ImageDecoder().DecodeMat(File.ReadAllBytes(path));
 
     private static VideoWriter OpenVideoWriter(string path, double fps, Size size)
     {

@@ -26,6 +26,13 @@ internal static class TrackCommand
         var outPath = args.Required("out");
         var (frames, fps) = TrackInputs.ReadSequence(args, required: true);
         var options = TrackInputs.ReadOptions(args, fps);
+        var outputBox = args.Optional("output-box") ?? "kalman";
+        if (outputBox is not ("kalman" or "detection"))
+        {
+            throw new UsageException($"--output-box takes kalman or detection, got '{outputBox}'");
+        }
+
+        var useDetectionBox = outputBox == "detection";
         args.EnsureAllUsed();
 
         var perFrame = TrackInputs.LoadDetections(det, frames);
@@ -45,7 +52,7 @@ internal static class TrackCommand
             {
                 foreach (var track in tracker.Update(perFrame[f]))
                 {
-                    MotChallengeFormat.WriteResult(writer, f + 1, track);
+                    MotChallengeFormat.WriteResult(writer, f + 1, track.Id, useDetectionBox ? track.DetectionBox : track.Box, track.Score);
                     ids.Add(track.Id);
                     rows++;
                 }

@@ -118,6 +118,11 @@ internal static class TrackInputs
         o.SortMinHits = args.Int("min-hits", o.SortMinHits);
         o.SortMaxAge = args.Int("max-age", o.SortMaxAge);
         o.SortMinIoU = (float)args.Double("sort-iou", o.SortMinIoU);
+        if (args.Flag("confirm-on-birth"))
+        {
+            o.ConfirmOnBirth = true;
+        }
+
         if (args.Flag("no-fuse-score"))
         {
             o.FuseScore = false;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Scarlet.Vision;
 
 namespace Scarlet.Tracking.MotChallenge;
 
@@ -77,12 +78,22 @@ public static class MotChallengeFormat
     /// <param name="track">The track (its current box, id and score).</param>
     public static void WriteResult(TextWriter writer, int frame, Track track)
     {
-        ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(track);
-        var b = track.Box;
+        WriteResult(writer, frame, track.Id, track.Box, track.Score);
+    }
+
+    /// <summary>Writes one tracker result row: <c>frame,id,x,y,w,h,conf,-1,-1,-1</c> with two decimals.</summary>
+    /// <param name="writer">The output.</param>
+    /// <param name="frame">1-based frame number.</param>
+    /// <param name="id">The track id.</param>
+    /// <param name="box">The box to write.</param>
+    /// <param name="score">The confidence.</param>
+    public static void WriteResult(TextWriter writer, int frame, int id, BoundingBox box, float score)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
         writer.Write(string.Create(
             CultureInfo.InvariantCulture,
-            $"{frame},{track.Id},{b.X:F2},{b.Y:F2},{b.Width:F2},{b.Height:F2},{track.Score:F4},-1,-1,-1\n"));
+            $"{frame},{id},{box.X:F2},{box.Y:F2},{box.Width:F2},{box.Height:F2},{score:F4},-1,-1,-1\n"));
     }
 
     private static double Number(ReadOnlySpan<char> s, string source, int line, string column)

@@ -82,7 +82,10 @@ public sealed class ImageDecoder
         return info;
     }
 
-    /// <summary>Decodes an encoded image (JPEG, PNG, BMP or WebP) to BGR pixels the caller owns.</summary>
+    /// <summary>
+    /// Decodes an encoded image (JPEG, PNG, BMP or WebP) to BGR pixels the caller owns. A JPEG's EXIF orientation is
+    /// applied, so phone photos come out upright.
+    /// </summary>
     /// <param name="data">The encoded image.</param>
     /// <returns>An 8-bit, 3-channel BGR <see cref="Mat"/>; grey and alpha images are converted. The caller disposes it.</returns>
     /// <exception cref="InvalidImageException">The input is not an acceptable image; the message says why.</exception>

@@ -115,8 +115,13 @@ public sealed class MjpegHttpSource : IFrameSource
         {
             response.EnsureSuccessStatusCode();
             var contentType = response.Content.Headers.ContentType;
-            var boundary = MultipartMjpegReader.ParseBoundary(contentType?.MediaType, contentType?.Parameters ?? [])
-                ?? throw new InvalidDataException($"'{Uri}' is not an MJPEG stream: Content-Type is '{contentType}', expected multipart/x-mixed-replace with a boundary.");
+            if (!MultipartMjpegReader.IsMultipart(contentType?.MediaType))
+            {
+                throw new InvalidDataException($"'{Uri}' is not an MJPEG stream: Content-Type is '{contentType}', expected multipart/x-mixed-replace.");
+            }
+
+            // Without a boundary parameter the reader falls back to cutting JPEGs at their start and end markers.
+            var boundary = MultipartMjpegReader.ParseBoundary(contentType!.Parameters);
 
             var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))

@@ -7,7 +7,8 @@ namespace Scarlet.Vision;
 /// <summary>
 /// Splits a <c>multipart/x-mixed-replace</c> body into its parts, reading through one pooled buffer that never grows
 /// beyond the part-size cap. Parts with a <c>Content-Length</c> header are read by length; parts without one end at the
-/// next boundary line. A returned part is valid until the next call.
+/// JPEG end-of-image marker or the next boundary line, whichever is found first. Without a boundary (broken servers),
+/// JPEGs are cut from the byte stream by their start and end markers. A returned part is valid until the next call.
 /// </summary>
 internal sealed class MultipartMjpegReader : IDisposable
 {
@@ -15,22 +16,26 @@ internal sealed class MultipartMjpegReader : IDisposable
     private const int MaxHeaderLine = 8 * 1024;
     private const int MaxHeaderLines = 64;
     private readonly Stream _stream;
-    private readonly byte[] _boundaryLine;      // "--boundary"
+    private readonly byte[]? _boundaryLine;     // "--boundary"; null: no boundary, scan for JPEG markers
+    private readonly byte[]? _bareBoundaryLine; // the boundary as declared, when it already starts with "--"
     private readonly byte[] _delimiter;         // "\r\n--boundary" (a part without Content-Length ends here)
     private readonly int _maxPartBytes;
     private readonly int _maxBuffer;
     private readonly TimeSpan _readTimeout;
     private readonly CancellationTokenSource _readTimer;
     private byte[] _buffer;
-
-    private static ReadOnlySpan<byte> EndOfImage => [0xFF, 0xD9];
     private int _start;
     private int _end;
 
-    public MultipartMjpegReader(Stream stream, string boundary, int maxPartBytes, TimeSpan readTimeout, TimeProvider timeProvider)
+    public MultipartMjpegReader(Stream stream, string? boundary, int maxPartBytes, TimeSpan readTimeout, TimeProvider timeProvider)
     {
         _stream = stream;
-        _boundaryLine = Encoding.ASCII.GetBytes("--" + boundary);
+        if (boundary is not null)
+        {
+            _boundaryLine = Encoding.ASCII.GetBytes("--" + boundary);
+            _bareBoundaryLine = boundary.StartsWith("--", StringComparison.Ordinal) ? Encoding.ASCII.GetBytes(boundary) : null;
+        }
+
         _delimiter = Encoding.ASCII.GetBytes("\r\n--" + boundary);
         _maxPartBytes = maxPartBytes;
         _maxBuffer = maxPartBytes + MaxHeaderLine + _delimiter.Length;
@@ -39,15 +44,18 @@ internal sealed class MultipartMjpegReader : IDisposable
         _buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialBuffer, _maxBuffer));
     }
 
-    /// <summary>Extracts the boundary from a <c>multipart/x-mixed-replace; boundary=...</c> content type.</summary>
-    /// <returns>The boundary without leading dashes' ambiguity resolved by the caller, or null when not multipart.</returns>
-    public static string? ParseBoundary(string? mediaType, IEnumerable<System.Net.Http.Headers.NameValueHeaderValue> parameters)
-    {
-        if (mediaType is null || !mediaType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
+    private static ReadOnlySpan<byte> StartOfImage => [0xFF, 0xD8, 0xFF];
 
+    private static ReadOnlySpan<byte> EndOfImage => [0xFF, 0xD9];
+
+    /// <summary>Gets whether a media type is multipart (what an MJPEG stream declares).</summary>
+    public static bool IsMultipart(string? mediaType) =>
+        mediaType is not null && mediaType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Extracts the boundary parameter of a multipart content type (quotes removed).</summary>
+    /// <returns>The boundary, or null when the content type has none.</returns>
+    public static string? ParseBoundary(IEnumerable<System.Net.Http.Headers.NameValueHeaderValue> parameters)
+    {
         foreach (var parameter in parameters)
         {
             if (string.Equals(parameter.Name, "boundary", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrWhiteSpace(parameter.Value))
@@ -65,6 +73,11 @@ internal sealed class MultipartMjpegReader : IDisposable
     /// <exception cref="TimeoutException">No data arrived within the read timeout.</exception>
     public async ValueTask<ReadOnlyMemory<byte>?> ReadPartAsync(CancellationToken cancellationToken)
     {
+        if (_boundaryLine is null)
+        {
+            return await ReadMarkedJpegAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         // 1. Find the boundary line, skipping blank lines (the CRLF that ends the previous part) and any preamble.
         var lines = 0;
         while (true)
@@ -76,9 +89,12 @@ internal sealed class MultipartMjpegReader : IDisposable
             }
 
             var text = _buffer.AsSpan(line.Value.Start, line.Value.Length);
-            if (text.StartsWith(_boundaryLine))
+            var matched = text.StartsWith(_boundaryLine) ? _boundaryLine
+                : _bareBoundaryLine is not null && text.StartsWith(_bareBoundaryLine) ? _bareBoundaryLine
+                : null;
+            if (matched is not null)
             {
-                if (text[_boundaryLine.Length..].StartsWith("--"u8))
+                if (text[matched.Length..].StartsWith("--"u8))
                 {
                     return null; // closing delimiter
                 }
@@ -157,30 +173,16 @@ internal sealed class MultipartMjpegReader : IDisposable
             }
 
             // Cameras (ESP32) send the next boundary only with the next frame: end a JPEG part at its EOI marker rather
-            // than wait a frame interval for the delimiter. The structural walk runs only when new data holds FF D9.
-            var fresh = _buffer.AsSpan(_start + Math.Max(0, scanned - 1), _end - _start - Math.Max(0, scanned - 1));
-            if (fresh.IndexOf(EndOfImage) >= 0)
+            // than wait a frame interval for the delimiter.
+            var jpeg = TryTakeJpeg(Math.Max(0, scanned - 1));
+            if (jpeg is not null)
             {
-                var jpegEnd = ImageHeaderParser.FindJpegEnd(_buffer.AsSpan(_start, _end - _start));
-                if (jpegEnd > 0)
-                {
-                    var part = new ReadOnlyMemory<byte>(_buffer, _start, jpegEnd);
-                    _start += jpegEnd;
-                    return part;
-                }
+                return jpeg;
             }
 
             // Keep the tail that may hold the start of a delimiter split across reads.
             scanned = Math.Max(0, _end - _start - (_delimiter.Length - 1));
-            if (scanned > _maxPartBytes)
-            {
-                throw new InvalidDataException($"An MJPEG part exceeds the limit of {_maxPartBytes} bytes.");
-            }
-
-            if (!await FillAsync(_end - _start + 1, cancellationToken).ConfigureAwait(false))
-            {
-                throw new InvalidDataException("The MJPEG stream ended inside a part.");
-            }
+            await FillPartAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -191,6 +193,76 @@ internal sealed class MultipartMjpegReader : IDisposable
         if (buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>No boundary: skip to the next JPEG start marker, then read to its end marker.</summary>
+    private async ValueTask<ReadOnlyMemory<byte>?> ReadMarkedJpegAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var start = _buffer.AsSpan(_start, _end - _start).IndexOf(StartOfImage);
+            if (start >= 0)
+            {
+                _start += start;
+                break;
+            }
+
+            _start = Math.Max(_start, _end - (StartOfImage.Length - 1)); // keep a marker split across reads
+            if (!await FillAsync(StartOfImage.Length, cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+        }
+
+        var checkedUpTo = 0;
+        while (true)
+        {
+            var jpeg = TryTakeJpeg(Math.Max(0, checkedUpTo - 1));
+            if (jpeg is not null)
+            {
+                return jpeg;
+            }
+
+            checkedUpTo = _end - _start;
+            await FillPartAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Returns the complete JPEG at the start of the unread data, if new data (from <paramref name="freshFrom"/>) holds an
+    /// end-of-image marker that ends it. The structural walk runs only then, so the cost stays linear per part.
+    /// </summary>
+    private ReadOnlyMemory<byte>? TryTakeJpeg(int freshFrom)
+    {
+        var unread = _buffer.AsSpan(_start, _end - _start);
+        if (freshFrom >= unread.Length || unread[freshFrom..].IndexOf(EndOfImage) < 0)
+        {
+            return null;
+        }
+
+        var end = ImageHeaderParser.FindJpegEnd(unread);
+        if (end <= 0)
+        {
+            return null;
+        }
+
+        var part = new ReadOnlyMemory<byte>(_buffer, _start, end);
+        _start += end;
+        return part;
+    }
+
+    /// <summary>Reads more of a part being scanned, enforcing the size cap.</summary>
+    private async ValueTask FillPartAsync(CancellationToken cancellationToken)
+    {
+        if (_end - _start > _maxPartBytes)
+        {
+            throw new InvalidDataException($"An MJPEG part exceeds the limit of {_maxPartBytes} bytes.");
+        }
+
+        if (!await FillAsync(_end - _start + 1, cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidDataException("The MJPEG stream ended inside a part.");
         }
     }
 

@@ -13,7 +13,9 @@ namespace Scarlet.Vision;
 /// </summary>
 /// <remarks>
 /// Capture reads block in native code, so cancellation takes effect after the current read returns, which is bounded by
-/// <see cref="FrameSourceOptions.ReadTimeout"/>.
+/// <see cref="FrameSourceOptions.ReadTimeout"/>. FFMPEG uses RTSP over UDP by default; for cameras behind NAT or lossy
+/// Wi-Fi set the process environment variable <c>OPENCV_FFMPEG_CAPTURE_OPTIONS=rtsp_transport;tcp</c> before the first
+/// capture opens. Credentials in the URL are masked in logs and errors.
 /// </remarks>
 public sealed class RtspSource : IFrameSource
 {
