@@ -70,7 +70,6 @@ internal static class HostSetup
         services.AddScarletRecognition();
         services.AddScarletRetail(o => o.DatabasePath = storagePath);
 
-        services.AddSingleton(new ImageDecoder(ImageDecoderOptions.Default));
         services.AddSingleton<PrometheusExporter>();
         services.AddSingleton<LiveHubs>();
         services.AddSingleton<PersonRegistry>();
@@ -104,6 +103,7 @@ internal static class HostSetup
         app.UseExceptionHandler();
         app.UseStatusCodePages(StatusBodies.WriteAsync);
         app.UseMiddleware<RequestMetricsMiddleware>();
+        app.Use(BodyLimit(app.Services.GetRequiredService<IOptions<ScarletHostOptions>>().Value.Security.MaxRequestBodyBytes));
         app.Use(SecurityHeaders);
         app.UseCors();
         app.UseRateLimiter();
@@ -141,6 +141,18 @@ internal static class HostSetup
 
         throw new InvalidOperationException($"Scarlet:Jwt:Secret is missing or weak: set at least {MinSecretBytes} random bytes (environment Scarlet__Jwt__Secret), e.g. `openssl rand -base64 48`.");
     }
+
+    /// <summary>Refuses a declared body above the limit up front (Kestrel also enforces it while reading chunked bodies).</summary>
+    private static Func<HttpContext, RequestDelegate, Task> BodyLimit(long max) => (context, next) =>
+    {
+        if (context.Request.ContentLength > max)
+        {
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            return context.Response.WriteAsJsonAsync(new ErrorBody("Request body too large"));
+        }
+
+        return next(context);
+    };
 
     private static Task SecurityHeaders(HttpContext context, RequestDelegate next)
     {

@@ -50,9 +50,9 @@ internal sealed class ErrorMapper(ILogger<ErrorMapper> logger) : IExceptionHandl
         ApiException a => (a.Status, a.Message),
         UnauthorizedException u => (401, u.Message),
         BadHttpRequestException { StatusCode: 413 } => (413, "Request body too large"),
-        BadHttpRequestException b when b.InnerException is JsonException j => (400, "Malformed JSON: " + Clip(j.Message)),
+        BadHttpRequestException b when b.InnerException is JsonException j => (400, JsonDetail(j)),
         BadHttpRequestException b => (b.StatusCode is >= 400 and < 500 ? b.StatusCode : 400, Clip(b.Message)),
-        JsonException j => (400, "Malformed JSON: " + Clip(j.Message)),
+        JsonException j => (400, JsonDetail(j)),
         InvalidImageException i => (400, i.Message),
         RetailNotFoundException n => (404, $"{Capitalize(n.Kind)} not found"),
         DuplicateEntityException d => (400, d.Message),
@@ -63,6 +63,10 @@ internal sealed class ErrorMapper(ILogger<ErrorMapper> logger) : IExceptionHandl
         OperationCanceledException => (499, "Request cancelled"),
         _ => (500, "Internal server error"),
     };
+
+    /// <summary>Says where the JSON is wrong without echoing internal type names.</summary>
+    private static string JsonDetail(JsonException j) =>
+        j.Path is { Length: > 0 } path ? $"Malformed JSON or wrong value type at {path} (line {j.LineNumber}, byte {j.BytePositionInLine})" : "Malformed JSON";
 
     private static string Clip(string s) => s.Length <= 300 ? s : s[..300];
 

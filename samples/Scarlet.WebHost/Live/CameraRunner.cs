@@ -182,6 +182,17 @@ internal sealed class CameraRunner : IAsyncDisposable
             {
                 left.Dispose();
             }
+
+            // A stopped camera no longer sees anyone.
+            foreach (var id in _tracks.Keys)
+            {
+                if (_services.Registry.Get(GlobalId(id)) is { } p)
+                {
+                    p.Exited = true;
+                }
+            }
+
+            _tracks.Clear();
         }
     }
 

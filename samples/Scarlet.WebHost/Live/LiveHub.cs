@@ -53,6 +53,19 @@ internal sealed class LiveHub(string name, int queueSize, ILogger logger)
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
+            await PumpAsync(socket, client, cts);
+        }
+        finally
+        {
+            _clients.TryRemove(client.Id, out _);
+            HostMetrics.WebSocketClients.Add(-1, HostMetrics.Tag("channel", name));
+        }
+    }
+
+    private static async Task PumpAsync(WebSocket socket, Client client, CancellationTokenSource cts)
+    {
+        try
+        {
             // The reader notices a close from the client; messages from clients are ignored.
             var receive = ReceiveUntilCloseAsync(socket, cts);
             await foreach (var msg in client.Queue.Reader.ReadAllAsync(cts.Token))
@@ -62,6 +75,7 @@ internal sealed class LiveHub(string name, int queueSize, ILogger logger)
                 await socket.SendAsync(msg, WebSocketMessageType.Text, true, sendTimeout.Token);
             }
 
+            // The queue was completed: this client was too slow.
             if (socket.State == WebSocketState.Open)
             {
                 await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, "too slow", CancellationToken.None);
@@ -70,13 +84,21 @@ internal sealed class LiveHub(string name, int queueSize, ILogger logger)
             await cts.CancelAsync();
             await receive;
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ChannelClosedException)
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ChannelClosedException or ObjectDisposedException)
         {
         }
-        finally
+
+        try
         {
-            _clients.TryRemove(client.Id, out _);
-            HostMetrics.WebSocketClients.Add(-1, HostMetrics.Tag("channel", name));
+            // Complete the closing handshake the client started.
+            if (socket.State == WebSocketState.CloseReceived)
+            {
+                using var closeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", closeTimeout.Token);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        {
         }
     }
 
