@@ -100,6 +100,7 @@ internal static class HostSetup
     {
         // Created first so it sees every measurement from the start.
         app.Services.GetRequiredService<PrometheusExporter>();
+        _ = HostMetrics.WorkingSet;
         app.UseExceptionHandler();
         app.UseStatusCodePages(StatusBodies.WriteAsync);
         app.UseMiddleware<RequestMetricsMiddleware>();

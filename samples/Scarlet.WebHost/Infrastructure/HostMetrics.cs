@@ -15,6 +15,10 @@ internal static class HostMetrics
     public static readonly Counter<long> Events = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.events", description: "Events on the in-process stream by type");
     public static readonly UpDownCounter<long> WebSocketClients = ScarletDiagnostics.Meter.CreateUpDownCounter<long>("scarlet.websocket.clients", description: "Connected WebSocket clients by channel");
 
+    public static readonly ObservableGauge<long> WorkingSet = ScarletDiagnostics.Meter.CreateObservableGauge("scarlet.process.working_set", () => Environment.WorkingSet, "By", "Process working set");
+    public static readonly ObservableGauge<long> ManagedHeap = ScarletDiagnostics.Meter.CreateObservableGauge("scarlet.process.managed_heap", () => GC.GetTotalMemory(false), "By", "Managed heap in use");
+    public static readonly ObservableGauge<long> NativeObjects = ScarletDiagnostics.Meter.CreateObservableGauge("scarlet.native.live_objects", () => ScarletDiagnostics.LiveNativeObjects, description: "Live native image buffers (frames, mats)");
+
     public static KeyValuePair<string, object?> Tag(string key, object? value) => new(key, value);
 }
 

@@ -96,7 +96,7 @@ internal sealed class PrometheusExporter : IDisposable
 
         public void Write(StringBuilder sb)
         {
-            var name = Sanitize(Instrument.Name) + (Instrument.Unit == "s" ? "_seconds" : string.Empty);
+            var name = Sanitize(Instrument.Name) + Instrument.Unit switch { "s" => "_seconds", "By" => "_bytes", _ => string.Empty };
             var type = IsHistogram ? "histogram" : IsCounter ? "counter" : "gauge";
             if (IsCounter)
             {
