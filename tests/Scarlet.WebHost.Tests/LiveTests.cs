@@ -93,6 +93,17 @@ public sealed class LiveTests(LiveHostFixture host)
         Assert.Equal("paused", paused.GetProperty("status").GetString());
         var stopped = await (await admin.PostAsJsonAsync("/api/processing-tasks/stop", new { task_id = taskId })).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("stopped", stopped.GetProperty("status").GetString());
+        Assert.Equal("stopped", (await admin.GetFromJsonAsync<JsonElement>("/api/cameras/second")).GetProperty("status").GetString());
+
+        // A stopped camera starts again.
+        await admin.PostAsync("/api/cameras/second/start", null);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await admin.GetFromJsonAsync<JsonElement>("/api/cameras/second")).GetProperty("status").GetString() != "running")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "camera did not restart");
+            await Task.Delay(100);
+        }
+
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync("/api/cameras/second")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/api/cameras/second")).StatusCode);
     }

@@ -156,3 +156,24 @@ public sealed class SecurityTests(HostFixture host)
         Assert.Contains("Scarlet:Jwt:Secret", ex.ToString(), StringComparison.Ordinal);
     }
 }
+
+/// <summary>The login rate limit, on its own host (the shared one allows many log-ins).</summary>
+public sealed class LoginRateLimitTests
+{
+    [Fact]
+    public async Task Too_many_logins_from_one_address_get_429_with_a_detail()
+    {
+        using var parent = new HostFixture();
+        using var factory = parent.WithWebHostBuilder(b => b.UseSetting("Scarlet:Security:LoginAttemptsPerMinute", "3"));
+        using var client = factory.CreateClient();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            using var res = await client.PostAsJsonAsync("/admin/login", new { username = "admin", password = "wrong-password" });
+            statuses.Add(res.StatusCode);
+            Assert.Contains("detail", await res.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+    }
+}

@@ -96,9 +96,13 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var c in _cameras.Values)
+        // Called twice (as the singleton and as the hosted service): remove before disposing.
+        foreach (var id in _cameras.Keys)
         {
-            await c.DisposeAsync();
+            if (_cameras.TryRemove(id, out var c))
+            {
+                await c.DisposeAsync();
+            }
         }
     }
 

@@ -26,13 +26,14 @@ internal sealed class CameraRunner : IAsyncDisposable
 
     private readonly CameraConfig _config;
     private readonly CameraServices _services;
-    private readonly CancellationTokenSource _stop = new();
+    private CancellationTokenSource _stop = new();
     private readonly Dictionary<int, TrackInfo> _tracks = [];
     private readonly OverlayRenderer _overlay = new();
     private Task? _task;
     private volatile CameraImage? _image;
     private TaskCompletionSource _nextImage = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _paused;
+    private int _disposed;
     private volatile IReadOnlyList<TrackedObject> _objects = [];
 
     public CameraRunner(CameraConfig config, CameraServices services)
@@ -77,7 +78,15 @@ internal sealed class CameraRunner : IAsyncDisposable
 
         _paused = false;
         Status = "starting";
-        _task = Task.Run(() => RunAsync(_stop.Token));
+        if (_stop.IsCancellationRequested)
+        {
+            // Restarted after a stop.
+            _stop.Dispose();
+            _stop = new CancellationTokenSource();
+        }
+
+        var token = _stop.Token;
+        _task = Task.Run(() => RunAsync(token));
     }
 
     public void Pause()
@@ -91,6 +100,11 @@ internal sealed class CameraRunner : IAsyncDisposable
 
     public async Task StopAsync()
     {
+        if (Volatile.Read(ref _disposed) != 0 && _task is null or { IsCompleted: true })
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         if (_task is not null)
         {
@@ -108,8 +122,11 @@ internal sealed class CameraRunner : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync();
-        _stop.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await StopAsync();
+            _stop.Dispose();
+        }
     }
 
     /// <summary>Waits for an image newer than <paramref name="afterSequence"/>.</summary>

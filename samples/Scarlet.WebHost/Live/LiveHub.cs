@@ -10,7 +10,7 @@ namespace Scarlet.WebHost.Live;
 /// skips the message for that client (counted as a drop) and a client that stays full is disconnected, so a slow
 /// client never holds up the publisher.
 /// </summary>
-internal sealed class LiveHub(string name, int queueSize, ILogger logger)
+internal sealed class LiveHub(string name, int queueSize, ILogger logger, TimeSpan? sendTimeout = null)
 {
     private const int MaxConsecutiveDrops = 64;
     private readonly ConcurrentDictionary<long, Client> _clients = new();
@@ -53,7 +53,7 @@ internal sealed class LiveHub(string name, int queueSize, ILogger logger)
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
-            await PumpAsync(socket, client, cts);
+            await PumpAsync(socket, client, sendTimeout ?? TimeSpan.FromSeconds(10), cts);
         }
         finally
         {
@@ -62,7 +62,7 @@ internal sealed class LiveHub(string name, int queueSize, ILogger logger)
         }
     }
 
-    private static async Task PumpAsync(WebSocket socket, Client client, CancellationTokenSource cts)
+    private static async Task PumpAsync(WebSocket socket, Client client, TimeSpan sendTimeout, CancellationTokenSource cts)
     {
         try
         {
@@ -70,9 +70,10 @@ internal sealed class LiveHub(string name, int queueSize, ILogger logger)
             var receive = ReceiveUntilCloseAsync(socket, cts);
             await foreach (var msg in client.Queue.Reader.ReadAllAsync(cts.Token))
             {
-                using var sendTimeout = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
-                sendTimeout.CancelAfter(TimeSpan.FromSeconds(10));
-                await socket.SendAsync(msg, WebSocketMessageType.Text, true, sendTimeout.Token);
+                // A client that cannot take a message in time is dropped.
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+                timeout.CancelAfter(sendTimeout);
+                await socket.SendAsync(msg, WebSocketMessageType.Text, true, timeout.Token);
             }
 
             // The queue was completed: this client was too slow.
