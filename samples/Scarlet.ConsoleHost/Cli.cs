@@ -48,6 +48,12 @@ internal static class Cli
             Console.Error.WriteLine($"error: {ex.Message.ReplaceLineEndings(" ")}");
             return ExitCodes.BadInput;
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Anything else (a provider that cannot start, a broken model) is a failure, still reported on one line.
+            Console.Error.WriteLine($"error: {ex.Message.ReplaceLineEndings(" ")}");
+            return ExitCodes.Failure;
+        }
     }
 }
 

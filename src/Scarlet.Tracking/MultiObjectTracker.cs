@@ -106,6 +106,7 @@ public sealed class MultiObjectTracker
 
         PrepareEmbeddings(detections.Length, embeddings);
         FrameCount++;
+        TrackingMetrics.FramesTracked.Add(1);
         _removed.Clear();
         _output.Clear();
         if (_options.Mode == TrackerMode.Sort)
@@ -309,6 +310,7 @@ public sealed class MultiObjectTracker
             }
 
             var t = new Track(_nextId++, FrameCount);
+            TrackingMetrics.TracksStarted.Add(1);
             InitiateByteTrack(t, dets[i].Box);
             t.DetectionBox = dets[i].Box;
             t.Score = dets[i].Score;
@@ -470,7 +472,8 @@ public sealed class MultiObjectTracker
 
         // Cost = 1 - similarity; maximising the summed gain (threshold - cost) over allowed pairs is the same optimum
         // as lapjv with cost_limit (ByteTrack), and lets rows and columns without an allowed pair drop out.
-        var maxCost = 1.0 - minSimilarity;
+        var lostMaxCost = 1.0 - Math.Max(minSimilarity, _options.LostMatchMinIoU);
+        var trackedMaxCost = 1.0 - minSimilarity;
         EnsureCapacity(ref _cost, n * m);
         EnsureCapacity(ref _rowMap, n);
         EnsureCapacity(ref _colMap, m);
@@ -483,6 +486,7 @@ public sealed class MultiObjectTracker
             var tb = t.Box;
             var rowHasPair = false;
             var rowOffset = rows * m;
+            var maxCost = t.State == TrackState.Lost ? lostMaxCost : trackedMaxCost;
             for (var c = 0; c < m; c++)
             {
                 var di = detIndices[c];
@@ -677,6 +681,7 @@ public sealed class MultiObjectTracker
 
             var b = dets[i].Box;
             var t = new Track(_nextId++, FrameCount);
+            TrackingMetrics.TracksStarted.Add(1);
             var x = t.Mean;
             x[0] = b.CenterX;
             x[1] = b.CenterY;

@@ -38,6 +38,14 @@ public sealed class TrackerOptions
     [Range(0.0, 1.0)]
     public float FirstMatchMinIoU { get; set; } = 0.2f;
 
+    /// <summary>
+    /// Gets or sets the minimum (score-fused) IoU for a lost track to be re-found in the first association; the
+    /// larger of this and <see cref="FirstMatchMinIoU"/> applies. Raising it makes re-finding after occlusion stricter.
+    /// </summary>
+    /// <value>The default value is 0.2 (ByteTrack: lost tracks match like tracked ones).</value>
+    [Range(0.0, 1.0)]
+    public float LostMatchMinIoU { get; set; } = 0.2f;
+
     /// <summary>Gets or sets the minimum IoU of a pair in the second (low-score) association.</summary>
     /// <value>The default value is 0.5.</value>
     [Range(0.0, 1.0)]

@@ -85,6 +85,8 @@ public sealed class PipelineTests
             Assert.Equal(2, actions.Count);
         }
 
+        // The log has its own queue: wait for it to catch up.
+        SpinWait.SpinUntil(() => h.Log.GetRecentAsync(org, 50).Result.Count(l => l.Type == ScarletTopics.Actions) == 2, 5000);
         var logs = await h.Log.GetRecentAsync(org, 50);
         Assert.Contains(logs, l => l.Type == ScarletTopics.CustomerIdentified);
         Assert.Contains(logs, l => l.Type == ScarletTopics.Actions);
@@ -97,7 +99,6 @@ public sealed class PipelineTests
         await using var _ = h;
         var action = h.NextAsync<ActionEvent>();
         h.Stream.Publish(new ZoneEnteredEvent { OrganizationId = org, Timestamp = T, Zone = "z-home", PersonId = "p1", CustomerId = ada.Id });
-        await Task.Delay(50);
         h.Stream.Publish(new CustomerIdentifiedEvent { OrganizationId = org, Timestamp = T, CustomerId = ada.Id, CameraId = "cam-2" });
         var a = await action;
         Assert.Equal("z-home", a.StoreZone);

@@ -62,3 +62,24 @@ public sealed class MotChallengeFormatTests
         }
     }
 }
+
+public sealed class MotInterpolationTests
+{
+    [Fact]
+    public void FillGaps_InterpolatesShortGapsOnly()
+    {
+        MotRecord[] rows =
+        [
+            new(1, 1, 0, 0, 10, 20, 1, -1, -1),
+            new(4, 1, 30, 0, 10, 20, 1, -1, -1),
+            new(1, 2, 100, 0, 10, 20, 1, -1, -1),
+            new(10, 2, 200, 0, 10, 20, 1, -1, -1),
+        ];
+        var filled = MotInterpolation.FillGaps(rows, 3);
+        Assert.Equal(6, filled.Count);
+        Assert.Equal(new MotRecord(2, 1, 10, 0, 10, 20, 1, -1, -1), filled[2]);
+        Assert.Equal(20, filled.Single(r => r.Frame == 3).X, 1e-9);
+        Assert.DoesNotContain(filled, r => r.Id == 2 && r.Frame is > 1 and < 10);
+        Assert.True(filled.Zip(filled.Skip(1)).All(p => p.First.Frame <= p.Second.Frame));
+    }
+}

@@ -33,6 +33,12 @@ internal static class TrackCommand
         }
 
         var useDetectionBox = outputBox == "detection";
+        var interpolate = args.Int("interpolate", 0);
+        if (interpolate < 0)
+        {
+            throw new UsageException("--interpolate takes the largest gap in frames to fill (0 = off)");
+        }
+
         args.EnsureAllUsed();
 
         var perFrame = TrackInputs.LoadDetections(det, frames);
@@ -44,18 +50,29 @@ internal static class TrackCommand
             Directory.CreateDirectory(dir);
         }
 
-        var rows = 0;
+        var results = new List<MotRecord>();
         var ids = new HashSet<int>();
+        for (var f = 0; f < perFrame.Length; f++)
+        {
+            foreach (var track in tracker.Update(perFrame[f]))
+            {
+                var b = useDetectionBox ? track.DetectionBox : track.Box;
+                results.Add(new MotRecord(f + 1, track.Id, b.X, b.Y, b.Width, b.Height, track.Score, -1, -1));
+                ids.Add(track.Id);
+            }
+        }
+
+        if (interpolate > 0)
+        {
+            results = MotInterpolation.FillGaps(results, interpolate);
+        }
+
+        var rows = results.Count;
         await using (var writer = new StreamWriter(outPath, append: false))
         {
-            for (var f = 0; f < perFrame.Length; f++)
+            foreach (var r in results)
             {
-                foreach (var track in tracker.Update(perFrame[f]))
-                {
-                    MotChallengeFormat.WriteResult(writer, f + 1, track.Id, useDetectionBox ? track.DetectionBox : track.Box, track.Score);
-                    ids.Add(track.Id);
-                    rows++;
-                }
+                MotChallengeFormat.WriteResult(writer, r);
             }
         }
 

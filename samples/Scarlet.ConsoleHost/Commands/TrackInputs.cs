@@ -110,6 +110,7 @@ internal static class TrackInputs
         o.LowScoreThreshold = (float)args.Double("low-thresh", o.LowScoreThreshold);
         o.NewTrackScoreThreshold = (float)args.Double("new-track-thresh", o.NewTrackScoreThreshold);
         o.FirstMatchMinIoU = (float)args.Double("match-iou", o.FirstMatchMinIoU);
+        o.LostMatchMinIoU = (float)args.Double("lost-match-iou", o.LostMatchMinIoU);
         o.SecondMatchMinIoU = (float)args.Double("second-match-iou", o.SecondMatchMinIoU);
         o.TentativeMatchMinIoU = (float)args.Double("tentative-match-iou", o.TentativeMatchMinIoU);
         o.LostTrackBuffer = args.Int("track-buffer", o.LostTrackBuffer);
@@ -128,31 +129,15 @@ internal static class TrackInputs
             o.FuseScore = false;
         }
 
-        var errors = new TrackerOptionsCheck(o).Errors;
-        if (errors.Length > 0)
+        try
         {
-            throw new UsageException(errors);
+            _ = new MultiObjectTracker(o); // validates
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException(ex.Message);
         }
 
         return o;
-    }
-
-    private readonly struct TrackerOptionsCheck(TrackerOptions options)
-    {
-        public string Errors
-        {
-            get
-            {
-                try
-                {
-                    _ = new MultiObjectTracker(options);
-                    return string.Empty;
-                }
-                catch (ArgumentException ex)
-                {
-                    return ex.Message;
-                }
-            }
-        }
     }
 }

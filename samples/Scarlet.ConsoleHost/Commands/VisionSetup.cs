@@ -3,7 +3,10 @@ using Scarlet.Vision.Models;
 
 namespace Scarlet.ConsoleHost.Commands;
 
-/// <summary>Builds the vision models for console verbs from the common options <c>--models DIR</c>, <c>--face-model ID|PATH</c>, <c>--person-model ID|PATH</c>, <c>--threads N</c>.</summary>
+/// <summary>
+/// Builds the vision models for console verbs from the common options <c>--models DIR</c>, <c>--face-model ID|PATH</c>,
+/// <c>--person-model ID|PATH</c>, <c>--threads N</c>, <c>--provider cpu|cuda</c>, <c>--allow-cpu-fallback</c>.
+/// </summary>
 internal sealed class VisionSetup : IDisposable
 {
     private readonly InferenceSessionCache _sessions;
@@ -14,7 +17,17 @@ internal sealed class VisionSetup : IDisposable
     {
         var locatorOptions = new ModelLocatorOptions { ModelsDirectory = args.Optional("models") };
         Locator = new ModelLocator(locatorOptions);
-        Inference = new InferenceOptions { IntraOpThreads = args.Int("threads", 0) };
+        Inference = new InferenceOptions
+        {
+            IntraOpThreads = args.Int("threads", 0),
+            ExecutionProvider = (args.Optional("provider") ?? "cpu").ToLowerInvariant() switch
+            {
+                "cpu" => ExecutionProviderKind.Cpu,
+                "cuda" => ExecutionProviderKind.Cuda,
+                var other => throw new UsageException($"--provider takes cpu or cuda, got '{other}'"),
+            },
+            AllowCpuFallback = args.Flag("allow-cpu-fallback"),
+        };
         _sessions = new InferenceSessionCache(Inference);
         var faceModel = args.Optional("face-model") ?? ModelCatalog.YuNet2023Mar.Id;
         var personModel = args.Optional("person-model") ?? ModelCatalog.YoloxNano.Id;

@@ -369,7 +369,7 @@ public sealed class HnswIndex : IVectorIndex
     }
 
     private static float Dot(Storage s, ReadOnlySpan<float> q, int node) =>
-        TensorPrimitives.Dot(q, new ReadOnlySpan<float>(s.Vectors, node * s.Dim, s.Dim));
+        VectorMath.Dot(q, new ReadOnlySpan<float>(s.Vectors, node * s.Dim, s.Dim));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Prefetch(Storage s, int node)
@@ -436,10 +436,11 @@ public sealed class HnswIndex : IVectorIndex
         candidates.Clear();
         results.Clear();
         var deleted = s.Deleted;
+        var anyDeleted = Volatile.Read(ref _liveCount) != Volatile.Read(ref _nodeCount);
 
         visited[ep] = stamp;
         var lowerBound = float.NegativeInfinity;
-        if (deleted[ep] == 0)
+        if (!anyDeleted || deleted[ep] == 0)
         {
             results.Push(-epSim, ep);
             lowerBound = epSim;
@@ -475,7 +476,7 @@ public sealed class HnswIndex : IVectorIndex
                 if (results.Count < ef || sim > lowerBound)
                 {
                     candidates.Push(sim, n);
-                    if (deleted[n] == 0)
+                    if (!anyDeleted || deleted[n] == 0)
                     {
                         results.Push(-sim, n);
                         if (results.Count > ef)
@@ -507,7 +508,7 @@ public sealed class HnswIndex : IVectorIndex
         }
 
         _nodeOf.Add(id, node);
-        _nodeCount = node + 1;
+        Volatile.Write(ref _nodeCount, node + 1);
         var entry = _entry;
         if (entry < 0)
         {
@@ -640,7 +641,7 @@ public sealed class HnswIndex : IVectorIndex
             var good = true;
             for (var j = 0; j < kept; j++)
             {
-                if (TensorPrimitives.Dot(cv, s.Vector(selected[j].Node)) > candidate.Key)
+                if (VectorMath.Dot(cv, s.Vector(selected[j].Node)) > candidate.Key)
                 {
                     good = false;
                     break;
@@ -854,7 +855,7 @@ public sealed class HnswIndex : IVectorIndex
     /// <summary>Per-thread search state: visited stamps, heaps and buffers, reused across searches.</summary>
     private sealed class SearchContext
     {
-        private int[] _visited = [];
+        private ushort[] _visited = [];
         private float[] _query = [];
         private HeapItem[] _sorted = new HeapItem[64];
         private HeapItem[] _selected = new HeapItem[64];
@@ -866,7 +867,7 @@ public sealed class HnswIndex : IVectorIndex
 
         public MaxHeap Prune { get; } = new(64);
 
-        public int Stamp { get; private set; }
+        public ushort Stamp { get; private set; }
 
         public HeapItem[] Selected => _selected;
 
@@ -882,15 +883,16 @@ public sealed class HnswIndex : IVectorIndex
             return _query.AsSpan(0, dim);
         }
 
-        public int[] StartVisit(int capacity)
+        /// <summary>Starts a visit: 16-bit stamps (half the cache footprint of ints), cleared once every 65535 visits.</summary>
+        public ushort[] StartVisit(int capacity)
         {
             if (_visited.Length < capacity)
             {
-                _visited = new int[capacity];
+                _visited = new ushort[capacity];
                 Stamp = 0;
             }
 
-            if (++Stamp == int.MaxValue)
+            if (++Stamp == ushort.MaxValue)
             {
                 Array.Clear(_visited);
                 Stamp = 1;

@@ -85,7 +85,12 @@ public sealed class ScarletEventStream : IDisposable
             {
                 try
                 {
-                    await handler(e, ct).ConfigureAwait(false);
+                    // Off the publisher's thread: Publish returns at once and a handler that publishes never re-enters it.
+                    await Task.Run(() => handler(e, ct), CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    // detached
                 }
                 catch (Exception ex)
                 {

@@ -79,17 +79,34 @@ public sealed class RetailPipeline : IDisposable
                 s.Handle<RecognitionEvent>("customers", (e, ct) => _customers.HandleRecognitionAsync(e, ct)),
                 s.Handle<CustomerIdentifiedEvent>("recommendations", (e, ct) => _recommendations.HandleAsync(e, ct)),
                 s.Handle<ActionEvent>("promotions", (e, ct) => _promotions.ShowAsync(e.OrganizationId, e.CustomerId, e.StoreZone, 3, ct)),
-                s.Handle<PersonEnteredStoreEvent>("visits", (e, ct) => _visits.HandleEnteredAsync(e, ct)),
-                s.Handle<PersonExitedStoreEvent>("visits", (e, ct) => _visits.HandleExitedAsync(e, ct)),
-                s.Handle<ZoneEnteredEvent>("alerts", async (e, ct) =>
+                // Tracking events of one kind of consumer share one queue, so an exit is never handled before its entry.
+                s.Handle<ScarletEvent>("visits", (e, ct) => e switch
                 {
-                    _recommendations.ObserveZone(e);
-                    await _alerts.HandleEnteredAsync(e, ct).ConfigureAwait(false);
+                    PersonEnteredStoreEvent entered => _visits.HandleEnteredAsync(entered, ct),
+                    PersonExitedStoreEvent exited => _visits.HandleExitedAsync(exited, ct),
+                    _ => Task.CompletedTask,
                 }),
-                s.Handle<ZoneExitedEvent>("alerts", (e, _) =>
+                s.Handle<ScarletEvent>("alerts", (e, ct) =>
                 {
-                    _alerts.HandleExited(e);
+                    switch (e)
+                    {
+                        case ZoneEnteredEvent entered:
+                            return _alerts.HandleEnteredAsync(entered, ct);
+                        case ZoneExitedEvent exited:
+                            _alerts.HandleExited(exited);
+                            break;
+                    }
+
                     return Task.CompletedTask;
+                }),
+
+                // In-memory and cheap: inline, so the zone is known before a later identification is handled.
+                s.Subscribe(e =>
+                {
+                    if (e is ZoneEnteredEvent entered)
+                    {
+                        _recommendations.ObserveZone(entered);
+                    }
                 }),
                 s.Handle<CustomerErasedEvent>("recommendations", (e, _) =>
                 {

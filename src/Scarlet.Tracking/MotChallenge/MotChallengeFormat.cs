@@ -96,6 +96,17 @@ public static class MotChallengeFormat
             $"{frame},{id},{box.X:F2},{box.Y:F2},{box.Width:F2},{box.Height:F2},{score:F4},-1,-1,-1\n"));
     }
 
+    /// <summary>Writes a result row: <c>frame,id,x,y,w,h,conf,-1,-1,-1</c> with two decimals.</summary>
+    /// <param name="writer">The output.</param>
+    /// <param name="row">The row.</param>
+    public static void WriteResult(TextWriter writer, MotRecord row)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{row.Frame},{row.Id},{row.X:F2},{row.Y:F2},{row.Width:F2},{row.Height:F2},{row.Confidence:F4},-1,-1,-1\n"));
+    }
+
     private static double Number(ReadOnlySpan<char> s, string source, int line, string column)
     {
         if (!double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || double.IsNaN(v) || double.IsInfinity(v))

@@ -1,0 +1,671 @@
+using System.Buffers;
+using System.Text;
+using Scarlet.Recognition.Index;
+
+namespace Scarlet.Recognition;
+
+/// <summary>
+/// Enrolled identities, each with one or more face embeddings, searched through a vector index: enrol (with a
+/// duplicate check), identify 1:N (MATCHED, MULTIPLE_MATCHES, NEW_FACE, UNKNOWN), verify 1:1, forget (erasure), and
+/// snapshots.
+/// </summary>
+/// <remarks>
+/// <para>Thread-safety: any number of identify and verify calls run at the same time; enrol, forget and save are
+/// serialised against them by a reader-writer lock.</para>
+/// <para>Embeddings are stored once, in the index (L2-normalised); the gallery keeps only the id maps. Erasure removes
+/// the identity's embeddings from the index (which zeroes them), so the next snapshot holds no trace of them.</para>
+/// </remarks>
+public sealed class FaceGallery : IDisposable
+{
+    private const int FormatVersion = 1;
+    private static ReadOnlySpan<byte> Magic => "SCARGALY"u8;
+
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private readonly Dictionary<string, Identity> _identities = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, Identity> _owners = [];
+    private readonly IVectorIndex _index;
+    private long _nextEmbeddingId;
+
+    /// <summary>Creates an empty gallery.</summary>
+    /// <param name="dimension">The embedding dimension (the embedder's <see cref="IFaceEmbedder.Dimension"/>).</param>
+    /// <param name="modelId">The embedder's model id; snapshots of another model are refused.</param>
+    /// <param name="options">Thresholds; defaults when <see langword="null"/>.</param>
+    public FaceGallery(int dimension, string modelId, FaceGalleryOptions? options = null)
+        : this(dimension, modelId, options, null, restoring: false)
+    {
+    }
+
+    /// <summary>Creates an empty gallery on a given (empty) index.</summary>
+    /// <param name="index">The index; must be empty, of the right dimension; the gallery uses it exclusively.</param>
+    /// <param name="modelId">The embedder's model id.</param>
+    /// <param name="options">Thresholds; defaults when <see langword="null"/>.</param>
+    public FaceGallery(IVectorIndex index, string modelId, FaceGalleryOptions? options = null)
+        : this(index?.Dimension ?? throw new ArgumentNullException(nameof(index)), modelId, options, index, restoring: false)
+    {
+    }
+
+    private FaceGallery(int dimension, string modelId, FaceGalleryOptions? options, IVectorIndex? index, bool restoring)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelId);
+        Options = options ?? new FaceGalleryOptions();
+        Options.Validate();
+        if (index is not null && index.Count != 0 && !restoring)
+        {
+            throw new ArgumentException("The index must be empty; a gallery rebuilds its index itself from a snapshot.", nameof(index));
+        }
+
+        Dimension = dimension;
+        ModelId = modelId;
+        _index = index ?? CreateIndex(dimension, Options);
+    }
+
+    /// <summary>Gets the thresholds in use.</summary>
+    public FaceGalleryOptions Options { get; }
+
+    /// <summary>Gets the embedding dimension.</summary>
+    public int Dimension { get; }
+
+    /// <summary>Gets the id of the embedding model the gallery holds embeddings of.</summary>
+    public string ModelId { get; }
+
+    /// <summary>Gets the number of enrolled identities.</summary>
+    public int IdentityCount
+    {
+        get
+        {
+            _lock.EnterReadLock();
+            try
+            {
+                return _identities.Count;
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+    }
+
+    /// <summary>Gets the number of stored embeddings.</summary>
+    public int EmbeddingCount => _index.Count;
+
+    /// <summary>Gets the index (for diagnostics such as memory use); do not modify it.</summary>
+    public IVectorIndex Index => _index;
+
+    /// <summary>Tells whether an identity is enrolled.</summary>
+    /// <param name="identityId">The identity.</param>
+    /// <returns><see langword="true"/> when enrolled.</returns>
+    public bool Contains(string identityId)
+    {
+        ArgumentNullException.ThrowIfNull(identityId);
+        _lock.EnterReadLock();
+        try
+        {
+            return _identities.ContainsKey(identityId);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Gets the enrolled identity ids (a copy).</summary>
+    /// <returns>The ids, in no particular order.</returns>
+    public IReadOnlyList<string> IdentityIds()
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return [.. _identities.Keys];
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Gets how many embeddings an identity has.</summary>
+    /// <param name="identityId">The identity.</param>
+    /// <returns>The count.</returns>
+    /// <exception cref="UnknownIdentityException">The identity is not enrolled.</exception>
+    public int EmbeddingCountOf(string identityId)
+    {
+        ArgumentNullException.ThrowIfNull(identityId);
+        _lock.EnterReadLock();
+        try
+        {
+            return Get(identityId).EmbeddingIds.Count;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Enrols one face for an identity (creating the identity if new).</summary>
+    /// <param name="identityId">The identity (for example a customer id).</param>
+    /// <param name="embedding">The face embedding.</param>
+    /// <returns>What was added and what was refused as a duplicate of another identity.</returns>
+    /// <exception cref="ArgumentException">Empty id, or a wrong-dimension, NaN or zero embedding.</exception>
+    public EnrollResult Enroll(string identityId, ReadOnlySpan<float> embedding) => Enroll(identityId, [embedding.ToArray()]);
+
+    /// <summary>
+    /// Enrols faces for an identity (creating it if new). A face that already matches a <em>different</em> identity at
+    /// or above <see cref="FaceGalleryOptions.MatchThreshold"/> is not added and is reported in
+    /// <see cref="EnrollResult.Duplicates"/>. Beyond <see cref="FaceGalleryOptions.MaxEmbeddingsPerIdentity"/>, the
+    /// identity's oldest embeddings are dropped.
+    /// </summary>
+    /// <param name="identityId">The identity.</param>
+    /// <param name="embeddings">One or more face embeddings.</param>
+    /// <returns>What was added and what was refused.</returns>
+    /// <exception cref="ArgumentException">Empty id or list, or a wrong-dimension, NaN or zero embedding (nothing is added then).</exception>
+    public EnrollResult Enroll(string identityId, IReadOnlyList<float[]> embeddings)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(identityId);
+        ArgumentNullException.ThrowIfNull(embeddings);
+        if (embeddings.Count == 0)
+        {
+            throw new ArgumentException("Enrolment needs at least one embedding.", nameof(embeddings));
+        }
+
+        for (var i = 0; i < embeddings.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(embeddings[i], nameof(embeddings));
+            EmbeddingMath.Validate(embeddings[i], Dimension, nameof(embeddings));
+        }
+
+        var duplicates = new List<DuplicateFace>();
+        var added = 0;
+        _lock.EnterWriteLock();
+        try
+        {
+            _identities.TryGetValue(identityId, out var identity);
+            for (var i = 0; i < embeddings.Count; i++)
+            {
+                var (best, _) = BestTwo(embeddings[i], exclude: identity);
+                if (best is { } b && b.Similarity >= Options.MatchThreshold)
+                {
+                    duplicates.Add(new DuplicateFace(i, b.IdentityId, b.Similarity));
+                    continue;
+                }
+
+                if (identity is null)
+                {
+                    identity = new Identity(identityId);
+                    _identities.Add(identityId, identity);
+                }
+
+                AddEmbedding(identity, embeddings[i]);
+                added++;
+            }
+
+            return new EnrollResult(identityId, added, duplicates, identity?.EmbeddingIds.Count ?? 0);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>
+    /// Adds stored embeddings of an identity without the duplicate check: for rebuilding a gallery from a store of
+    /// record (for example the customer database) where each embedding was checked when it was first enrolled.
+    /// The <see cref="FaceGalleryOptions.MaxEmbeddingsPerIdentity"/> cap still applies.
+    /// </summary>
+    /// <param name="identityId">The identity.</param>
+    /// <param name="embeddings">One or more embeddings.</param>
+    /// <exception cref="ArgumentException">Empty id or list, or a wrong-dimension, NaN or zero embedding (nothing is added then).</exception>
+    public void Import(string identityId, IReadOnlyList<float[]> embeddings)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(identityId);
+        ArgumentNullException.ThrowIfNull(embeddings);
+        if (embeddings.Count == 0)
+        {
+            throw new ArgumentException("Import needs at least one embedding.", nameof(embeddings));
+        }
+
+        foreach (var e in embeddings)
+        {
+            ArgumentNullException.ThrowIfNull(e, nameof(embeddings));
+            EmbeddingMath.Validate(e, Dimension, nameof(embeddings));
+        }
+
+        _lock.EnterWriteLock();
+        try
+        {
+            if (!_identities.TryGetValue(identityId, out var identity))
+            {
+                identity = new Identity(identityId);
+                _identities.Add(identityId, identity);
+            }
+
+            foreach (var e in embeddings)
+            {
+                AddEmbedding(identity, e);
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Identifies a face against every enrolled identity.</summary>
+    /// <param name="embedding">The face embedding.</param>
+    /// <param name="quality">The face's quality; an unacceptable face gives <see cref="MatchStatus.Unknown"/> without a search.</param>
+    /// <returns>The status, the best identity and the runner-up.</returns>
+    /// <exception cref="ArgumentException">A wrong-dimension, NaN or zero embedding.</exception>
+    public IdentifyResult Identify(ReadOnlySpan<float> embedding, FaceQuality? quality = null)
+    {
+        EmbeddingMath.Validate(embedding, Dimension);
+        if (quality is { IsAcceptable: false })
+        {
+            return IdentifyResult.UnknownFace;
+        }
+
+        _lock.EnterReadLock();
+        try
+        {
+            var (best, runnerUp, candidates) = Search(embedding, null, collect: true);
+            var t = Options.MatchThreshold;
+            MatchStatus status;
+            if (best is not { } b || b.Similarity < t)
+            {
+                status = MatchStatus.NewFace;
+            }
+            else if (runnerUp is { } r && r.Similarity >= t && b.Similarity - r.Similarity < Options.Margin)
+            {
+                status = MatchStatus.MultipleMatches;
+            }
+            else
+            {
+                status = MatchStatus.Matched;
+            }
+
+            return new IdentifyResult(status, best, runnerUp, candidates);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Verifies 1:1 that a face is a given identity (the best similarity over the identity's embeddings).</summary>
+    /// <param name="identityId">The identity claimed.</param>
+    /// <param name="embedding">The face embedding.</param>
+    /// <returns>The similarity and whether it reaches the match threshold.</returns>
+    /// <exception cref="UnknownIdentityException">The identity is not enrolled.</exception>
+    /// <exception cref="ArgumentException">A wrong-dimension, NaN or zero embedding.</exception>
+    public VerifyResult Verify(string identityId, ReadOnlySpan<float> embedding)
+    {
+        ArgumentNullException.ThrowIfNull(identityId);
+        EmbeddingMath.Validate(embedding, Dimension);
+        var query = ArrayPool<float>.Shared.Rent(Dimension);
+        var stored = ArrayPool<float>.Shared.Rent(Dimension);
+        try
+        {
+            var q = query.AsSpan(0, Dimension);
+            embedding.CopyTo(q);
+            EmbeddingMath.NormalizeInPlace(q);
+            _lock.EnterReadLock();
+            try
+            {
+                var identity = Get(identityId);
+                var best = float.NegativeInfinity;
+                foreach (var id in identity.EmbeddingIds)
+                {
+                    if (_index.TryGetVector(id, stored))
+                    {
+                        best = MathF.Max(best, System.Numerics.Tensors.TensorPrimitives.Dot(q, stored.AsSpan(0, Dimension)));
+                    }
+                }
+
+                return new VerifyResult(best >= Options.MatchThreshold, best, Options.MatchThreshold);
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(query);
+            ArrayPool<float>.Shared.Return(stored);
+        }
+    }
+
+    /// <summary>Erases an identity: its embeddings leave the index (zeroed there) and every later snapshot.</summary>
+    /// <param name="identityId">The identity.</param>
+    /// <returns><see langword="true"/> when it was enrolled; <see langword="false"/> when there was nothing to erase.</returns>
+    public bool Forget(string identityId)
+    {
+        ArgumentNullException.ThrowIfNull(identityId);
+        _lock.EnterWriteLock();
+        try
+        {
+            if (!_identities.Remove(identityId, out var identity))
+            {
+                return false;
+            }
+
+            foreach (var id in identity.EmbeddingIds)
+            {
+                _owners.Remove(id);
+                _index.Remove(id);
+            }
+
+            identity.EmbeddingIds.Clear();
+            return true;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>
+    /// Writes a snapshot: the identities with their embeddings, then the index itself (so a reloaded gallery answers
+    /// exactly as this one). Erased identities leave no trace in it.
+    /// </summary>
+    /// <param name="stream">A writable stream; it is not closed.</param>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        _lock.EnterReadLock();
+        try
+        {
+            using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            w.Write(Magic);
+            w.Write(FormatVersion);
+            w.Write(ModelId);
+            w.Write(Dimension);
+            w.Write(_nextEmbeddingId);
+            w.Write(_identities.Count);
+            var vector = new float[Dimension];
+            foreach (var identity in _identities.Values)
+            {
+                w.Write(identity.Id);
+                w.Write(identity.EmbeddingIds.Count);
+                foreach (var id in identity.EmbeddingIds)
+                {
+                    if (!_index.TryGetVector(id, vector))
+                    {
+                        throw new InvalidOperationException($"Embedding {id} of '{identity.Id}' is missing from the index.");
+                    }
+
+                    w.Write(id);
+                    w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.AsSpan()));
+                }
+            }
+
+            var kind = _index switch
+            {
+                HnswIndex => (byte)1,
+                FlatIndex => (byte)2,
+                _ => (byte)0,
+            };
+            w.Write(kind);
+            if (kind != 0)
+            {
+                using var buffer = new MemoryStream();
+                _index.Save(buffer);
+                w.Write(buffer.Length);
+                w.Flush();
+                buffer.Position = 0;
+                buffer.CopyTo(stream);
+            }
+
+            w.Flush();
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Reads a snapshot written by <see cref="Save"/>.</summary>
+    /// <param name="stream">A readable stream at the snapshot; it is not closed.</param>
+    /// <param name="options">Thresholds; defaults when <see langword="null"/>.</param>
+    /// <param name="expectedModelId">When given, a snapshot of another model is refused.</param>
+    /// <param name="rebuildIndex">
+    /// <see langword="true"/> to ignore the saved index and rebuild one of <see cref="FaceGalleryOptions.IndexKind"/> from
+    /// the stored embeddings (after changing index parameters); the default loads the saved index for identical answers.
+    /// </param>
+    /// <returns>The gallery.</returns>
+    /// <exception cref="InvalidDataException">Not a gallery snapshot, another version, another model, truncated or corrupt.</exception>
+    public static FaceGallery Load(Stream stream, FaceGalleryOptions? options = null, string? expectedModelId = null, bool rebuildIndex = false)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        try
+        {
+            using var r = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+            Span<byte> magic = stackalloc byte[8];
+            r.BaseStream.ReadExactly(magic);
+            if (!magic.SequenceEqual(Magic))
+            {
+                throw new InvalidDataException("Not a Scarlet face gallery snapshot (bad magic).");
+            }
+
+            var version = r.ReadInt32();
+            if (version != FormatVersion)
+            {
+                throw new InvalidDataException($"Face gallery snapshot version {version} is not supported (this build reads {FormatVersion}).");
+            }
+
+            var modelId = r.ReadString();
+            if (expectedModelId is not null && !string.Equals(modelId, expectedModelId, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidDataException($"The snapshot holds embeddings of model '{modelId}', not '{expectedModelId}'; re-enrol with the new model.");
+            }
+
+            var dim = r.ReadInt32();
+            var nextId = r.ReadInt64();
+            var count = r.ReadInt32();
+            if (dim < 1 || dim > 65536 || count < 0 || nextId < 0)
+            {
+                throw new InvalidDataException($"Corrupt face gallery snapshot header (dimension {dim}, identities {count}).");
+            }
+
+            var records = new List<(string Id, long[] Ids, float[][] Vectors)>(count);
+            for (var i = 0; i < count; i++)
+            {
+                var identityId = r.ReadString();
+                var n = r.ReadInt32();
+                if (n < 0 || n > 1_000_000)
+                {
+                    throw new InvalidDataException($"Corrupt face gallery snapshot: identity '{identityId}' has {n} embeddings.");
+                }
+
+                var ids = new long[n];
+                var vectors = new float[n][];
+                for (var j = 0; j < n; j++)
+                {
+                    ids[j] = r.ReadInt64();
+                    vectors[j] = new float[dim];
+                    r.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vectors[j].AsSpan()));
+                }
+
+                records.Add((identityId, ids, vectors));
+            }
+
+            var kind = r.ReadByte();
+            IVectorIndex? index = null;
+            if (kind is 1 or 2)
+            {
+                var length = r.ReadInt64();
+                if (length < 0)
+                {
+                    throw new InvalidDataException("Corrupt face gallery snapshot: negative index length.");
+                }
+
+                var bytes = new byte[length];
+                r.BaseStream.ReadExactly(bytes);
+                if (!rebuildIndex)
+                {
+                    using var ms = new MemoryStream(bytes, writable: false);
+                    index = kind == 1 ? HnswIndex.Load(ms) : FlatIndex.Load(ms);
+                }
+            }
+            else if (kind != 0)
+            {
+                throw new InvalidDataException($"Corrupt face gallery snapshot: unknown index kind {kind}.");
+            }
+
+            options ??= new FaceGalleryOptions();
+            if (index is not null && index.Dimension != dim)
+            {
+                throw new InvalidDataException($"The saved index has dimension {index.Dimension}, the gallery {dim}.");
+            }
+
+            var gallery = new FaceGallery(dim, modelId, options, index, restoring: true);
+            gallery.Restore(records, nextId, fromSavedIndex: index is not null);
+            return gallery;
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new InvalidDataException("The face gallery snapshot is truncated.", ex);
+        }
+    }
+
+    /// <summary>Releases the lock.</summary>
+    public void Dispose() => _lock.Dispose();
+
+    private void Restore(List<(string Id, long[] Ids, float[][] Vectors)> records, long nextId, bool fromSavedIndex)
+    {
+        foreach (var (id, ids, vectors) in records)
+        {
+            if (_identities.ContainsKey(id))
+            {
+                throw new InvalidDataException($"Corrupt face gallery snapshot: identity '{id}' appears twice.");
+            }
+
+            var identity = new Identity(id);
+            _identities.Add(id, identity);
+            for (var j = 0; j < ids.Length; j++)
+            {
+                if (!fromSavedIndex)
+                {
+                    _index.Add(ids[j], vectors[j]);
+                }
+                else if (!_index.Contains(ids[j]))
+                {
+                    throw new InvalidDataException($"The saved index lacks embedding {ids[j]} of '{id}'.");
+                }
+
+                _owners.Add(ids[j], identity);
+                identity.EmbeddingIds.Add(ids[j]);
+            }
+        }
+
+        if (_index.Count != _owners.Count)
+        {
+            throw new InvalidDataException($"The saved index holds {_index.Count} embeddings, the gallery {_owners.Count}.");
+        }
+
+        _nextEmbeddingId = nextId;
+    }
+
+    private (IdentityScore? Best, IdentityScore? RunnerUp) BestTwo(ReadOnlySpan<float> embedding, Identity? exclude)
+    {
+        var (best, second, _) = Search(embedding, exclude, collect: false);
+        return (best, second);
+    }
+
+    private (IdentityScore? Best, IdentityScore? RunnerUp, IReadOnlyList<IdentityScore> Candidates) Search(ReadOnlySpan<float> embedding, Identity? exclude, bool collect)
+    {
+        if (_index.Count == 0)
+        {
+            return (null, null, []);
+        }
+
+        var k = Options.SearchK;
+        var matches = ArrayPool<VectorMatch>.Shared.Rent(k);
+        try
+        {
+            var n = _index.Search(embedding, matches.AsSpan(0, k));
+            Identity? bestId = null, secondId = null;
+            float best = float.NegativeInfinity, second = float.NegativeInfinity;
+            List<IdentityScore>? candidates = null;
+
+            // Results come best first, so the first hit of an identity is its best similarity.
+            for (var i = 0; i < n; i++)
+            {
+                if (!_owners.TryGetValue(matches[i].Id, out var owner) || ReferenceEquals(owner, exclude))
+                {
+                    continue;
+                }
+
+                var s = matches[i].Similarity;
+                if (bestId is null)
+                {
+                    bestId = owner;
+                    best = s;
+                }
+                else if (secondId is null && !ReferenceEquals(owner, bestId))
+                {
+                    secondId = owner;
+                    second = s;
+                }
+
+                if (collect && s >= Options.MatchThreshold)
+                {
+                    candidates ??= [];
+                    var seen = false;
+                    foreach (var c in candidates)
+                    {
+                        if (ReferenceEquals(c.IdentityId, owner.Id))
+                        {
+                            seen = true;
+                            break;
+                        }
+                    }
+
+                    if (!seen)
+                    {
+                        candidates.Add(new IdentityScore(owner.Id, s));
+                    }
+                }
+            }
+
+            return (
+                bestId is null ? null : new IdentityScore(bestId.Id, best),
+                secondId is null ? null : new IdentityScore(secondId.Id, second),
+                (IReadOnlyList<IdentityScore>?)candidates ?? []);
+        }
+        finally
+        {
+            ArrayPool<VectorMatch>.Shared.Return(matches);
+        }
+    }
+
+    private void AddEmbedding(Identity identity, float[] embedding)
+    {
+        var id = _nextEmbeddingId++;
+        _index.Add(id, embedding);
+        _owners.Add(id, identity);
+        identity.EmbeddingIds.Add(id);
+        while (identity.EmbeddingIds.Count > Options.MaxEmbeddingsPerIdentity)
+        {
+            var oldest = identity.EmbeddingIds[0];
+            identity.EmbeddingIds.RemoveAt(0);
+            _owners.Remove(oldest);
+            _index.Remove(oldest);
+        }
+    }
+
+    private Identity Get(string identityId) =>
+        _identities.TryGetValue(identityId, out var identity) ? identity : throw new UnknownIdentityException(identityId);
+
+    private static IVectorIndex CreateIndex(int dimension, FaceGalleryOptions options) => options.IndexKind switch
+    {
+        GalleryIndexKind.Flat => new FlatIndex(dimension),
+        _ => new HnswIndex(dimension, new HnswIndexOptions { M = options.HnswM, EfConstruction = options.HnswEfConstruction, EfSearch = Math.Max(options.EfSearch, options.SearchK) }),
+    };
+
+    private sealed class Identity(string id)
+    {
+        public string Id { get; } = id;
+
+        public List<long> EmbeddingIds { get; } = new(1);
+    }
+}

@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using OpenCvSharp;
+using Scarlet.Vision;
+
+namespace Scarlet.Recognition;
+
+/// <summary>One face found by <see cref="FaceRecognizer"/>: where it is, how good it is, its embedding and who it is.</summary>
+public sealed class RecognizedFace
+{
+    internal RecognizedFace(FaceDetection detection, FaceQuality quality, float[]? embedding, IdentifyResult? identity)
+    {
+        Detection = detection;
+        Quality = quality;
+        Embedding = embedding;
+        Identity = identity;
+    }
+
+    /// <summary>Gets the detection: box, score and five landmarks in image pixels.</summary>
+    public FaceDetection Detection { get; }
+
+    /// <summary>Gets the face box.</summary>
+    public BoundingBox Box => Detection.Box;
+
+    /// <summary>Gets the detector score.</summary>
+    public float Score => Detection.Score;
+
+    /// <summary>Gets the landmarks.</summary>
+    public FaceLandmarks5 Landmarks => Detection.Landmarks;
+
+    /// <summary>Gets the quality measurements and verdict.</summary>
+    public FaceQuality Quality { get; }
+
+    /// <summary>Gets the L2-normalised embedding; <see langword="null"/> when the face failed the quality gate (it is not embedded).</summary>
+    public float[]? Embedding { get; }
+
+    /// <summary>Gets the identification against the gallery (<see cref="MatchStatus.Unknown"/> for a poor face); <see langword="null"/> when identification was not asked for.</summary>
+    public IdentifyResult? Identity { get; }
+}
+
+/// <summary>Thrown when an image holds no face good enough for the operation (for example enrolment); the message says why.</summary>
+public sealed class NoUsableFaceException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public NoUsableFaceException()
+        : base("No usable face was found.")
+    {
+    }
+
+    /// <summary>Creates the exception with a message.</summary>
+    /// <param name="message">Why no face was usable.</param>
+    public NoUsableFaceException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with a message and a cause.</summary>
+    /// <param name="message">Why no face was usable.</param>
+    /// <param name="innerException">The cause.</param>
+    public NoUsableFaceException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Gets the quality of the best face found, if there was one.</summary>
+    public FaceQuality? Quality { get; init; }
+}
+
+/// <summary>
+/// The recognition pipeline hosts call: detect faces in a BGR image, gate their quality, align, embed, and identify
+/// against the gallery. Thread-safe (the detector, embedder and gallery are).
+/// </summary>
+public sealed class FaceRecognizer
+{
+    private static readonly Counter<long> s_faces = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.recognition.faces", "{face}", "Faces recognised, by status.");
+    private static readonly Histogram<double> s_latency = ScarletDiagnostics.Meter.CreateHistogram<double>("scarlet.recognition.duration", "ms", "Time to detect, embed and identify the faces of one image.");
+
+    private readonly IFaceDetector _detector;
+    private readonly IFaceEmbedder _embedder;
+    private readonly FaceAligner _aligner;
+
+    /// <summary>Creates the pipeline.</summary>
+    /// <param name="detector">The face detector.</param>
+    /// <param name="embedder">The embedder; its dimension and model must be the gallery's.</param>
+    /// <param name="gallery">The gallery identified against.</param>
+    /// <param name="qualityGate">The quality gate; defaults when <see langword="null"/>.</param>
+    /// <param name="aligner">The aligner; a new one when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">The embedder and the gallery disagree on dimension or model.</exception>
+    public FaceRecognizer(IFaceDetector detector, IFaceEmbedder embedder, FaceGallery gallery, FaceQualityGate? qualityGate = null, FaceAligner? aligner = null)
+    {
+        ArgumentNullException.ThrowIfNull(detector);
+        ArgumentNullException.ThrowIfNull(embedder);
+        ArgumentNullException.ThrowIfNull(gallery);
+        if (embedder.Dimension != gallery.Dimension || !string.Equals(embedder.ModelId, gallery.ModelId, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException(
+                $"The embedder ({embedder.ModelId}, {embedder.Dimension}-d) does not match the gallery ({gallery.ModelId}, {gallery.Dimension}-d).", nameof(gallery));
+        }
+
+        _detector = detector;
+        _embedder = embedder;
+        Gallery = gallery;
+        QualityGate = qualityGate ?? new FaceQualityGate();
+        _aligner = aligner ?? new FaceAligner();
+    }
+
+    /// <summary>Gets the gallery.</summary>
+    public FaceGallery Gallery { get; }
+
+    /// <summary>Gets the quality gate.</summary>
+    public FaceQualityGate QualityGate { get; }
+
+    /// <summary>Detects, gates, embeds and identifies every face of a frame.</summary>
+    /// <param name="frame">The frame; not disposed.</param>
+    /// <returns>One entry per detected face, best detector score first.</returns>
+    public IReadOnlyList<RecognizedFace> Recognize(Frame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        return Recognize(frame.Image);
+    }
+
+    /// <summary>Detects, gates, embeds and identifies every face of an image.</summary>
+    /// <param name="image">An 8-bit BGR image; not modified, not disposed.</param>
+    /// <param name="identify">Whether to identify against the gallery (else only embed).</param>
+    /// <returns>One entry per detected face, best detector score first.</returns>
+    /// <exception cref="ArgumentException">The image is empty, disposed or not 8-bit BGR.</exception>
+    public IReadOnlyList<RecognizedFace> Recognize(Mat image, bool identify = true)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var faces = _detector.Detect(image);
+        var result = new RecognizedFace[faces.Count];
+        for (var i = 0; i < faces.Count; i++)
+        {
+            result[i] = Analyze(image, faces[i], identify);
+        }
+
+        s_latency.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        return result;
+    }
+
+    /// <summary>Gates, embeds and identifies one face already detected in <paramref name="image"/> (trackers call this once per track).</summary>
+    /// <param name="image">The image the face was detected in.</param>
+    /// <param name="face">The detection.</param>
+    /// <param name="identify">Whether to identify against the gallery.</param>
+    /// <returns>The recognised face.</returns>
+    public RecognizedFace Analyze(Mat image, in FaceDetection face, bool identify = true)
+    {
+        using var crop = _aligner.Align(image, face.Landmarks);
+        var quality = QualityGate.Evaluate(face, crop);
+        if (!quality.IsAcceptable)
+        {
+            var unknown = identify ? IdentifyResult.UnknownFace : null;
+            Count(MatchStatus.Unknown);
+            return new RecognizedFace(face, quality, null, unknown);
+        }
+
+        var embedding = _embedder.Embed(crop);
+        var identity = identify ? Gallery.Identify(embedding, quality) : null;
+        if (identity is not null)
+        {
+            Count(identity.Status);
+        }
+
+        return new RecognizedFace(face, quality, embedding, identity);
+    }
+
+    /// <summary>The largest face of an image that passes the quality gate, embedded (for enrolment and 1:1 checks).</summary>
+    /// <param name="image">An 8-bit BGR image.</param>
+    /// <returns>The face, with its embedding.</returns>
+    /// <exception cref="NoUsableFaceException">No face was found, or the largest fails the gate (the message gives the reason).</exception>
+    public RecognizedFace LargestFace(Mat image)
+    {
+        var faces = _detector.Detect(image);
+        if (faces.Count == 0)
+        {
+            throw new NoUsableFaceException("No face was found in the image.");
+        }
+
+        var largest = 0;
+        for (var i = 1; i < faces.Count; i++)
+        {
+            if (faces[i].Box.Area > faces[largest].Box.Area)
+            {
+                largest = i;
+            }
+        }
+
+        var face = Analyze(image, faces[largest], identify: false);
+        if (face.Embedding is null)
+        {
+            throw new NoUsableFaceException($"The face is not usable: {face.Quality.Reason}.") { Quality = face.Quality };
+        }
+
+        return face;
+    }
+
+    /// <summary>Enrols the largest usable face of each image for an identity.</summary>
+    /// <param name="identityId">The identity.</param>
+    /// <param name="images">One or more 8-bit BGR images, each showing the person.</param>
+    /// <returns>The enrolment result (faces matching another identity are reported as duplicates, not added).</returns>
+    /// <exception cref="NoUsableFaceException">An image has no usable face; nothing is enrolled then.</exception>
+    public EnrollResult Enroll(string identityId, IReadOnlyList<Mat> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var embeddings = new float[images.Count][];
+        for (var i = 0; i < images.Count; i++)
+        {
+            embeddings[i] = LargestFace(images[i]).Embedding!;
+        }
+
+        return Gallery.Enroll(identityId, embeddings);
+    }
+
+    private static void Count(MatchStatus status) =>
+        s_faces.Add(1, new KeyValuePair<string, object?>("status", status.ToString()));
+}

@@ -1,0 +1,14 @@
+using System.Diagnostics.Metrics;
+using Scarlet.Vision;
+
+namespace Scarlet.Tracking.Internal;
+
+/// <summary>Tracking instruments on the shared Scarlet meter.</summary>
+internal static class TrackingMetrics
+{
+    public static readonly Counter<long> TracksStarted =
+        ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.tracking.tracks_started", "{track}", "Tracks born from detections.");
+
+    public static readonly Counter<long> FramesTracked =
+        ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.tracking.frames", "{frame}", "Frames processed by multi-object trackers.");
+}

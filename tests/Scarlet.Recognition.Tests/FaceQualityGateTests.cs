@@ -1,0 +1,112 @@
+using OpenCvSharp;
+using Scarlet.Testing;
+using Scarlet.Vision;
+using Xunit.Abstractions;
+
+namespace Scarlet.Recognition.Tests;
+
+public sealed class FaceQualityGateTests(RecognitionFixture models, ITestOutputHelper output) : IClassFixture<RecognitionFixture>
+{
+    private static FaceLandmarks5 Frontal(float cx, float cy, float eye) => new(
+        new PointF(cx - (eye / 2), cy),
+        new PointF(cx + (eye / 2), cy),
+        new PointF(cx, cy + (0.6f * eye)),
+        new PointF(cx - (0.4f * eye), cy + (1.1f * eye)),
+        new PointF(cx + (0.4f * eye), cy + (1.1f * eye)));
+
+    [Fact]
+    public void Options_defaults()
+    {
+        var o = new FaceQualityOptions();
+        Assert.Equal(40f, o.MinFaceSize);
+        Assert.Equal(30.0, o.MinSharpness);
+        Assert.Equal(45f, o.MaxYawDegrees);
+        Assert.Equal(45f, o.MaxRollDegrees);
+    }
+
+    [Fact]
+    public void Pose_is_estimated_from_landmarks()
+    {
+        var (yaw, roll) = FaceQualityGate.EstimatePose(Frontal(100, 100, 40));
+        Assert.Equal(0f, yaw, 3);
+        Assert.Equal(0f, roll, 3);
+
+        // Nose shifted by half the eye distance: tan(yaw) = 0.5 / 0.5 -> 45 degrees.
+        var lm = Frontal(100, 100, 40);
+        var turned = lm with { Nose = new PointF(lm.Nose.X + 20, lm.Nose.Y) };
+        Assert.Equal(45f, FaceQualityGate.EstimatePose(turned).YawDegrees, 2);
+
+        // Rotating all points by 30 degrees rolls the eye line by 30 and leaves yaw at 0.
+        var a = 30 * MathF.PI / 180;
+        PointF R(PointF p) => new((MathF.Cos(a) * (p.X - 100)) - (MathF.Sin(a) * (p.Y - 100)) + 100, (MathF.Sin(a) * (p.X - 100)) + (MathF.Cos(a) * (p.Y - 100)) + 100);
+        var rolled = new FaceLandmarks5(R(lm.RightEye), R(lm.LeftEye), R(lm.Nose), R(lm.RightMouth), R(lm.LeftMouth));
+        var (y2, r2) = FaceQualityGate.EstimatePose(rolled);
+        Assert.Equal(30f, r2, 2);
+        Assert.Equal(0f, y2, 2);
+    }
+
+    [Fact]
+    public void Each_check_reports_its_reason()
+    {
+        var gate = new FaceQualityGate();
+        var lm = Frontal(100, 100, 40);
+        var ok = gate.Evaluate(new FaceDetection(new BoundingBox(60, 60, 80, 90), 0.9f, lm), null);
+        Assert.True(ok.IsAcceptable, ok.Reason);
+        Assert.Equal("ok", ok.Reason);
+
+        var small = gate.Evaluate(new FaceDetection(new BoundingBox(60, 60, 30, 36), 0.9f, lm), null);
+        Assert.Equal(FaceQualityIssue.TooSmall, small.Issue);
+        Assert.Contains("too small", small.Reason, StringComparison.Ordinal);
+
+        var side = gate.Evaluate(new FaceDetection(new BoundingBox(60, 60, 80, 90), 0.9f, lm with { Nose = new PointF(140, 124) }), null);
+        Assert.Equal(FaceQualityIssue.TooMuchYaw, side.Issue);
+
+        var tilted = lm with { LeftEye = new PointF(110, 140) };
+        Assert.Equal(FaceQualityIssue.TooMuchRoll, gate.Evaluate(new FaceDetection(new BoundingBox(60, 60, 80, 90), 0.9f, tilted), null).Issue);
+
+        using var flat = new Mat(112, 112, MatType.CV_8UC3, Scalar.All(120));
+        var blurry = gate.Evaluate(new FaceDetection(new BoundingBox(60, 60, 80, 90), 0.9f, lm), flat);
+        Assert.Equal(FaceQualityIssue.Blurry, blurry.Issue);
+        Assert.Contains("blurry", blurry.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Real_crops_pass_and_blurred_ones_fail()
+    {
+        var gate = new FaceQualityGate();
+        var sharp = new List<double>();
+        var blurred = new List<double>();
+        var yaws = new List<float>();
+        var files = Directory.GetDirectories(Path.Combine(TestAssets.Lfw, "images")).Order(StringComparer.Ordinal).Take(60).Select(d => Directory.GetFiles(d)[0]);
+        foreach (var file in files)
+        {
+            using var image = Cv2.ImRead(file);
+            var faces = models.Detector.Detect(image);
+            if (faces.Count == 0)
+            {
+                continue;
+            }
+
+            var face = faces.MinBy(f => Math.Abs(f.Box.CenterX - 125) + Math.Abs(f.Box.CenterY - 125));
+            using var crop = models.Aligner.Align(image, face.Landmarks);
+            var q = gate.Evaluate(face, crop);
+            sharp.Add(q.Sharpness);
+            yaws.Add(Math.Abs(q.YawDegrees));
+            using var blur = new Mat();
+            Cv2.GaussianBlur(crop, blur, new Size(0, 0), 2.0);
+            var qb = gate.Evaluate(face, blur);
+            blurred.Add(qb.Sharpness);
+            Assert.Equal(FaceQualityIssue.Blurry, qb.Issue);
+        }
+
+        sharp.Sort();
+        blurred.Sort();
+        yaws.Sort();
+        output.WriteLine($"LFW crops: sharpness min {sharp[0]:F0}, p5 {sharp[sharp.Count / 20]:F0}, median {sharp[sharp.Count / 2]:F0}; blurred (sigma 2) max {blurred[^1]:F1}, median {blurred[blurred.Count / 2]:F1}; |yaw| median {yaws[yaws.Count / 2]:F1}, max {yaws[^1]:F1}");
+        Assert.True(sharp.Count >= 50);
+
+        // Nearly all real LFW crops are sharp enough; every blurred one is not.
+        Assert.True(sharp.Count(s => s >= gate.Options.MinSharpness) >= sharp.Count * 0.95);
+        Assert.True(blurred[^1] < gate.Options.MinSharpness);
+    }
+}

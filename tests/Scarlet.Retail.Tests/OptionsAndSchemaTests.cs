@@ -1,0 +1,113 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Scarlet.Retail.Storage.Sqlite;
+using Scarlet.Retail.Tests.Support;
+
+namespace Scarlet.Retail.Tests;
+
+public sealed class OptionsAndSchemaTests
+{
+    [Fact]
+    public void Defaults_are_valid_given_a_database_path()
+    {
+        var o = new RetailOptions { DatabasePath = "x.db" };
+        Assert.True(new RetailOptionsValidator().Validate(null, o).Succeeded);
+        Assert.Equal((AutoRegistrationMode.Disabled, false, 3, TimeSpan.FromDays(30)), (o.AutoRegistration, o.StoreFaceCrops, o.RecommendationCount, o.UnconsentedRetention));
+    }
+
+    [Theory]
+    [InlineData("path", "DatabasePath")]
+    [InlineData("retention", "UnconsentedRetention")]
+    [InlineData("crops", "CropDirectory")]
+    [InlineData("tz", "StoreTimeZone")]
+    [InlineData("loyalty-order", "must not be below")]
+    [InlineData("loyalty-empty", "set MinTotalSpend or MinVisits")]
+    [InlineData("webhook-url", "absolute http")]
+    [InlineData("webhook-secret", "at least 16")]
+    [InlineData("zone", "MaxDwell must be positive")]
+    public void Invalid_options_fail_with_a_message_naming_the_field(string kind, string expected)
+    {
+        var o = new RetailOptions { DatabasePath = "x.db" };
+        switch (kind)
+        {
+            case "path": o.DatabasePath = " "; break;
+            case "retention": o.UnconsentedRetention = TimeSpan.Zero; break;
+            case "crops": o.StoreFaceCrops = true; break;
+            case "tz": o.StoreTimeZone = "Mars/Olympus"; break;
+            case "loyalty-order": o.LoyaltyRules[2].MinTotalSpend = 10m; break;
+            case "loyalty-empty": o.LoyaltyRules.Add(new LoyaltyTierRule { Tier = LoyaltyStatus.Platinum }); break;
+            case "webhook-url": o.Webhooks.Add(new WebhookOptions { Url = new Uri("ftp://x/"), Secret = new string('s', 16) }); break;
+            case "webhook-secret": o.Webhooks.Add(new WebhookOptions { Url = new Uri("https://x/"), Secret = "short" }); break;
+            case "zone": o.ZoneRules.Add(new ZoneRule { Zone = "z", MaxDwell = TimeSpan.Zero }); break;
+        }
+
+        var result = new RetailOptionsValidator().Validate(null, o);
+        Assert.True(result.Failed);
+        Assert.Contains(expected, result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddScarletRetail_rejects_invalid_options_when_resolved()
+    {
+        var services = new ServiceCollection();
+        services.AddScarletRetail(o => o.RecommendationCount = 0);
+        using var sp = services.BuildServiceProvider();
+        var ex = Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IOptions<RetailOptions>>().Value);
+        Assert.Contains("RecommendationCount", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Database_uses_wal_foreign_keys_and_a_schema_version_and_reopens_without_remigrating()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("sub/folder/s.db");
+        using (var db = new SqliteDatabase(path))
+        {
+            Assert.Equal(1, db.SchemaVersion);
+            Assert.Equal("ok", db.CheckIntegrity());
+        }
+
+        using (var db = new SqliteDatabase(path))
+        {
+            Assert.Equal(1, db.SchemaVersion);
+        }
+
+        using var conn = new SqliteConnection($"Data Source={path}");
+        conn.Open();
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", cmd.ExecuteScalar());
+        cmd.CommandText = "SELECT COUNT(*) FROM schema_version";
+        Assert.Equal(1L, cmd.ExecuteScalar());
+    }
+
+    [Fact]
+    public void A_database_from_a_newer_library_is_refused()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("new.db");
+        new SqliteDatabase(path).Dispose();
+        using (var conn = new SqliteConnection($"Data Source={path}"))
+        {
+            conn.Open();
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "INSERT INTO schema_version(version, applied_at) VALUES (99, 'later')";
+            cmd.ExecuteNonQuery();
+        }
+
+        SqliteConnection.ClearAllPools();
+        Assert.Throws<InvalidOperationException>(() => new SqliteDatabase(path));
+    }
+
+    [Fact]
+    public async Task Sql_injection_attempts_are_plain_data()
+    {
+        await using var h = new RetailHarness();
+        var org = await h.OrgAsync("o'; DROP TABLE customers; --");
+        var c = await h.Customers.RegisterAsync(org, new CustomerRegistration { Name = "Robert'); DROP TABLE customers;--" });
+        Assert.Equal(c.Name, (await h.Customers.GetAsync(org, c.Id))!.Name);
+        Assert.Equal(0, (await h.Events.QueryDetectionsAsync(new DetectionQuery { OrganizationId = org, CameraId = "' OR 1=1 --" })).Total);
+        Assert.Equal("ok", h.Database.CheckIntegrity());
+    }
+}
