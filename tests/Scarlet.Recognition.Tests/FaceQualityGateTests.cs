@@ -19,7 +19,7 @@ public sealed class FaceQualityGateTests(RecognitionFixture models, ITestOutputH
     {
         var o = new FaceQualityOptions();
         Assert.Equal(40f, o.MinFaceSize);
-        Assert.Equal(30.0, o.MinSharpness);
+        Assert.Equal(25.0, o.MinSharpness);
         Assert.Equal(45f, o.MaxYawDegrees);
         Assert.Equal(45f, o.MaxRollDegrees);
     }
@@ -108,5 +108,53 @@ public sealed class FaceQualityGateTests(RecognitionFixture models, ITestOutputH
         // Nearly all real LFW crops are sharp enough; every blurred one is not.
         Assert.True(sharp.Count(s => s >= gate.Options.MinSharpness) >= sharp.Count * 0.95);
         Assert.True(blurred[^1] < gate.Options.MinSharpness);
+    }
+}
+
+public sealed class FaceSizeTests(RecognitionFixture models, ITestOutputHelper output) : IClassFixture<RecognitionFixture>
+{
+    [Fact]
+    public void Same_person_similarity_drops_on_small_faces()
+    {
+        // One image of each LFW same-person pair is shrunk so its face is about 100, 60, 40, 28 and 20 px wide.
+        var pairs = Evaluation.LfwPairs.Load(Path.Combine(TestAssets.Lfw, "pairs.txt")).Pairs.Where(p => p.Same).Take(30).ToList();
+        double[] scales = [1.0, 0.6, 0.4, 0.28, 0.2];
+        var means = new double[scales.Length];
+        var sizes = new double[scales.Length];
+        var found = new int[scales.Length];
+        foreach (var pair in pairs)
+        {
+            using var a = Cv2.ImRead(Path.Combine(TestAssets.Lfw, "images", pair.ImageA));
+            using var b = Cv2.ImRead(Path.Combine(TestAssets.Lfw, "images", pair.ImageB));
+            using var cropB = Evaluation.LfwEvaluation.CentralFaceCrop(b, models.Detector, models.Aligner, out _);
+            var eb = models.Embedder.Embed(cropB);
+            for (var s = 0; s < scales.Length; s++)
+            {
+                using var small = new Mat();
+                Cv2.Resize(a, small, new Size(0, 0), scales[s], scales[s], InterpolationFlags.Area);
+                using var padded = new Mat();
+                Cv2.CopyMakeBorder(small, padded, 100, 100, 100, 100, BorderTypes.Constant, Scalar.All(0));
+                var faces = models.Detector.Detect(padded);
+                var face = faces.Count == 0 ? (FaceDetection?)null : faces.MinBy(f => Math.Abs(f.Box.CenterX - (padded.Width / 2f)) + Math.Abs(f.Box.CenterY - (padded.Height / 2f)));
+                if (face is null)
+                {
+                    continue;
+                }
+
+                using var crop = models.Aligner.Align(padded, face.Value.Landmarks);
+                means[s] += System.Numerics.Tensors.TensorPrimitives.Dot(models.Embedder.Embed(crop), eb);
+                sizes[s] += Math.Min(face.Value.Box.Width, face.Value.Box.Height);
+                found[s]++;
+            }
+        }
+
+        for (var s = 0; s < scales.Length; s++)
+        {
+            means[s] /= Math.Max(1, found[s]);
+            sizes[s] /= Math.Max(1, found[s]);
+            output.WriteLine($"scale {scales[s]:F2}: face ~{sizes[s]:F0} px, detected {found[s]}/{pairs.Count}, mean same-person cosine {means[s]:F3}");
+        }
+
+        Assert.True(means[^1] < means[0] - 0.1, "small faces should lose similarity");
     }
 }
