@@ -26,6 +26,17 @@ internal static class HostSetup
         var host = section.Get<ScarletHostOptions>() ?? new ScarletHostOptions();
         services.AddOptions<ScarletHostOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
 
+        // DataAnnotations do not recurse: check the nested sections here, before anything starts.
+        foreach (var part in new object[] { host, host.Jwt, host.Storage, host.Security, host.Live })
+        {
+            System.ComponentModel.DataAnnotations.Validator.ValidateObject(part, new System.ComponentModel.DataAnnotations.ValidationContext(part), validateAllProperties: true);
+        }
+
+        foreach (var camera in host.Cameras)
+        {
+            System.ComponentModel.DataAnnotations.Validator.ValidateObject(camera, new System.ComponentModel.DataAnnotations.ValidationContext(camera), validateAllProperties: true);
+        }
+
         var key = ResolveSecret(host.Jwt.Secret, builder.Environment);
         var storagePath = Path.GetFullPath(host.Storage.Path);
         Directory.CreateDirectory(Path.GetDirectoryName(storagePath)!);

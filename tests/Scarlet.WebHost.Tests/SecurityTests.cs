@@ -177,3 +177,19 @@ public sealed class LoginRateLimitTests
         Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
     }
 }
+
+/// <summary>Bad configuration stops the host at start with the setting named.</summary>
+public sealed class ConfigurationTests
+{
+    [Theory]
+    [InlineData("Scarlet:Live:ProcessingFps", "0")]
+    [InlineData("Scarlet:Security:MaxLoginFailures", "0")]
+    [InlineData("Scarlet:Jwt:ExpiryMinutes", "-5")]
+    public void Out_of_range_settings_refuse_to_start(string key, string value)
+    {
+        using var parent = new HostFixture();
+        using var factory = parent.WithWebHostBuilder(b => b.UseSetting(key, value));
+        var ex = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        Assert.Contains(key[(key.LastIndexOf(':') + 1)..], ex.ToString(), StringComparison.Ordinal);
+    }
+}
