@@ -1,0 +1,159 @@
+using Scarlet.Retail;
+using Scarlet.WebHost.Live;
+using Scarlet.WebHost.Security;
+
+namespace Scarlet.WebHost.Api;
+
+internal sealed record LoginRequest(string? Username, string? Password);
+
+internal sealed record AdminUserView(string Username, string FullName, string Email, bool IsActive, DateTimeOffset CreatedAt)
+{
+    public static AdminUserView From(AdminUser u) => new(u.Username, u.FullName, u.Email, u.IsActive, u.CreatedAt);
+}
+
+internal sealed record LoginResponse(string AccessToken, string TokenType, int ExpiresIn, AdminUserView User);
+
+internal sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn);
+
+internal sealed record CreateAdminRequest(string? Username, string? Password, string? FullName, string? Email);
+
+internal sealed record MessageResponse(string Message);
+
+internal sealed record DashboardStats(int TotalUsers, int ActiveUsers, int TotalLogs, int WebsocketClients, string ServerStatus, int Cameras, int PeoplePresent, int ActiveAlerts);
+
+/// <summary>The gateway's admin endpoints: log-in, log-out, refresh, admin users, dashboard statistics, logs.</summary>
+internal static class AdminApi
+{
+    public static void MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/admin/login", LoginAsync).RequireRateLimiting(HostSetup.LoginPolicy).AllowAnonymous()
+            .WithTags("Admin").WithSummary("Log in; returns a 30-minute bearer token");
+        var admin = app.MapGroup("/admin").RequireAdmin().WithTags("Admin");
+        admin.MapPost("/logout", LogoutAsync).WithSummary("Revoke the current token");
+        admin.MapPost("/refresh", RefreshAsync).WithSummary("Exchange the current token for a fresh one (the old one is revoked)");
+        admin.MapGet("/me", MeAsync);
+        admin.MapGet("/users", ListUsersAsync);
+        admin.MapPost("/users", CreateUserAsync);
+        admin.MapDelete("/users/{username}", DeleteUserAsync);
+        admin.MapGet("/dashboard/stats", StatsAsync);
+        admin.MapGet("/logs", AdminLogsAsync);
+    }
+
+    public static async Task<IResult> LoginAsync(LoginRequest? body, AdminAccounts accounts, JwtService jwt, CancellationToken ct)
+    {
+        if (body is null || string.IsNullOrEmpty(body.Username) || string.IsNullOrEmpty(body.Password))
+        {
+            throw ApiException.BadRequest("username and password are required");
+        }
+
+        if (body.Username.Length > 256 || body.Password.Length > 1024)
+        {
+            return TypedResults.Json(new ErrorBody(AdminAccounts.LoginFailed), statusCode: 401);
+        }
+
+        var result = await accounts.LoginAsync(body.Username, body.Password, ct);
+        if (result is not { } ok)
+        {
+            return TypedResults.Json(new ErrorBody(AdminAccounts.LoginFailed), statusCode: 401);
+        }
+
+        return TypedResults.Ok(new LoginResponse(ok.Token.Token, "bearer", (int)jwt.Lifetime.TotalSeconds, AdminUserView.From(ok.User)));
+    }
+
+    public static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<MessageResponse>> LogoutAsync(HttpContext http, AdminAccounts accounts, CancellationToken ct)
+    {
+        await accounts.LogoutAsync(http.Admin(), ct);
+        return TypedResults.Ok(new MessageResponse("Successfully logged out"));
+    }
+
+    public static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<TokenResponse>> RefreshAsync(HttpContext http, AdminAccounts accounts, JwtService jwt, CancellationToken ct)
+    {
+        var token = await accounts.RefreshAsync(http.Admin(), ct);
+        return TypedResults.Ok(new TokenResponse(token.Token, "bearer", (int)jwt.Lifetime.TotalSeconds));
+    }
+
+    public static async Task<IResult> MeAsync(HttpContext http, AdminAccounts accounts, CancellationToken ct)
+    {
+        var found = await accounts.FindAsync(http.Admin().Username, ct) ?? throw new UnauthorizedException();
+        return TypedResults.Ok(AdminUserView.From(found.User));
+    }
+
+    public static async Task<IResult> ListUsersAsync(AdminAccounts accounts, CancellationToken ct) =>
+        TypedResults.Ok((await accounts.ListAsync(ct)).Select(AdminUserView.From).ToList());
+
+    public static async Task<IResult> CreateUserAsync(CreateAdminRequest? body, AdminAccounts accounts, CancellationToken ct)
+    {
+        if (body is null || body.Username is null || body.Password is null)
+        {
+            throw ApiException.BadRequest("username and password are required");
+        }
+
+        var user = await accounts.CreateAsync(body.Username, body.Password, body.FullName, body.Email, ct);
+        return TypedResults.Created($"/admin/users/{Uri.EscapeDataString(user.Username)}", AdminUserView.From(user));
+    }
+
+    public static async Task<IResult> DeleteUserAsync(string username, HttpContext http, AdminAccounts accounts, CancellationToken ct)
+    {
+        if (string.Equals(username, http.Admin().Username, StringComparison.OrdinalIgnoreCase))
+        {
+            throw ApiException.BadRequest("Cannot delete your own account");
+        }
+
+        if (!await accounts.DeleteAsync(username, ct))
+        {
+            throw ApiException.NotFound("User not found");
+        }
+
+        return TypedResults.Ok(new MessageResponse($"User {username} deleted"));
+    }
+
+    public static async Task<IResult> StatsAsync(HostContext ctx, LiveHubs hubs, CameraManager cameras, PersonRegistry registry, CancellationToken ct) =>
+        TypedResults.Ok(await BuildStatsAsync(ctx, hubs, cameras, registry, ct));
+
+    public static async Task<DashboardStats> BuildStatsAsync(HostContext ctx, LiveHubs hubs, CameraManager cameras, PersonRegistry registry, CancellationToken ct)
+    {
+        var customers = await ctx.Customers.ListAsync(ctx.Org, 1, 0, ct);
+        var active = await ctx.Visits.GetActivePersonsAsync(ctx.Org, cancellationToken: ct);
+        var logs = await ctx.Log.GetRecentAsync(ctx.Org, 100_000, ct);
+        var alerts = await ctx.Alerts.CountActiveAsync(ctx.Org, ct);
+        return new DashboardStats(customers.Total, active, logs.Count, hubs.Dashboard.ClientCount + hubs.Tracking.ClientCount, "healthy", cameras.All.Count, registry.Present().Count, alerts);
+    }
+
+    public static async Task<IResult> AdminLogsAsync(HostContext ctx, int? limit, CancellationToken ct) =>
+        TypedResults.Ok(await ctx.Log.GetRecentAsync(ctx.Org, Paging.Limit(limit, 100, 1000), ct));
+}
+
+/// <summary>Query-parameter checks shared by the endpoints.</summary>
+internal static class Paging
+{
+    public static int Limit(int? limit, int @default, int max) =>
+        limit switch
+        {
+            null => @default,
+            < 1 => throw ApiException.BadRequest("limit must be at least 1"),
+            _ when limit > max => throw ApiException.BadRequest($"limit must be at most {max}"),
+            _ => limit.Value,
+        };
+
+    public static int Offset(int? offset) => offset is < 0 ? throw ApiException.BadRequest("offset must not be negative") : offset ?? 0;
+}
+
+/// <summary>The retail services and the organisation every request works in.</summary>
+internal sealed class HostContext(CustomerService customers, PromotionEngine promotions, VisitAnalytics visits, AlertEngine alerts, EventLog log, PrivacyService privacy, Scarlet.Retail.Storage.IEventStore events, Microsoft.Extensions.Options.IOptions<ScarletHostOptions> options)
+{
+    public string Org { get; } = options.Value.Organization;
+
+    public CustomerService Customers => customers;
+
+    public PromotionEngine Promotions => promotions;
+
+    public VisitAnalytics Visits => visits;
+
+    public AlertEngine Alerts => alerts;
+
+    public EventLog Log => log;
+
+    public PrivacyService Privacy => privacy;
+
+    public Scarlet.Retail.Storage.IEventStore Events => events;
+}

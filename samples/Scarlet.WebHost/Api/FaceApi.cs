@@ -1,0 +1,177 @@
+using OpenCvSharp;
+using Scarlet.Retail;
+using Scarlet.Vision;
+using Scarlet.WebHost.Live;
+using Scarlet.WebHost.Security;
+
+namespace Scarlet.WebHost.Api;
+
+internal sealed record FaceImageRequest(string? FaceImageB64);
+
+internal sealed record RegisterRequest(string? Name, string? Email, string? FaceImageB64);
+
+internal sealed record RegisterResponse(string Message, string CustomerId);
+
+internal sealed record EmbeddingResponse(float[] Embedding);
+
+internal sealed record RecognizedUser(string Id, string Name, float Confidence, string LoyaltyStatus, float[] Bbox);
+
+internal sealed record RecognizeResponse(IReadOnlyList<RecognizedUser> TrackedObjects);
+
+internal sealed record ProcessFrameRequest(string? FrameB64, string? CameraId, string? StoreZone);
+
+internal sealed record FrameDetection(float[] Bbox, string? UserId, float Confidence, string? Name, string? LoyaltyStatus, string ObjectId, string Status);
+
+internal sealed record ProcessFrameResponse(string CameraId, DateTimeOffset Timestamp, IReadOnlyList<FrameDetection> Detections);
+
+internal sealed record UserFace(string Id, string Name, string LoyaltyStatus, int Embeddings, bool Enrolled);
+
+/// <summary>Face recognition and the edge processor's <c>POST /process-frame</c>, plus customer registration.</summary>
+internal static class FaceApi
+{
+    public static void MapFaceApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/register", RegisterAsync).WithTags("Customers").WithSummary("Register a customer with name, optional e-mail and a face photo (base64)");
+        app.MapPost("/auto-register", AutoRegisterAsync).RequireAdmin().WithTags("Customers").WithSummary("Register an unrecognised face as a provisional customer (an admin vouches for consent)");
+        app.MapPost("/generate-embedding", GenerateEmbedding).WithTags("Faces");
+        app.MapPost("/recognize", RecognizeAsync).WithTags("Faces");
+        app.MapGet("/users/{user_id}/face", GetUserFaceAsync).WithTags("Faces");
+        app.MapPost("/process-frame", ProcessFrameAsync).WithTags("Edge");
+    }
+
+    public static Mat Decode(ImageDecoder decoder, string? base64, string field)
+    {
+        if (string.IsNullOrWhiteSpace(base64))
+        {
+            throw ApiException.BadRequest($"{field} is required");
+        }
+
+        return decoder.DecodeMat(DecodeBase64(base64, field));
+    }
+
+    private static byte[] DecodeBase64(string value, string field)
+    {
+        var comma = value.StartsWith("data:", StringComparison.OrdinalIgnoreCase) ? value.IndexOf(',', StringComparison.Ordinal) : -1;
+        var payload = comma >= 0 ? value.AsSpan(comma + 1) : value.AsSpan();
+        var buffer = new byte[(payload.Length * 3 / 4) + 3];
+        if (!Convert.TryFromBase64Chars(payload, buffer, out var written))
+        {
+            throw ApiException.BadRequest($"{field} is not valid base64");
+        }
+
+        return buffer.AsSpan(0, written).ToArray();
+    }
+
+    public static async Task<IResult> RegisterAsync(RegisterRequest? body, HostContext ctx, ImageDecoder decoder, FaceIdentity faces, CancellationToken ct)
+    {
+        if (body is null || string.IsNullOrWhiteSpace(body.Name))
+        {
+            throw ApiException.BadRequest("name is required");
+        }
+
+        if (body.Name.Length > 200)
+        {
+            throw ApiException.BadRequest("name must be at most 200 characters");
+        }
+
+        using var image = Decode(decoder, body.FaceImageB64, "face_image_b64");
+        var embedding = faces.EmbedLargest(image);
+        EnsureNotRegistered(faces, embedding);
+        var customer = await ctx.Customers.RegisterAsync(ctx.Org, new CustomerRegistration
+        {
+            Name = body.Name.Trim(),
+            Email = string.IsNullOrWhiteSpace(body.Email) ? null : body.Email.Trim(),
+            Embeddings = [embedding],
+            Consent = new ConsentRecord(body.Name.Trim(), DateTimeOffset.UtcNow, "registration"),
+        }, ct);
+        faces.Enroll(customer.Id, embedding);
+        return TypedResults.Ok(new RegisterResponse("Registration successful", customer.Id));
+    }
+
+    public static async Task<IResult> AutoRegisterAsync(FaceImageRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentity faces, CancellationToken ct)
+    {
+        using var image = Decode(decoder, body?.FaceImageB64, "face_image_b64");
+        var embedding = faces.EmbedLargest(image);
+        EnsureNotRegistered(faces, embedding);
+        var customer = await ctx.Customers.RegisterAsync(ctx.Org, new CustomerRegistration
+        {
+            Name = "Visitor " + Guid.NewGuid().ToString("N")[..8],
+            Embeddings = [embedding],
+            Consent = new ConsentRecord(http.Admin().Username, DateTimeOffset.UtcNow, "auto-register"),
+        }, ct);
+        faces.Enroll(customer.Id, embedding);
+        return TypedResults.Ok(new RegisterResponse("Auto-registration successful", customer.Id));
+    }
+
+    private static void EnsureNotRegistered(FaceIdentity faces, float[] embedding)
+    {
+        if (faces.Gallery.Identify(embedding).Status == Scarlet.Recognition.MatchStatus.Matched)
+        {
+            throw ApiException.BadRequest("This face is already registered");
+        }
+    }
+
+    public static IResult GenerateEmbedding(FaceImageRequest? body, ImageDecoder decoder, FaceIdentity faces)
+    {
+        using var image = Decode(decoder, body?.FaceImageB64, "face_image_b64");
+        return TypedResults.Ok(new EmbeddingResponse(faces.EmbedLargest(image)));
+    }
+
+    public static async Task<IResult> RecognizeAsync(FaceImageRequest? body, ImageDecoder decoder, FaceIdentity faces, CancellationToken ct)
+    {
+        using var image = Decode(decoder, body?.FaceImageB64, "face_image_b64");
+        var matches = await faces.IdentifyAsync(image, ct);
+        var users = matches
+            .Where(m => m.Customer is not null)
+            .Select(m => new RecognizedUser(m.Customer!.Id, m.Customer.Name, m.Similarity, CameraRunner.LoyaltyText(m.Customer.LoyaltyStatus), Xyxy(m.Box)))
+            .ToList();
+        HostMetrics.FacesRecognized.Add(users.Count, HostMetrics.Tag("camera", "api"));
+        return TypedResults.Ok(new RecognizeResponse(users));
+    }
+
+    public static async Task<IResult> GetUserFaceAsync(string user_id, HostContext ctx, FaceIdentity faces, CancellationToken ct)
+    {
+        var customer = await ctx.Customers.GetAsync(ctx.Org, user_id, ct) ?? throw ApiException.NotFound("User not found");
+        var n = faces.Gallery.Contains(customer.Id) ? faces.Gallery.EmbeddingCountOf(customer.Id) : 0;
+        return TypedResults.Ok(new UserFace(customer.Id, customer.Name, CameraRunner.LoyaltyText(customer.LoyaltyStatus), n, n > 0));
+    }
+
+    public static async Task<IResult> ProcessFrameAsync(ProcessFrameRequest? body, ImageDecoder decoder, FaceIdentity faces, CameraServices services, TimeProvider time, CancellationToken ct)
+    {
+        if (body is null || string.IsNullOrWhiteSpace(body.FrameB64))
+        {
+            throw ApiException.BadRequest("frame_b64 is required");
+        }
+
+        var cameraId = string.IsNullOrWhiteSpace(body.CameraId) ? "device-camera" : body.CameraId.Trim();
+        if (cameraId.Length > 64)
+        {
+            throw ApiException.BadRequest("camera_id must be at most 64 characters");
+        }
+
+        using var image = Decode(decoder, body.FrameB64, "frame_b64");
+        var now = time.GetUtcNow();
+        var matches = await faces.IdentifyAsync(image, ct);
+        var detections = new List<FrameDetection>(matches.Count);
+        for (var i = 0; i < matches.Count; i++)
+        {
+            var m = matches[i];
+            var objectId = $"{cameraId}-face-{i}";
+            services.PublishRecognition(m, cameraId, body.StoreZone ?? "entrance", m.CustomerId, now);
+            detections.Add(new FrameDetection(Xyxy(m.Box), m.CustomerId, m.Status == RecognitionStatus.Matched ? m.Similarity : m.Score, m.Customer?.Name, m.Customer is null ? null : CameraRunner.LoyaltyText(m.Customer.LoyaltyStatus), objectId, StatusText(m.Status)));
+        }
+
+        HostMetrics.FramesProcessed.Add(1, HostMetrics.Tag("camera", cameraId));
+        return TypedResults.Ok(new ProcessFrameResponse(cameraId, now, detections));
+    }
+
+    public static float[] Xyxy(BoundingBox b) => [MathF.Round(b.X, 1), MathF.Round(b.Y, 1), MathF.Round(b.Right, 1), MathF.Round(b.Bottom, 1)];
+
+    public static string StatusText(RecognitionStatus s) => s switch
+    {
+        RecognitionStatus.Matched => "MATCHED",
+        RecognitionStatus.NewFace => "NEW_FACE",
+        RecognitionStatus.MultipleMatches => "MULTIPLE_MATCHES",
+        _ => "UNKNOWN",
+    };
+}

@@ -1,0 +1,155 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using Scarlet.Vision;
+using Scarlet.Vision.Models;
+using Scarlet.WebHost.Live;
+using Scarlet.WebHost.Security;
+
+namespace Scarlet.WebHost.Api;
+
+internal sealed record CameraView(string Id, string Name, string Status, DateTimeOffset? LastSeen, string Location, string Zone, string Source, long FramesProcessed, string? LastError)
+{
+    public static CameraView From(CameraRunner c) => new(c.Id, c.Name, c.Status, c.LastSeen, c.Location, c.Zone, c.Source, c.FramesProcessed, c.LastError);
+}
+
+internal sealed record TrackingView(string CameraId, IReadOnlyList<TrackedObject> TrackedObjects);
+
+internal sealed record PersonView(string PersonId, string? CustomerId, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, IReadOnlyList<string> Cameras, IReadOnlyList<PositionView> Positions);
+
+internal sealed record PositionView(DateTimeOffset Timestamp, string CameraId, PointView Position);
+
+internal sealed record PointView(float X, float Y);
+
+internal sealed record TrackUpdateRequest(string? CameraId, DateTimeOffset? Timestamp, List<TrackUpdateObject>? Objects);
+
+internal sealed record TrackUpdateObject(string? ObjectId, string? PersonId, float[]? Bbox, string? CustomerId, string? UserId, float? Confidence);
+
+/// <summary>Gateway and edge-processor endpoints: health, metrics, cameras, streams, tracking, logs, alerts count, WebSockets.</summary>
+internal static class GatewayApi
+{
+    public static void MapGatewayApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health", Health).WithTags("System");
+        app.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Scrape(), "text/plain; version=0.0.4; charset=utf-8")).WithTags("System");
+        app.MapGet("/cameras", (CameraManager cameras) => TypedResults.Ok(cameras.All.Select(CameraView.From).ToList())).WithTags("Cameras");
+        app.MapGet("/cameras/{camera_id}/stream", StreamAsync).WithTags("Cameras").WithSummary("Multipart MJPEG with overlays");
+        app.MapGet("/cameras/{camera_id}/snapshot", Snapshot).WithTags("Cameras").WithSummary("The latest overlay frame as JPEG");
+        app.MapGet("/cameras/{camera_id}/tracking", (string camera_id, CameraManager cameras) => TypedResults.Ok(new TrackingView(camera_id, cameras.Require(camera_id).Objects))).WithTags("Cameras");
+        app.MapGet("/logs", async (HostContext ctx, int? limit, CancellationToken ct) => TypedResults.Ok(await ctx.Log.GetRecentAsync(ctx.Org, Paging.Limit(limit, 50, 1000), ct))).WithTags("Logs");
+        app.MapGet("/alerts/count", async (HostContext ctx, CancellationToken ct) => TypedResults.Ok(new { count = await ctx.Alerts.CountActiveAsync(ctx.Org, ct) })).WithTags("Alerts");
+        app.MapGet("/persons/{person_id}", GetPerson).WithTags("Tracking");
+        app.MapPost("/track", Track).WithTags("Tracking").RequireAdmin();
+        app.Map("/ws/dashboard", DashboardSocketAsync).ExcludeFromDescription();
+        app.Map("/ws/tracking", TrackingSocketAsync).ExcludeFromDescription();
+    }
+
+    public static IResult Health(InferenceSessionCache sessions, CameraManager cameras) =>
+        TypedResults.Ok(new { status = "healthy", execution_provider = sessions.ActiveProvider.ToString(), cameras = cameras.All.Count });
+
+    public static async Task StreamAsync(string camera_id, HttpContext http, CameraManager cameras, CancellationToken ct)
+    {
+        var camera = cameras.Require(camera_id);
+        if (camera.Image is null && !camera.IsRunning)
+        {
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, "Service not ready: the camera has no frame yet");
+        }
+
+        var writer = new MjpegStreamWriter(http.Response.Body);
+        http.Response.ContentType = writer.ContentType;
+        http.Response.Headers.CacheControl = "no-store";
+        var last = -1L;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                timeout.CancelAfter(TimeSpan.FromSeconds(30));
+                var img = await camera.NextImageAsync(last, timeout.Token);
+                last = img.Sequence;
+                await writer.WriteJpegAsync(img.Jpeg, ct);
+                await http.Response.Body.FlushAsync(ct);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public static IResult Snapshot(string camera_id, CameraManager cameras)
+    {
+        var img = cameras.Require(camera_id).Image ?? throw new ApiException(StatusCodes.Status503ServiceUnavailable, "Service not ready: the camera has no frame yet");
+        return TypedResults.File(img.Jpeg, "image/jpeg");
+    }
+
+    public static IResult GetPerson(string person_id, PersonRegistry registry)
+    {
+        var p = registry.Get(person_id) ?? throw ApiException.NotFound("Person not found");
+        var (cams, positions) = p.Snapshot();
+        return TypedResults.Ok(new PersonView(p.PersonId, p.CustomerId, p.FirstSeen, p.LastSeen, cams, positions.Select(x => new PositionView(x.Timestamp, x.CameraId, new PointView(x.X, x.Y))).ToList()));
+    }
+
+    public static IResult Track(TrackUpdateRequest? body, PersonRegistry registry, TimeProvider time)
+    {
+        if (body is null || string.IsNullOrWhiteSpace(body.CameraId) || body.Objects is null)
+        {
+            throw ApiException.BadRequest("camera_id and objects are required");
+        }
+
+        if (body.Objects.Count > 1000)
+        {
+            throw ApiException.BadRequest("at most 1000 objects per update");
+        }
+
+        var at = body.Timestamp ?? time.GetUtcNow();
+        foreach (var o in body.Objects)
+        {
+            var id = o.PersonId ?? o.ObjectId;
+            if (string.IsNullOrWhiteSpace(id) || o.Bbox is not { Length: 4 } b || b.Any(v => !float.IsFinite(v)))
+            {
+                throw ApiException.BadRequest("each object needs object_id (or person_id) and bbox [x1, y1, x2, y2]");
+            }
+
+            var p = registry.Touch(id, body.CameraId, (b[0] + b[2]) / 2, b[3], at);
+            if ((o.CustomerId ?? o.UserId) is { Length: > 0 } customer)
+            {
+                p.CustomerId = customer;
+                p.IdentificationConfidence = o.Confidence ?? 0;
+            }
+        }
+
+        return TypedResults.Ok(new { status = "updated", objects_count = body.Objects.Count });
+    }
+
+    public static async Task DashboardSocketAsync(HttpContext http, LiveHubs hubs, HostContext ctx, CameraManager cameras, PersonRegistry registry, IHostApplicationLifetime life)
+    {
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            throw ApiException.BadRequest("WebSocket upgrade required");
+        }
+
+        if (AdminAuth.Authenticate(http, allowQuery: true) is null)
+        {
+            http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            await http.Response.WriteAsJsonAsync(new ErrorBody("Not authenticated"));
+            return;
+        }
+
+        var stats = await AdminApi.BuildStatsAsync(ctx, hubs, cameras, registry, http.RequestAborted);
+        var hello = JsonSerializer.SerializeToUtf8Bytes(new { type = "stats", data = stats, timestamp = DateTimeOffset.UtcNow }, ApiJson.Options);
+        using var socket = await http.WebSockets.AcceptWebSocketAsync();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, life.ApplicationStopping);
+        await hubs.Dashboard.RunAsync(socket, hello, cts.Token);
+    }
+
+    public static async Task TrackingSocketAsync(HttpContext http, LiveHubs hubs, IHostApplicationLifetime life)
+    {
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            throw ApiException.BadRequest("WebSocket upgrade required");
+        }
+
+        using var socket = await http.WebSockets.AcceptWebSocketAsync();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, life.ApplicationStopping);
+        await hubs.Tracking.RunAsync(socket, null, cts.Token);
+    }
+}

@@ -1,0 +1,328 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Scarlet.Retail;
+using Scarlet.Retail.Events;
+using Scarlet.Retail.Sinks;
+using Scarlet.Retail.Storage;
+using Scarlet.WebHost.Live;
+using Scarlet.WebHost.Security;
+
+namespace Scarlet.WebHost.Api;
+
+internal sealed record AddCameraRequest(string? Id, string? Name, string? Source, string? Location, string? Zone, bool? Loop, bool? Start);
+
+internal sealed record ProcessingTaskRequest(string[]? CameraIds, string? EnvironmentId);
+
+internal sealed record StopTaskRequest(string? TaskId);
+
+internal sealed record ProcessingTask(string TaskId, IReadOnlyList<string> CameraIds, string Status, DateTimeOffset StartedAt, DateTimeOffset? StoppedAt);
+
+internal sealed record ExportRequest(string? Format, string? CameraId, DateTimeOffset? StartTime, DateTimeOffset? EndTime, string? Status);
+
+internal sealed record VideoExportRequest(string? CameraId, int? Seconds);
+
+internal sealed record WebhookRequest(string? Url, string? Secret, string[]? Topics);
+
+/// <summary>The useful endpoints of the other reference systems, under <c>/api</c> (admin).</summary>
+internal static class OpsApi
+{
+    public static void MapOpsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").RequireAdmin();
+        var cams = api.MapGroup("/cameras").WithTags("Cameras");
+        cams.MapPost("/", AddCamera).WithSummary("Add a camera by RTSP/HTTP-MJPEG URL, video file or image folder");
+        cams.MapGet("/{camera_id}", (string camera_id, CameraManager m) => TypedResults.Ok(CameraView.From(m.Require(camera_id))));
+        cams.MapPost("/{camera_id}/start", (string camera_id, CameraManager m) => Control(m, camera_id, c => c.Start()));
+        cams.MapPost("/{camera_id}/pause", (string camera_id, CameraManager m) => Control(m, camera_id, c => c.Pause()));
+        cams.MapPost("/{camera_id}/resume", (string camera_id, CameraManager m) => Control(m, camera_id, c => c.Start()));
+        cams.MapPost("/{camera_id}/stop", async (string camera_id, CameraManager m) =>
+        {
+            var c = m.Require(camera_id);
+            await c.StopAsync();
+            return TypedResults.Ok(CameraView.From(c));
+        });
+        cams.MapDelete("/{camera_id}", async (string camera_id, CameraManager m) => await m.RemoveAsync(camera_id) ? TypedResults.NoContent() : throw ApiException.NotFound("Camera not found"));
+
+        var tasks = api.MapGroup("/processing-tasks").WithTags("Processing tasks");
+        tasks.MapPost("/start", StartTask);
+        tasks.MapGet("/{task_id}", (string task_id, ProcessingTasks t) => TypedResults.Ok(t.Get(task_id) ?? throw ApiException.NotFound("Task not found")));
+        tasks.MapPost("/stop", StopTaskAsync);
+
+        api.MapGet("/detections", DetectionsAsync).WithTags("Detections").WithSummary("Detection events with status MATCHED / NEW_FACE / MULTIPLE_MATCHES / UNKNOWN, filters and paging");
+        api.MapGet("/analytics/visits", VisitsAsync).WithTags("Analytics").WithSummary("Visit statistics by hour, day, week or month");
+        api.MapGet("/analytics/active-persons", ActivePersonsAsync).WithTags("Analytics");
+        api.MapGet("/alerts", async (HostContext ctx, bool? active_only, int? limit, CancellationToken ct) => TypedResults.Ok(await ctx.Alerts.ListAsync(ctx.Org, active_only ?? false, Paging.Limit(limit, 100, 1000), ct))).WithTags("Alerts");
+        api.MapPost("/alerts/{alert_id}/acknowledge", async (string alert_id, HttpContext http, HostContext ctx, CancellationToken ct) => TypedResults.Ok(await ctx.Alerts.AcknowledgeAsync(ctx.Org, alert_id, http.Admin().Username, ct))).WithTags("Alerts");
+
+        var export = api.MapGroup("/export").WithTags("Exports");
+        export.MapPost("/tracking-data", ExportTracking).WithSummary("Export detection events as CSV or JSON (background job)");
+        export.MapPost("/video-with-overlays", ExportVideo).WithSummary("Record a camera's overlay frames to an AVI (background job)");
+        export.MapGet("/jobs/{job_id}/status", (string job_id, ExportJobs jobs) => TypedResults.Ok(jobs.Get(job_id)?.View() ?? throw ApiException.NotFound("Job not found")));
+        export.MapGet("/jobs/{job_id}/download", Download);
+
+        var hooks = api.MapGroup("/webhooks").WithTags("Webhooks");
+        hooks.MapPost("/", AddWebhook).WithSummary("Subscribe a URL to signed event deliveries (HMAC-SHA256)");
+        hooks.MapGet("/", (WebhookSubscriptions w) => TypedResults.Ok(w.List()));
+        hooks.MapDelete("/{webhook_id}", (string webhook_id, WebhookSubscriptions w) => w.Remove(webhook_id) ? TypedResults.NoContent() : throw ApiException.NotFound("Webhook not found"));
+    }
+
+    private static IResult Control(CameraManager m, string id, Action<CameraRunner> action)
+    {
+        var c = m.Require(id);
+        action(c);
+        return TypedResults.Ok(CameraView.From(c));
+    }
+
+    public static IResult AddCamera(AddCameraRequest? body, CameraManager m)
+    {
+        if (body is null)
+        {
+            throw ApiException.BadRequest("body is required");
+        }
+
+        var c = m.Add(new CameraConfig { Id = body.Id ?? Guid.NewGuid().ToString("N")[..8], Name = body.Name, Source = body.Source ?? string.Empty, Location = body.Location, Zone = body.Zone, Loop = body.Loop ?? true }, body.Start ?? true);
+        return TypedResults.Created($"/api/cameras/{c.Id}", CameraView.From(c));
+    }
+
+    public static IResult StartTask(ProcessingTaskRequest? body, CameraManager m, ProcessingTasks tasks)
+    {
+        if (body?.CameraIds is not { Length: > 0 } ids)
+        {
+            throw ApiException.BadRequest("camera_ids is required");
+        }
+
+        foreach (var id in ids)
+        {
+            m.Require(id ?? string.Empty);
+        }
+
+        foreach (var id in ids)
+        {
+            m.Require(id).Start();
+        }
+
+        return TypedResults.Ok(tasks.Start(ids));
+    }
+
+    public static async Task<IResult> StopTaskAsync(StopTaskRequest? body, CameraManager m, ProcessingTasks tasks)
+    {
+        var t = tasks.Get(body?.TaskId ?? throw ApiException.BadRequest("task_id is required")) ?? throw ApiException.NotFound("Task not found");
+        foreach (var id in t.CameraIds)
+        {
+            if (m.Get(id) is { } c)
+            {
+                await c.StopAsync();
+            }
+        }
+
+        return TypedResults.Ok(tasks.Stop(t.TaskId));
+    }
+
+    private static RecognitionStatus? ParseStatus(string? s) => s switch
+    {
+        null or "" => null,
+        _ when s.Equals("MATCHED", StringComparison.OrdinalIgnoreCase) => RecognitionStatus.Matched,
+        _ when s.Equals("NEW_FACE", StringComparison.OrdinalIgnoreCase) => RecognitionStatus.NewFace,
+        _ when s.Equals("MULTIPLE_MATCHES", StringComparison.OrdinalIgnoreCase) => RecognitionStatus.MultipleMatches,
+        _ when s.Equals("UNKNOWN", StringComparison.OrdinalIgnoreCase) => RecognitionStatus.Unknown,
+        _ => throw ApiException.BadRequest("status must be MATCHED, NEW_FACE, MULTIPLE_MATCHES or UNKNOWN"),
+    };
+
+    public static async Task<IResult> DetectionsAsync(HostContext ctx, string? camera_id, string? customer_id, string? status, DateTimeOffset? start_date, DateTimeOffset? end_date, int? limit, int? offset, CancellationToken ct)
+    {
+        var page = await ctx.Events.QueryDetectionsAsync(new DetectionQuery
+        {
+            OrganizationId = ctx.Org,
+            CameraId = camera_id,
+            CustomerId = customer_id,
+            Status = ParseStatus(status),
+            From = start_date,
+            To = end_date,
+            Limit = Paging.Limit(limit, 100, 1000),
+            Offset = Paging.Offset(offset),
+        }, ct);
+        return TypedResults.Ok(new { items = page.Items.Select(DetectionView).ToList(), total = page.Total });
+    }
+
+    private static object DetectionView(DetectionRecord d) => new
+    {
+        id = d.Id,
+        camera_id = d.CameraId,
+        status = FaceApi.StatusText(d.Status),
+        bbox = d.Box is { } b ? FaceApi.Xyxy(b) : null,
+        confidence = d.Confidence,
+        distance = d.Distance,
+        customer_id = d.CustomerId,
+        visitor_id = d.VisitorId,
+        timestamp = d.Timestamp,
+    };
+
+    public static async Task<IResult> VisitsAsync(HostContext ctx, TimeProvider time, string? granularity, DateTimeOffset? from, DateTimeOffset? to, string? store_id, CancellationToken ct)
+    {
+        var g = granularity?.ToLowerInvariant() switch
+        {
+            null or "" or "hour" => StatisticsGranularity.Hour,
+            "day" => StatisticsGranularity.Day,
+            "week" => StatisticsGranularity.Week,
+            "month" => StatisticsGranularity.Month,
+            _ => throw ApiException.BadRequest("granularity must be hour, day, week or month"),
+        };
+        var end = to ?? time.GetUtcNow();
+        var start = from ?? end.AddDays(-1);
+        if (start >= end || end - start > TimeSpan.FromDays(800))
+        {
+            throw ApiException.BadRequest("from must be before to, at most 800 days apart");
+        }
+
+        var buckets = await ctx.Visits.GetStatisticsAsync(ctx.Org, store_id, start, end, g, ct);
+        return TypedResults.Ok(new { granularity = g.ToString().ToLowerInvariant(), from = start, to = end, buckets });
+    }
+
+    public static async Task<IResult> ActivePersonsAsync(HostContext ctx, PersonRegistry registry, CancellationToken ct)
+    {
+        var present = registry.Present().Select(p => new { person_id = p.PersonId, customer_id = p.CustomerId, name = p.Name, loyalty_status = p.LoyaltyStatus, first_seen = p.FirstSeen, last_seen = p.LastSeen }).ToList();
+        return TypedResults.Ok(new { active_persons = await ctx.Visits.GetActivePersonsAsync(ctx.Org, cancellationToken: ct), present });
+    }
+
+    public static IResult ExportTracking(ExportRequest? body, ExportJobs jobs, HostContext ctx)
+    {
+        var format = (body?.Format ?? "csv").ToLowerInvariant();
+        if (format is not ("csv" or "json"))
+        {
+            throw ApiException.BadRequest("format must be csv or json");
+        }
+
+        var status = ParseStatus(body?.Status);
+        var job = jobs.Start("tracking-data", format == "csv" ? "text/csv" : "application/json", $"tracking-data.{format}", async ct =>
+        {
+            var items = new List<DetectionRecord>();
+            for (var offset = 0; ; offset += 1000)
+            {
+                var page = await ctx.Events.QueryDetectionsAsync(new DetectionQuery { OrganizationId = ctx.Org, CameraId = body?.CameraId, Status = status, From = body?.StartTime, To = body?.EndTime, Limit = 1000, Offset = offset }, ct);
+                items.AddRange(page.Items);
+                if (page.Items.Count < 1000 || items.Count >= 1_000_000)
+                {
+                    break;
+                }
+            }
+
+            if (format == "json")
+            {
+                return JsonSerializer.SerializeToUtf8Bytes(items.Select(DetectionView), ApiJson.Options);
+            }
+
+            var sb = new StringBuilder("id,timestamp,camera_id,status,customer_id,visitor_id,confidence,x1,y1,x2,y2\n");
+            foreach (var d in items)
+            {
+                var b = d.Box is { } box ? FaceApi.Xyxy(box) : [0, 0, 0, 0];
+                sb.Append(CultureInfo.InvariantCulture, $"{d.Id},{d.Timestamp:O},{Csv(d.CameraId)},{FaceApi.StatusText(d.Status)},{Csv(d.CustomerId)},{Csv(d.VisitorId)},{d.Confidence},{b[0]},{b[1]},{b[2]},{b[3]}\n");
+            }
+
+            return Encoding.UTF8.GetBytes(sb.ToString());
+        });
+        return TypedResults.Accepted($"/api/export/jobs/{job.Id}/status", job.View());
+    }
+
+    private static string Csv(string? s) => s is null ? string.Empty : s.Contains(',', StringComparison.Ordinal) || s.Contains('"', StringComparison.Ordinal) ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+
+    public static IResult ExportVideo(VideoExportRequest? body, ExportJobs jobs, CameraManager cameras)
+    {
+        var camera = cameras.Require(body?.CameraId ?? throw ApiException.BadRequest("camera_id is required"));
+        var seconds = body.Seconds ?? 10;
+        if (seconds is < 1 or > 600)
+        {
+            throw ApiException.BadRequest("seconds must be 1 to 600");
+        }
+
+        var job = jobs.Start("video-with-overlays", "video/x-msvideo", $"{camera.Id}-overlays.avi", ct => VideoExport.RecordAsync(camera, TimeSpan.FromSeconds(seconds), ct));
+        return TypedResults.Accepted($"/api/export/jobs/{job.Id}/status", job.View());
+    }
+
+    public static IResult Download(string job_id, ExportJobs jobs)
+    {
+        var job = jobs.Get(job_id) ?? throw ApiException.NotFound("Job not found");
+        return job.Result is { } bytes
+            ? TypedResults.File(bytes, job.ContentType, job.FileName)
+            : throw ApiException.BadRequest($"Job is {job.Status}; download when completed");
+    }
+
+    public static IResult AddWebhook(WebhookRequest? body, WebhookSubscriptions hooks)
+    {
+        if (body is null || !Uri.TryCreate(body.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        {
+            throw ApiException.BadRequest("url must be an absolute http(s) URL");
+        }
+
+        if (string.IsNullOrEmpty(body.Secret) || body.Secret.Length < 16)
+        {
+            throw ApiException.BadRequest("secret must be at least 16 characters");
+        }
+
+        var created = hooks.Add(url, body.Secret, body.Topics ?? []);
+        return TypedResults.Created($"/api/webhooks/{created.Id}", created);
+    }
+}
+
+/// <summary>Processing tasks: a named set of cameras started together (SpotOn's tasks).</summary>
+internal sealed class ProcessingTasks(TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, ProcessingTask> _tasks = new(StringComparer.Ordinal);
+
+    public ProcessingTask Start(IReadOnlyList<string> cameraIds)
+    {
+        var t = new ProcessingTask(Guid.NewGuid().ToString("N"), cameraIds, "running", time.GetUtcNow(), null);
+        _tasks[t.TaskId] = t;
+        return t;
+    }
+
+    public ProcessingTask? Get(string id) => _tasks.GetValueOrDefault(id);
+
+    public ProcessingTask Stop(string id) => _tasks.AddOrUpdate(id, _ => throw ApiException.NotFound("Task not found"), (_, t) => t with { Status = "stopped", StoppedAt = time.GetUtcNow() });
+}
+
+/// <summary>A webhook subscription as listed (never the secret).</summary>
+internal sealed record WebhookView(string Id, Uri Url, IReadOnlyList<string> Topics);
+
+/// <summary>Webhook subscriptions added at run time (in memory; configured ones live in <c>Scarlet:Retail</c> options).</summary>
+internal sealed class WebhookSubscriptions(ScarletEventStream stream, IEventStore events, TimeProvider time, ILoggerFactory loggers) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, (WebhookView View, IDisposable Subscription, WebhookSink Sink)> _hooks = new(StringComparer.Ordinal);
+
+    public WebhookView Add(Uri url, string secret, IReadOnlyList<string> topics)
+    {
+        var options = new WebhookOptions { Url = url, Secret = secret };
+        foreach (var t in topics)
+        {
+            options.Topics.Add(t);
+        }
+
+        var sink = new WebhookSink(options, events, time, logger: loggers.CreateLogger<WebhookSink>());
+        var view = new WebhookView(Guid.NewGuid().ToString("N")[..12], url, topics);
+        _hooks[view.Id] = (view, stream.AddSink(sink), sink);
+        return view;
+    }
+
+    public IReadOnlyList<WebhookView> List() => [.. _hooks.Values.Select(h => h.View)];
+
+    public bool Remove(string id)
+    {
+        if (!_hooks.TryRemove(id, out var h))
+        {
+            return false;
+        }
+
+        h.Subscription.Dispose();
+        h.Sink.Dispose();
+        return true;
+    }
+
+    public void Dispose()
+    {
+        foreach (var id in _hooks.Keys)
+        {
+            Remove(id);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Scarlet.WebHost;
+
+/// <summary>The host's configuration section <c>Scarlet</c> (names are fixed: scripts depend on them).</summary>
+public sealed class ScarletHostOptions
+{
+    public const string Section = "Scarlet";
+
+    public AdminBootstrapOptions Admin { get; set; } = new();
+
+    public JwtOptions Jwt { get; set; } = new();
+
+    public StorageOptions Storage { get; set; } = new();
+
+    public DemoOptions Demo { get; set; } = new();
+
+    public SecurityOptions Security { get; set; } = new();
+
+    public LiveOptions Live { get; set; } = new();
+
+    /// <summary>Gets or sets the organisation every request works in (single-tenant host).</summary>
+    [Required]
+    public string Organization { get; set; } = "default";
+
+    /// <summary>Gets the cameras started with the host (besides the demo camera).</summary>
+    public List<CameraConfig> Cameras { get; set; } = [];
+}
+
+public sealed class AdminBootstrapOptions
+{
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+}
+
+public sealed class JwtOptions
+{
+    /// <summary>Gets or sets the HS256 secret (at least 32 bytes of UTF-8).</summary>
+    public string? Secret { get; set; }
+
+    [Range(1, 1440)]
+    public int ExpiryMinutes { get; set; } = 30;
+
+    public string Issuer { get; set; } = "scarlet";
+}
+
+public sealed class StorageOptions
+{
+    /// <summary>Gets or sets the SQLite file; relative paths are under the working directory.</summary>
+    [Required]
+    public string Path { get; set; } = System.IO.Path.Combine("scarlet-data", "scarlet.db");
+}
+
+public sealed class DemoOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Gets or sets the demo video; <see langword="null"/> finds <c>vtest.avi</c> like a model.</summary>
+    public string? Video { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether an empty catalogue gets a few demo products (so recommendations flow).</summary>
+    public bool SeedCatalog { get; set; } = true;
+}
+
+public sealed class SecurityOptions
+{
+    /// <summary>Gets or sets the origins CORS allows; empty (the default) allows none.</summary>
+    public List<string> CorsOrigins { get; set; } = [];
+
+    [Range(1, 100)]
+    public int MaxLoginFailures { get; set; } = 5;
+
+    [Range(1, 1440)]
+    public int LockoutMinutes { get; set; } = 15;
+
+    /// <summary>Gets or sets the login attempts allowed per client address per minute.</summary>
+    [Range(1, 10_000)]
+    public int LoginAttemptsPerMinute { get; set; } = 20;
+
+    /// <summary>Gets or sets the largest request body (bytes); images are limited separately by the decoder.</summary>
+    [Range(1024, 512L * 1024 * 1024)]
+    public long MaxRequestBodyBytes { get; set; } = 30L * 1024 * 1024;
+
+    [Range(1000, 10_000_000)]
+    public int PasswordIterations { get; set; } = 210_000;
+}
+
+public sealed class LiveOptions
+{
+    /// <summary>Gets or sets the frames per second each camera is analysed at (frames in between are skipped).</summary>
+    [Range(0.1, 60)]
+    public double ProcessingFps { get; set; } = 5;
+
+    /// <summary>Gets or sets how many frames apart face recognition runs on a camera.</summary>
+    [Range(1, 1000)]
+    public int RecognizeEvery { get; set; } = 2;
+
+    /// <summary>Gets or sets the messages a WebSocket client may have queued before it is skipped (tracking) or dropped (dashboard).</summary>
+    [Range(1, 10_000)]
+    public int ClientQueue { get; set; } = 32;
+
+    [Range(1, 100)]
+    public int JpegQuality { get; set; } = 75;
+}
+
+public sealed class CameraConfig
+{
+    [Required]
+    public string Id { get; set; } = string.Empty;
+
+    public string? Name { get; set; }
+
+    /// <summary>Gets or sets the source: an rtsp:// or http(s):// MJPEG URL, a video file or an image folder.</summary>
+    [Required]
+    public string Source { get; set; } = string.Empty;
+
+    public string? Location { get; set; }
+
+    public string? Zone { get; set; }
+
+    public bool Loop { get; set; } = true;
+}

@@ -1,0 +1,207 @@
+using System.Text;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using Scarlet.Retail;
+using Scarlet.Retail.Storage;
+using Scarlet.Vision;
+using Scarlet.Vision.Models;
+using Scarlet.WebHost.Api;
+using Scarlet.WebHost.Live;
+using Scarlet.WebHost.Security;
+
+namespace Scarlet.WebHost;
+
+/// <summary>Composition of the web host: services, security, middleware and endpoints.</summary>
+internal static class HostSetup
+{
+    public const string LoginPolicy = "login";
+    public const int MinSecretBytes = 32;
+
+    public static WebApplicationBuilder AddScarletHost(this WebApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        var services = builder.Services;
+        var section = config.GetSection(ScarletHostOptions.Section);
+        var host = section.Get<ScarletHostOptions>() ?? new ScarletHostOptions();
+        services.AddOptions<ScarletHostOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
+
+        // DataAnnotations do not recurse: check the nested sections here, before anything starts.
+        foreach (var part in new object[] { host, host.Jwt, host.Storage, host.Security, host.Live })
+        {
+            System.ComponentModel.DataAnnotations.Validator.ValidateObject(part, new System.ComponentModel.DataAnnotations.ValidationContext(part), validateAllProperties: true);
+        }
+
+        foreach (var camera in host.Cameras)
+        {
+            System.ComponentModel.DataAnnotations.Validator.ValidateObject(camera, new System.ComponentModel.DataAnnotations.ValidationContext(camera), validateAllProperties: true);
+        }
+
+        var key = ResolveSecret(host.Jwt.Secret, builder.Environment);
+        var storagePath = Path.GetFullPath(host.Storage.Path);
+        Directory.CreateDirectory(Path.GetDirectoryName(storagePath)!);
+
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = host.Security.MaxRequestBodyBytes;
+            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            k.AddServerHeader = false;
+        });
+        services.Configure<JsonOptions>(o => ApiJson.Configure(o.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ErrorMapper>();
+        services.AddOpenApi();
+        services.AddCors(o => o.AddDefaultPolicy(p =>
+        {
+            if (host.Security.CorsOrigins.Count > 0)
+            {
+                p.WithOrigins([.. host.Security.CorsOrigins]).AllowAnyHeader().AllowAnyMethod();
+            }
+        }));
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = (ctx, ct) => new ValueTask(ctx.HttpContext.Response.WriteAsJsonAsync(new ErrorBody("Too many login attempts; try again later"), ct));
+            o.AddPolicy(LoginPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = host.Security.LoginAttemptsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        });
+
+        // The Scarlet libraries on embedded defaults: SQLite file, in-memory HNSW gallery, in-process event stream.
+        services.AddScarletVision(o =>
+        {
+            o.Models.ModelsDirectory = config["Scarlet:Models:Directory"];
+            if (Enum.TryParse<ExecutionProviderKind>(config["Scarlet:Inference:ExecutionProvider"], ignoreCase: true, out var provider))
+            {
+                o.Inference.ExecutionProvider = provider;
+                o.Inference.AllowCpuFallback = true;
+            }
+        });
+        services.AddScarletRecognition();
+        services.AddScarletRetail(o => o.DatabasePath = storagePath);
+
+        services.AddSingleton<PrometheusExporter>();
+        services.AddSingleton<LiveHubs>();
+        services.AddSingleton<PersonRegistry>();
+        services.AddSingleton<CameraServices>();
+        services.AddSingleton<HostContext>();
+        services.AddSingleton<ExportJobs>();
+        services.AddSingleton<ProcessingTasks>();
+        services.AddSingleton<WebhookSubscriptions>();
+
+        services.AddSingleton(new AdminStore(storagePath));
+        services.AddSingleton(new PasswordHasher(host.Security.PasswordIterations));
+        services.AddSingleton(sp => new LoginGuard(host.Security.MaxLoginFailures, TimeSpan.FromMinutes(host.Security.LockoutMinutes), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<RevocationList>();
+        services.AddSingleton(sp => new JwtService(key, host.Jwt.Issuer, TimeSpan.FromMinutes(host.Jwt.ExpiryMinutes), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RevocationList>()));
+        services.AddSingleton<AdminAccounts>();
+
+        // Start order matters: organisation and admin first, then the gallery, then the cameras that use it.
+        services.AddHostedService<HostStartup>();
+        services.AddSingleton<FaceIdentity>();
+        services.AddHostedService(sp => sp.GetRequiredService<FaceIdentity>());
+        services.AddSingleton<CameraManager>();
+        services.AddHostedService(sp => sp.GetRequiredService<CameraManager>());
+        services.AddHostedService<DashboardFeed>();
+        return builder;
+    }
+
+    public static WebApplication UseScarletHost(this WebApplication app)
+    {
+        // Created first so it sees every measurement from the start.
+        app.Services.GetRequiredService<PrometheusExporter>();
+        _ = HostMetrics.WorkingSet;
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(StatusBodies.WriteAsync);
+        app.UseMiddleware<RequestMetricsMiddleware>();
+        app.Use(BodyLimit(app.Services.GetRequiredService<IOptions<ScarletHostOptions>>().Value.Security.MaxRequestBodyBytes));
+        app.Use(SecurityHeaders);
+        app.UseCors();
+        app.UseRateLimiter();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapGet("/docs", () => Results.Redirect("/docs.html")).ExcludeFromDescription();
+        app.MapGet("/dashboard", () => Results.Redirect("/")).ExcludeFromDescription();
+        app.MapAdminApi();
+        app.MapGatewayApi();
+        app.MapFaceApi();
+        app.MapRetailApi();
+        app.MapOpsApi();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var urls = string.Join(", ", app.Urls);
+            app.Logger.LogInformation("Scarlet web host ready on {Urls}: dashboard at /, API docs at /docs, OpenAPI at /openapi/v1.json, metrics at /metrics.", urls);
+        });
+        return app;
+    }
+
+    private static byte[] ResolveSecret(string? secret, IWebHostEnvironment env)
+    {
+        if (!string.IsNullOrEmpty(secret) && Encoding.UTF8.GetByteCount(secret) >= MinSecretBytes && secret.Distinct().Count() >= 8)
+        {
+            return Encoding.UTF8.GetBytes(secret);
+        }
+
+        if (env.IsDevelopment())
+        {
+            // Development only: a random per-process secret (tokens end with the process).
+            return System.Security.Cryptography.RandomNumberGenerator.GetBytes(MinSecretBytes);
+        }
+
+        throw new InvalidOperationException($"Scarlet:Jwt:Secret is missing or weak: set at least {MinSecretBytes} random bytes (environment Scarlet__Jwt__Secret), e.g. `openssl rand -base64 48`.");
+    }
+
+    /// <summary>Refuses a declared body above the limit up front (Kestrel also enforces it while reading chunked bodies).</summary>
+    private static Func<HttpContext, RequestDelegate, Task> BodyLimit(long max) => (context, next) =>
+    {
+        if (context.Request.ContentLength > max)
+        {
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            return context.Response.WriteAsJsonAsync(new ErrorBody("Request body too large"));
+        }
+
+        return next(context);
+    };
+
+    private static Task SecurityHeaders(HttpContext context, RequestDelegate next)
+    {
+        var h = context.Response.Headers;
+        h.XContentTypeOptions = "nosniff";
+        h.XFrameOptions = "DENY";
+        h["Referrer-Policy"] = "no-referrer";
+        h["Cross-Origin-Opener-Policy"] = "same-origin";
+        h["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()";
+        h.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+        return next(context);
+    }
+}
+
+/// <summary>One-time start work: the organisation, the bootstrap admin, a demo catalogue.</summary>
+internal sealed class HostStartup(IOrganizationStore organizations, ICatalogStore catalog, AdminAccounts accounts, IOptions<ScarletHostOptions> options) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        await organizations.EnsureAsync(o.Organization, o.Organization, cancellationToken);
+        await accounts.BootstrapAsync(cancellationToken);
+        if (o.Demo.SeedCatalog && (await catalog.ListProductsInZoneAsync(o.Organization, "entrance", cancellationToken)).Count == 0)
+        {
+            Product[] demo =
+            [
+                new() { Id = "sku-coffee", Name = "Espresso beans 1kg", Category = "grocery", Zones = ["entrance", "grocery"] },
+                new() { Id = "sku-headphones", Name = "Wireless headphones", Category = "electronics", Zones = ["entrance", "electronics"] },
+                new() { Id = "sku-scarf", Name = "Wool scarf", Category = "apparel", Zones = ["entrance", "apparel"] },
+                new() { Id = "sku-giftcard", Name = "Gift card", Category = "services", Zones = ["entrance"] },
+            ];
+            foreach (var p in demo)
+            {
+                await catalog.UpsertProductAsync(o.Organization, p, cancellationToken);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

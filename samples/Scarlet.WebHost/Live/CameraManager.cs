@@ -1,0 +1,168 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Scarlet.Retail;
+using Scarlet.Retail.Events;
+using Scarlet.Vision;
+using Scarlet.Vision.Models;
+
+namespace Scarlet.WebHost.Live;
+
+/// <summary>What every camera runner shares.</summary>
+internal sealed class CameraServices(IPersonDetector persons, FaceIdentity faces, ScarletEventStream stream, PersonRegistry registry, LiveHubs hubs, TimeProvider time, IOptions<ScarletHostOptions> options, ILoggerFactory loggers)
+{
+    public IPersonDetector Persons => persons;
+
+    public FaceIdentity Faces => faces;
+
+    public ScarletEventStream Stream => stream;
+
+    public PersonRegistry Registry => registry;
+
+    public LiveHubs Hubs => hubs;
+
+    public TimeProvider Time => time;
+
+    public ScarletHostOptions Options => options.Value;
+
+    public ILoggerFactory Loggers => loggers;
+
+    public ILogger Logger { get; } = loggers.CreateLogger("Scarlet.WebHost.Cameras");
+
+    /// <summary>Publishes one face outcome as a <see cref="RecognitionEvent"/> (the retail pipeline records and acts on it).</summary>
+    public void PublishRecognition(FaceMatch face, string cameraId, string? zone, string? personId, DateTimeOffset at)
+    {
+        stream.Publish(new RecognitionEvent
+        {
+            OrganizationId = Options.Organization,
+            Timestamp = at,
+            CameraId = cameraId,
+            Status = face.Status,
+            CustomerId = face.CustomerId,
+            Box = face.Box,
+            Confidence = Math.Clamp(face.Status == RecognitionStatus.Matched ? face.Similarity : face.Score, 0f, 1f),
+            Distance = face.Status == RecognitionStatus.Matched ? 1 - face.Similarity : null,
+            Embedding = face.Embedding,
+            StoreZone = zone,
+            PersonId = personId,
+        });
+        if (face.Status == RecognitionStatus.Matched)
+        {
+            HostMetrics.FacesRecognized.Add(1, HostMetrics.Tag("camera", cameraId));
+        }
+    }
+}
+
+/// <summary>The cameras of the host: the configured ones, the demo camera, and those added through the API.</summary>
+internal sealed class CameraManager(CameraServices services, ModelLocator models, IOptions<ScarletHostOptions> options, ILogger<CameraManager> logger) : IHostedService, IAsyncDisposable
+{
+    public const string DemoCameraId = "demo";
+    private readonly ConcurrentDictionary<string, CameraRunner> _cameras = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<CameraRunner> All => [.. _cameras.Values.OrderBy(c => c.Id, StringComparer.Ordinal)];
+
+    public CameraRunner? Get(string id) => _cameras.GetValueOrDefault(id);
+
+    public CameraRunner Require(string id) => Get(id) ?? throw ApiException.NotFound("Camera not found");
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        foreach (var c in o.Cameras)
+        {
+            TryAdd(c, start: true);
+        }
+
+        if (o.Demo.Enabled && !_cameras.ContainsKey(DemoCameraId))
+        {
+            try
+            {
+                var video = models.ResolveDemoVideo(o.Demo.Video);
+                TryAdd(new CameraConfig { Id = DemoCameraId, Name = "Demo camera (vtest.avi)", Source = video, Location = "store", Zone = "entrance", Loop = true }, start: true);
+                logger.LogInformation("Demo camera running on {Video}", video);
+            }
+            catch (Exception ex) when (ex is ModelNotFoundException or FileNotFoundException or ArgumentException)
+            {
+                logger.LogWarning("Demo camera disabled: {Reason}", ex.Message);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await Task.WhenAll(_cameras.Values.Select(c => c.StopAsync()));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Called twice (as the singleton and as the hosted service): remove before disposing.
+        foreach (var id in _cameras.Keys)
+        {
+            if (_cameras.TryRemove(id, out var c))
+            {
+                await c.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Adds a camera after checking its source.</summary>
+    /// <exception cref="ArgumentException">Bad id or source, or the id is taken.</exception>
+    public CameraRunner Add(CameraConfig config, bool start)
+    {
+        Validate(config);
+        return TryAdd(config, start) ?? throw new ArgumentException($"Camera '{config.Id}' already exists");
+    }
+
+    public async Task<bool> RemoveAsync(string id)
+    {
+        if (!_cameras.TryRemove(id, out var c))
+        {
+            return false;
+        }
+
+        await c.DisposeAsync();
+        return true;
+    }
+
+    private CameraRunner? TryAdd(CameraConfig config, bool start)
+    {
+        var runner = new CameraRunner(config, services);
+        if (!_cameras.TryAdd(config.Id, runner))
+        {
+            return null;
+        }
+
+        if (start)
+        {
+            runner.Start();
+        }
+
+        return runner;
+    }
+
+    private static void Validate(CameraConfig c)
+    {
+        if (string.IsNullOrWhiteSpace(c.Id) || c.Id.Length > 64 || !c.Id.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'))
+        {
+            throw new ArgumentException("id must be 1-64 letters, digits, '-' or '_'");
+        }
+
+        if (string.IsNullOrWhiteSpace(c.Source))
+        {
+            throw new ArgumentException("source is required (rtsp:// or http(s):// URL, video file or image folder)");
+        }
+
+        if (Uri.TryCreate(c.Source, UriKind.Absolute, out var u) && !u.IsFile)
+        {
+            if (u.Scheme is not ("rtsp" or "rtsps" or "rtmp" or "http" or "https"))
+            {
+                throw new ArgumentException($"Unsupported camera URL scheme '{u.Scheme}'");
+            }
+        }
+        else if (!File.Exists(c.Source) && !Directory.Exists(c.Source))
+        {
+            throw new ArgumentException("source file or folder does not exist");
+        }
+    }
+}

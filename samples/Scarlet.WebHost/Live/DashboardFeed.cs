@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Scarlet.Retail.Events;
+
+namespace Scarlet.WebHost.Live;
+
+/// <summary>
+/// Forwards the event stream to <c>/ws/dashboard</c> (<c>{type, data, timestamp}</c>), counts events per type, and sends
+/// statistics every few seconds. Per-frame tracking input is not forwarded (that is <c>/ws/tracking</c>'s job).
+/// </summary>
+internal sealed class DashboardFeed(ScarletEventStream stream, LiveHubs hubs, IServiceProvider services, PersonRegistry registry, ILogger<DashboardFeed> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var sub = stream.Subscribe(OnEvent);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                registry.Sweep();
+                if (hubs.Dashboard.ClientCount == 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    var stats = await Api.AdminApi.BuildStatsAsync(services.GetRequiredService<Api.HostContext>(), hubs, services.GetRequiredService<CameraManager>(), registry, stoppingToken);
+                    hubs.Dashboard.Publish(JsonSerializer.SerializeToUtf8Bytes(new { type = "stats", data = stats, timestamp = DateTimeOffset.UtcNow }, ApiJson.Options));
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning(ex, "Dashboard statistics failed");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void OnEvent(ScarletEvent evt)
+    {
+        var type = evt switch
+        {
+            ActionEvent => "action",
+            CustomerIdentifiedEvent => "customer_identified",
+            RecognitionEvent => "detection",
+            PromotionShownEvent => "promotion",
+            AlertRaisedEvent => "alert",
+            AlertAcknowledgedEvent => "alert_acknowledged",
+            VisitStartedEvent => "visit_started",
+            VisitCompletedEvent => "visit_completed",
+            CustomerRegisteredEvent => "customer_registered",
+            CustomerErasedEvent => "customer_erased",
+            PersonEnteredStoreEvent or PersonExitedStoreEvent or ZoneEnteredEvent or ZoneExitedEvent => null,
+            _ => "event",
+        };
+        HostMetrics.Events.Add(1, HostMetrics.Tag("type", evt.GetType().Name), HostMetrics.Tag("topic", evt.Topic));
+        if (type is null || hubs.Dashboard.ClientCount == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var data = JsonSerializer.SerializeToElement(evt, evt.GetType(), ScarletJson.Options);
+            hubs.Dashboard.Publish(JsonSerializer.SerializeToUtf8Bytes(new { type, topic = evt.Topic, data, timestamp = evt.Timestamp }, ApiJson.Options));
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException)
+        {
+            logger.LogWarning(ex, "Could not forward {Type}", evt.GetType().Name);
+        }
+    }
+}

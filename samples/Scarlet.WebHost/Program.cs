@@ -1,0 +1,10 @@
+using Scarlet.WebHost;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddScarletHost();
+var app = builder.Build();
+app.UseScarletHost();
+await app.RunAsync();
+
+/// <summary>The web host's entry point (public for <c>WebApplicationFactory&lt;Program&gt;</c>).</summary>
+public partial class Program;

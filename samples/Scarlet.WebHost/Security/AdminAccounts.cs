@@ -1,0 +1,112 @@
+using Microsoft.Extensions.Options;
+
+namespace Scarlet.WebHost.Security;
+
+/// <summary>Admin log-in, users and the configured bootstrap admin.</summary>
+internal sealed class AdminAccounts(AdminStore store, PasswordHasher hasher, LoginGuard guard, JwtService jwt, RevocationList revoked, TimeProvider time, IOptions<ScarletHostOptions> options, ILogger<AdminAccounts> logger)
+{
+    /// <summary>The one error text of a failed log-in: it does not say which part was wrong or whether the name exists.</summary>
+    public const string LoginFailed = "Incorrect username or password";
+
+    public const int MinPasswordLength = 12;
+
+    public async Task BootstrapAsync(CancellationToken ct)
+    {
+        await revoked.LoadAsync(ct);
+        if (await store.CountAsync(ct) > 0)
+        {
+            return;
+        }
+
+        var a = options.Value.Admin;
+        if (string.IsNullOrWhiteSpace(a.Username) || string.IsNullOrEmpty(a.Password))
+        {
+            logger.LogWarning("No admin user exists. Set Scarlet__Admin__Username and Scarlet__Admin__Password (at least {Min} characters) and restart to create the first admin.", MinPasswordLength);
+            return;
+        }
+
+        ValidateNew(a.Username, a.Password);
+        await store.AddAsync(new AdminUser(a.Username.Trim(), a.Username.Trim(), string.Empty, true, time.GetUtcNow()), hasher.Hash(a.Password), ct);
+        logger.LogInformation("Created the bootstrap admin {User} from configuration.", a.Username);
+    }
+
+    public async Task<(IssuedToken Token, AdminUser User)?> LoginAsync(string username, string password, CancellationToken ct)
+    {
+        if (guard.IsLocked(username))
+        {
+            hasher.Dummy(password);
+            return null;
+        }
+
+        var found = await store.FindAsync(username, ct);
+        if (found is null)
+        {
+            hasher.Dummy(password);
+            guard.Failed(username);
+            return null;
+        }
+
+        if (!PasswordHasher.Verify(password, found.Value.Hash) || !found.Value.User.IsActive)
+        {
+            guard.Failed(username);
+            return null;
+        }
+
+        guard.Succeeded(username);
+        return (jwt.Issue(found.Value.User.Username), found.Value.User);
+    }
+
+    public Task LogoutAsync(AdminPrincipal principal, CancellationToken ct) => revoked.RevokeAsync(principal.TokenId, principal.ExpiresAt, ct);
+
+    public async Task<IssuedToken> RefreshAsync(AdminPrincipal principal, CancellationToken ct)
+    {
+        var found = await store.FindAsync(principal.Username, ct);
+        if (found is null || !found.Value.User.IsActive)
+        {
+            throw new UnauthorizedException();
+        }
+
+        await revoked.RevokeAsync(principal.TokenId, principal.ExpiresAt, ct);
+        return jwt.Issue(found.Value.User.Username);
+    }
+
+    public async Task<AdminUser> CreateAsync(string username, string password, string? fullName, string? email, CancellationToken ct)
+    {
+        ValidateNew(username, password);
+        var user = new AdminUser(username.Trim(), fullName?.Trim() ?? string.Empty, email?.Trim() ?? string.Empty, true, time.GetUtcNow());
+        if (!await store.AddAsync(user, hasher.Hash(password), ct))
+        {
+            throw new ArgumentException("Username already exists");
+        }
+
+        return user;
+    }
+
+    public Task<IReadOnlyList<AdminUser>> ListAsync(CancellationToken ct) => store.ListAsync(ct);
+
+    public Task<bool> DeleteAsync(string username, CancellationToken ct) => store.DeleteAsync(username, ct);
+
+    public Task<(AdminUser User, string Hash)?> FindAsync(string username, CancellationToken ct) => store.FindAsync(username, ct);
+
+    private static void ValidateNew(string username, string password)
+    {
+        if (string.IsNullOrWhiteSpace(username) || username.Trim().Length > 64 || !username.Trim().All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '.' or '_' or '-' or '@'))
+        {
+            throw new ArgumentException("username must be 1-64 characters of letters, digits, '.', '_', '-' or '@'");
+        }
+
+        if (password is null || password.Length < MinPasswordLength || password.Length > 1024)
+        {
+            throw new ArgumentException($"password must be {MinPasswordLength} to 1024 characters");
+        }
+    }
+}
+
+/// <summary>The caller is not (or no longer) authenticated.</summary>
+internal sealed class UnauthorizedException : Exception
+{
+    public UnauthorizedException()
+        : base("Not authenticated")
+    {
+    }
+}

@@ -1,0 +1,129 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Scarlet.WebHost.Security;
+
+/// <summary>An admin user as the API shows it (the seed's user object; never the hash).</summary>
+internal sealed record AdminUser(string Username, string FullName, string Email, bool IsActive, DateTimeOffset CreatedAt);
+
+/// <summary>Admin users and revoked token ids, in host-owned tables of the same SQLite file as the retail data.</summary>
+internal sealed class AdminStore
+{
+    private readonly string _connectionString;
+
+    public AdminStore(string databasePath)
+    {
+        var full = Path.GetFullPath(databasePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = full, Pooling = true, DefaultTimeout = 30 }.ToString();
+        using var c = Open();
+        Exec(c, """
+            CREATE TABLE IF NOT EXISTS host_admin_users(
+                username TEXT PRIMARY KEY COLLATE NOCASE, password_hash TEXT NOT NULL, full_name TEXT NOT NULL,
+                email TEXT NOT NULL, is_active INTEGER NOT NULL, created_at INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS host_revoked_tokens(jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+            """);
+    }
+
+    public async Task<int> CountAsync(CancellationToken ct)
+    {
+        await using var c = Open();
+        using var cmd = Cmd(c, "SELECT COUNT(*) FROM host_admin_users");
+        return Convert.ToInt32(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+    }
+
+    /// <returns><see langword="false"/> when the user name is taken.</returns>
+    public async Task<bool> AddAsync(AdminUser user, string passwordHash, CancellationToken ct)
+    {
+        await using var c = Open();
+        using var cmd = Cmd(c, "INSERT OR IGNORE INTO host_admin_users VALUES ($u, $h, $f, $e, $a, $t)",
+            ("$u", user.Username), ("$h", passwordHash), ("$f", user.FullName), ("$e", user.Email), ("$a", user.IsActive ? 1 : 0), ("$t", user.CreatedAt.ToUnixTimeMilliseconds()));
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    public async Task<(AdminUser User, string Hash)?> FindAsync(string username, CancellationToken ct)
+    {
+        await using var c = Open();
+        using var cmd = Cmd(c, "SELECT username, full_name, email, is_active, created_at, password_hash FROM host_admin_users WHERE username = $u", ("$u", username));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? (Read(r), r.GetString(5)) : null;
+    }
+
+    public async Task<IReadOnlyList<AdminUser>> ListAsync(CancellationToken ct)
+    {
+        await using var c = Open();
+        using var cmd = Cmd(c, "SELECT username, full_name, email, is_active, created_at FROM host_admin_users ORDER BY username");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<AdminUser>();
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(Read(r));
+        }
+
+        return list;
+    }
+
+    public async Task<bool> DeleteAsync(string username, CancellationToken ct)
+    {
+        await using var c = Open();
+        using var cmd = Cmd(c, "DELETE FROM host_admin_users WHERE username = $u", ("$u", username));
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    public async Task AddRevokedAsync(string jti, DateTimeOffset expiresAt, CancellationToken ct)
+    {
+        await using var c = Open();
+        using var cmd = Cmd(c, "INSERT OR REPLACE INTO host_revoked_tokens VALUES ($j, $x)", ("$j", jti), ("$x", expiresAt.ToUnixTimeMilliseconds()));
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<(string Jti, DateTimeOffset ExpiresAt)>> LoadRevokedAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        await using var c = Open();
+        using (var del = Cmd(c, "DELETE FROM host_revoked_tokens WHERE expires_at < $n", ("$n", now.ToUnixTimeMilliseconds())))
+        {
+            await del.ExecuteNonQueryAsync(ct);
+        }
+
+        using var cmd = Cmd(c, "SELECT jti, expires_at FROM host_revoked_tokens");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<(string, DateTimeOffset)>();
+        while (await r.ReadAsync(ct))
+        {
+            list.Add((r.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1))));
+        }
+
+        return list;
+    }
+
+    private static AdminUser Read(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3) != 0, DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)));
+
+    private SqliteConnection Open()
+    {
+        var c = new SqliteConnection(_connectionString);
+        c.Open();
+        Exec(c, "PRAGMA busy_timeout = 10000;");
+        return c;
+    }
+
+    private static void Exec(SqliteConnection c, string sql)
+    {
+        using var cmd = Cmd(c, sql);
+        cmd.ExecuteNonQuery();
+    }
+
+#pragma warning disable CA2100 // SQL text is constant; values are parameters.
+    private static SqliteCommand Cmd(SqliteConnection c, string sql, params (string Name, object Value)[] args)
+    {
+        var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var (n, v) in args)
+        {
+            cmd.Parameters.AddWithValue(n, v);
+        }
+
+        return cmd;
+    }
+#pragma warning restore CA2100
+}

@@ -1,0 +1,179 @@
+'use strict';
+// Scarlet dashboard: plain JS, no external assets. Every value from the server is written with textContent.
+const $ = (id) => document.getElementById(id);
+let token = sessionStorage.getItem('scarlet.token');
+let dashboardSocket = null;
+let trackingSocket = null;
+let timers = [];
+
+async function api(path, options = {}) {
+  const headers = Object.assign({}, options.headers || {});
+  if (token) headers.Authorization = 'Bearer ' + token;
+  if (options.body && !(options.body instanceof FormData)) headers['Content-Type'] = 'application/json';
+  const res = await fetch(path, Object.assign({}, options, { headers }));
+  if (res.status === 401 && path !== '/admin/login') { logout(); throw new Error('Session expired'); }
+  const text = await res.text();
+  const body = text ? JSON.parse(text) : null;
+  if (!res.ok) throw new Error((body && body.detail) || res.statusText);
+  return body;
+}
+
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  if (cls) e.className = cls;
+  return e;
+}
+
+function row(cells) {
+  const tr = document.createElement('tr');
+  for (const c of cells) { const td = document.createElement('td'); if (c instanceof Node) td.appendChild(c); else td.textContent = c ?? ''; tr.appendChild(td); }
+  return tr;
+}
+
+function prepend(listId, text, cls, max = 50) {
+  const list = $(listId);
+  list.insertBefore(el('li', text, cls), list.firstChild);
+  while (list.children.length > max) list.removeChild(list.lastChild);
+}
+
+const time = (t) => new Date(t).toLocaleTimeString();
+
+async function login(ev) {
+  ev.preventDefault();
+  $('login-error').textContent = '';
+  try {
+    const r = await api('/admin/login', { method: 'POST', body: JSON.stringify({ username: $('username').value, password: $('password').value }) });
+    token = r.access_token;
+    sessionStorage.setItem('scarlet.token', token);
+    start();
+  } catch (e) { $('login-error').textContent = e.message; }
+}
+
+async function logout() {
+  if (token) { try { await fetch('/admin/logout', { method: 'POST', headers: { Authorization: 'Bearer ' + token } }); } catch { /* ignore */ } }
+  token = null;
+  sessionStorage.removeItem('scarlet.token');
+  for (const t of timers) clearInterval(t);
+  timers = [];
+  if (dashboardSocket) dashboardSocket.close();
+  if (trackingSocket) trackingSocket.close();
+  $('live').removeAttribute('src');
+  $('app-view').hidden = true; $('logout').hidden = true; $('login-view').hidden = false;
+}
+
+function wsUrl(path) { return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + path; }
+
+function connectDashboard() {
+  dashboardSocket = new WebSocket(wsUrl('/ws/dashboard?token=' + encodeURIComponent(token)));
+  dashboardSocket.onmessage = (m) => {
+    const msg = JSON.parse(m.data);
+    const d = msg.data || {};
+    switch (msg.type) {
+      case 'stats': $('stats').textContent = `${d.total_users} customers · ${d.websocket_clients} live clients · ${d.active_alerts} alerts`; $('alert-count').textContent = d.active_alerts; break;
+      case 'detection': prepend('detections', `${time(msg.timestamp)} ${d.camera_id}: ${d.status}${d.customer_id ? ' ' + d.customer_id.slice(0, 8) : ''} (${Number(d.confidence).toFixed(2)})`); break;
+      case 'customer_identified': prepend('detections', `${time(msg.timestamp)} customer ${d.customer_id.slice(0, 8)} identified at ${d.camera_id}`, 'level-info'); break;
+      case 'action': prepend('promotions', `${time(msg.timestamp)} recommend ${d.recommended_products.join(', ')} to ${d.customer_id.slice(0, 8)}`); break;
+      case 'promotion': prepend('promotions', `${time(msg.timestamp)} "${d.title}" shown to ${d.customer_id.slice(0, 8)}`); break;
+      case 'alert': { const a = d.alert || {}; prepend('alerts', `${time(msg.timestamp)} [${a.level}] ${a.message}`, 'level-' + a.level); break; }
+      case 'customer_registered': case 'customer_erased': loadCustomers(); break;
+      default: break;
+    }
+  };
+  dashboardSocket.onclose = () => { if (token) setTimeout(connectDashboard, 2000); };
+}
+
+function connectTracking() {
+  trackingSocket = new WebSocket(wsUrl('/ws/tracking'));
+  trackingSocket.onmessage = (m) => {
+    const msg = JSON.parse(m.data);
+    const cam = $('camera-select').value;
+    const c = msg.payload && msg.payload.cameras && msg.payload.cameras[cam];
+    if (!c) return;
+    $('frame-index').textContent = msg.payload.global_frame_index;
+    $('track-count').textContent = c.tracks.length;
+  };
+  trackingSocket.onclose = () => { if (token) setTimeout(connectTracking, 2000); };
+}
+
+async function loadCameras() {
+  const cams = await api('/cameras');
+  const sel = $('camera-select');
+  const current = sel.value;
+  sel.textContent = '';
+  for (const c of cams) { const o = el('option', `${c.name} (${c.status})`); o.value = c.id; sel.appendChild(o); }
+  if (current && cams.some((c) => c.id === current)) sel.value = current;
+  if (sel.value !== current) showCamera();
+}
+
+function showCamera() {
+  const id = $('camera-select').value;
+  if (id) $('live').src = '/cameras/' + encodeURIComponent(id) + '/stream';
+}
+
+async function loadPresent() {
+  const r = await api('/api/analytics/active-persons');
+  const body = $('present');
+  body.textContent = '';
+  for (const p of r.present.slice(0, 50)) body.appendChild(row([p.person_id, p.name || (p.customer_id ? p.customer_id.slice(0, 8) : 'unknown'), p.loyalty_status || '', time(p.first_seen)]));
+}
+
+async function loadCustomers() {
+  const r = await api('/api/customers?limit=200');
+  const body = $('customers');
+  body.textContent = '';
+  for (const c of r.items) {
+    const erase = el('button', 'Erase');
+    erase.dataset.customerId = c.id;
+    erase.addEventListener('click', async () => {
+      if (!confirm(`Erase ${c.name} and all their data?`)) return;
+      try { await api('/api/customers/' + encodeURIComponent(c.id), { method: 'DELETE' }); loadCustomers(); } catch (e) { alert(e.message); }
+    });
+    body.appendChild(row([c.name, c.email || '', c.loyalty_status, c.visit_count, new Date(c.created_at).toLocaleString(), erase]));
+  }
+}
+
+async function loadAlerts() {
+  const alerts = await api('/api/alerts?active_only=true&limit=20');
+  $('alert-count').textContent = alerts.length;
+  const list = $('alerts');
+  if (list.children.length === 0) for (const a of alerts) list.appendChild(el('li', `${time(a.raised_at)} [${a.level}] ${a.message}`, 'level-' + a.level));
+}
+
+function readFile(file) {
+  return new Promise((resolve, reject) => { const r = new FileReader(); r.onload = () => resolve(r.result); r.onerror = reject; r.readAsDataURL(file); });
+}
+
+async function register(ev) {
+  ev.preventDefault();
+  const out = $('register-result');
+  out.textContent = 'Registering…'; out.className = '';
+  try {
+    const photo = await readFile($('reg-photo').files[0]);
+    const r = await api('/register', { method: 'POST', body: JSON.stringify({ name: $('reg-name').value, email: $('reg-email').value || null, face_image_b64: photo }) });
+    out.textContent = 'Registered ' + r.customer_id;
+    $('register-form').reset();
+    loadCustomers();
+  } catch (e) { out.textContent = e.message; out.className = 'error'; }
+}
+
+function safe(fn) { return () => fn().catch((e) => { $('status').textContent = e.message; }); }
+
+async function start() {
+  $('login-view').hidden = true; $('app-view').hidden = false; $('logout').hidden = false;
+  try { await api('/admin/me'); } catch { return; }
+  $('status').textContent = '';
+  await Promise.all([safe(loadCameras)(), safe(loadCustomers)(), safe(loadPresent)(), safe(loadAlerts)()]);
+  connectDashboard();
+  connectTracking();
+  timers.push(setInterval(safe(loadPresent), 2000));
+  timers.push(setInterval(safe(loadCameras), 15000));
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  $('login-form').addEventListener('submit', login);
+  $('logout').addEventListener('click', logout);
+  $('register-form').addEventListener('submit', register);
+  $('camera-select').addEventListener('change', showCamera);
+  if (token) start();
+});

@@ -1,0 +1,80 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using Scarlet.Testing;
+
+namespace Scarlet.WebHost.Tests;
+
+/// <summary>
+/// The dashboard in a real browser: Debian's chromium (<c>apt-get install chromium</c>) driven by Playwright, headless.
+/// Logs in, registers a customer from an LFW photo, watches the live view update, and saves a screenshot.
+/// </summary>
+[Collection("live")]
+public sealed class DashboardBrowserTests(LiveHostFixture host)
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    [Fact]
+    public async Task Admin_logs_in_registers_a_customer_and_sees_the_live_view()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's chromium (apt-get install -y --no-install-recommends chromium).");
+        var baseUrl = host.BaseAddress.ToString().TrimEnd('/');
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
+        var external = new List<string>();
+        page.Request += (_, r) =>
+        {
+            if (!r.Url.StartsWith(baseUrl, StringComparison.Ordinal) && !r.Url.StartsWith(baseUrl.Replace("http", "ws", StringComparison.Ordinal), StringComparison.Ordinal) && !r.Url.StartsWith("data:", StringComparison.Ordinal))
+            {
+                external.Add(r.Url);
+            }
+        };
+        var consoleErrors = new List<string>();
+        page.Console += (_, m) =>
+        {
+            if (m.Type == "error")
+            {
+                consoleErrors.Add(m.Text);
+            }
+        };
+
+        await page.GotoAsync(baseUrl + "/");
+        await page.FillAsync("#username", HostFixture.AdminUser);
+        await page.FillAsync("#password", HostFixture.AdminPassword);
+        await page.ClickAsync("#login-button");
+        await page.WaitForSelectorAsync("#app-view:not([hidden])");
+
+        // Live view: the MJPEG image shows frames and the tracking socket advances the frame index.
+        await page.WaitForFunctionAsync("() => document.getElementById('live').naturalWidth > 0", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+        await page.WaitForFunctionAsync("() => /^\\d+$/.test(document.getElementById('frame-index').textContent)", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+        var firstFrame = long.Parse(await page.TextContentAsync("#frame-index") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        await page.WaitForFunctionAsync($"() => Number(document.getElementById('frame-index').textContent) > {firstFrame}", null, new PageWaitForFunctionOptions { Timeout = 30_000 });
+
+        // Register a customer from an LFW photo through the file input.
+        await page.FillAsync("#reg-name", "Amelia Vega");
+        await page.FillAsync("#reg-email", "amelia@example.com");
+        await page.SetInputFilesAsync("#reg-photo", Photos.Lfw("Amelia_Vega", 0));
+        await page.ClickAsync("#register-button");
+        await page.WaitForFunctionAsync("() => document.getElementById('register-result').textContent.startsWith('Registered')", null, new PageWaitForFunctionOptions { Timeout = 30_000 });
+        await page.WaitForSelectorAsync("#customers td:text('Amelia Vega')");
+
+        var shots = Path.Combine(TestAssets.RepoRoot, "artifacts", "screenshots");
+        Directory.CreateDirectory(shots);
+        var shot = Path.Combine(shots, "dashboard.png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
+        Assert.True(new FileInfo(shot).Length > 10_000);
+
+        // The registration is real: the customer exists and their other photo is recognised.
+        using var client = host.CreateClient();
+        var rec = await (await client.PostAsJsonAsync("/recognize", new { face_image_b64 = Photos.Base64(Photos.Lfw("Amelia_Vega", 1)) })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains(rec.GetProperty("tracked_objects").EnumerateArray(), o => o.GetProperty("name").GetString() == "Amelia Vega");
+        Assert.Empty(external);
+        Assert.DoesNotContain(consoleErrors, e => e.Contains("Content Security Policy", StringComparison.Ordinal));
+    }
+}
