@@ -1,0 +1,583 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using OpenCvSharp;
+using Scarlet.Recognition;
+using Scarlet.Retail.Events;
+using Scarlet.Retail.Storage;
+using Scarlet.Vision;
+
+namespace Scarlet.Retail;
+
+/// <summary>
+/// Connects the face recognition layer to the retail layer: enrols customers from face images (with a duplicate check),
+/// identifies faces in frames and publishes one <see cref="RecognitionEvent"/> per face (which the
+/// <see cref="RetailPipeline"/> records, clusters and turns into identifications and recommendations), and keeps one
+/// <see cref="FaceGallery"/> per organisation in step with the customer store.
+/// </summary>
+/// <remarks>
+/// <para>Gallery identities are customers' <see cref="Customer.VectorId"/>s (invariant decimal strings). A gallery is
+/// built from <see cref="CustomerService.ListEmbeddingsAsync"/> on first use of its organisation (or at start by the
+/// hosted service); afterwards <see cref="CustomerRegisteredEvent"/>, <see cref="VisitorAssignedEvent"/> and erasure
+/// (<see cref="PrivacyService.CustomerErased"/>, raised before <see cref="PrivacyService.EraseAsync"/> returns) keep it
+/// in step. Organisations never share a gallery, so a face of one organisation never matches in another.</para>
+/// <para>Thread-safe. Detection and embedding run on the caller's thread.</para>
+/// </remarks>
+public sealed class FaceIdentityService : IDisposable
+{
+    private readonly FaceRecognizer _recognizer;
+    private readonly CustomerService _customers;
+    private readonly PrivacyService _privacy;
+    private readonly IOrganizationStore _organizations;
+    private readonly ScarletEventStream _stream;
+    private readonly ImageDecoder _decoder;
+    private readonly FaceIdentityOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, OrgGallery> _galleries = new(StringComparer.Ordinal);
+    private readonly IDisposable _subscription;
+    private bool _disposed;
+
+    /// <summary>Initializes a new instance of the <see cref="FaceIdentityService"/> class and starts following the event stream.</summary>
+    /// <param name="recognizer">Detection, quality gate and embedding (its own gallery is not used: galleries are per organisation).</param>
+    /// <param name="customers">Customer service.</param>
+    /// <param name="privacy">Privacy service (erasure notifications).</param>
+    /// <param name="organizations">Organisation store (to rebuild every gallery at start).</param>
+    /// <param name="stream">Event stream.</param>
+    /// <param name="options">Options.</param>
+    /// <param name="time">Clock.</param>
+    /// <param name="decoder">Image decoder for encoded images; a default one when <see langword="null"/>.</param>
+    /// <param name="logger">Logger.</param>
+    public FaceIdentityService(
+        FaceRecognizer recognizer,
+        CustomerService customers,
+        PrivacyService privacy,
+        IOrganizationStore organizations,
+        ScarletEventStream stream,
+        IOptions<FaceIdentityOptions> options,
+        TimeProvider time,
+        ImageDecoder? decoder = null,
+        ILogger<FaceIdentityService>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _recognizer = recognizer ?? throw new ArgumentNullException(nameof(recognizer));
+        _customers = customers ?? throw new ArgumentNullException(nameof(customers));
+        _privacy = privacy ?? throw new ArgumentNullException(nameof(privacy));
+        _organizations = organizations ?? throw new ArgumentNullException(nameof(organizations));
+        _stream = stream ?? throw new ArgumentNullException(nameof(stream));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _options = options.Value;
+        _decoder = decoder ?? new ImageDecoder();
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+
+        // Inline subscriber: the gallery changes before Publish returns, so RegisterAsync's caller can identify at once.
+        _subscription = _stream.Subscribe(OnEvent);
+        _privacy.CustomerErased += OnErased;
+    }
+
+    /// <summary>Gets the match threshold (cosine similarity) of the galleries.</summary>
+    public float MatchThreshold => _recognizer.Gallery.Options.MatchThreshold;
+
+    /// <summary>Builds the gallery of every organisation from the customer store (the hosted service calls this at start).</summary>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var org in await _organizations.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await GetGalleryAsync(org, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Gets an organisation's gallery, building it from the customer store on first use.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The gallery (read it; change it only through this service).</returns>
+    public async Task<FaceGallery> GetGalleryAsync(string organizationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(organizationId);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var org = _galleries.GetOrAdd(organizationId, id => new OrgGallery(id, NewGallery()));
+        await org.EnsureLoadedAsync(this, cancellationToken).ConfigureAwait(false);
+        return org.Gallery;
+    }
+
+    /// <summary>
+    /// Throws away an organisation's gallery and builds it again from the customer store (for example after a restore of
+    /// the database); the snapshot is rewritten.
+    /// </summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The number of identities loaded.</returns>
+    public async Task<int> RebuildAsync(string organizationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(organizationId);
+        var fresh = new OrgGallery(organizationId, NewGallery());
+        await fresh.EnsureLoadedAsync(this, cancellationToken).ConfigureAwait(false);
+        if (_galleries.TryGetValue(organizationId, out var old))
+        {
+            _galleries[organizationId] = fresh;
+            old.Gallery.Dispose();
+        }
+        else
+        {
+            _galleries[organizationId] = fresh;
+        }
+
+        return fresh.Gallery.IdentityCount;
+    }
+
+    /// <summary>
+    /// Registers a customer from face images: the largest face of each image is detected, quality-gated and embedded;
+    /// a face that already matches another customer of the organisation is refused; then the customer is stored with the
+    /// embeddings and consent (<see cref="CustomerService.RegisterAsync"/>) and enrolled in the gallery under its
+    /// <see cref="Customer.VectorId"/>.
+    /// </summary>
+    /// <param name="organizationId">Organisation (must exist).</param>
+    /// <param name="registration">Name, e-mail and consent.</param>
+    /// <param name="images">One or more 8-bit BGR images of the person; not disposed.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The new customer.</returns>
+    /// <exception cref="NoUsableFaceException">An image has no face or its face fails the quality gate (nothing is stored).</exception>
+    /// <exception cref="DuplicateFaceException">A face already matches another customer (nothing is stored).</exception>
+    /// <exception cref="ArgumentException">No images, a bad name or e-mail, or missing consent.</exception>
+    /// <exception cref="DuplicateEntityException">The e-mail is already registered.</exception>
+    public async Task<Customer> RegisterAsync(string organizationId, FaceRegistration registration, IReadOnlyList<Mat> images, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Count == 0)
+        {
+            throw new ArgumentException("Registration needs at least one face image.", nameof(images));
+        }
+
+        ArgumentNullException.ThrowIfNull(registration.Consent, nameof(registration));
+        var embeddings = new ReadOnlyMemory<float>[images.Count];
+        for (var i = 0; i < images.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(images[i], nameof(images));
+            embeddings[i] = _recognizer.LargestFace(images[i]).Embedding!;
+        }
+
+        var gallery = await GetGalleryAsync(organizationId, cancellationToken).ConfigureAwait(false);
+        var org = _galleries[organizationId];
+
+        // One registration at a time per organisation: two concurrent enrolments of one face cannot both pass the check.
+        await org.RegisterLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            for (var i = 0; i < embeddings.Length; i++)
+            {
+                var found = gallery.Identify(embeddings[i].Span);
+                if (found.Best is { } best && best.Similarity >= gallery.Options.MatchThreshold)
+                {
+                    var existing = await CustomerOfAsync(organizationId, best.IdentityId, cancellationToken).ConfigureAwait(false);
+                    throw new DuplicateFaceException(existing?.Id ?? "vector:" + best.IdentityId, best.Similarity, i);
+                }
+            }
+
+            // Publishes CustomerRegisteredEvent; OnEvent enrols the embeddings under the new VectorId before this returns.
+            return await _customers.RegisterAsync(
+                organizationId,
+                new CustomerRegistration { Name = registration.Name, Email = registration.Email, Consent = registration.Consent, Embeddings = embeddings },
+                cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            org.RegisterLock.Release();
+        }
+    }
+
+    /// <summary>Registers a customer from encoded images (JPEG, PNG, ...); see <see cref="RegisterAsync(string, FaceRegistration, IReadOnlyList{Mat}, CancellationToken)"/>.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="registration">Name, e-mail and consent.</param>
+    /// <param name="encodedImages">One or more encoded images.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The new customer.</returns>
+    /// <exception cref="InvalidImageException">An image cannot be decoded.</exception>
+    public async Task<Customer> RegisterAsync(string organizationId, FaceRegistration registration, IReadOnlyList<ReadOnlyMemory<byte>> encodedImages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(encodedImages);
+        var mats = new List<Mat>(encodedImages.Count);
+        try
+        {
+            foreach (var bytes in encodedImages)
+            {
+                mats.Add(_decoder.DecodeMat(bytes.Span));
+            }
+
+            return await RegisterAsync(organizationId, registration, mats, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var m in mats)
+            {
+                m.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Detects and identifies every face of an image against the organisation's gallery and publishes one
+    /// <see cref="RecognitionEvent"/> per face (MATCHED with the customer; NEW_FACE with the embedding, for visitor
+    /// clustering; MULTIPLE_MATCHES; UNKNOWN for faces too poor to decide). The pipeline then records the detections and,
+    /// for a matched customer, emits <c>customer-identified-events</c> and <c>action-events</c>.
+    /// </summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="image">An 8-bit BGR image; not disposed.</param>
+    /// <param name="cameraId">Camera, or <see langword="null"/> for <see cref="FaceIdentityOptions.DefaultCameraId"/>.</param>
+    /// <param name="storeZone">The store zone the camera watches, if known (used for recommendations).</param>
+    /// <param name="timestamp">When the image was taken; now when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>One sighting per face, best detector score first.</returns>
+    public async Task<IReadOnlyList<FaceSighting>> IdentifyAsync(string organizationId, Mat image, string? cameraId = null, string? storeZone = null, DateTimeOffset? timestamp = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var gallery = await GetGalleryAsync(organizationId, cancellationToken).ConfigureAwait(false);
+        var at = timestamp ?? _time.GetUtcNow();
+        var camera = string.IsNullOrWhiteSpace(cameraId) ? _options.DefaultCameraId : cameraId;
+        var faces = _recognizer.Recognize(image, identify: false);
+        var result = new FaceSighting[faces.Count];
+        for (var i = 0; i < faces.Count; i++)
+        {
+            var face = faces[i];
+            var status = RecognitionStatus.Unknown;
+            Customer? customer = null;
+            float? similarity = null;
+            if (face.Embedding is not null)
+            {
+                var found = gallery.Identify(face.Embedding, face.Quality);
+                similarity = found.Best?.Similarity;
+                status = found.Status switch
+                {
+                    MatchStatus.Matched => RecognitionStatus.Matched,
+                    MatchStatus.MultipleMatches => RecognitionStatus.MultipleMatches,
+                    MatchStatus.NewFace => RecognitionStatus.NewFace,
+                    _ => RecognitionStatus.Unknown,
+                };
+                if (status == RecognitionStatus.Matched)
+                {
+                    customer = await CustomerOfAsync(organizationId, found.Best!.Value.IdentityId, cancellationToken).ConfigureAwait(false);
+                    if (customer is null)
+                    {
+                        // The store no longer has it (erased by another process): treat the face as not enrolled.
+                        _logger.LogWarning("Gallery identity {VectorId} of organisation {Org} has no customer", found.Best!.Value.IdentityId, organizationId);
+                        status = RecognitionStatus.NewFace;
+                    }
+                }
+            }
+
+            var confidence = similarity is { } s ? Math.Clamp(s, 0f, 1f) : Math.Clamp(face.Score, 0f, 1f);
+            float? distance = similarity is { } d ? 1f - d : null;
+            var evt = new RecognitionEvent
+            {
+                OrganizationId = organizationId,
+                Timestamp = at,
+                CameraId = camera,
+                Status = status,
+                CustomerId = customer?.Id,
+                Box = face.Box,
+                Confidence = confidence,
+                Distance = distance,
+                Embedding = face.Embedding,
+                StoreZone = storeZone,
+            };
+            result[i] = new FaceSighting
+            {
+                Status = status,
+                Customer = customer,
+                Box = face.Box,
+                Confidence = confidence,
+                Distance = distance,
+                Similarity = similarity,
+                QualityReason = face.Embedding is null ? face.Quality.Reason : null,
+                EventId = evt.EventId,
+            };
+            _stream.Publish(evt);
+        }
+
+        return result;
+    }
+
+    /// <summary>Identifies the faces of a frame (its camera and timestamp are used); see <see cref="IdentifyAsync(string, Mat, string?, string?, DateTimeOffset?, CancellationToken)"/>.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="frame">The frame; not disposed.</param>
+    /// <param name="storeZone">The store zone, if known.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>One sighting per face.</returns>
+    public Task<IReadOnlyList<FaceSighting>> IdentifyAsync(string organizationId, Frame frame, string? storeZone = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        return IdentifyAsync(organizationId, frame.Image, frame.CameraId, storeZone, frame.Timestamp, cancellationToken);
+    }
+
+    /// <summary>Identifies the faces of an encoded image (JPEG, PNG, ...); see <see cref="IdentifyAsync(string, Mat, string?, string?, DateTimeOffset?, CancellationToken)"/>.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="encodedImage">The encoded image.</param>
+    /// <param name="cameraId">Camera.</param>
+    /// <param name="storeZone">The store zone, if known.</param>
+    /// <param name="timestamp">When it was taken; now when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>One sighting per face.</returns>
+    /// <exception cref="InvalidImageException">The bytes are not a decodable image.</exception>
+    public async Task<IReadOnlyList<FaceSighting>> IdentifyAsync(string organizationId, ReadOnlyMemory<byte> encodedImage, string? cameraId = null, string? storeZone = null, DateTimeOffset? timestamp = null, CancellationToken cancellationToken = default)
+    {
+        using var mat = _decoder.DecodeMat(encodedImage.Span);
+        return await IdentifyAsync(organizationId, mat, cameraId, storeZone, timestamp, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The snapshot file of an organisation, or <see langword="null"/> without <see cref="FaceIdentityOptions.SnapshotDirectory"/>.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <returns>The path.</returns>
+    public string? SnapshotPath(string organizationId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(organizationId);
+        if (string.IsNullOrWhiteSpace(_options.SnapshotDirectory))
+        {
+            return null;
+        }
+
+        var safe = true;
+        foreach (var c in organizationId)
+        {
+            safe &= char.IsAsciiLetterOrDigit(c) || c is '-' or '_';
+        }
+
+        var name = safe ? organizationId : "x" + Convert.ToHexString(Encoding.UTF8.GetBytes(organizationId));
+        return Path.Combine(_options.SnapshotDirectory, name + ".gallery");
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _privacy.CustomerErased -= OnErased;
+        _subscription.Dispose();
+        foreach (var g in _galleries.Values)
+        {
+            g.Gallery.Dispose();
+            g.RegisterLock.Dispose();
+        }
+    }
+
+    private static string IdentityOf(long vectorId) => vectorId.ToString(CultureInfo.InvariantCulture);
+
+    private FaceGallery NewGallery()
+    {
+        var template = _recognizer.Gallery;
+        return new FaceGallery(template.Dimension, template.ModelId, template.Options);
+    }
+
+    private async Task<Customer?> CustomerOfAsync(string organizationId, string identityId, CancellationToken cancellationToken) =>
+        long.TryParse(identityId, NumberStyles.Integer, CultureInfo.InvariantCulture, out var vectorId)
+            ? await _customers.GetByVectorIdAsync(organizationId, vectorId, cancellationToken).ConfigureAwait(false)
+            : null;
+
+    private void OnEvent(ScarletEvent e)
+    {
+        switch (e)
+        {
+            case CustomerRegisteredEvent registered when registered.Embeddings.Count > 0:
+                Apply(registered.OrganizationId, g => ImportNew(g, IdentityOf(registered.VectorId), registered.Embeddings));
+                break;
+            case VisitorAssignedEvent assigned when !assigned.Centroid.IsEmpty:
+                Apply(assigned.OrganizationId, g => g.Import(IdentityOf(assigned.VectorId), [assigned.Centroid.ToArray()]));
+                break;
+            case CustomerErasedEvent erased:
+                Forget(erased);
+                break;
+        }
+    }
+
+    private void OnErased(object? sender, CustomerErasedEvent erased) => Forget(erased);
+
+    private void Forget(CustomerErasedEvent erased)
+    {
+        var org = _galleries.GetOrAdd(erased.OrganizationId, id => new OrgGallery(id, NewGallery()));
+        org.Erased[erased.VectorId] = 0;
+
+        // Erasure applies at once, even while the gallery is still loading (the tombstone keeps the rebuild from re-adding it).
+        if (org.Gallery.Forget(IdentityOf(erased.VectorId)) || org.IsLoaded)
+        {
+            SaveSnapshot(org);
+        }
+    }
+
+    private void Apply(string organizationId, Action<FaceGallery> change)
+    {
+        if (!_galleries.TryGetValue(organizationId, out var org))
+        {
+            return; // not loaded yet: the store already has the change and the first use builds from it
+        }
+
+        lock (org.Sync)
+        {
+            if (!org.IsLoaded)
+            {
+                org.Pending.Add(change);
+                return;
+            }
+
+            Run(org, change);
+        }
+
+        SaveSnapshot(org);
+    }
+
+    private void Run(OrgGallery org, Action<FaceGallery> change)
+    {
+        try
+        {
+            change(org.Gallery);
+        }
+        catch (ArgumentException ex)
+        {
+            // Embeddings of another model or dimension (e.g. written by another tool) cannot join this gallery.
+            _logger.LogWarning(ex, "Embeddings not added to the gallery of organisation {Org}", org.OrganizationId);
+        }
+    }
+
+    private static void ImportNew(FaceGallery gallery, string identity, IReadOnlyList<ReadOnlyMemory<float>> embeddings)
+    {
+        if (gallery.Contains(identity))
+        {
+            return; // already loaded from the store
+        }
+
+        var vectors = new float[embeddings.Count][];
+        for (var i = 0; i < vectors.Length; i++)
+        {
+            vectors[i] = embeddings[i].ToArray();
+        }
+
+        gallery.Import(identity, vectors);
+    }
+
+    private async Task LoadAsync(OrgGallery org, CancellationToken cancellationToken)
+    {
+        var stored = await _customers.ListEmbeddingsAsync(org.OrganizationId, cancellationToken).ConfigureAwait(false);
+        var byVector = new Dictionary<long, List<float[]>>();
+        foreach (var s in stored)
+        {
+            if (!byVector.TryGetValue(s.VectorId, out var list))
+            {
+                byVector[s.VectorId] = list = [];
+            }
+
+            list.Add(s.Vector);
+        }
+
+        lock (org.Sync)
+        {
+            foreach (var (vectorId, vectors) in byVector)
+            {
+                if (!org.Erased.ContainsKey(vectorId))
+                {
+                    Run(org, g => g.Import(IdentityOf(vectorId), vectors));
+                }
+            }
+
+            foreach (var change in org.Pending)
+            {
+                Run(org, change);
+            }
+
+            org.Pending.Clear();
+            org.IsLoaded = true;
+        }
+
+        SaveSnapshot(org);
+        _logger.LogInformation("Face gallery of organisation {Org} built from the store: {Identities} customers, {Embeddings} embeddings", org.OrganizationId, org.Gallery.IdentityCount, org.Gallery.EmbeddingCount);
+    }
+
+    private void SaveSnapshot(OrgGallery org)
+    {
+        var path = SnapshotPath(org.OrganizationId);
+        if (path is null)
+        {
+            return;
+        }
+
+        lock (org.SnapshotSync)
+        {
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                var temp = path + ".tmp";
+                using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+                {
+                    org.Gallery.Save(file);
+                    file.Flush(flushToDisk: true);
+                }
+
+                // Atomic replace: a crash leaves the old snapshot or the new one, never half of one.
+                File.Move(temp, path, overwrite: true);
+            }
+            catch (IOException ex)
+            {
+                _logger.LogError(ex, "Gallery snapshot {Path} could not be written", path);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                _logger.LogError(ex, "Gallery snapshot {Path} could not be written", path);
+            }
+        }
+    }
+
+    /// <summary>One organisation's gallery and its loading state.</summary>
+    private sealed class OrgGallery(string organizationId, FaceGallery gallery)
+    {
+        private readonly SemaphoreSlim _loadLock = new(1, 1);
+
+        public string OrganizationId { get; } = organizationId;
+
+        public FaceGallery Gallery { get; } = gallery;
+
+        public Lock Sync { get; } = new();
+
+        public Lock SnapshotSync { get; } = new();
+
+        public SemaphoreSlim RegisterLock { get; } = new(1, 1);
+
+        public List<Action<FaceGallery>> Pending { get; } = [];
+
+        public ConcurrentDictionary<long, byte> Erased { get; } = new();
+
+        private volatile bool _isLoaded;
+
+        public bool IsLoaded
+        {
+            get => _isLoaded;
+            set => _isLoaded = value;
+        }
+
+        public async Task EnsureLoadedAsync(FaceIdentityService owner, CancellationToken cancellationToken)
+        {
+            if (IsLoaded)
+            {
+                return;
+            }
+
+            await _loadLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (!IsLoaded)
+                {
+                    await owner.LoadAsync(this, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _loadLock.Release();
+            }
+        }
+    }
+}
