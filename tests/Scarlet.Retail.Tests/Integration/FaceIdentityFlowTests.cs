@@ -4,6 +4,7 @@ using Scarlet.Recognition;
 using Scarlet.Retail.Events;
 using Scarlet.Retail.Storage;
 using Scarlet.Retail.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Scarlet.Retail.Tests.Integration;
 
@@ -11,7 +12,7 @@ namespace Scarlet.Retail.Tests.Integration;
 /// Recognition and retail connected by <see cref="FaceIdentityService"/>, on real LFW faces, real models and a real SQLite
 /// file: enrolment, identification to recommendations, duplicates, erasure, tenant isolation and rebuild.
 /// </summary>
-public sealed class FaceIdentityFlowTests : IDisposable
+public sealed class FaceIdentityFlowTests(ITestOutputHelper output) : IDisposable
 {
     // Two LFW people with several photos each; photo 1 enrols, photo 2 is the later sighting.
     private const string PersonX = "Tony_Blair";
@@ -38,7 +39,9 @@ public sealed class FaceIdentityFlowTests : IDisposable
 
         var identified = h.NextAsync<CustomerIdentifiedEvent>(e => e.CustomerId == customer.Id);
         var action = h.NextAsync<ActionEvent>(e => e.CustomerId == customer.Id);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var seen = await h.IdentifyAsync(org, PersonX, 2, zone: "aisle-1");
+        output.WriteLine($"identify (warm models, decode + detect + embed + gallery + publish): {watch.Elapsed.TotalMilliseconds:F1} ms");
 
         Assert.Equal(RecognitionStatus.Matched, seen.Status);
         Assert.Equal(customer.Id, seen.CustomerId);
