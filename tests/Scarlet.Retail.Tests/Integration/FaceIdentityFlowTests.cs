@@ -117,6 +117,36 @@ public sealed class FaceIdentityFlowTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public async Task Erasure_in_a_later_run_rewrites_the_snapshot_of_the_earlier_one()
+    {
+        string tonyId;
+        string snapshot;
+        await using (var h = new ScarletHarness(_dir.Path))
+        {
+            var org = await h.OrgAsync("org-a");
+            tonyId = (await h.EnrolAsync(org, "Tony", PersonX, 1)).Id;
+            await h.EnrolAsync(org, "Hans", PersonY, 1);
+            snapshot = h.Faces.SnapshotPath(org)!;
+        }
+
+        Assert.Equal(2, LoadSnapshot(snapshot).IdentityCount);
+        await using (var h = new ScarletHarness(_dir.Path))
+        {
+            _ = h.Faces; // the service exists (as the hosted service makes it) but org-a's gallery was never used
+            await h.Get<PrivacyService>().EraseAsync("org-a", tonyId, "admin");
+            var count = 2;
+            for (var i = 0; i < 400 && count != 1; i++)
+            {
+                await Task.Delay(25);
+                count = LoadSnapshot(snapshot).IdentityCount;
+            }
+
+            Assert.Equal(1, count);
+            Assert.Equal(RecognitionStatus.NewFace, (await h.IdentifyAsync("org-a", PersonX, 1)).Status);
+        }
+    }
+
+    [Fact]
     public async Task A_face_enrolled_in_one_organisation_never_matches_in_another()
     {
         await using var h = new ScarletHarness(_dir.Path);
@@ -201,7 +231,8 @@ public sealed class FaceIdentityFlowTests(ITestOutputHelper output) : IDisposabl
 
     private static FaceGallery LoadSnapshot(string path)
     {
-        using var file = File.OpenRead(path);
+        // The writer replaces the file atomically; open with sharing so a concurrent replace is never blocked.
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         return FaceGallery.Load(file);
     }
 }
