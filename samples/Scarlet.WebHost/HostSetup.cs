@@ -72,11 +72,17 @@ internal static class HostSetup
         services.AddScarletVision(o =>
         {
             o.Models.ModelsDirectory = config["Scarlet:Models:Directory"];
-            if (Enum.TryParse<ExecutionProviderKind>(config["Scarlet:Inference:ExecutionProvider"], ignoreCase: true, out var provider))
+            var provider = config["Scarlet:Inference:ExecutionProvider"];
+            if (!string.IsNullOrWhiteSpace(provider))
             {
-                o.Inference.ExecutionProvider = provider;
-                o.Inference.AllowCpuFallback = true;
+                // A misspelt provider must not silently become the CPU one.
+                o.Inference.ExecutionProvider = Enum.TryParse<ExecutionProviderKind>(provider, ignoreCase: true, out var kind) && Enum.IsDefined(kind)
+                    ? kind
+                    : throw new InvalidOperationException($"Scarlet:Inference:ExecutionProvider must be Cpu or Cuda, got '{provider}'.");
             }
+
+            // CUDA that cannot start is an error unless falling back is asked for; a fallback is logged and shown by /health.
+            o.Inference.AllowCpuFallback = config.GetValue("Scarlet:Inference:AllowCpuFallback", false);
         });
         services.AddScarletRecognition();
         services.AddScarletRetail(o => o.DatabasePath = storagePath);
