@@ -69,17 +69,20 @@ internal static class HostSetup
         });
 
         // The Scarlet libraries on embedded defaults: SQLite file, in-memory HNSW gallery, in-process event stream.
-        services.AddScarletVision(o =>
+        // FaceIdentityService (added by AddScarlet) keeps one gallery per organisation in step with the customer store.
+        services.AddScarlet(o =>
         {
-            o.Models.ModelsDirectory = config["Scarlet:Models:Directory"];
-            if (Enum.TryParse<ExecutionProviderKind>(config["Scarlet:Inference:ExecutionProvider"], ignoreCase: true, out var provider))
+            o.Vision = v =>
             {
-                o.Inference.ExecutionProvider = provider;
-                o.Inference.AllowCpuFallback = true;
-            }
+                v.Models.ModelsDirectory = config["Scarlet:Models:Directory"];
+                if (Enum.TryParse<ExecutionProviderKind>(config["Scarlet:Inference:ExecutionProvider"], ignoreCase: true, out var provider))
+                {
+                    v.Inference.ExecutionProvider = provider;
+                    v.Inference.AllowCpuFallback = true;
+                }
+            };
+            o.Retail = r => r.DatabasePath = storagePath;
         });
-        services.AddScarletRecognition();
-        services.AddScarletRetail(o => o.DatabasePath = storagePath);
 
         services.AddSingleton<PrometheusExporter>();
         services.AddSingleton<LiveHubs>();
@@ -97,10 +100,8 @@ internal static class HostSetup
         services.AddSingleton(sp => new JwtService(key, host.Jwt.Issuer, TimeSpan.FromMinutes(host.Jwt.ExpiryMinutes), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RevocationList>()));
         services.AddSingleton<AdminAccounts>();
 
-        // Start order matters: organisation and admin first, then the gallery, then the cameras that use it.
+        // Start order matters: organisation and admin first, then the cameras (galleries build on first use if not at start).
         services.AddHostedService<HostStartup>();
-        services.AddSingleton<FaceIdentity>();
-        services.AddHostedService(sp => sp.GetRequiredService<FaceIdentity>());
         services.AddSingleton<CameraManager>();
         services.AddHostedService(sp => sp.GetRequiredService<CameraManager>());
         services.AddHostedService<DashboardFeed>();

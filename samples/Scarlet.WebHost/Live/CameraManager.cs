@@ -8,11 +8,11 @@ using Scarlet.Vision.Models;
 namespace Scarlet.WebHost.Live;
 
 /// <summary>What every camera runner shares.</summary>
-internal sealed class CameraServices(IPersonDetector persons, FaceIdentity faces, ScarletEventStream stream, PersonRegistry registry, LiveHubs hubs, TimeProvider time, IOptions<ScarletHostOptions> options, ILoggerFactory loggers)
+internal sealed class CameraServices(IPersonDetector persons, FaceIdentityService faces, ScarletEventStream stream, PersonRegistry registry, LiveHubs hubs, TimeProvider time, IOptions<ScarletHostOptions> options, ILoggerFactory loggers)
 {
     public IPersonDetector Persons => persons;
 
-    public FaceIdentity Faces => faces;
+    public FaceIdentityService Faces => faces;
 
     public ScarletEventStream Stream => stream;
 
@@ -29,8 +29,9 @@ internal sealed class CameraServices(IPersonDetector persons, FaceIdentity faces
     public ILogger Logger { get; } = loggers.CreateLogger("Scarlet.WebHost.Cameras");
 
     /// <summary>Publishes one face outcome as a <see cref="RecognitionEvent"/> (the retail pipeline records and acts on it).</summary>
-    public void PublishRecognition(FaceMatch face, string cameraId, string? zone, string? personId, DateTimeOffset at)
+    public void PublishRecognition(FaceSighting face, string cameraId, string? zone, string? personId, DateTimeOffset at)
     {
+        var matched = face.Status == RecognitionStatus.Matched;
         stream.Publish(new RecognitionEvent
         {
             OrganizationId = Options.Organization,
@@ -39,8 +40,8 @@ internal sealed class CameraServices(IPersonDetector persons, FaceIdentity faces
             Status = face.Status,
             CustomerId = face.CustomerId,
             Box = face.Box,
-            Confidence = Math.Clamp(face.Status == RecognitionStatus.Matched ? face.Similarity : face.Score, 0f, 1f),
-            Distance = face.Status == RecognitionStatus.Matched ? 1 - face.Similarity : null,
+            Confidence = Math.Clamp(matched ? face.Similarity ?? 0f : face.DetectorScore, 0f, 1f),
+            Distance = matched ? face.Distance : null,
             Embedding = face.Embedding,
             StoreZone = zone,
             PersonId = personId,

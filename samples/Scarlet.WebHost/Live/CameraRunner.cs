@@ -266,10 +266,10 @@ internal sealed class CameraRunner : IAsyncDisposable
             live.Add((t.Id, t.Box, t.Score));
         }
 
-        IReadOnlyList<FaceMatch> faces = [];
+        IReadOnlyList<FaceSighting> faces = [];
         if (recognize)
         {
-            faces = await _services.Faces.IdentifyAsync(image, ct);
+            faces = await _services.Faces.RecognizeAsync(_services.Options.Organization, image, ct);
         }
 
         var org = _services.Options.Organization;
@@ -301,7 +301,7 @@ internal sealed class CameraRunner : IAsyncDisposable
                     person.CustomerId = f.CustomerId;
                     person.Name = f.Customer?.Name;
                     person.LoyaltyStatus = f.Customer is null ? null : LoyaltyText(f.Customer.LoyaltyStatus);
-                    person.IdentificationConfidence = f.Similarity;
+                    person.IdentificationConfidence = f.Similarity ?? 0f;
                 }
 
                 if (changed || now - info.LastRecognitionEvent >= s_recognitionRepeat)
