@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# One-time machine set-up: the Debian libraries OpenCvSharp's native runtime needs. Idempotent.
+# One-time machine set-up from Debian packages. Idempotent.
+#   libgtk-3-0: needed by OpenCvSharp's native runtime (always).
+#   chromium:   the browser the dashboard's Playwright test drives (only with --test).
 set -euo pipefail
 need=()
 dpkg -s libgtk-3-0 >/dev/null 2>&1 || need+=(libgtk-3-0)
+if [ "${1:-}" = "--test" ]; then
+  dpkg -s chromium >/dev/null 2>&1 || need+=(chromium)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi

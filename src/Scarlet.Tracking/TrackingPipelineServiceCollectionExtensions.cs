@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Scarlet.Recognition;
 using Scarlet.Tracking;
 using Scarlet.Tracking.CrossCamera;
 using Scarlet.Tracking.Identity;
@@ -17,7 +18,7 @@ public static class TrackingPipelineServiceCollectionExtensions
     /// Registers validated <see cref="CameraPipelineHostOptions"/> (checked on start), the shared
     /// <see cref="CameraPipelineModels"/> (person detector from the vision layer, re-ID on the shared session cache),
     /// <see cref="CrossCameraResolver"/>, <see cref="IdentityTracker"/> and a <see cref="CameraPipelineHost"/> with the
-    /// configured cameras added (not started). Needs <c>AddScarletVision</c>.
+    /// configured cameras added (not started). Needs <c>AddScarletVision</c>; faces are identified when <c>AddScarletRecognition</c> registered a <see cref="FaceRecognizer"/>.
     /// </summary>
     public static IScarletBuilder AddCameraPipelines(this IScarletBuilder builder, Action<CameraPipelineHostOptions>? configure = null)
     {
@@ -44,7 +45,13 @@ public static class TrackingPipelineServiceCollectionExtensions
                 reId = new OsNetReIdEmbedder(sp.GetRequiredService<InferenceSessionCache>().Get(path));
             }
 
-            return new CameraPipelineModels(sp.GetRequiredService<IPersonDetector>(), reId);
+            FaceModels? faces = null;
+            if (o.Cameras.Any(c => c.EnableFaces) && sp.GetService<FaceRecognizer>() is { } recognizer)
+            {
+                faces = new FaceModels(sp.GetRequiredService<IFaceDetector>(), recognizer);
+            }
+
+            return new CameraPipelineModels(sp.GetRequiredService<IPersonDetector>(), reId, faces);
         });
         services.TryAddSingleton(sp =>
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Scarlet.Recognition;
 using Scarlet.Tracking;
 using Scarlet.Tracking.Pipeline;
 using Scarlet.Vision;
@@ -23,6 +24,7 @@ internal static class BenchCamerasCommand
         var every = args.Int("detect-every", 1);
         var reIdOn = args.Flag("reid");
         var videoArg = args.Optional("video");
+        var facesOn = !args.Flag("no-faces");
         using var vision = new VisionSetup(args, 0.1f);
         args.EnsureAllUsed();
         if (cameras < 1 || fps <= 0 || seconds <= 0 || every < 1)
@@ -32,7 +34,11 @@ internal static class BenchCamerasCommand
 
         var video = vision.Locator.ResolveDemoVideo(videoArg);
         using var reId = reIdOn ? new OsNetReIdEmbedder(vision.Sessions.Get(vision.Locator.Resolve(ModelCatalog.OsNetX025.Id))) : null;
-        var models = new CameraPipelineModels(vision.Persons, reId);
+        // Faces: YuNet on the frame every FaceInterval-th detection frame, MobileFaceNet + an (empty) gallery for the faces found.
+        using var embedder = facesOn ? new OnnxFaceEmbedder(vision.Sessions.Get(vision.Locator.Resolve(ModelCatalog.MobileFaceNet.Id)), ModelCatalog.MobileFaceNet.Id) : null;
+        using var gallery = embedder is null ? null : new FaceGallery(embedder.Dimension, embedder.ModelId);
+        var faces = embedder is null ? null : new FaceModels(vision.Faces, new FaceRecognizer(vision.Faces, embedder, gallery!));
+        var models = new CameraPipelineModels(vision.Persons, reId, faces);
         await using var host = new CameraPipelineHost(models);
         for (var i = 0; i < cameras; i++)
         {
@@ -42,7 +48,7 @@ internal static class BenchCamerasCommand
                 CameraId = id,
                 DetectionInterval = every,
                 EnableReId = reIdOn,
-                EnableFaces = false,
+                EnableFaces = facesOn,
                 Tracker = new TrackerOptions { FrameRate = fps / every },
             };
             // The demo video is 10 fps; pacing replays it in real time, looped, resized to 640x480.
@@ -50,7 +56,7 @@ internal static class BenchCamerasCommand
             host.Add(options, source);
         }
 
-        Console.Error.WriteLine($"bench cameras: {cameras} x 640x480 @ {fps} fps (demo video paced), detection every {every} frame(s), re-ID {(reIdOn ? "on" : "off")}, faces off, {Environment.ProcessorCount} cores, {seconds} s");
+        Console.Error.WriteLine($"bench cameras: {cameras} x 640x480 @ {fps} fps (demo video paced), detection every {every} frame(s), re-ID {(reIdOn ? "on" : "off")}, faces {(facesOn ? "on" : "off")}, {Environment.ProcessorCount} cores, {seconds} s");
         var sw = Stopwatch.StartNew();
         host.StartAll();
         while (sw.Elapsed.TotalSeconds < seconds)

@@ -119,14 +119,16 @@ public sealed class FaceIdentityService : IDisposable
         await fresh.EnsureLoadedAsync(this, cancellationToken).ConfigureAwait(false);
         if (_galleries.TryGetValue(organizationId, out var old))
         {
-            _galleries[organizationId] = fresh;
-            old.Gallery.Dispose();
-        }
-        else
-        {
-            _galleries[organizationId] = fresh;
+            // Erasures seen by the old gallery stay erased; the old one is not disposed (identifications may still use it).
+            foreach (var id in old.Erased.Keys)
+            {
+                fresh.Erased.TryAdd(id, 0);
+                fresh.Gallery.Forget(IdentityOf(id));
+            }
         }
 
+        _galleries[organizationId] = fresh;
+        SaveSnapshot(fresh);
         return fresh.Gallery.IdentityCount;
     }
 
@@ -440,12 +442,31 @@ public sealed class FaceIdentityService : IDisposable
     private void Forget(CustomerErasedEvent erased)
     {
         var org = _galleries.GetOrAdd(erased.OrganizationId, id => new OrgGallery(id, NewGallery()));
-        org.Erased[erased.VectorId] = 0;
+        if (!org.Erased.TryAdd(erased.VectorId, 0))
+        {
+            return; // already handled (the C# event and the stream event both report an erasure)
+        }
 
         // Erasure applies at once, even while the gallery is still loading (the tombstone keeps the rebuild from re-adding it).
-        if (org.Gallery.Forget(IdentityOf(erased.VectorId)) || org.IsLoaded)
+        org.Gallery.Forget(IdentityOf(erased.VectorId));
+        if (org.IsLoaded)
         {
             SaveSnapshot(org);
+        }
+        else if (SnapshotPath(org.OrganizationId) is { } path && File.Exists(path))
+        {
+            // A snapshot from an earlier run may still hold the face: build the gallery now, which rewrites it.
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await org.EnsureLoadedAsync(this, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    _logger.LogError(ex, "Gallery of organisation {Org} could not be rebuilt after an erasure", org.OrganizationId);
+                }
+            });
         }
     }
 

@@ -42,7 +42,7 @@ public sealed class CameraPipelineOptions
     /// <summary>Gets or sets whether person re-ID embeddings feed the tracker and the cross-camera resolver (needs a re-ID model).</summary>
     public bool EnableReId { get; set; }
 
-    /// <summary>Gets or sets whether faces are detected and identified (needs face models and a gallery).</summary>
+    /// <summary>Gets or sets whether faces are detected and identified (when the models include <see cref="CameraPipelineModels.Faces"/>).</summary>
     public bool EnableFaces { get; set; } = true;
 
     /// <summary>Gets or sets the face interval: faces are looked for on every k-th detection frame.</summary>
