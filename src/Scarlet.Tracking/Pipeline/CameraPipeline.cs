@@ -245,6 +245,7 @@ public sealed partial class CameraPipeline : IDisposable
         s_frames.Add(1, new KeyValuePair<string, object?>("camera", CameraId));
         s_duration.Record(Stopwatch.GetElapsedTime(start, start + elapsed).TotalMilliseconds);
         _updates.OnNext(update);
+        OnFrameProcessed(frame, update);
         foreach (var e in _pendingEvents)
         {
             _events.OnNext(e);
@@ -330,7 +331,11 @@ public sealed partial class CameraPipeline : IDisposable
     {
         foreach (var removed in _tracker.RemovedTracks)
         {
-            _trackStates.Remove(removed.Id);
+            if (_trackStates.Remove(removed.Id, out var ended) && ended.Entered)
+            {
+                _pendingEvents.Add(new TrackingEvent(TrackingEventKind.PersonExited, CameraId, frame.Timestamp, frame.Sequence, removed.Id, ended.GlobalId, _resolver.CustomerOf(ended.GlobalId)));
+            }
+
             foreach (var line in _lines)
             {
                 line.Forget(removed.Id);
@@ -357,6 +362,12 @@ public sealed partial class CameraPipeline : IDisposable
             var state = _trackStates[t.Id];
             state.GlobalId = globals[i];
             var customer = _resolver.CustomerOf(globals[i]);
+            if (!state.Entered)
+            {
+                state.Entered = true;
+                _pendingEvents.Add(new TrackingEvent(TrackingEventKind.PersonEntered, CameraId, frame.Timestamp, frame.Sequence, t.Id, globals[i], customer));
+            }
+
             persons[i] = new TrackedPerson(t.Id, globals[i], t.Box, t.Score, customer, state.Voter.Decision.Status, floors[i]);
             var position = new PersonPosition(CameraId, frame.Timestamp, Zone.FootPoint(t.Box), floors[i]);
             if (_identities.Observe(globals[i], position, customer))
@@ -477,5 +488,7 @@ public sealed partial class CameraPipeline : IDisposable
         public int GlobalId { get; set; }
 
         public float BestFace { get; set; }
+
+        public bool Entered { get; set; }
     }
 }
