@@ -82,7 +82,7 @@ internal static class HostSetup
                 }
             };
             o.Retail = r => r.DatabasePath = storagePath;
-        });
+        }).AddCameraPipelines(); // cameras are added at run time by CameraManager
 
         services.AddSingleton<PrometheusExporter>();
         services.AddSingleton<LiveHubs>();

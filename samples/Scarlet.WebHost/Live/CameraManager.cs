@@ -2,15 +2,16 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Scarlet.Retail;
 using Scarlet.Retail.Events;
+using Scarlet.Tracking.Pipeline;
 using Scarlet.Vision;
 using Scarlet.Vision.Models;
 
 namespace Scarlet.WebHost.Live;
 
 /// <summary>What every camera runner shares.</summary>
-internal sealed class CameraServices(IPersonDetector persons, FaceIdentityService faces, ScarletEventStream stream, PersonRegistry registry, LiveHubs hubs, TimeProvider time, IOptions<ScarletHostOptions> options, ILoggerFactory loggers)
+internal sealed class CameraServices(CameraPipelineHost pipelines, FaceIdentityService faces, ScarletEventStream stream, PersonRegistry registry, LiveHubs hubs, TimeProvider time, IOptions<ScarletHostOptions> options, ILoggerFactory loggers)
 {
-    public IPersonDetector Persons => persons;
+    public CameraPipelineHost Pipelines => pipelines;
 
     public FaceIdentityService Faces => faces;
 

@@ -28,7 +28,7 @@ public sealed class FrameProcessedEventArgs : EventArgs
 public sealed partial class CameraPipeline
 {
     /// <summary>
-    /// Raised on the inference thread after each processed frame (after <see cref="Updates"/>), with the frame's pixels.
+    /// Raised on the inference thread after each processed frame (after <see cref="Updates"/> and <see cref="Events"/>), with the frame's pixels.
     /// Keep handlers short: they delay the next frame. Nothing is allocated when no handler is attached.
     /// </summary>
     public event EventHandler<FrameProcessedEventArgs>? FrameProcessed;

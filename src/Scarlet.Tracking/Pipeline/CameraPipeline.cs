@@ -245,11 +245,12 @@ public sealed partial class CameraPipeline : IDisposable
         s_frames.Add(1, new KeyValuePair<string, object?>("camera", CameraId));
         s_duration.Record(Stopwatch.GetElapsedTime(start, start + elapsed).TotalMilliseconds);
         _updates.OnNext(update);
-        OnFrameProcessed(frame, update);
         foreach (var e in _pendingEvents)
         {
             _events.OnNext(e);
         }
+
+        OnFrameProcessed(frame, update);
 
         return update;
     }
@@ -453,11 +454,21 @@ public sealed partial class CameraPipeline : IDisposable
             {
                 while (reader.TryRead(out var frame))
                 {
+                    var started = Stopwatch.GetTimestamp();
                     using (frame)
                     {
                         if (!_paused)
                         {
                             Process(frame);
+                        }
+                    }
+
+                    if (_options.MaxProcessingFps > 0)
+                    {
+                        var wait = TimeSpan.FromSeconds(1 / _options.MaxProcessingFps) - Stopwatch.GetElapsedTime(started);
+                        if (wait > TimeSpan.Zero)
+                        {
+                            await Task.Delay(wait, ct).ConfigureAwait(false);
                         }
                     }
                 }

@@ -90,4 +90,21 @@ public sealed class CameraPipelineHookTests
 
         Assert.Equal(startNative, ScarletDiagnostics.LiveNativeObjects);
     }
+
+    [Fact]
+    public async Task MaxProcessingFps_caps_the_inference_loop_and_drops_the_rest()
+    {
+        using var detector = new YoloxPersonDetector(TestAssets.YoloxNano, new PersonDetectorOptions { ScoreThreshold = 0.1f }, new InferenceOptions { IntraOpThreads = 1 });
+        await using var host = new CameraPipelineHost(new CameraPipelineModels(detector));
+        host.Add(new CameraPipelineOptions { CameraId = "a", EnableFaces = false, MaxProcessingFps = 4 }, new VideoFileSource("a", TestAssets.VtestVideo));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        host.Start("a");
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await host.StopAsync("a");
+        var s = Assert.Single(host.GetStatus());
+
+        // An unpaced file delivers hundreds of frames a second: at most one per 250 ms is processed, the rest dropped.
+        Assert.InRange(s.FramesProcessed, 1, (long)(watch.Elapsed.TotalSeconds * 4) + 2);
+        Assert.True(s.FramesDropped > s.FramesProcessed);
+    }
 }
