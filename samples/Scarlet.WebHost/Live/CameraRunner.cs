@@ -200,39 +200,28 @@ internal sealed class CameraRunner : IAsyncDisposable
 
     private string StoreId => string.IsNullOrEmpty(_config.Location) ? "store" : _config.Location;
 
-    private static string PersonIdOf(int globalId) => "person-" + globalId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private static string PersonIdOf(int globalId) => TrackingEventPublisher.PersonIdOf(globalId);
 
-    /// <summary>Person enter/exit from the pipeline, as retail events (visits, zone occupancy).</summary>
+    /// <summary>Person enter/exit from the pipeline, published as retail events by the library (visits, zone occupancy).</summary>
     private void OnTrackingEvent(TrackingEvent e)
     {
-        var org = _services.Options.Organization;
-        var personId = PersonIdOf(e.GlobalId);
-        switch (e.Kind)
+        string? customer = null;
+        lock (_tracks)
         {
-            case TrackingEventKind.PersonEntered:
-                lock (_tracks)
-                {
-                    _tracks[e.TrackId] = new TrackInfo(personId);
-                }
+            if (e.Kind == TrackingEventKind.PersonEntered)
+            {
+                _tracks[e.TrackId] = new TrackInfo(PersonIdOf(e.GlobalId));
+            }
+            else if (e.Kind == TrackingEventKind.PersonExited && _tracks.Remove(e.TrackId, out var info))
+            {
+                customer = info.CustomerId;
+            }
+        }
 
-                _services.Stream.Publish(new PersonEnteredStoreEvent { OrganizationId = org, Timestamp = e.Timestamp, StoreId = StoreId, PersonId = personId });
-                _services.Stream.Publish(new ZoneEnteredEvent { OrganizationId = org, Timestamp = e.Timestamp, Zone = Zone, PersonId = personId });
-                break;
-            case TrackingEventKind.PersonExited:
-                string? customer;
-                lock (_tracks)
-                {
-                    customer = _tracks.Remove(e.TrackId, out var info) ? info.CustomerId : null;
-                }
-
-                _services.Stream.Publish(new ZoneExitedEvent { OrganizationId = org, Timestamp = e.Timestamp, Zone = Zone, PersonId = personId });
-                _services.Stream.Publish(new PersonExitedStoreEvent { OrganizationId = org, Timestamp = e.Timestamp, StoreId = StoreId, PersonId = personId, CustomerId = customer ?? e.CustomerId });
-                if (_services.Registry.Get(personId) is { } gone)
-                {
-                    gone.Exited = true;
-                }
-
-                break;
+        _services.TrackingEvents.Publish(e, new CameraPlacement(_services.Options.Organization, StoreId, Zone), customer);
+        if (e.Kind == TrackingEventKind.PersonExited && _services.Registry.Get(PersonIdOf(e.GlobalId)) is { } gone)
+        {
+            gone.Exited = true;
         }
     }
 

@@ -25,7 +25,7 @@ public sealed class FaceLookupTests : IDisposable
         var customer = await h.EnrolAsync(org, "Tony", Person, 1);
 
         var published = new List<ScarletEvent>();
-        using (h.Stream.Events.Subscribe(published.Add))
+        using (h.Stream.Subscribe(published.Add))
         {
             using var image = ScarletHarness.Lfw(Person, 2);
             var sightings = await h.Faces.RecognizeAsync(org, image);
