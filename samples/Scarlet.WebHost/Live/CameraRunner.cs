@@ -31,13 +31,14 @@ internal sealed class CameraRunner : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<int, TrackInfo> _tracks = [];
     private readonly OverlayRenderer _overlay = new();
-    private CameraPipeline? _pipeline;
+    private volatile CameraPipeline? _pipeline;
     private IDisposable? _events;
     private volatile CameraImage? _image;
     private TaskCompletionSource _nextImage = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
     private long _processed;
     private volatile IReadOnlyList<TrackedObject> _objects = [];
+    private volatile string? _startError;
 
     public CameraRunner(CameraConfig config, CameraServices services)
     {
@@ -62,7 +63,7 @@ internal sealed class CameraRunner : IAsyncDisposable
             var p = _pipeline;
             if (p is null)
             {
-                return "stopped";
+                return _startError is null ? "stopped" : "error";
             }
 
             var s = p.GetStatus();
@@ -82,7 +83,7 @@ internal sealed class CameraRunner : IAsyncDisposable
 
     public long FramesProcessed => Interlocked.Read(ref _processed);
 
-    public string? LastError => _pipeline?.GetStatus().Error;
+    public string? LastError => _startError ?? _pipeline?.GetStatus().Error;
 
     public CameraImage? Image => _image;
 
@@ -125,7 +126,20 @@ internal sealed class CameraRunner : IAsyncDisposable
                 EnableFaces = false, // faces are looked up against the customer gallery (FaceIdentityService) below
                 Tracker = new TrackerOptions { FrameRate = live.ProcessingFps, LostTrackBuffer = ExitAfterFrames },
             };
-            var pipeline = _services.Pipelines.Add(options);
+            CameraPipeline pipeline;
+            try
+            {
+                pipeline = _services.Pipelines.Add(options);
+            }
+            catch (Exception ex) when (ex is ArgumentException or IOException or InvalidOperationException or NotSupportedException)
+            {
+                // A camera that cannot open shows as "error"; it never stops the host.
+                _startError = ex.Message;
+                _services.Logger.LogError(ex, "Camera {Camera} could not start", Id);
+                return;
+            }
+
+            _startError = null;
             pipeline.FrameProcessed += OnFrameProcessed;
             _events = pipeline.Events.Subscribe(OnTrackingEvent);
             _pipeline = pipeline;
