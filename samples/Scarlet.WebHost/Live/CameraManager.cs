@@ -30,30 +30,6 @@ internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEvent
     public ILoggerFactory Loggers => loggers;
 
     public ILogger Logger { get; } = loggers.CreateLogger("Scarlet.WebHost.Cameras");
-
-    /// <summary>Publishes one face outcome as a <see cref="RecognitionEvent"/> (the retail pipeline records and acts on it).</summary>
-    public void PublishRecognition(FaceSighting face, string cameraId, string? zone, string? personId, DateTimeOffset at)
-    {
-        var matched = face.Status == RecognitionStatus.Matched;
-        stream.Publish(new RecognitionEvent
-        {
-            OrganizationId = Options.Organization,
-            Timestamp = at,
-            CameraId = cameraId,
-            Status = face.Status,
-            CustomerId = face.CustomerId,
-            Box = face.Box,
-            Confidence = Math.Clamp(matched ? face.Similarity ?? 0f : face.DetectorScore, 0f, 1f),
-            Distance = matched ? face.Distance : null,
-            Embedding = face.Embedding,
-            StoreZone = zone,
-            PersonId = personId,
-        });
-        if (face.Status == RecognitionStatus.Matched)
-        {
-            HostMetrics.FacesRecognized.Add(1, HostMetrics.Tag("camera", cameraId));
-        }
-    }
 }
 
 /// <summary>The cameras of the host: the configured ones, the demo camera, and those added through the API.</summary>

@@ -21,17 +21,16 @@ internal sealed record CameraImage(long Sequence, byte[] Jpeg, DateTimeOffset Ti
 /// </summary>
 internal sealed class CameraRunner : IAsyncDisposable
 {
-    private static readonly TimeSpan s_recognitionRepeat = TimeSpan.FromSeconds(10);
-
     // ByteTrack keeps a lost track for LostTrackBuffer frames at 30 fps: 90 = a person leaves after 3 s unseen.
     private const int ExitAfterFrames = 90;
 
     private readonly CameraConfig _config;
     private readonly CameraServices _services;
     private readonly Lock _gate = new();
-    private readonly Dictionary<int, TrackInfo> _tracks = [];
+    private readonly HashSet<int> _present = [];
     private readonly OverlayRenderer _overlay = new();
     private volatile CameraPipeline? _pipeline;
+    private TrackFaceIdentifier? _identities;
     private IDisposable? _events;
     private volatile CameraImage? _image;
     private TaskCompletionSource _nextImage = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -140,6 +139,7 @@ internal sealed class CameraRunner : IAsyncDisposable
             }
 
             _startError = null;
+            _identities = new TrackFaceIdentifier(_services.Faces, _services.Stream, Placement, live.RecognizeEvery);
             pipeline.FrameProcessed += OnFrameProcessed;
             _events = pipeline.Events.Subscribe(OnTrackingEvent);
             _pipeline = pipeline;
@@ -175,17 +175,17 @@ internal sealed class CameraRunner : IAsyncDisposable
         _events = null;
 
         // A stopped camera no longer sees anyone.
-        lock (_tracks)
+        lock (_present)
         {
-            foreach (var info in _tracks.Values)
+            foreach (var globalId in _present)
             {
-                if (_services.Registry.Get(info.PersonId) is { } p)
+                if (_services.Registry.Get(PersonIdOf(globalId)) is { } p)
                 {
                     p.Exited = true;
                 }
             }
 
-            _tracks.Clear();
+            _present.Clear();
         }
     }
 
@@ -216,23 +216,31 @@ internal sealed class CameraRunner : IAsyncDisposable
 
     private static string PersonIdOf(int globalId) => TrackingEventPublisher.PersonIdOf(globalId);
 
+    private CameraPlacement Placement => new(_services.Options.Organization, StoreId, Zone);
+
     /// <summary>Person enter/exit from the pipeline, published as retail events by the library (visits, zone occupancy).</summary>
     private void OnTrackingEvent(TrackingEvent e)
     {
         string? customer = null;
-        lock (_tracks)
+        if (e.Kind == TrackingEventKind.PersonExited)
+        {
+            // Same thread as OnFrameProcessed (the pipeline's inference loop).
+            customer = _identities?.Forget(e.TrackId)?.Customer.Id;
+        }
+
+        lock (_present)
         {
             if (e.Kind == TrackingEventKind.PersonEntered)
             {
-                _tracks[e.TrackId] = new TrackInfo(PersonIdOf(e.GlobalId));
+                _present.Add(e.GlobalId);
             }
-            else if (e.Kind == TrackingEventKind.PersonExited && _tracks.Remove(e.TrackId, out var info))
+            else if (e.Kind == TrackingEventKind.PersonExited)
             {
-                customer = info.CustomerId;
+                _present.Remove(e.GlobalId);
             }
         }
 
-        _services.TrackingEvents.Publish(e, new CameraPlacement(_services.Options.Organization, StoreId, Zone), customer);
+        _services.TrackingEvents.Publish(e, Placement, customer);
         if (e.Kind == TrackingEventKind.PersonExited && _services.Registry.Get(PersonIdOf(e.GlobalId)) is { } gone)
         {
             gone.Exited = true;
@@ -257,12 +265,16 @@ internal sealed class CameraRunner : IAsyncDisposable
     {
         var now = frame.Timestamp;
         var image = frame.Image;
-        var processed = Interlocked.Increment(ref _processed);
-        IReadOnlyList<FaceSighting> faces = [];
-        if ((processed - 1) % _services.Options.Live.RecognizeEvery == 0 && update.Persons.Count > 0)
+        Interlocked.Increment(ref _processed);
+
+        // Synchronous on the inference thread by design: it is CPU work, and the gallery is built on first use only.
+        var faces = _identities is { } ids ? ids.ProcessAsync(image, update).GetAwaiter().GetResult() : new TrackFaceResult([], []);
+        foreach (var published in faces.Published)
         {
-            // Synchronous on the inference thread by design: it is CPU work, and the gallery is built on first use only.
-            faces = _services.Faces.RecognizeAsync(_services.Options.Organization, image).GetAwaiter().GetResult();
+            if (published.Status == RecognitionStatus.Matched)
+            {
+                HostMetrics.FacesRecognized.Add(1, HostMetrics.Tag("camera", Id));
+            }
         }
 
         var objects = new List<TrackedObject>(update.Persons.Count);
@@ -272,34 +284,12 @@ internal sealed class CameraRunner : IAsyncDisposable
             var box = t.Box;
             var (mx, my) = MapPoint(box, frame.Width, frame.Height);
             var person = _services.Registry.Touch(personId, Id, mx, my, now);
-            TrackInfo? info;
-            lock (_tracks)
+            if (_identities?.IdentityOf(t.TrackId) is { } identity)
             {
-                info = _tracks.GetValueOrDefault(t.TrackId);
-            }
-
-            foreach (var f in faces)
-            {
-                if (info is null || f.Box.CenterX < box.X || f.Box.CenterX > box.Right || f.Box.CenterY < box.Y || f.Box.CenterY > box.Bottom)
-                {
-                    continue;
-                }
-
-                var changed = f.CustomerId is not null && f.CustomerId != info.CustomerId;
-                if (f.CustomerId is not null)
-                {
-                    info.CustomerId = f.CustomerId;
-                    person.CustomerId = f.CustomerId;
-                    person.Name = f.Customer?.Name;
-                    person.LoyaltyStatus = f.Customer is null ? null : LoyaltyText(f.Customer.LoyaltyStatus);
-                    person.IdentificationConfidence = f.Similarity ?? 0f;
-                }
-
-                if (changed || now - info.LastRecognitionEvent >= s_recognitionRepeat)
-                {
-                    info.LastRecognitionEvent = now;
-                    _services.PublishRecognition(f, Id, Zone, personId, now);
-                }
+                person.CustomerId = identity.Customer.Id;
+                person.Name = identity.Customer.Name;
+                person.LoyaltyStatus = LoyaltyText(identity.Customer.LoyaltyStatus);
+                person.IdentificationConfidence = identity.Similarity;
             }
 
             objects.Add(new TrackedObject(personId, Id, [box.X, box.Y, box.Right, box.Bottom], t.Score, "person", now, person.CustomerId, person.IdentificationConfidence, person.Name, person.LoyaltyStatus, [mx, my]));
@@ -307,7 +297,7 @@ internal sealed class CameraRunner : IAsyncDisposable
             _overlay.DrawBox(image, box, person.CustomerId is null ? new Scalar(0, 200, 255) : new Scalar(0, 220, 0), label);
         }
 
-        foreach (var f in faces)
+        foreach (var f in faces.Faces)
         {
             _overlay.DrawBox(image, f.Box, new Scalar(255, 128, 0), f.Customer?.Name);
         }
@@ -340,15 +330,6 @@ internal sealed class CameraRunner : IAsyncDisposable
         (MathF.Round(box.CenterX / Math.Max(1, width), 4), MathF.Round(box.Bottom / Math.Max(1, height), 4));
 
     internal static string LoyaltyText(LoyaltyStatus s) => s.ToString().ToLowerInvariant();
-
-    private sealed class TrackInfo(string personId)
-    {
-        public string PersonId { get; } = personId;
-
-        public DateTimeOffset LastRecognitionEvent { get; set; } = DateTimeOffset.MinValue;
-
-        public string? CustomerId { get; set; }
-    }
 }
 
 /// <summary>Hides credentials in camera URLs shown by the API.</summary>
