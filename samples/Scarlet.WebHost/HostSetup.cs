@@ -75,11 +75,17 @@ internal static class HostSetup
             o.Vision = v =>
             {
                 v.Models.ModelsDirectory = config["Scarlet:Models:Directory"];
-                if (Enum.TryParse<ExecutionProviderKind>(config["Scarlet:Inference:ExecutionProvider"], ignoreCase: true, out var provider))
+                var provider = config["Scarlet:Inference:ExecutionProvider"];
+                if (!string.IsNullOrWhiteSpace(provider))
                 {
-                    v.Inference.ExecutionProvider = provider;
-                    v.Inference.AllowCpuFallback = true;
+                    // A misspelt provider must not silently become the CPU one.
+                    v.Inference.ExecutionProvider = Enum.TryParse<ExecutionProviderKind>(provider, ignoreCase: true, out var kind) && Enum.IsDefined(kind)
+                        ? kind
+                        : throw new InvalidOperationException($"Scarlet:Inference:ExecutionProvider must be Cpu or Cuda, got '{provider}'.");
                 }
+
+                // CUDA that cannot start is an error unless falling back is asked for; a fallback is logged and shown by /health.
+                v.Inference.AllowCpuFallback = config.GetValue("Scarlet:Inference:AllowCpuFallback", false);
             };
             o.Retail = r => r.DatabasePath = storagePath;
         }).AddCameraPipelines(); // cameras are added at run time by CameraManager

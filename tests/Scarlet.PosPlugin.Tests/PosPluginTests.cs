@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Scarlet.Testing;
 
@@ -90,32 +89,6 @@ public sealed class PosPluginTests : IDisposable
         Assert.Contains(expected, line, StringComparison.Ordinal);
     }
 
-    private static (int ExitCode, string StdOut, string StdErr) Run(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            // The repository root, so ../shared/models is found as by a user running from a checkout.
-            WorkingDirectory = TestAssets.RepoRoot,
-        };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "scarlet-pos.dll"));
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment["SCARLET_MODELS"] = TestAssets.ModelsDir;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException("scarlet-pos did not finish in 2 minutes: " + string.Join(' ', args));
-        }
-
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int ExitCode, string StdOut, string StdErr) Run(params string[] args) =>
+        SampleProcess.Run("scarlet-pos.dll", TimeSpan.FromMinutes(2), args);
 }

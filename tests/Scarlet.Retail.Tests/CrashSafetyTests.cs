@@ -23,7 +23,9 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         var acked = new List<string[]>();
         for (var round = 0; round < 4; round++)
         {
-            acked.AddRange(RunAndKill(child, db, round, rng.Next(150, 700)));
+            // Kill after a random number of acknowledged writes plus a random delay: random moments, yet enough writes
+            // however loaded the machine is (a fixed time window acknowledged only 7 writes under a load of 25).
+            acked.AddRange(RunAndKill(child, db, round, rng.Next(8, 40), rng.Next(0, 60)));
         }
 
         output.WriteLine($"acknowledged writes over 4 kills: {acked.Count}");
@@ -59,7 +61,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         Assert.All(acked.Where(a => a[1] == "D"), a => Assert.Contains(a[2], detections));
     }
 
-    private static List<string[]> RunAndKill(string child, string db, int round, int killAfterMs)
+    private static List<string[]> RunAndKill(string child, string db, int round, int killAfterAcks, int extraDelayMs)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = false, UseShellExecute = false };
         psi.ArgumentList.Add(child);
@@ -68,6 +70,8 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         using var p = Process.Start(psi)!;
         var lines = new List<string>();
         using var ready = new ManualResetEventSlim();
+        using var enough = new ManualResetEventSlim();
+        var acks = 0;
 
         // A plain thread reads stdout, so nothing here depends on the test framework's scheduling.
         var reader = new Thread(() =>
@@ -83,13 +87,19 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
                 {
                     lines.Add(line);
                 }
+
+                if (line.StartsWith("ACK ", StringComparison.Ordinal) && Interlocked.Increment(ref acks) >= killAfterAcks)
+                {
+                    enough.Set();
+                }
             }
         }) { IsBackground = true };
         reader.Start();
         try
         {
             Assert.True(ready.Wait(TimeSpan.FromSeconds(30)), "crash child did not start");
-            Thread.Sleep(killAfterMs);
+            Assert.True(enough.Wait(TimeSpan.FromSeconds(60)), $"crash child acknowledged fewer than {killAfterAcks} writes in 60 s");
+            Thread.Sleep(extraDelayMs);
         }
         finally
         {
