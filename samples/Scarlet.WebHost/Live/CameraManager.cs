@@ -9,7 +9,7 @@ using Scarlet.Vision.Models;
 namespace Scarlet.WebHost.Live;
 
 /// <summary>What every camera runner shares.</summary>
-internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEventPublisher trackingEvents, FaceIdentityService faces, ScarletEventStream stream, PersonRegistry registry, LiveHubs hubs, TimeProvider time, IOptions<ScarletHostOptions> options, ILoggerFactory loggers)
+internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEventPublisher trackingEvents, FaceIdentityService faces, ScarletEventStream stream, PersonRegistry registry, LiveHubs hubs, IOptions<ScarletHostOptions> options, ILoggerFactory loggers)
 {
     public CameraPipelineHost Pipelines => pipelines;
 
@@ -23,11 +23,7 @@ internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEvent
 
     public LiveHubs Hubs => hubs;
 
-    public TimeProvider Time => time;
-
     public ScarletHostOptions Options => options.Value;
-
-    public ILoggerFactory Loggers => loggers;
 
     public ILogger Logger { get; } = loggers.CreateLogger("Scarlet.WebHost.Cameras");
 }
