@@ -16,8 +16,9 @@ internal sealed record CameraImage(long Sequence, byte[] Jpeg, DateTimeOffset Ti
 
 /// <summary>
 /// One camera of the host on a library <see cref="CameraPipeline"/> (capture, newest-frame queue, person detection,
-/// ByteTrack, cross-camera ids, enter/exit): this class only adapts it to the host: retail events, face look-ups against
-/// the customer gallery, the overlay JPEG for the MJPEG stream and the <c>/ws/tracking</c> messages.
+/// ByteTrack, cross-camera ids, enter/exit), with <see cref="TrackFaceIdentifier"/> (customers by face, recognition
+/// events) and <see cref="TrackingEventPublisher"/> (store/zone events). This class only adapts them to the host: API
+/// status, the person list, the overlay JPEG for the MJPEG stream and the <c>/ws/tracking</c> messages.
 /// </summary>
 internal sealed class CameraRunner : IAsyncDisposable
 {
@@ -31,6 +32,8 @@ internal sealed class CameraRunner : IAsyncDisposable
     private readonly OverlayRenderer _overlay = new();
     private volatile CameraPipeline? _pipeline;
     private TrackFaceIdentifier? _identities;
+    private Task _faceWork = Task.CompletedTask;
+    private IReadOnlyList<FaceSighting> _newFaces = [];
     private IDisposable? _events;
     private volatile CameraImage? _image;
     private TaskCompletionSource _nextImage = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -72,8 +75,12 @@ internal sealed class CameraRunner : IAsyncDisposable
                 _ when p.IsPaused => "paused",
                 CameraPipelineState.Stopped => "ended",
                 CameraPipelineState.Idle => "starting",
-                _ when s.FramesProcessed > 0 || s.SourceStatus == FrameSourceStatus.Live => "running",
-                _ => s.SourceStatus == FrameSourceStatus.Stopped ? "starting" : s.SourceStatus.ToString().ToLowerInvariant(),
+                _ => s.SourceStatus switch
+                {
+                    FrameSourceStatus.Live => "running",
+                    FrameSourceStatus.Stopped => s.FramesProcessed > 0 ? "running" : "starting",
+                    var other => other.ToString().ToLowerInvariant(), // connecting, reconnecting
+                },
             };
         }
     }
@@ -173,6 +180,7 @@ internal sealed class CameraRunner : IAsyncDisposable
         }
         _events?.Dispose();
         _events = null;
+        await _faceWork;
 
         // A stopped camera no longer sees anyone.
         lock (_present)
@@ -267,13 +275,18 @@ internal sealed class CameraRunner : IAsyncDisposable
         var image = frame.Image;
         Interlocked.Increment(ref _processed);
 
-        // Synchronous on the inference thread by design: it is CPU work, and the gallery is built on first use only.
-        var faces = _identities is { } ids ? ids.ProcessAsync(image, update).GetAwaiter().GetResult() : new TrackFaceResult([], []);
-        foreach (var published in faces.Published)
+        if (_identities is { } ids)
         {
-            if (published.Status == RecognitionStatus.Matched)
+            if (!ids.IsDue(update))
             {
-                HostMetrics.FacesRecognized.Add(1, HostMetrics.Tag("camera", Id));
+                _ = ids.ProcessAsync(image, update); // not a look-up frame: completes at once, only counts the frame
+            }
+            else if (_faceWork.IsCompleted)
+            {
+                // Faces cost several detection frames: looked up off the inference thread, on a copy, one at a time, so
+                // tracking keeps its frame rate (long gaps between frames would break tracks).
+                var copy = image.Clone();
+                _faceWork = Task.Run(() => LookUpFacesAsync(ids, copy, update));
             }
         }
 
@@ -297,7 +310,7 @@ internal sealed class CameraRunner : IAsyncDisposable
             _overlay.DrawBox(image, box, person.CustomerId is null ? new Scalar(0, 200, 255) : new Scalar(0, 220, 0), label);
         }
 
-        foreach (var f in faces.Faces)
+        foreach (var f in Interlocked.Exchange(ref _newFaces, []))
         {
             _overlay.DrawBox(image, f.Box, new Scalar(255, 128, 0), f.Customer?.Name);
         }
@@ -322,6 +335,30 @@ internal sealed class CameraRunner : IAsyncDisposable
                 },
             };
             _services.Hubs.Tracking.Publish(JsonSerializer.SerializeToUtf8Bytes(message, ApiJson.Options));
+        }
+    }
+
+    private async Task LookUpFacesAsync(TrackFaceIdentifier ids, Mat image, TrackingUpdate update)
+    {
+        try
+        {
+            var result = await ids.ProcessAsync(image, update);
+            Volatile.Write(ref _newFaces, result.Faces);
+            foreach (var published in result.Published)
+            {
+                if (published.Status == RecognitionStatus.Matched)
+                {
+                    HostMetrics.FacesRecognized.Add(1, HostMetrics.Tag("camera", Id));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _services.Logger.LogError(ex, "Camera {Camera}: face look-up failed", Id);
+        }
+        finally
+        {
+            image.Dispose();
         }
     }
 

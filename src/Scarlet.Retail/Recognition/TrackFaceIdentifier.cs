@@ -21,8 +21,9 @@ public sealed record TrackFaceIdentity(Customer Customer, float Similarity);
 /// published when a person's customer changes or at most every <c>repeatInterval</c> per person (the retail pipeline
 /// records it, identifies the customer and recommends).
 /// </summary>
-/// <remarks>One per camera; not thread-safe (call it from the camera's inference thread, for example in
-/// <see cref="CameraPipeline.FrameProcessed"/>). Call <see cref="Forget"/> when a track ends.</remarks>
+/// <remarks>One per camera. Call <see cref="ProcessAsync"/> for the frames in order and never twice at once (a look-up
+/// may run off the inference thread: <see cref="IsDue"/> says whether the next call looks faces up, so a caller can copy
+/// the image only then); <see cref="IdentityOf"/> and <see cref="Forget"/> (call it when a track ends) are thread-safe.</remarks>
 public sealed class TrackFaceIdentifier
 {
     private readonly FaceIdentityService _faces;
@@ -31,6 +32,7 @@ public sealed class TrackFaceIdentifier
     private readonly int _recognizeEvery;
     private readonly TimeSpan _repeat;
     private readonly Dictionary<int, State> _tracks = [];
+    private readonly Lock _gate = new();
     private long _frames;
 
     /// <summary>Initializes a new instance of the <see cref="TrackFaceIdentifier"/> class.</summary>
@@ -51,6 +53,15 @@ public sealed class TrackFaceIdentifier
         _recognizeEvery = recognizeEvery;
     }
 
+    /// <summary>Gets whether the next <see cref="ProcessAsync"/> call with this update looks faces up (no side effect).</summary>
+    /// <param name="update">The frame's tracking result.</param>
+    /// <returns><see langword="true"/> when it is a look-up frame with persons.</returns>
+    public bool IsDue(TrackingUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        return Interlocked.Read(ref _frames) % _recognizeEvery == 0 && update.Persons.Count > 0;
+    }
+
     /// <summary>Looks the faces of a frame up (when due) and publishes the persons' recognition events.</summary>
     /// <param name="image">The frame's BGR image (the one the update was computed on); not disposed.</param>
     /// <param name="update">The frame's tracking result.</param>
@@ -60,7 +71,7 @@ public sealed class TrackFaceIdentifier
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(update);
-        if (_frames++ % _recognizeEvery != 0 || update.Persons.Count == 0)
+        if ((Interlocked.Increment(ref _frames) - 1) % _recognizeEvery != 0 || update.Persons.Count == 0)
         {
             return new TrackFaceResult([], []);
         }
@@ -77,20 +88,29 @@ public sealed class TrackFaceIdentifier
                     continue;
                 }
 
-                if (!_tracks.TryGetValue(person.TrackId, out var state))
+                bool announce;
+                lock (_gate)
                 {
-                    _tracks[person.TrackId] = state = new State();
+                    if (!_tracks.TryGetValue(person.TrackId, out var state))
+                    {
+                        _tracks[person.TrackId] = state = new State();
+                    }
+
+                    var changed = f.Customer is not null && f.CustomerId != state.Identity?.Customer.Id;
+                    if (f.Customer is not null)
+                    {
+                        state.Identity = new TrackFaceIdentity(f.Customer, f.Similarity ?? 0f);
+                    }
+
+                    announce = changed || update.Timestamp - state.LastEvent >= _repeat;
+                    if (announce)
+                    {
+                        state.LastEvent = update.Timestamp;
+                    }
                 }
 
-                var changed = f.Customer is not null && f.CustomerId != state.Identity?.Customer.Id;
-                if (f.Customer is not null)
+                if (announce)
                 {
-                    state.Identity = new TrackFaceIdentity(f.Customer, f.Similarity ?? 0f);
-                }
-
-                if (changed || update.Timestamp - state.LastEvent >= _repeat)
-                {
-                    state.LastEvent = update.Timestamp;
                     var matched = f.Status == RecognitionStatus.Matched;
                     var evt = new RecognitionEvent
                     {
@@ -118,12 +138,24 @@ public sealed class TrackFaceIdentifier
     /// <summary>Gets who a track was identified as, if anyone.</summary>
     /// <param name="trackId">The camera-local track id.</param>
     /// <returns>The identity or <see langword="null"/>.</returns>
-    public TrackFaceIdentity? IdentityOf(int trackId) => _tracks.TryGetValue(trackId, out var s) ? s.Identity : null;
+    public TrackFaceIdentity? IdentityOf(int trackId)
+    {
+        lock (_gate)
+        {
+            return _tracks.TryGetValue(trackId, out var s) ? s.Identity : null;
+        }
+    }
 
     /// <summary>Forgets a track (call on <see cref="TrackingEventKind.PersonExited"/>).</summary>
     /// <param name="trackId">The camera-local track id.</param>
     /// <returns>The identity it had, if any.</returns>
-    public TrackFaceIdentity? Forget(int trackId) => _tracks.Remove(trackId, out var s) ? s.Identity : null;
+    public TrackFaceIdentity? Forget(int trackId)
+    {
+        lock (_gate)
+        {
+            return _tracks.Remove(trackId, out var s) ? s.Identity : null;
+        }
+    }
 
     private sealed class State
     {

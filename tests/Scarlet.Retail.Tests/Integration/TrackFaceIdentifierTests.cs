@@ -32,7 +32,10 @@ public sealed class TrackFaceIdentifierTests : IDisposable
         var corner = Track(5, 18, new BoundingBox(0, 0, 20, 20)); // holds no face centre
         var t0 = ScarletHarness.Start;
 
+        Assert.True(ids.IsDue(Update(0, t0, whole)));
+        Assert.False(ids.IsDue(Update(0, t0))); // no persons: nothing to look up
         var first = await ids.ProcessAsync(image, Update(0, t0, whole, corner));
+        Assert.False(ids.IsDue(Update(1, t0, whole)));
         var evt = Assert.Single(first.Published);
         Assert.Equal((RecognitionStatus.Matched, customer.Id, "person-17", "aisle-1", "cam-1", org), (evt.Status, evt.CustomerId, evt.PersonId, evt.StoreZone, evt.CameraId, evt.OrganizationId));
         Assert.False(evt.Embedding.IsEmpty);
