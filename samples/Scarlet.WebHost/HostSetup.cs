@@ -69,23 +69,26 @@ internal static class HostSetup
         });
 
         // The Scarlet libraries on embedded defaults: SQLite file, in-memory HNSW gallery, in-process event stream.
-        services.AddScarletVision(o =>
+        // FaceIdentityService (added by AddScarlet) keeps one gallery per organisation in step with the customer store.
+        services.AddScarlet(o =>
         {
-            o.Models.ModelsDirectory = config["Scarlet:Models:Directory"];
-            var provider = config["Scarlet:Inference:ExecutionProvider"];
-            if (!string.IsNullOrWhiteSpace(provider))
+            o.Vision = v =>
             {
-                // A misspelt provider must not silently become the CPU one.
-                o.Inference.ExecutionProvider = Enum.TryParse<ExecutionProviderKind>(provider, ignoreCase: true, out var kind) && Enum.IsDefined(kind)
-                    ? kind
-                    : throw new InvalidOperationException($"Scarlet:Inference:ExecutionProvider must be Cpu or Cuda, got '{provider}'.");
-            }
+                v.Models.ModelsDirectory = config["Scarlet:Models:Directory"];
+                var provider = config["Scarlet:Inference:ExecutionProvider"];
+                if (!string.IsNullOrWhiteSpace(provider))
+                {
+                    // A misspelt provider must not silently become the CPU one.
+                    v.Inference.ExecutionProvider = Enum.TryParse<ExecutionProviderKind>(provider, ignoreCase: true, out var kind) && Enum.IsDefined(kind)
+                        ? kind
+                        : throw new InvalidOperationException($"Scarlet:Inference:ExecutionProvider must be Cpu or Cuda, got '{provider}'.");
+                }
 
-            // CUDA that cannot start is an error unless falling back is asked for; a fallback is logged and shown by /health.
-            o.Inference.AllowCpuFallback = config.GetValue("Scarlet:Inference:AllowCpuFallback", false);
-        });
-        services.AddScarletRecognition();
-        services.AddScarletRetail(o => o.DatabasePath = storagePath);
+                // CUDA that cannot start is an error unless falling back is asked for; a fallback is logged and shown by /health.
+                v.Inference.AllowCpuFallback = config.GetValue("Scarlet:Inference:AllowCpuFallback", false);
+            };
+            o.Retail = r => r.DatabasePath = storagePath;
+        }).AddCameraPipelines(); // cameras are added at run time by CameraManager
 
         services.AddSingleton<PrometheusExporter>();
         services.AddSingleton<LiveHubs>();
@@ -103,10 +106,8 @@ internal static class HostSetup
         services.AddSingleton(sp => new JwtService(key, host.Jwt.Issuer, TimeSpan.FromMinutes(host.Jwt.ExpiryMinutes), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RevocationList>()));
         services.AddSingleton<AdminAccounts>();
 
-        // Start order matters: organisation and admin first, then the gallery, then the cameras that use it.
+        // Start order matters: organisation and admin first, then the cameras (galleries build on first use if not at start).
         services.AddHostedService<HostStartup>();
-        services.AddSingleton<FaceIdentity>();
-        services.AddHostedService(sp => sp.GetRequiredService<FaceIdentity>());
         services.AddSingleton<CameraManager>();
         services.AddHostedService(sp => sp.GetRequiredService<CameraManager>());
         services.AddHostedService<DashboardFeed>();

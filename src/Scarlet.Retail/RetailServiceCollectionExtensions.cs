@@ -46,6 +46,7 @@ public static class RetailServiceCollectionExtensions
         services.TryAddSingleton<VisitAnalytics>();
         services.TryAddSingleton<AlertEngine>();
         services.TryAddSingleton<EventLog>();
+        services.TryAddSingleton<TrackingEventPublisher>();
         services.TryAddSingleton<RetailPipeline>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RetailPipelineHostedService>());
         return services;

@@ -1,4 +1,5 @@
 using OpenCvSharp;
+using Scarlet.Recognition;
 using Scarlet.Retail;
 using Scarlet.Vision;
 using Scarlet.WebHost.Live;
@@ -62,7 +63,7 @@ internal static class FaceApi
         return buffer.AsSpan(0, written).ToArray();
     }
 
-    public static async Task<IResult> RegisterAsync(RegisterRequest? body, HostContext ctx, ImageDecoder decoder, FaceIdentity faces, CancellationToken ct)
+    public static async Task<IResult> RegisterAsync(RegisterRequest? body, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, TimeProvider time, CancellationToken ct)
     {
         if (body is null || string.IsNullOrWhiteSpace(body.Name))
         {
@@ -75,68 +76,52 @@ internal static class FaceApi
         }
 
         using var image = Decode(decoder, body.FaceImageB64, "face_image_b64");
-        var embedding = faces.EmbedLargest(image);
-        EnsureNotRegistered(faces, embedding);
-        var customer = await ctx.Customers.RegisterAsync(ctx.Org, new CustomerRegistration
+        var customer = await faces.RegisterAsync(ctx.Org, new FaceRegistration
         {
             Name = body.Name.Trim(),
             Email = string.IsNullOrWhiteSpace(body.Email) ? null : body.Email.Trim(),
-            Embeddings = [embedding],
-            Consent = new ConsentRecord(body.Name.Trim(), DateTimeOffset.UtcNow, "registration"),
-        }, ct);
-        faces.Enroll(customer.Id, embedding);
+            Consent = new ConsentRecord(body.Name.Trim(), time.GetUtcNow(), "registration"),
+        }, [image], ct);
         return TypedResults.Ok(new RegisterResponse("Registration successful", customer.Id));
     }
 
-    public static async Task<IResult> AutoRegisterAsync(FaceImageRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentity faces, CancellationToken ct)
+    public static async Task<IResult> AutoRegisterAsync(FaceImageRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, TimeProvider time, CancellationToken ct)
     {
         using var image = Decode(decoder, body?.FaceImageB64, "face_image_b64");
-        var embedding = faces.EmbedLargest(image);
-        EnsureNotRegistered(faces, embedding);
-        var customer = await ctx.Customers.RegisterAsync(ctx.Org, new CustomerRegistration
+        var customer = await faces.RegisterAsync(ctx.Org, new FaceRegistration
         {
             Name = "Visitor " + Guid.NewGuid().ToString("N")[..8],
-            Embeddings = [embedding],
-            Consent = new ConsentRecord(http.Admin().Username, DateTimeOffset.UtcNow, "auto-register"),
-        }, ct);
-        faces.Enroll(customer.Id, embedding);
+            Consent = new ConsentRecord(http.Admin().Username, time.GetUtcNow(), "auto-register"),
+        }, [image], ct);
         return TypedResults.Ok(new RegisterResponse("Auto-registration successful", customer.Id));
     }
 
-    private static void EnsureNotRegistered(FaceIdentity faces, float[] embedding)
-    {
-        if (faces.Gallery.Identify(embedding).Status == Scarlet.Recognition.MatchStatus.Matched)
-        {
-            throw ApiException.BadRequest("This face is already registered");
-        }
-    }
-
-    public static IResult GenerateEmbedding(FaceImageRequest? body, ImageDecoder decoder, FaceIdentity faces)
+    public static IResult GenerateEmbedding(FaceImageRequest? body, ImageDecoder decoder, FaceRecognizer recognizer)
     {
         using var image = Decode(decoder, body?.FaceImageB64, "face_image_b64");
-        return TypedResults.Ok(new EmbeddingResponse(faces.EmbedLargest(image)));
+        return TypedResults.Ok(new EmbeddingResponse(recognizer.LargestFace(image).Embedding!));
     }
 
-    public static async Task<IResult> RecognizeAsync(FaceImageRequest? body, ImageDecoder decoder, FaceIdentity faces, CancellationToken ct)
+    public static async Task<IResult> RecognizeAsync(FaceImageRequest? body, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, CancellationToken ct)
     {
         using var image = Decode(decoder, body?.FaceImageB64, "face_image_b64");
-        var matches = await faces.IdentifyAsync(image, ct);
-        var users = matches
-            .Where(m => m.Customer is not null)
-            .Select(m => new RecognizedUser(m.Customer!.Id, m.Customer.Name, m.Similarity, CameraRunner.LoyaltyText(m.Customer.LoyaltyStatus), Xyxy(m.Box)))
+        var sightings = await faces.RecognizeAsync(ctx.Org, image, ct);
+        var users = sightings
+            .Where(s => s.Customer is not null)
+            .Select(s => new RecognizedUser(s.Customer!.Id, s.Customer.Name, s.Similarity ?? 0f, CameraRunner.LoyaltyText(s.Customer.LoyaltyStatus), Xyxy(s.Box)))
             .ToList();
         HostMetrics.FacesRecognized.Add(users.Count, HostMetrics.Tag("camera", "api"));
         return TypedResults.Ok(new RecognizeResponse(users));
     }
 
-    public static async Task<IResult> GetUserFaceAsync(string user_id, HostContext ctx, FaceIdentity faces, CancellationToken ct)
+    public static async Task<IResult> GetUserFaceAsync(string user_id, HostContext ctx, FaceIdentityService faces, CancellationToken ct)
     {
         var customer = await ctx.Customers.GetAsync(ctx.Org, user_id, ct) ?? throw ApiException.NotFound("User not found");
-        var n = faces.Gallery.Contains(customer.Id) ? faces.Gallery.EmbeddingCountOf(customer.Id) : 0;
+        var n = await faces.EnrolledEmbeddingCountAsync(ctx.Org, customer, ct);
         return TypedResults.Ok(new UserFace(customer.Id, customer.Name, CameraRunner.LoyaltyText(customer.LoyaltyStatus), n, n > 0));
     }
 
-    public static async Task<IResult> ProcessFrameAsync(ProcessFrameRequest? body, ImageDecoder decoder, FaceIdentity faces, CameraServices services, TimeProvider time, CancellationToken ct)
+    public static async Task<IResult> ProcessFrameAsync(ProcessFrameRequest? body, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, TimeProvider time, CancellationToken ct)
     {
         if (body is null || string.IsNullOrWhiteSpace(body.FrameB64))
         {
@@ -151,14 +136,19 @@ internal static class FaceApi
 
         using var image = Decode(decoder, body.FrameB64, "frame_b64");
         var now = time.GetUtcNow();
-        var matches = await faces.IdentifyAsync(image, ct);
-        var detections = new List<FrameDetection>(matches.Count);
-        for (var i = 0; i < matches.Count; i++)
+
+        // The library publishes one RecognitionEvent per face; the retail pipeline records and acts on it.
+        var sightings = await faces.IdentifyAsync(ctx.Org, image, cameraId, body.StoreZone ?? "entrance", now, ct);
+        var detections = new List<FrameDetection>(sightings.Count);
+        for (var i = 0; i < sightings.Count; i++)
         {
-            var m = matches[i];
-            var objectId = $"{cameraId}-face-{i}";
-            services.PublishRecognition(m, cameraId, body.StoreZone ?? "entrance", m.CustomerId, now);
-            detections.Add(new FrameDetection(Xyxy(m.Box), m.CustomerId, m.Status == RecognitionStatus.Matched ? m.Similarity : m.Score, m.Customer?.Name, m.Customer is null ? null : CameraRunner.LoyaltyText(m.Customer.LoyaltyStatus), objectId, StatusText(m.Status)));
+            var s = sightings[i];
+            var matched = s.Status == RecognitionStatus.Matched;
+            detections.Add(new FrameDetection(Xyxy(s.Box), s.CustomerId, matched ? s.Similarity ?? 0f : s.DetectorScore, s.Customer?.Name, s.Customer is null ? null : CameraRunner.LoyaltyText(s.Customer.LoyaltyStatus), $"{cameraId}-face-{i}", StatusText(s.Status)));
+            if (matched)
+            {
+                HostMetrics.FacesRecognized.Add(1, HostMetrics.Tag("camera", cameraId));
+            }
         }
 
         HostMetrics.FramesProcessed.Add(1, HostMetrics.Tag("camera", cameraId));

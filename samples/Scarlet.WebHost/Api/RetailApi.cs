@@ -115,10 +115,10 @@ internal static class RetailApi
         return TypedResults.Ok(new { items = page.Items.Select(CustomerView.From).ToList(), total = page.Total });
     }
 
-    public static async Task<IResult> EraseAsync(string customer_id, HttpContext http, HostContext ctx, FaceIdentity faces, CancellationToken ct)
+    public static async Task<IResult> EraseAsync(string customer_id, HttpContext http, HostContext ctx, CancellationToken ct)
     {
+        // FaceIdentityService forgets the face when the privacy service reports the erasure.
         var r = await ctx.Privacy.EraseAsync(ctx.Org, customer_id, http.Admin().Username, ct);
-        faces.Gallery.Forget(customer_id);
         return TypedResults.Ok(new { customer_id = r.CustomerId, embeddings_removed = r.EmbeddingsRemoved, events_anonymised = r.EventsAnonymised });
     }
 

@@ -57,6 +57,9 @@ internal sealed class ErrorMapper(ILogger<ErrorMapper> logger) : IExceptionHandl
         RetailNotFoundException n => (404, $"{Capitalize(n.Kind)} not found"),
         DuplicateEntityException d => (400, d.Message),
         NoUsableFaceException f => (400, f.Message),
+
+        // Never name the matching customer to the caller.
+        DuplicateFaceException => (400, "This face is already registered"),
         KeyNotFoundException k => (404, k.Message),
         ArgumentException a => (400, a.Message),
         FormatException f => (400, f.Message),

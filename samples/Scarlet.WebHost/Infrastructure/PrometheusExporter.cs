@@ -17,13 +17,16 @@ internal sealed class PrometheusExporter : IDisposable
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<Instrument, Series> _series = new();
 
+    // One family per name: the host and a library may both count, say, scarlet.pipeline.frames (different cameras).
+    private readonly ConcurrentDictionary<string, Series> _families = new(StringComparer.Ordinal);
+
     public PrometheusExporter()
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (instrument.Meter.Name == ScarletDiagnostics.MeterName)
             {
-                _series.TryAdd(instrument, new Series(instrument));
+                _series.TryAdd(instrument, _families.GetOrAdd(instrument.Name, _ => new Series(instrument)));
                 listener.EnableMeasurementEvents(instrument);
             }
         };
@@ -40,7 +43,7 @@ internal sealed class PrometheusExporter : IDisposable
     {
         _listener.RecordObservableInstruments();
         var sb = new StringBuilder(8192);
-        foreach (var s in _series.Values.OrderBy(s => s.Instrument.Name, StringComparer.Ordinal))
+        foreach (var s in _families.Values.OrderBy(s => s.Instrument.Name, StringComparer.Ordinal))
         {
             s.Write(sb);
         }

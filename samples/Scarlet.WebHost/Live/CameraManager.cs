@@ -2,17 +2,20 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Scarlet.Retail;
 using Scarlet.Retail.Events;
+using Scarlet.Tracking.Pipeline;
 using Scarlet.Vision;
 using Scarlet.Vision.Models;
 
 namespace Scarlet.WebHost.Live;
 
 /// <summary>What every camera runner shares.</summary>
-internal sealed class CameraServices(IPersonDetector persons, FaceIdentity faces, ScarletEventStream stream, PersonRegistry registry, LiveHubs hubs, TimeProvider time, IOptions<ScarletHostOptions> options, ILoggerFactory loggers)
+internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEventPublisher trackingEvents, FaceIdentityService faces, ScarletEventStream stream, PersonRegistry registry, LiveHubs hubs, IOptions<ScarletHostOptions> options, ILoggerFactory loggers)
 {
-    public IPersonDetector Persons => persons;
+    public CameraPipelineHost Pipelines => pipelines;
 
-    public FaceIdentity Faces => faces;
+    public TrackingEventPublisher TrackingEvents => trackingEvents;
+
+    public FaceIdentityService Faces => faces;
 
     public ScarletEventStream Stream => stream;
 
@@ -20,36 +23,9 @@ internal sealed class CameraServices(IPersonDetector persons, FaceIdentity faces
 
     public LiveHubs Hubs => hubs;
 
-    public TimeProvider Time => time;
-
     public ScarletHostOptions Options => options.Value;
 
-    public ILoggerFactory Loggers => loggers;
-
     public ILogger Logger { get; } = loggers.CreateLogger("Scarlet.WebHost.Cameras");
-
-    /// <summary>Publishes one face outcome as a <see cref="RecognitionEvent"/> (the retail pipeline records and acts on it).</summary>
-    public void PublishRecognition(FaceMatch face, string cameraId, string? zone, string? personId, DateTimeOffset at)
-    {
-        stream.Publish(new RecognitionEvent
-        {
-            OrganizationId = Options.Organization,
-            Timestamp = at,
-            CameraId = cameraId,
-            Status = face.Status,
-            CustomerId = face.CustomerId,
-            Box = face.Box,
-            Confidence = Math.Clamp(face.Status == RecognitionStatus.Matched ? face.Similarity : face.Score, 0f, 1f),
-            Distance = face.Status == RecognitionStatus.Matched ? 1 - face.Similarity : null,
-            Embedding = face.Embedding,
-            StoreZone = zone,
-            PersonId = personId,
-        });
-        if (face.Status == RecognitionStatus.Matched)
-        {
-            HostMetrics.FacesRecognized.Add(1, HostMetrics.Tag("camera", cameraId));
-        }
-    }
 }
 
 /// <summary>The cameras of the host: the configured ones, the demo camera, and those added through the API.</summary>

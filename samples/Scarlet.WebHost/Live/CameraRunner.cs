@@ -1,9 +1,9 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using OpenCvSharp;
 using Scarlet.Retail;
 using Scarlet.Retail.Events;
 using Scarlet.Tracking;
+using Scarlet.Tracking.Pipeline;
 using Scarlet.Vision;
 
 namespace Scarlet.WebHost.Live;
@@ -15,32 +15,37 @@ internal sealed record TrackedObject(string ObjectId, string CameraId, float[] B
 internal sealed record CameraImage(long Sequence, byte[] Jpeg, DateTimeOffset Timestamp);
 
 /// <summary>
-/// Runs one camera: a reader task pulls frames into a one-slot queue (older frames are dropped, so a slow analysis never
-/// stalls the source) and an analysis task detects persons, tracks them, recognises faces every few frames, publishes
-/// retail events and live updates, and keeps the latest overlay JPEG for the MJPEG stream.
+/// One camera of the host on a library <see cref="CameraPipeline"/> (capture, newest-frame queue, person detection,
+/// ByteTrack, cross-camera ids, enter/exit), with <see cref="TrackFaceIdentifier"/> (customers by face, recognition
+/// events) and <see cref="TrackingEventPublisher"/> (store/zone events). This class only adapts them to the host: API
+/// status, the person list, the overlay JPEG for the MJPEG stream and the <c>/ws/tracking</c> messages.
 /// </summary>
 internal sealed class CameraRunner : IAsyncDisposable
 {
-    private static readonly TimeSpan s_recognitionRepeat = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan s_exitAfter = TimeSpan.FromSeconds(3);
+    // ByteTrack keeps a lost track for LostTrackBuffer frames at 30 fps: 90 = a person leaves after 3 s unseen.
+    private const int ExitAfterFrames = 90;
 
     private readonly CameraConfig _config;
     private readonly CameraServices _services;
-    private CancellationTokenSource _stop = new();
-    private readonly Dictionary<int, TrackInfo> _tracks = [];
+    private readonly Lock _gate = new();
+    private readonly HashSet<int> _present = [];
     private readonly OverlayRenderer _overlay = new();
-    private Task? _task;
+    private volatile CameraPipeline? _pipeline;
+    private TrackFaceIdentifier? _identities;
+    private Task _faceWork = Task.CompletedTask;
+    private IReadOnlyList<FaceSighting> _newFaces = [];
+    private IDisposable? _events;
     private volatile CameraImage? _image;
     private TaskCompletionSource _nextImage = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private volatile bool _paused;
     private int _disposed;
+    private long _processed;
     private volatile IReadOnlyList<TrackedObject> _objects = [];
+    private volatile string? _startError;
 
     public CameraRunner(CameraConfig config, CameraServices services)
     {
         _config = config;
         _services = services;
-        Status = "stopped";
     }
 
     public string Id => _config.Id;
@@ -53,71 +58,143 @@ internal sealed class CameraRunner : IAsyncDisposable
 
     public string Zone => _config.Zone ?? "entrance";
 
-    public string Status { get; private set; }
+    public string Status
+    {
+        get
+        {
+            var p = _pipeline;
+            if (p is null)
+            {
+                return _startError is null ? "stopped" : "error";
+            }
+
+            var s = p.GetStatus();
+            return s.State switch
+            {
+                CameraPipelineState.Faulted => "error",
+                _ when p.IsPaused => "paused",
+                CameraPipelineState.Stopped => "ended",
+                CameraPipelineState.Idle => "starting",
+                _ => s.SourceStatus switch
+                {
+                    FrameSourceStatus.Live => "running",
+                    FrameSourceStatus.Stopped => s.FramesProcessed > 0 ? "running" : "starting",
+                    var other => other.ToString().ToLowerInvariant(), // connecting, reconnecting
+                },
+            };
+        }
+    }
 
     public DateTimeOffset? LastSeen { get; private set; }
 
-    public long FramesProcessed { get; private set; }
+    public long FramesProcessed => Interlocked.Read(ref _processed);
 
-    public string? LastError { get; private set; }
+    public string? LastError => _startError ?? _pipeline?.GetStatus().Error;
 
     public CameraImage? Image => _image;
 
     public IReadOnlyList<TrackedObject> Objects => _objects;
 
-    public bool IsRunning => _task is { IsCompleted: false };
+    public bool IsRunning => _pipeline?.GetStatus().State is CameraPipelineState.Idle or CameraPipelineState.Running or CameraPipelineState.Paused;
 
+    /// <summary>Starts the camera, resumes it when paused, or restarts it when it ended (a pipeline runs once).</summary>
     public void Start()
     {
-        if (IsRunning)
+        lock (_gate)
         {
-            _paused = false;
-            Status = "running";
-            return;
+            if (_pipeline is { } running && IsRunning)
+            {
+                running.Resume();
+                return;
+            }
         }
 
-        _paused = false;
-        Status = "starting";
-        if (_stop.IsCancellationRequested)
+        if (_pipeline is not null)
         {
-            // Restarted after a stop.
-            _stop.Dispose();
-            _stop = new CancellationTokenSource();
+            // Ended or failed: a fresh pipeline. Removing a finished pipeline does not wait for anything.
+            StopAsync().GetAwaiter().GetResult();
         }
 
-        var token = _stop.Token;
-        _task = Task.Run(() => RunAsync(token));
+        lock (_gate)
+        {
+            if (_pipeline is not null || Volatile.Read(ref _disposed) != 0)
+            {
+                return;
+            }
+
+            var live = _services.Options.Live;
+            var options = new CameraPipelineOptions
+            {
+                CameraId = Id,
+                Source = _config.Source,
+                SourceOptions = new FrameSourceOptions { Loop = _config.Loop, RealTimePacing = true },
+                MaxProcessingFps = live.ProcessingFps,
+                EnableFaces = false, // faces are looked up against the customer gallery (FaceIdentityService) below
+                Tracker = new TrackerOptions { FrameRate = live.ProcessingFps, LostTrackBuffer = ExitAfterFrames },
+            };
+            CameraPipeline pipeline;
+            try
+            {
+                pipeline = _services.Pipelines.Add(options);
+            }
+            catch (Exception ex) when (ex is ArgumentException or IOException or InvalidOperationException or NotSupportedException)
+            {
+                // A camera that cannot open shows as "error"; it never stops the host.
+                _startError = ex.Message;
+                _services.Logger.LogError(ex, "Camera {Camera} could not start", Id);
+                return;
+            }
+
+            _startError = null;
+            _identities = new TrackFaceIdentifier(_services.Faces, _services.Stream, Placement, live.RecognizeEvery);
+            pipeline.FrameProcessed += OnFrameProcessed;
+            _events = pipeline.Events.Subscribe(OnTrackingEvent);
+            _pipeline = pipeline;
+            _services.Pipelines.Start(Id);
+        }
     }
 
-    public void Pause()
-    {
-        _paused = true;
-        if (IsRunning)
-        {
-            Status = "paused";
-        }
-    }
+    public void Pause() => _pipeline?.Pause();
 
     public async Task StopAsync()
     {
-        if (Volatile.Read(ref _disposed) != 0 && _task is null or { IsCompleted: true })
+        CameraPipeline? pipeline;
+        lock (_gate)
+        {
+            pipeline = _pipeline;
+            _pipeline = null;
+        }
+
+        if (pipeline is null)
         {
             return;
         }
 
-        await _stop.CancelAsync();
-        if (_task is not null)
+        try
         {
-            try
-            {
-                await _task;
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            await _services.Pipelines.RemoveAsync(Id);
         }
+        catch (ObjectDisposedException)
+        {
+            // Shutting down: the pipeline host already stopped every camera.
+        }
+        _events?.Dispose();
+        _events = null;
+        await _faceWork;
 
-        Status = "stopped";
+        // A stopped camera no longer sees anyone.
+        lock (_present)
+        {
+            foreach (var globalId in _present)
+            {
+                if (_services.Registry.Get(PersonIdOf(globalId)) is { } p)
+                {
+                    p.Exited = true;
+                }
+            }
+
+            _present.Clear();
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -125,7 +202,6 @@ internal sealed class CameraRunner : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             await StopAsync();
-            _stop.Dispose();
         }
     }
 
@@ -144,211 +220,103 @@ internal sealed class CameraRunner : IAsyncDisposable
         }
     }
 
-    private async Task RunAsync(CancellationToken ct)
+    private string StoreId => string.IsNullOrEmpty(_config.Location) ? "store" : _config.Location;
+
+    private static string PersonIdOf(int globalId) => TrackingEventPublisher.PersonIdOf(globalId);
+
+    private CameraPlacement Placement => new(_services.Options.Organization, StoreId, Zone);
+
+    /// <summary>Person enter/exit from the pipeline, published as retail events by the library (visits, zone occupancy).</summary>
+    private void OnTrackingEvent(TrackingEvent e)
     {
-        var slot = Channel.CreateBounded<Frame>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = true }, dropped =>
+        string? customer = null;
+        if (e.Kind == TrackingEventKind.PersonExited)
         {
-            dropped.Dispose();
-            HostMetrics.PipelineDrops.Add(1, HostMetrics.Tag("stage", "camera"), HostMetrics.Tag("camera", Id));
-        });
-        var reader = Task.Run(() => ReadAsync(slot.Writer, ct), ct);
-        try
-        {
-            var interval = TimeSpan.FromSeconds(1 / _services.Options.Live.ProcessingFps);
-            var tracker = new MultiObjectTracker(new TrackerOptions { FrameRate = _services.Options.Live.ProcessingFps });
-            var processed = 0L;
-            await foreach (var frame in slot.Reader.ReadAllAsync(ct))
-            {
-                using (frame)
-                {
-                    if (_paused)
-                    {
-                        continue;
-                    }
+            // Same thread as OnFrameProcessed (the pipeline's inference loop).
+            customer = _identities?.Forget(e.TrackId)?.Customer.Id;
+        }
 
-                    var started = _services.Time.GetTimestamp();
-                    await ProcessAsync(frame, tracker, processed++ % _services.Options.Live.RecognizeEvery == 0, ct);
-                    var wait = interval - _services.Time.GetElapsedTime(started);
-                    if (wait > TimeSpan.Zero)
-                    {
-                        await Task.Delay(wait, _services.Time, ct);
-                    }
-                }
+        lock (_present)
+        {
+            if (e.Kind == TrackingEventKind.PersonEntered)
+            {
+                _present.Add(e.GlobalId);
+            }
+            else if (e.Kind == TrackingEventKind.PersonExited)
+            {
+                _present.Remove(e.GlobalId);
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex)
-        {
-            LastError = ex.Message;
-            Status = "error";
-            _services.Logger.LogError(ex, "Camera {Camera} failed", Id);
-        }
-        finally
-        {
-            try
-            {
-                await reader;
-            }
-            catch (OperationCanceledException)
-            {
-            }
 
-            while (slot.Reader.TryRead(out var left))
-            {
-                left.Dispose();
-            }
-
-            // A stopped camera no longer sees anyone.
-            foreach (var id in _tracks.Keys)
-            {
-                if (_services.Registry.Get(GlobalId(id)) is { } p)
-                {
-                    p.Exited = true;
-                }
-            }
-
-            _tracks.Clear();
+        _services.TrackingEvents.Publish(e, Placement, customer);
+        if (e.Kind == TrackingEventKind.PersonExited && _services.Registry.Get(PersonIdOf(e.GlobalId)) is { } gone)
+        {
+            gone.Exited = true;
         }
     }
 
-    private async Task ReadAsync(ChannelWriter<Frame> writer, CancellationToken ct)
+    /// <summary>On the pipeline's inference thread, with the frame's pixels: faces, live state, overlay, tracking message.</summary>
+    private void OnFrameProcessed(object? sender, FrameProcessedEventArgs e)
     {
         try
         {
-            var options = new FrameSourceOptions { Loop = _config.Loop, RealTimePacing = true };
-            await using var source = FrameSourceFactory.Create(Id, _config.Source, options, _services.Time, _services.Loggers);
-            source.StatusChanged += (_, s) =>
-            {
-                Status = s == FrameSourceStatus.Live ? (_paused ? "paused" : "running") : s.ToString().ToLowerInvariant();
-            };
-            await foreach (var frame in source.ReadFramesAsync(ct))
-            {
-                if (!writer.TryWrite(frame))
-                {
-                    frame.Dispose();
-                }
-            }
-
-            Status = "ended";
+            Annotate(e.Frame, e.Update);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-        }
-        catch (Exception ex)
-        {
-            LastError = ex.Message;
-            Status = "error";
-            _services.Logger.LogError(ex, "Camera {Camera} source failed", Id);
-        }
-        finally
-        {
-            writer.TryComplete();
+            // The pipeline goes on with the next frame; the failure is logged, not fatal.
+            _services.Logger.LogError(ex, "Camera {Camera}: frame {Sequence} could not be annotated", Id, e.Frame.Sequence);
         }
     }
 
-    private async Task ProcessAsync(Frame frame, MultiObjectTracker tracker, bool recognize, CancellationToken ct)
+    private void Annotate(Frame frame, TrackingUpdate update)
     {
         var now = frame.Timestamp;
         var image = frame.Image;
-        var persons = _services.Persons.Detect(image);
-        var detections = new TrackerDetection[persons.Count];
-        for (var i = 0; i < persons.Count; i++)
-        {
-            detections[i] = TrackerDetection.FromPersonDetection(persons[i]);
-        }
+        Interlocked.Increment(ref _processed);
 
-        var tracks = tracker.Update(detections);
-        var live = new List<(int Id, BoundingBox Box, float Score)>(tracks.Count);
-        foreach (var t in tracks)
+        if (_identities is { } ids)
         {
-            live.Add((t.Id, t.Box, t.Score));
-        }
-
-        IReadOnlyList<FaceMatch> faces = [];
-        if (recognize)
-        {
-            faces = await _services.Faces.IdentifyAsync(image, ct);
-        }
-
-        var org = _services.Options.Organization;
-        foreach (var (id, box, _) in live)
-        {
-            var globalId = GlobalId(id);
-            if (!_tracks.TryGetValue(id, out var info))
+            if (!ids.IsDue(update))
             {
-                info = new TrackInfo();
-                _tracks[id] = info;
-                _services.Stream.Publish(new PersonEnteredStoreEvent { OrganizationId = org, Timestamp = now, StoreId = StoreId, PersonId = globalId });
-                _services.Stream.Publish(new ZoneEnteredEvent { OrganizationId = org, Timestamp = now, Zone = Zone, PersonId = globalId });
+                _ = ids.ProcessAsync(image, update); // not a look-up frame: completes at once, only counts the frame
             }
+            else if (_faceWork.IsCompleted)
+            {
+                // Faces cost several detection frames: looked up off the inference thread, on a copy, one at a time, so
+                // tracking keeps its frame rate (long gaps between frames would break tracks).
+                var copy = image.Clone();
+                _faceWork = Task.Run(() => LookUpFacesAsync(ids, copy, update));
+            }
+        }
 
-            info.LastSeen = now;
+        var objects = new List<TrackedObject>(update.Persons.Count);
+        foreach (var t in update.Persons)
+        {
+            var personId = PersonIdOf(t.GlobalId);
+            var box = t.Box;
             var (mx, my) = MapPoint(box, frame.Width, frame.Height);
-            var person = _services.Registry.Touch(globalId, Id, mx, my, now);
-            foreach (var f in faces)
+            var person = _services.Registry.Touch(personId, Id, mx, my, now);
+            if (_identities?.IdentityOf(t.TrackId) is { } identity)
             {
-                if (f.Box.CenterX < box.X || f.Box.CenterX > box.Right || f.Box.CenterY < box.Y || f.Box.CenterY > box.Bottom)
-                {
-                    continue;
-                }
-
-                var changed = f.CustomerId is not null && f.CustomerId != info.CustomerId;
-                if (f.CustomerId is not null)
-                {
-                    info.CustomerId = f.CustomerId;
-                    person.CustomerId = f.CustomerId;
-                    person.Name = f.Customer?.Name;
-                    person.LoyaltyStatus = f.Customer is null ? null : LoyaltyText(f.Customer.LoyaltyStatus);
-                    person.IdentificationConfidence = f.Similarity;
-                }
-
-                if (changed || now - info.LastRecognitionEvent >= s_recognitionRepeat)
-                {
-                    info.LastRecognitionEvent = now;
-                    _services.PublishRecognition(f, Id, Zone, globalId, now);
-                }
+                person.CustomerId = identity.Customer.Id;
+                person.Name = identity.Customer.Name;
+                person.LoyaltyStatus = LoyaltyText(identity.Customer.LoyaltyStatus);
+                person.IdentificationConfidence = identity.Similarity;
             }
+
+            objects.Add(new TrackedObject(personId, Id, [box.X, box.Y, box.Right, box.Bottom], t.Score, "person", now, person.CustomerId, person.IdentificationConfidence, person.Name, person.LoyaltyStatus, [mx, my]));
+            var label = person.Name is { Length: > 0 } n ? $"#{t.GlobalId} {n} ({person.LoyaltyStatus})" : $"#{t.GlobalId}";
+            _overlay.DrawBox(image, box, person.CustomerId is null ? new Scalar(0, 200, 255) : new Scalar(0, 220, 0), label);
         }
 
-        // Tracks not matched for a while have left.
-        foreach (var (id, info) in _tracks.Where(kv => now - kv.Value.LastSeen > s_exitAfter).ToList())
-        {
-            _tracks.Remove(id);
-            var globalId = GlobalId(id);
-            _services.Stream.Publish(new ZoneExitedEvent { OrganizationId = org, Timestamp = now, Zone = Zone, PersonId = globalId });
-            _services.Stream.Publish(new PersonExitedStoreEvent { OrganizationId = org, Timestamp = now, StoreId = StoreId, PersonId = globalId, CustomerId = info.CustomerId });
-            if (_services.Registry.Get(globalId) is { } gone)
-            {
-                gone.Exited = true;
-            }
-        }
-
-        var objects = new List<TrackedObject>(live.Count);
-        foreach (var (id, box, score) in live)
-        {
-            var p = _services.Registry.Get(GlobalId(id));
-            var (mx, my) = MapPoint(box, frame.Width, frame.Height);
-            objects.Add(new TrackedObject(GlobalId(id), Id, [box.X, box.Y, box.Right, box.Bottom], score, "person", now, p?.CustomerId, p?.IdentificationConfidence ?? 0, p?.Name, p?.LoyaltyStatus, [mx, my]));
-            var label = p?.Name is { Length: > 0 } n ? $"#{id} {n} ({p.LoyaltyStatus})" : $"#{id}";
-            _overlay.DrawBox(image, box, p?.CustomerId is null ? new Scalar(0, 200, 255) : new Scalar(0, 220, 0), label);
-        }
-
-        foreach (var f in faces)
+        foreach (var f in Interlocked.Exchange(ref _newFaces, []))
         {
             _overlay.DrawBox(image, f.Box, new Scalar(255, 128, 0), f.Customer?.Name);
         }
 
         _objects = objects;
-        FramesProcessed++;
-        LastSeen = now;
-        if (Status is "starting" or "connecting" or "reconnecting")
-        {
-            Status = "running";
-        }
-
-        HostMetrics.FramesProcessed.Add(1, HostMetrics.Tag("camera", Id));
+        LastSeen = now; // scarlet_pipeline_frames_total{camera} is counted by the pipeline itself
         Cv2.ImEncode(".jpg", image, out var jpeg, new ImageEncodingParam(ImwriteFlags.JpegQuality, _services.Options.Live.JpegQuality));
         _image = new CameraImage(frame.Sequence + 1, jpeg, now);
         Interlocked.Exchange(ref _nextImage, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
@@ -370,24 +338,35 @@ internal sealed class CameraRunner : IAsyncDisposable
         }
     }
 
-    private string StoreId => string.IsNullOrEmpty(_config.Location) ? "store" : _config.Location;
-
-    private string GlobalId(int trackId) => $"{Id}-{trackId}";
+    private async Task LookUpFacesAsync(TrackFaceIdentifier ids, Mat image, TrackingUpdate update)
+    {
+        try
+        {
+            var result = await ids.ProcessAsync(image, update);
+            Volatile.Write(ref _newFaces, result.Faces);
+            foreach (var published in result.Published)
+            {
+                if (published.Status == RecognitionStatus.Matched)
+                {
+                    HostMetrics.FacesRecognized.Add(1, HostMetrics.Tag("camera", Id));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _services.Logger.LogError(ex, "Camera {Camera}: face look-up failed", Id);
+        }
+        finally
+        {
+            image.Dispose();
+        }
+    }
 
     /// <summary>The foot point in normalised image coordinates: the floor position when no floor map is calibrated.</summary>
     private static (float X, float Y) MapPoint(BoundingBox box, int width, int height) =>
         (MathF.Round(box.CenterX / Math.Max(1, width), 4), MathF.Round(box.Bottom / Math.Max(1, height), 4));
 
     internal static string LoyaltyText(LoyaltyStatus s) => s.ToString().ToLowerInvariant();
-
-    private sealed class TrackInfo
-    {
-        public DateTimeOffset LastSeen { get; set; }
-
-        public DateTimeOffset LastRecognitionEvent { get; set; } = DateTimeOffset.MinValue;
-
-        public string? CustomerId { get; set; }
-    }
 }
 
 /// <summary>Hides credentials in camera URLs shown by the API.</summary>

@@ -235,7 +235,35 @@ public sealed class FaceIdentityService : IDisposable
     /// <param name="timestamp">When the image was taken; now when <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancellation.</param>
     /// <returns>One sighting per face, best detector score first.</returns>
-    public async Task<IReadOnlyList<FaceSighting>> IdentifyAsync(string organizationId, Mat image, string? cameraId = null, string? storeZone = null, DateTimeOffset? timestamp = null, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<FaceSighting>> IdentifyAsync(string organizationId, Mat image, string? cameraId = null, string? storeZone = null, DateTimeOffset? timestamp = null, CancellationToken cancellationToken = default) =>
+        IdentifyCoreAsync(organizationId, image, cameraId, storeZone, timestamp, publish: true, cancellationToken);
+
+    /// <summary>
+    /// Detects and identifies every face of an image against the organisation's gallery without publishing anything: a
+    /// look-up (for example an API's "who is this?"), not a sighting. Use
+    /// <see cref="IdentifyAsync(string, Mat, string?, string?, DateTimeOffset?, CancellationToken)"/> for camera frames.
+    /// </summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="image">An 8-bit BGR image; not disposed.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>One sighting per face (with a <see langword="null"/> <see cref="FaceSighting.EventId"/>), best detector score first.</returns>
+    public Task<IReadOnlyList<FaceSighting>> RecognizeAsync(string organizationId, Mat image, CancellationToken cancellationToken = default) =>
+        IdentifyCoreAsync(organizationId, image, null, null, null, publish: false, cancellationToken);
+
+    /// <summary>Gets how many embeddings of a customer the organisation's gallery holds (0 when the customer is not enrolled).</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="customer">The customer.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The number of embeddings.</returns>
+    public async Task<int> EnrolledEmbeddingCountAsync(string organizationId, Customer customer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customer);
+        var gallery = await GetGalleryAsync(organizationId, cancellationToken).ConfigureAwait(false);
+        var identity = IdentityOf(customer.VectorId);
+        return gallery.Contains(identity) ? gallery.EmbeddingCountOf(identity) : 0;
+    }
+
+    private async Task<IReadOnlyList<FaceSighting>> IdentifyCoreAsync(string organizationId, Mat image, string? cameraId, string? storeZone, DateTimeOffset? timestamp, bool publish, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(image);
         var gallery = await GetGalleryAsync(organizationId, cancellationToken).ConfigureAwait(false);
@@ -274,6 +302,12 @@ public sealed class FaceIdentityService : IDisposable
 
             var confidence = similarity is { } s ? Math.Clamp(s, 0f, 1f) : Math.Clamp(face.Score, 0f, 1f);
             float? distance = similarity is { } d ? 1f - d : null;
+            if (!publish)
+            {
+                result[i] = Sighting(face, status, customer, confidence, distance, similarity, eventId: null);
+                continue;
+            }
+
             var evt = new RecognitionEvent
             {
                 OrganizationId = organizationId,
@@ -287,22 +321,26 @@ public sealed class FaceIdentityService : IDisposable
                 Embedding = face.Embedding,
                 StoreZone = storeZone,
             };
-            result[i] = new FaceSighting
-            {
-                Status = status,
-                Customer = customer,
-                Box = face.Box,
-                Confidence = confidence,
-                Distance = distance,
-                Similarity = similarity,
-                QualityReason = face.Embedding is null ? face.Quality.Reason : null,
-                EventId = evt.EventId,
-            };
+            result[i] = Sighting(face, status, customer, confidence, distance, similarity, evt.EventId);
             _stream.Publish(evt);
         }
 
         return result;
     }
+
+    private static FaceSighting Sighting(RecognizedFace face, RecognitionStatus status, Customer? customer, float confidence, float? distance, float? similarity, string? eventId) => new()
+    {
+        Status = status,
+        Customer = customer,
+        Box = face.Box,
+        Confidence = confidence,
+        Distance = distance,
+        Similarity = similarity,
+        DetectorScore = face.Score,
+        Embedding = face.Embedding,
+        QualityReason = face.Embedding is null ? face.Quality.Reason : null,
+        EventId = eventId,
+    };
 
     /// <summary>Identifies the faces of a frame (its camera and timestamp are used); see <see cref="IdentifyAsync(string, Mat, string?, string?, DateTimeOffset?, CancellationToken)"/>.</summary>
     /// <param name="organizationId">Organisation.</param>

@@ -42,8 +42,17 @@ public sealed record FaceSighting
     /// <summary>Gets the quality verdict's reason when the face was too poor to decide (UNKNOWN), else <see langword="null"/>.</summary>
     public string? QualityReason { get; init; }
 
-    /// <summary>Gets the id of the <see cref="Events.RecognitionEvent"/> published for this face.</summary>
-    public required string EventId { get; init; }
+    /// <summary>Gets the detector's score for the face, in [0, 1].</summary>
+    public float DetectorScore { get; init; }
+
+    /// <summary>Gets the face embedding (L2-normalised); empty when the face failed the quality gate.</summary>
+    public ReadOnlyMemory<float> Embedding { get; init; }
+
+    /// <summary>
+    /// Gets the id of the <see cref="Events.RecognitionEvent"/> published for this face, or <see langword="null"/> when none
+    /// was published (<see cref="FaceIdentityService.RecognizeAsync"/> only looks faces up).
+    /// </summary>
+    public string? EventId { get; init; }
 }
 
 /// <summary>An enrolment face already matches another customer of the organisation: reported, never silently added.</summary>

@@ -48,6 +48,13 @@ public sealed class EventLog(IEventStore events, TimeProvider time)
     public Task<IReadOnlyList<LogEntry>> GetRecentAsync(string organizationId, int limit = 50, CancellationToken cancellationToken = default) =>
         events.GetLogsAsync(organizationId, limit, cancellationToken);
 
+    /// <summary>Number of log entries of an organisation.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The count.</returns>
+    public Task<long> CountAsync(string organizationId, CancellationToken cancellationToken = default) =>
+        events.CountLogsAsync(organizationId, cancellationToken);
+
     private static (string Level, string Type, string Message, string? Customer)? Describe(ScarletEvent e) => e switch
     {
         RecognitionEvent => null,

@@ -317,6 +317,12 @@ public interface IEventStore
     /// <returns>Entries.</returns>
     Task<IReadOnlyList<LogEntry>> GetLogsAsync(string organizationId, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>Number of log entries of an organisation (without reading them).</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The count.</returns>
+    Task<long> CountLogsAsync(string organizationId, CancellationToken cancellationToken = default);
+
     /// <summary>Records an undeliverable event (its id is ignored).</summary>
     /// <param name="deadLetter">The dead letter.</param>
     /// <param name="cancellationToken">Cancellation.</param>

@@ -250,6 +250,8 @@ public sealed partial class CameraPipeline : IDisposable
             _events.OnNext(e);
         }
 
+        OnFrameProcessed(frame, update);
+
         return update;
     }
 
@@ -330,7 +332,11 @@ public sealed partial class CameraPipeline : IDisposable
     {
         foreach (var removed in _tracker.RemovedTracks)
         {
-            _trackStates.Remove(removed.Id);
+            if (_trackStates.Remove(removed.Id, out var ended) && ended.Entered)
+            {
+                _pendingEvents.Add(new TrackingEvent(TrackingEventKind.PersonExited, CameraId, frame.Timestamp, frame.Sequence, removed.Id, ended.GlobalId, _resolver.CustomerOf(ended.GlobalId)));
+            }
+
             foreach (var line in _lines)
             {
                 line.Forget(removed.Id);
@@ -357,6 +363,12 @@ public sealed partial class CameraPipeline : IDisposable
             var state = _trackStates[t.Id];
             state.GlobalId = globals[i];
             var customer = _resolver.CustomerOf(globals[i]);
+            if (!state.Entered)
+            {
+                state.Entered = true;
+                _pendingEvents.Add(new TrackingEvent(TrackingEventKind.PersonEntered, CameraId, frame.Timestamp, frame.Sequence, t.Id, globals[i], customer));
+            }
+
             persons[i] = new TrackedPerson(t.Id, globals[i], t.Box, t.Score, customer, state.Voter.Decision.Status, floors[i]);
             var position = new PersonPosition(CameraId, frame.Timestamp, Zone.FootPoint(t.Box), floors[i]);
             if (_identities.Observe(globals[i], position, customer))
@@ -442,11 +454,21 @@ public sealed partial class CameraPipeline : IDisposable
             {
                 while (reader.TryRead(out var frame))
                 {
+                    var started = Stopwatch.GetTimestamp();
                     using (frame)
                     {
                         if (!_paused)
                         {
                             Process(frame);
+                        }
+                    }
+
+                    if (_options.MaxProcessingFps > 0)
+                    {
+                        var wait = TimeSpan.FromSeconds(1 / _options.MaxProcessingFps) - Stopwatch.GetElapsedTime(started);
+                        if (wait > TimeSpan.Zero)
+                        {
+                            await Task.Delay(wait, ct).ConfigureAwait(false);
                         }
                     }
                 }
@@ -477,5 +499,7 @@ public sealed partial class CameraPipeline : IDisposable
         public int GlobalId { get; set; }
 
         public float BestFace { get; set; }
+
+        public bool Entered { get; set; }
     }
 }

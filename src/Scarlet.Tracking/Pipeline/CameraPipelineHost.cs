@@ -149,6 +149,37 @@ public sealed class CameraPipelineHost : IAsyncDisposable
         await StopCameraAsync(c).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Stops a camera, disposes its pipeline and source, and forgets it (its id may be added again, for example to
+    /// restart a camera: a pipeline runs once).
+    /// </summary>
+    /// <param name="cameraId">The camera.</param>
+    /// <returns><see langword="true"/> when the camera was there.</returns>
+    public async Task<bool> RemoveAsync(string cameraId)
+    {
+        ArgumentNullException.ThrowIfNull(cameraId);
+        Camera? c;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_cameras.Remove(cameraId, out c))
+            {
+                return false;
+            }
+        }
+
+        await StopCameraAsync(c).ConfigureAwait(false);
+        foreach (var s in c.Subscriptions)
+        {
+            s.Dispose();
+        }
+
+        c.Pipeline.Dispose();
+        await c.Source.DisposeAsync().ConfigureAwait(false);
+        c.Cancel?.Dispose();
+        return true;
+    }
+
     /// <summary>Stops every camera.</summary>
     public Task StopAllAsync()
     {

@@ -35,6 +35,13 @@ public sealed class CameraPipelineOptions
     /// </summary>
     public bool DropWhenBusy { get; set; } = true;
 
+    /// <summary>
+    /// Gets or sets the most frames per second the inference loop processes (0: as many as it can). Frames that arrive
+    /// while it waits are dropped like frames that arrive while it is busy: a cap on CPU use, never on freshness.
+    /// </summary>
+    [Range(0.0, 1000.0)]
+    public double MaxProcessingFps { get; set; }
+
     /// <summary>Gets or sets the detection interval: the person detector runs on every k-th processed frame; frames in between carry the last boxes over.</summary>
     [Range(1, 100)]
     public int DetectionInterval { get; set; } = 1;

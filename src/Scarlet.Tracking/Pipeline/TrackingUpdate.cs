@@ -38,6 +38,12 @@ public enum TrackingEventKind
 
     /// <summary>A global person's customer became known (face votes decided).</summary>
     IdentityResolved,
+
+    /// <summary>A new track appeared in the camera (a person came into view).</summary>
+    PersonEntered,
+
+    /// <summary>A track ended (the tracker gave it up after its lost buffer): the person left the view.</summary>
+    PersonExited,
 }
 
 /// <summary>Something that happened to a person in one camera.</summary>

@@ -194,6 +194,7 @@ public abstract class EventStoreConformance : StoreConformance
 
         await S.Events.AppendLogAsync(new LogEntry(0, OrgB, T0, "info", "t", "other"));
         Assert.Equal(new[] { "m4", "m3", "m2" }, (await S.Events.GetLogsAsync(OrgA, 3)).Select(l => l.Message));
+        Assert.Equal((5L, 1L), (await S.Events.CountLogsAsync(OrgA), await S.Events.CountLogsAsync(OrgB)));
         await S.Events.AddDeadLetterAsync(new DeadLetter(0, OrgA, "webhook:x", "e1", "action-events", "{}", 5, "HTTP 500", T0));
         var dl = Assert.Single(await S.Events.ListDeadLettersAsync(OrgA));
         Assert.Equal(("e1", 5, "HTTP 500"), (dl.EventId, dl.Attempts, dl.LastError));

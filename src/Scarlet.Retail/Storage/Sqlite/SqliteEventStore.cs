@@ -115,6 +115,10 @@ public sealed class SqliteEventStore(SqliteDatabase db) : IEventStore
     }
 
     /// <inheritdoc/>
+    public Task<long> CountLogsAsync(string organizationId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => Scalar(c, null, "SELECT COUNT(*) FROM logs WHERE org_id = $org", ("$org", organizationId)), cancellationToken);
+
+    /// <inheritdoc/>
     public Task AddDeadLetterAsync(DeadLetter deadLetter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(deadLetter);
