@@ -8,8 +8,12 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 urls="http://127.0.0.1:8000"
 if [ "${1:-}" = "--urls" ] && [ -n "${2:-}" ]; then urls="$2"; fi
-data="${SCARLET_DATA:-scarlet-data}"
+data="$(realpath -m "${SCARLET_DATA:-scarlet-data}")"
 mkdir -p "$data"
+# `dotnet run` starts a web project in its own folder, so hand it absolute model and media folders (the documented
+# SCARLET_MODELS / SCARLET_MEDIA) when the shared folder sits beside the checkout.
+if [ -z "${SCARLET_MODELS:-}" ] && [ -d ../shared/models ]; then export SCARLET_MODELS="$(realpath ../shared/models)"; fi
+if [ -z "${SCARLET_MEDIA:-}" ] && [ -d ../shared/data/video ]; then export SCARLET_MEDIA="$(realpath ../shared/data/video)"; fi
 umask 077
 if [ -z "${Scarlet__Jwt__Secret:-}" ]; then
   [ -s "$data/jwt.secret" ] || head -c 48 /dev/urandom | base64 -w0 > "$data/jwt.secret"
