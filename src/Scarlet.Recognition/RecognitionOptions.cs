@@ -20,6 +20,12 @@ public sealed class RecognitionOptions
     /// <summary>Gets or sets whether the mirrored crop's embedding is added (better accuracy, twice the embedding cost). The default value is <see langword="true"/>.</summary>
     public bool FlipAugmentation { get; set; } = true;
 
+    /// <summary>
+    /// Gets or sets whether landmarks are refined by a second detection on the mirrored face before embedding
+    /// (<see cref="Scarlet.Vision.MirrorLandmarkRefiner"/>: better alignment, one more detector run per good face). The default value is <see langword="true"/>.
+    /// </summary>
+    public bool RefineLandmarks { get; set; } = true;
+
     /// <summary>Gets or sets a gallery snapshot loaded at start when the file exists. The default value is <see langword="null"/> (start empty).</summary>
     public string? GallerySnapshotPath { get; set; }
 

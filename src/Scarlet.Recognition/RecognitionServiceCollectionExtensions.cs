@@ -60,12 +60,18 @@ public static class RecognitionServiceCollectionExtensions
 
             return new FaceGallery(embedder.Dimension, embedder.ModelId, o.Gallery);
         });
-        services.TryAddSingleton(sp => new FaceRecognizer(
-            sp.GetRequiredService<IFaceDetector>(),
-            sp.GetRequiredService<IFaceEmbedder>(),
-            sp.GetRequiredService<FaceGallery>(),
-            sp.GetRequiredService<FaceQualityGate>(),
-            sp.GetRequiredService<FaceAligner>()));
+        services.TryAddSingleton(sp =>
+        {
+            var detector = sp.GetRequiredService<IFaceDetector>();
+            var refine = sp.GetRequiredService<IOptions<RecognitionOptions>>().Value.RefineLandmarks;
+            return new FaceRecognizer(
+                detector,
+                sp.GetRequiredService<IFaceEmbedder>(),
+                sp.GetRequiredService<FaceGallery>(),
+                sp.GetRequiredService<FaceQualityGate>(),
+                sp.GetRequiredService<FaceAligner>(),
+                refine ? new MirrorLandmarkRefiner(detector) : null);
+        });
         return services;
     }
 

@@ -68,6 +68,77 @@ public sealed class FaceAlignerTests(DetectorFixture models, ITestOutputHelper o
         static string Img(string name, string n) => Path.Combine(TestAssets.Lfw, "images", name, $"{name}_{int.Parse(n, System.Globalization.CultureInfo.InvariantCulture):D4}.jpg");
     }
 
+    [Fact]
+    public void Mirror_refinement_makes_landmarks_consistent_between_an_image_and_its_mirror()
+    {
+        // A detector's landmarks on a mirrored image are not exactly the mirror of its landmarks on the original; that
+        // asymmetry is landmark noise. The refiner averages both views, so its results must be clearly more consistent
+        // (measured: 0.091 -> 0.051 eye distances; not zero, since the second view is detected on a crop).
+        var refiner = new MirrorLandmarkRefiner(models.Faces);
+        var raw = new List<double>();
+        var refined = new List<double>();
+        var moved = new List<double>();
+        foreach (var file in LfwFiles().Take(30))
+        {
+            // An uneven border, so the refiner's crop is an inner region at an offset, not the whole image.
+            using var lfw = Cv2.ImRead(file);
+            using var image = new Mat();
+            Cv2.CopyMakeBorder(lfw, image, 60, 20, 230, 90, BorderTypes.Constant, Scalar.All(90));
+            using var mirror = new Mat();
+            Cv2.Flip(image, mirror, FlipMode.Y);
+            // The LFW face is the one at the centre of the original 250x250 picture.
+            var a = Nearest(models.Faces.Detect(image), 230 + 125, 60 + 125);
+            var b = Nearest(models.Faces.Detect(mirror), image.Width - 1 - (230 + 125), 60 + 125);
+            if (a is null || b is null)
+            {
+                continue;
+            }
+
+            var ra = refiner.Refine(image, a.Value);
+            var rb = refiner.Refine(mirror, b.Value);
+            var eyes = Dist(a.Value.Landmarks.RightEye, a.Value.Landmarks.LeftEye);
+            raw.Add(Asymmetry(a.Value.Landmarks, b.Value.Landmarks, image.Width) / eyes);
+            refined.Add(Asymmetry(ra, rb, image.Width) / eyes);
+            for (var i = 0; i < 5; i++)
+            {
+                moved.Add(Dist(ra[i], a.Value.Landmarks[i]) / eyes);
+            }
+        }
+
+        output.WriteLine($"mirror asymmetry / eye distance over {raw.Count} faces: detector {raw.Average():F4}, refined {refined.Average():F4}; refinement moved points by {moved.Average():F4} on average (max {moved.Max():F4})");
+        Assert.True(raw.Count >= 25);
+        Assert.True(refined.Average() < raw.Average() * 0.75, $"refined {refined.Average()} vs raw {raw.Average()}");
+        Assert.True(moved.Max() < 0.25, $"a landmark moved {moved.Max()} eye distances");
+    }
+
+    [Fact]
+    public void Mirror_refinement_keeps_the_landmarks_of_a_face_too_small_to_redetect_and_rejects_bad_scales()
+    {
+        var refiner = new MirrorLandmarkRefiner(models.Faces);
+        using var image = new Mat(64, 64, MatType.CV_8UC3, Scalar.All(128));
+        var lm = new FaceLandmarks5(new(30, 30), new(33, 30), new(31, 32), new(30, 34), new(33, 34));
+        var tiny = new FaceDetection(new BoundingBox(29, 29, 2, 2), 0.9f, lm);
+        Assert.Equal(lm, refiner.Refine(image, tiny));
+
+        // A blank image holds no face in the mirror either: the original landmarks come back.
+        var blank = new FaceDetection(new BoundingBox(16, 16, 32, 32), 0.9f, lm);
+        Assert.Equal(lm, refiner.Refine(image, blank));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MirrorLandmarkRefiner(models.Faces, 1f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MirrorLandmarkRefiner(models.Faces, float.NaN));
+    }
+
+    private static double Dist(PointF a, PointF b) => Math.Sqrt(Math.Pow(a.X - b.X, 2) + Math.Pow(a.Y - b.Y, 2));
+
+    // Mean distance between landmarks found on the original and the mirror's landmarks mapped back (sides swapped).
+    private static double Asymmetry(FaceLandmarks5 original, FaceLandmarks5 inMirror, int width)
+    {
+        var w = width - 1f;
+        PointF Back(PointF p) => new(w - p.X, p.Y);
+        return (Dist(original.RightEye, Back(inMirror.LeftEye)) + Dist(original.LeftEye, Back(inMirror.RightEye))
+            + Dist(original.Nose, Back(inMirror.Nose)) + Dist(original.RightMouth, Back(inMirror.LeftMouth))
+            + Dist(original.LeftMouth, Back(inMirror.RightMouth))) / 5;
+    }
+
     private double Distance(string a, string b)
     {
         using var va = AlignedVector(a);
@@ -100,13 +171,15 @@ public sealed class FaceAlignerTests(DetectorFixture models, ITestOutputHelper o
         return v;
     }
 
-    private static FaceDetection? Central(IReadOnlyList<FaceDetection> faces, Mat image)
+    private static FaceDetection? Central(IReadOnlyList<FaceDetection> faces, Mat image) => Nearest(faces, image.Width / 2.0, image.Height / 2.0);
+
+    private static FaceDetection? Nearest(IReadOnlyList<FaceDetection> faces, double x, double y)
     {
         FaceDetection? best = null;
         var bestDistance = double.MaxValue;
         foreach (var f in faces)
         {
-            var d = Math.Pow(f.Box.CenterX - (image.Width / 2.0), 2) + Math.Pow(f.Box.CenterY - (image.Height / 2.0), 2);
+            var d = Math.Pow(f.Box.CenterX - x, 2) + Math.Pow(f.Box.CenterY - y, 2);
             if (d < bestDistance)
             {
                 bestDistance = d;

@@ -7,7 +7,7 @@ using Scarlet.Vision.Models;
 namespace Scarlet.ConsoleHost.Commands;
 
 /// <summary>
-/// <c>scarlet lfw --pairs pairs.txt --images dir [--model ID|PATH] [--detector ID|PATH] [--flip|--no-flip] [--parallel N] [--pairs-per-fold N]</c>:
+/// <c>scarlet lfw --pairs pairs.txt --images dir [--model ID|PATH] [--detector ID|PATH] [--flip|--no-flip] [--refine|--no-refine] [--parallel N] [--pairs-per-fold N]</c>:
 /// LFW verification through our own detect-align-embed pipeline; ends with <c>accuracy: 0.XXXX threshold: 0.XXXX</c>.
 /// </summary>
 internal static class LfwCommand
@@ -19,14 +19,23 @@ internal static class LfwCommand
         var imagesDir = args.Required("images");
         var modelId = args.Optional("model") ?? ModelCatalog.MobileFaceNet.Id;
         var detectorId = args.Optional("detector") ?? ModelCatalog.YuNet2023Mar.Id;
-        var flip = args.Flag("flip");
+        var flipFlag = args.Flag("flip");
         var noFlip = args.Flag("no-flip");
+        var refine = args.Flag("refine");
+        var noRefine = args.Flag("no-refine");
         var parallel = args.Int("parallel", 2);
         var perFold = args.Int("pairs-per-fold", 0);
         args.EnsureAllUsed();
-        if (flip && noFlip)
+        if (flipFlag && noFlip)
         {
             throw new UsageException("--flip and --no-flip exclude each other");
+        }
+
+        // On by default, as in the library (FaceEmbedderOptions, RecognitionOptions): the flags name what is measured.
+        var flip = !noFlip;
+        if (refine && noRefine)
+        {
+            throw new UsageException("--refine and --no-refine exclude each other");
         }
 
         if (parallel < 1 || perFold < 0)
@@ -54,8 +63,9 @@ internal static class LfwCommand
         using var detector = new YuNetFaceDetector(detectorPath, new FaceDetectorOptions(), inference);
         using var embedder = new OnnxFaceEmbedder(modelPath, new FaceEmbedderOptions { FlipAugmentation = flip }, inference);
         var aligner = new FaceAligner();
-        Console.Out.WriteLine(Inv($"lfw: {pairs.Pairs.Count} pairs in {pairs.Folds} folds, model {embedder.ModelId} ({embedder.Dimension}-d), detector {Path.GetFileName(detectorPath)}, flip {(flip ? "on" : "off")}, parallel {parallel}"));
-        var result = LfwEvaluation.Run(pairs, imagesDir, detector, aligner, embedder, parallel, new Progress<int>(n => Console.Error.WriteLine(Inv($"  {n} images embedded"))));
+        var refiner = noRefine ? null : new MirrorLandmarkRefiner(detector);
+        Console.Out.WriteLine(Inv($"lfw: {pairs.Pairs.Count} pairs in {pairs.Folds} folds, model {embedder.ModelId} ({embedder.Dimension}-d), detector {Path.GetFileName(detectorPath)}, flip {(flip ? "on" : "off")}, landmark refinement {(refiner is null ? "off" : "on")}, parallel {parallel}"));
+        var result = LfwEvaluation.Run(pairs, imagesDir, detector, aligner, embedder, parallel, new Progress<int>(n => Console.Error.WriteLine(Inv($"  {n} images embedded"))), refiner);
         LfwPrint(result);
         return Task.FromResult(ExitCodes.Ok);
     }

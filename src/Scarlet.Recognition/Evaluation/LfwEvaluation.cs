@@ -47,6 +47,7 @@ public static class LfwEvaluation
     /// <param name="embedder">The embedder (thread-safe).</param>
     /// <param name="degreeOfParallelism">Images embedded at the same time (the detector and embedder sessions are shared).</param>
     /// <param name="progress">Receives the count of images done, now and then; may be <see langword="null"/>.</param>
+    /// <param name="refiner">Refines the landmarks before alignment; <see langword="null"/> aligns on the detector's landmarks.</param>
     /// <returns>The result.</returns>
     /// <exception cref="DirectoryNotFoundException">The images folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">An image named by a pair is missing.</exception>
@@ -58,7 +59,8 @@ public static class LfwEvaluation
         FaceAligner aligner,
         IFaceEmbedder embedder,
         int degreeOfParallelism = 2,
-        IProgress<int>? progress = null)
+        IProgress<int>? progress = null,
+        MirrorLandmarkRefiner? refiner = null)
     {
         ArgumentNullException.ThrowIfNull(pairs);
         ArgumentNullException.ThrowIfNull(detector);
@@ -102,7 +104,7 @@ public static class LfwEvaluation
                     throw new InvalidImageException($"Cannot decode LFW image {file}.");
                 }
 
-                using var crop = CentralFaceCrop(image, detector, aligner, out var found);
+                using var crop = CentralFaceCrop(image, detector, aligner, out var found, refiner);
                 if (!found)
                 {
                     Interlocked.Increment(ref noFace);
@@ -141,8 +143,9 @@ public static class LfwEvaluation
     /// <param name="detector">The detector.</param>
     /// <param name="aligner">The aligner.</param>
     /// <param name="faceFound">Whether a face was detected.</param>
+    /// <param name="refiner">Refines the landmarks before alignment; <see langword="null"/> aligns on the detector's landmarks.</param>
     /// <returns>A new 112x112 crop; the caller disposes it.</returns>
-    public static Mat CentralFaceCrop(Mat image, IFaceDetector detector, FaceAligner aligner, out bool faceFound)
+    public static Mat CentralFaceCrop(Mat image, IFaceDetector detector, FaceAligner aligner, out bool faceFound, MirrorLandmarkRefiner? refiner = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(detector);
@@ -165,7 +168,8 @@ public static class LfwEvaluation
         faceFound = best >= 0;
         if (faceFound)
         {
-            return aligner.Align(image, faces[best].Landmarks);
+            var landmarks = refiner is null ? faces[best].Landmarks : refiner.Refine(image, faces[best]);
+            return aligner.Align(image, landmarks);
         }
 
         var side = Math.Max(1, (int)(0.56 * Math.Min(image.Width, image.Height)));

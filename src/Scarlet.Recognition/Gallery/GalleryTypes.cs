@@ -142,9 +142,9 @@ public sealed class FaceGalleryOptions
 {
     /// <summary>
     /// Gets or sets the cosine similarity at or above which a face matches an identity (identify, verify, duplicate check).
-    /// The default value is 0.30, from LFW through our own pipeline (MobileFaceNet, YuNet-s alignment, flip; 4,200 pairs,
-    /// 7 folds): the threshold for a false accept rate of 1e-3 measured 0.2946 (TAR 0.9890 there); the best-accuracy
-    /// threshold measured 0.2773 (99.31 % +- 0.33). 1:N search compares a face with many identities, so the gallery takes
+    /// The default value is 0.30, from LFW through our own pipeline (MobileFaceNet, YuNet-s alignment with mirror landmark
+    /// refinement, flip; 4,200 pairs, 7 folds): the threshold for a false accept rate of 1e-3 measured 0.2897 (TAR 0.9895
+    /// there; 0.2946 without refinement); the best-accuracy threshold measured 0.2946 (99.43 % +- 0.28). 1:N search compares a face with many identities, so the gallery takes
     /// the stricter FAR threshold, rounded up. With 2,100 different-person pairs the FAR 1e-3 point rests on 2 false
     /// accepts: raise the threshold for very large galleries.
     /// </summary>

@@ -78,6 +78,7 @@ public sealed class FaceRecognizer
     private readonly IFaceDetector _detector;
     private readonly IFaceEmbedder _embedder;
     private readonly FaceAligner _aligner;
+    private readonly MirrorLandmarkRefiner? _refiner;
 
     /// <summary>Creates the pipeline.</summary>
     /// <param name="detector">The face detector.</param>
@@ -85,8 +86,18 @@ public sealed class FaceRecognizer
     /// <param name="gallery">The gallery identified against.</param>
     /// <param name="qualityGate">The quality gate; defaults when <see langword="null"/>.</param>
     /// <param name="aligner">The aligner; a new one when <see langword="null"/>.</param>
+    /// <param name="landmarkRefiner">
+    /// Refines the landmarks of faces that pass the quality gate before they are embedded (one more detector run per
+    /// face; LFW 99.31 % → 99.43 %, docs/models.md); <see langword="null"/> embeds on the detector's landmarks.
+    /// </param>
     /// <exception cref="ArgumentException">The embedder and the gallery disagree on dimension or model.</exception>
-    public FaceRecognizer(IFaceDetector detector, IFaceEmbedder embedder, FaceGallery gallery, FaceQualityGate? qualityGate = null, FaceAligner? aligner = null)
+    public FaceRecognizer(
+        IFaceDetector detector,
+        IFaceEmbedder embedder,
+        FaceGallery gallery,
+        FaceQualityGate? qualityGate = null,
+        FaceAligner? aligner = null,
+        MirrorLandmarkRefiner? landmarkRefiner = null)
     {
         ArgumentNullException.ThrowIfNull(detector);
         ArgumentNullException.ThrowIfNull(embedder);
@@ -102,6 +113,7 @@ public sealed class FaceRecognizer
         Gallery = gallery;
         QualityGate = qualityGate ?? new FaceQualityGate();
         _aligner = aligner ?? new FaceAligner();
+        _refiner = landmarkRefiner;
     }
 
     /// <summary>Gets the gallery.</summary>
@@ -154,7 +166,18 @@ public sealed class FaceRecognizer
             return new RecognizedFace(face, quality, null, unknown);
         }
 
-        var embedding = _embedder.Embed(crop);
+        float[] embedding;
+        if (_refiner is null)
+        {
+            embedding = _embedder.Embed(crop);
+        }
+        else
+        {
+            // Refined only after the gate: a rejected face is not worth the extra detector run.
+            using var refined = _aligner.Align(image, _refiner.Refine(image, face));
+            embedding = _embedder.Embed(refined);
+        }
+
         var identity = identify ? Gallery.Identify(embedding, quality) : null;
         if (identity is not null)
         {
