@@ -10,7 +10,7 @@ internal static class Cli
           detect <image|video|demo> [--json] [--max-frames N] [--overlay out.jpg|out.mp4]
           lfw --pairs <pairs.txt> --images <dir> [--model ID]
           track --det <det.txt> (--seqinfo <seqinfo.ini> | --size WxH --fps F) --out <result.txt>
-          track --video <file> --out <result.txt> [--overlay out.mp4]
+          track --video <file> --out <result.txt> [--overlay out.mp4] [--reid] [--views LEFT_W,RIGHT_X] [--gt gt.txt] [--cache rec.bin]
           mot-eval --gt <gt.txt|folder> --res <result.txt|folder> [--benchmark MOT15|MOT17|MOT20]
           run --camera NAME=URL_OR_FILE [--camera ...] [--fps F]
           bench vision | hnsw-gen ... | hnsw ... | tracker ... | cameras ...

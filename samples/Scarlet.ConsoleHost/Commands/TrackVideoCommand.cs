@@ -17,6 +17,8 @@ namespace Scarlet.ConsoleHost.Commands;
 /// <c>scarlet track --video</c>: our person detector (YOLOX, low score threshold for ByteTrack's second stage) and
 /// tracker (+ re-ID) on a video, written as a MOTChallenge result; with <c>--views</c> the video is cut into two
 /// overlapping virtual cameras and the global ids of both are written (views' frames concatenated) and evaluated.
+/// <c>--cache FILE</c> records the detections and re-ID embeddings on the first run and replays them afterwards
+/// (seconds instead of minutes), so tracker and resolver options (<c>--appearance-threshold</c>, ...) can be tuned.
 /// </summary>
 internal static class TrackVideoCommand
 {
@@ -33,6 +35,9 @@ internal static class TrackVideoCommand
         var views = args.Optional("views");
         var gtPath = args.Optional("gt");
         var trackBuffer = args.Int("track-buffer", 30);
+        var cachePath = args.Optional("cache");
+        var reIdStats = args.Flag("reid-stats");
+        var resolverOptions = ResolverOptions(args);
         using var vision = new VisionSetup(args, score);
         var reIdModel = args.Optional("reid-model") ?? ModelCatalog.OsNetX025.Id;
         args.EnsureAllUsed();
@@ -40,6 +45,41 @@ internal static class TrackVideoCommand
         if (every < 1 || maxFrames < 1 || trackBuffer < 1)
         {
             throw new UsageException("--detect-every, --max-frames and --track-buffer must be at least 1");
+        }
+
+        // The recording is valid for one source, cut and detector setting; re-ID on or off may differ (a recording
+        // with embeddings serves both).
+        var cacheKey = string.Create(CultureInfo.InvariantCulture, $"video={Path.GetFullPath(video)};views={views ?? "-"};score={score};every={every};max={maxFrames};person={vision.PersonModelPath};reid={reIdModel}");
+        ModelRecording? replay = null;
+        var replayFrames = 0;
+        if (cachePath is not null && File.Exists(cachePath))
+        {
+            using (var s = File.OpenRead(cachePath))
+            {
+                replay = ModelRecording.Load(s);
+            }
+
+            var sep = replay.Description.LastIndexOf("|frames=", StringComparison.Ordinal);
+            if (sep < 0 || !string.Equals(replay.Description[..sep], cacheKey, StringComparison.Ordinal) ||
+                !int.TryParse(replay.Description[(sep + 8)..], CultureInfo.InvariantCulture, out replayFrames))
+            {
+                throw new UsageException($"--cache {cachePath} was recorded with other settings ({replay.Description}); delete it or pass another file");
+            }
+
+            if (reIdOn && replay.ReIdDimension == 0)
+            {
+                throw new UsageException($"--cache {cachePath} holds no re-ID embeddings; record it with --reid");
+            }
+
+            if (overlay is not null)
+            {
+                throw new UsageException("--overlay needs the video's pixels; it cannot be used while replaying --cache");
+            }
+        }
+
+        if (reIdStats && (!reIdOn || views is null || every != 1 || gtPath is null))
+        {
+            throw new UsageException("--reid-stats needs --reid, --views, --gt and --detect-every 1");
         }
 
         using var capture = new VideoCapture(video);
@@ -51,8 +91,9 @@ internal static class TrackVideoCommand
         var fps = capture.Fps > 0 ? capture.Fps : 25;
         var width = capture.FrameWidth;
         var height = capture.FrameHeight;
-        IReIdEmbedder? reId = reIdOn ? new OsNetReIdEmbedder(vision.Sessions.Get(vision.Locator.Resolve(reIdModel))) : null;
-        var models = new CameraPipelineModels(vision.Persons, reId);
+        IReIdEmbedder? reId = reIdOn && replay is null ? new OsNetReIdEmbedder(vision.Sessions.Get(vision.Locator.Resolve(reIdModel))) : null;
+        var models = replay is null ? new CameraPipelineModels(vision.Persons, reId) : null;
+        var recording = replay ?? (cachePath is not null || reIdStats ? new ModelRecording() : null);
         var resolverTopology = new CameraTopology();
         List<(string Id, int X, int Width)> cams;
         if (views is null)
@@ -75,7 +116,7 @@ internal static class TrackVideoCommand
             }
         }
 
-        var resolver = new CrossCameraResolver(resolverTopology);
+        var resolver = new CrossCameraResolver(resolverTopology, resolverOptions);
         var identities = new IdentityTracker();
         var pipelines = new List<(CameraPipeline Pipeline, int X, int Width, List<TrackingUpdate> Updates)>();
         foreach (var (id, x, w) in cams)
@@ -90,7 +131,8 @@ internal static class TrackVideoCommand
                 // Floor plan = full-frame pixels: a translation per view.
                 Homography = new CameraHomography([new(0, 0), new(w, 0), new(w, height), new(0, height)], [new(x, 0), new(x + w, 0), new(x + w, height), new(x, height)]),
             };
-            pipelines.Add((new CameraPipeline(o, models, resolver, identities), x, w, []));
+            var cameraModels = replay is not null ? replay.Replay(id, reIdOn) : recording is not null ? recording.Record(id, models!) : models!;
+            pipelines.Add((new CameraPipeline(o, cameraModels, resolver, identities), x, w, []));
         }
 
         VideoWriter? writer = null;
@@ -109,14 +151,15 @@ internal static class TrackVideoCommand
             }
 
             using var mat = new Mat();
-            while (frames < maxFrames && capture.Read(mat) && !mat.Empty())
+            while (replay is not null ? frames < replayFrames : frames < maxFrames && capture.Read(mat) && !mat.Empty())
             {
                 frames++;
                 var ts = DateTimeOffset.UnixEpoch + TimeSpan.FromSeconds(frames / fps);
                 foreach (var p in pipelines)
                 {
-                    using var view = new Mat(mat, new Rect(p.X, 0, p.Width, height));
-                    using var frame = new Frame(view.Clone(), p.Pipeline.CameraId, ts, frames);
+                    // Replaying: the models ignore the pixels, an uninitialised image of the view's size stands in.
+                    using var view = replay is null ? new Mat(mat, new Rect(p.X, 0, p.Width, height)) : null;
+                    using var frame = new Frame(view?.Clone() ?? new Mat(height, p.Width, MatType.CV_8UC3), p.Pipeline.CameraId, ts, frames);
                     p.Updates.Add(p.Pipeline.Process(frame));
                 }
 
@@ -152,6 +195,14 @@ internal static class TrackVideoCommand
         }
 
         Console.Error.WriteLine();
+        if (cachePath is not null && replay is null)
+        {
+            recording!.Description = string.Create(CultureInfo.InvariantCulture, $"{cacheKey}|frames={frames}");
+            using var s = File.Create(cachePath);
+            recording.Save(s);
+            Console.WriteLine($"recorded detections{(reIdOn ? " and re-ID embeddings" : string.Empty)} -> {cachePath}");
+        }
+
         // Single view: local track ids. Views: global ids, view k's frames shifted by k × frames.
         var rows = new List<MotRecord>();
         var localRows = new List<MotRecord>();
@@ -177,10 +228,10 @@ internal static class TrackVideoCommand
             }
         }
 
-        Console.WriteLine($"{frames} frames in {sw.Elapsed.TotalSeconds:F1} s ({frames / sw.Elapsed.TotalSeconds:F1} fps, {pipelines.Count} view(s)); {rows.Count} rows -> {outPath}");
+        Console.WriteLine($"{frames} frames in {sw.Elapsed.TotalSeconds:F1} s ({frames / sw.Elapsed.TotalSeconds:F1} fps, {pipelines.Count} view(s){(replay is null ? string.Empty : ", replayed")}); {rows.Count} rows -> {outPath}");
         if (views is not null)
         {
-            Console.WriteLine($"global persons: {rows.Select(r => r.Id).Distinct().Count()}, local tracks: {localRows.Select(r => r.Id).Distinct().Count()}, joins {resolver.Joins}, splits {resolver.Splits}");
+            Console.WriteLine($"global persons: {rows.Select(r => r.Id).Distinct().Count()}, local tracks: {localRows.Select(r => r.Id).Distinct().Count()}, joins {resolver.Joins} (appearance {resolver.AppearanceJoins}), splits {resolver.Splits}");
         }
 
         if (gtPath is not null)
@@ -205,9 +256,36 @@ internal static class TrackVideoCommand
             {
                 Report("per-view local ids (no cross-camera resolution)", MotEvaluator.Evaluate(gt, localRows, MotBenchmark.Mot15, length));
             }
+
+            if (reIdStats)
+            {
+                var perView = new List<ReIdDistanceReport.View>();
+                for (var k = 0; k < pipelines.Count; k++)
+                {
+                    perView.Add(new(pipelines[k].Pipeline.CameraId, pipelines[k].Updates, SplitViewEvaluation.ClipToView([.. gtFull.Where(r => r.Frame <= frames)], pipelines[k].X, pipelines[k].Width, 0)));
+                }
+
+                ReIdDistanceReport.Print(recording!, perView, resolverOptions.MinObservations);
+            }
         }
 
         return Task.FromResult(ExitCodes.Ok);
+    }
+
+    // Resolver settings for tuning on a recorded clip; defaults are the library's.
+    private static CrossCameraOptions ResolverOptions(ArgReader args)
+    {
+        var d = new CrossCameraOptions();
+        var o = new CrossCameraOptions
+        {
+            AppearanceThreshold = (float)args.Double("appearance-threshold", d.AppearanceThreshold),
+            AppearanceMargin = (float)args.Double("appearance-margin", d.AppearanceMargin),
+            AppearanceVeto = (float)args.Double("appearance-veto", d.AppearanceVeto),
+            MinObservations = args.Int("min-observations", d.MinObservations),
+            MaxFloorDistance = args.Double("floor-distance", d.MaxFloorDistance),
+        };
+        var errors = o.Validate();
+        return errors.Count == 0 ? o : throw new UsageException(string.Join(" ", errors));
     }
 
     private static void Report(string what, MotMetrics m) =>

@@ -48,6 +48,9 @@ public sealed class CrossCameraResolver
     /// <summary>Gets how many times a track joined an existing person.</summary>
     public int Joins { get; private set; }
 
+    /// <summary>Gets how many of the <see cref="Joins"/> were decided by appearance alone (no face, no floor position).</summary>
+    public int AppearanceJoins { get; private set; }
+
     /// <summary>Gets how many times a track was split off its person on contradicting evidence.</summary>
     public int Splits { get; private set; }
 
@@ -175,12 +178,7 @@ public sealed class CrossCameraResolver
         link.Floor = o.Floor;
         if (!o.Embedding.IsEmpty)
         {
-            if (link.Embedding is null || link.Embedding.Length != o.Embedding.Length)
-            {
-                link.Embedding = new float[o.Embedding.Length];
-            }
-
-            o.Embedding.Span.CopyTo(link.Embedding);
+            link.AddEmbedding(o.Embedding.Span);
         }
 
         if (o.CustomerId is not null)
@@ -290,10 +288,23 @@ public sealed class CrossCameraResolver
         }
     }
 
+    // Position outranks appearance: a simultaneous track of an overlapping camera at the same floor position joins at
+    // once (unless its appearance is far off). Appearance alone may join only a person that position cannot judge
+    // (not visible now in an overlapping camera with a floor position), and it is asked once per track, when the
+    // track's mean embedding rests on MinObservations crops: the nearest person must be within AppearanceThreshold and
+    // at least AppearanceMargin nearer than any other candidate, else the track stays a person of its own (position
+    // or a face may still join it). OSNet distances of different, similarly dressed people overlap those of one
+    // person; re-testing every frame of the join window would take the first dip below the threshold, and an
+    // ambiguous nearest candidate is as likely wrong as right (docs/pipeline.md, cross-camera distances). A wrong
+    // merge costs more than a missed one: it drags the other person's later tracks along.
     private void TryJoin(Link link, DateTimeOffset ts)
     {
         Person? best = null;
         var bestCost = double.MaxValue;
+        Person? byLook = null;
+        var lookBest = double.MaxValue;
+        var lookSecond = double.MaxValue;
+        var mayLook = link.Observations == _options.MinObservations && link.EmbeddingSum is not null;
         foreach (var p in _persons.Values)
         {
             if (p == link.Person || !Allowed(link, p, out var lastSeen))
@@ -310,31 +321,39 @@ public sealed class CrossCameraResolver
                     spatial = Math.Min(spatial, Distance(a, b));
                 }
 
-                if (link.Embedding is { } e && m.Embedding is { } f && e.Length == f.Length)
-                {
-                    appearance = Math.Min(appearance, 1.0 - TensorPrimitives.Dot(e, f));
-                }
+                appearance = Math.Min(appearance, link.AppearanceDistance(m));
             }
 
-            double cost;
-            if (spatial <= _options.MaxFloorDistance && (appearance == double.MaxValue || appearance <= _options.AppearanceVeto))
+            if (spatial != double.MaxValue)
             {
-                cost = spatial / Math.Max(_options.MaxFloorDistance, 1e-9);
+                if (spatial <= _options.MaxFloorDistance && (appearance == double.MaxValue || appearance <= _options.AppearanceVeto))
+                {
+                    var cost = spatial / Math.Max(_options.MaxFloorDistance, 1e-9);
+                    // Ties go to the lower id: deterministic.
+                    if (cost < bestCost || (cost == bestCost && best is not null && p.Id < best.Id))
+                    {
+                        best = p;
+                        bestCost = cost;
+                    }
+                }
+
+                continue; // on the floor elsewhere right now: position decides, not appearance
             }
-            else if (appearance <= _options.AppearanceThreshold && link.Observations >= _options.MinObservations && ts - lastSeen <= _options.MaxReappearanceGap)
-            {
-                cost = 1.0 + appearance; // position evidence ranks above appearance
-            }
-            else
+
+            if (!mayLook || appearance == double.MaxValue || ts - lastSeen > _options.MaxReappearanceGap)
             {
                 continue;
             }
 
-            // Ties go to the lower id: deterministic.
-            if (cost < bestCost || (cost == bestCost && best is not null && p.Id < best.Id))
+            if (appearance < lookBest || (appearance == lookBest && byLook is not null && p.Id < byLook.Id))
             {
-                best = p;
-                bestCost = cost;
+                lookSecond = lookBest;
+                lookBest = appearance;
+                byLook = p;
+            }
+            else if (appearance < lookSecond)
+            {
+                lookSecond = appearance;
             }
         }
 
@@ -342,6 +361,12 @@ public sealed class CrossCameraResolver
         {
             Move(link, best);
             Joins++;
+        }
+        else if (byLook is not null && lookBest <= _options.AppearanceThreshold && lookSecond - lookBest >= _options.AppearanceMargin)
+        {
+            Move(link, byLook);
+            Joins++;
+            AppearanceJoins++;
         }
     }
 
@@ -466,7 +491,11 @@ public sealed class CrossCameraResolver
 
         public int Observations { get; set; }
 
-        public float[]? Embedding { get; set; }
+        // Sum of the track's embeddings (each L2-normalised) and its norm: the mean direction, steadier than any one
+        // frame's crop (pose, partial occlusion, a neighbour in the box).
+        public float[]? EmbeddingSum { get; private set; }
+
+        public float EmbeddingNorm { get; private set; }
 
         public string? Customer { get; set; }
 
@@ -475,5 +504,27 @@ public sealed class CrossCameraResolver
         public int Contradictions { get; set; }
 
         public Person Person { get; set; } = null!;
+
+        public void AddEmbedding(ReadOnlySpan<float> embedding)
+        {
+            if (EmbeddingSum is null || EmbeddingSum.Length != embedding.Length)
+            {
+                EmbeddingSum = new float[embedding.Length];
+            }
+
+            TensorPrimitives.Add(EmbeddingSum, embedding, EmbeddingSum);
+            EmbeddingNorm = TensorPrimitives.Norm(EmbeddingSum);
+        }
+
+        // Cosine distance between the two tracks' mean embeddings; MaxValue when either has none.
+        public double AppearanceDistance(Link other)
+        {
+            if (EmbeddingSum is not { } a || other.EmbeddingSum is not { } b || a.Length != b.Length || EmbeddingNorm <= 0 || other.EmbeddingNorm <= 0)
+            {
+                return double.MaxValue;
+            }
+
+            return 1.0 - (TensorPrimitives.Dot(a, b) / ((double)EmbeddingNorm * other.EmbeddingNorm));
+        }
     }
 }

@@ -81,15 +81,83 @@ public sealed class CrossCameraResolverTests
 
         Assert.NotEqual(g, tooFast);
 
-        // Another track in b 10 s later with the same appearance: the same person as in a (or b's earlier one), never a new id.
+        // Another track in b 10 s later with the same appearance: as near to both persons, so appearance cannot tell
+        // which one; it stays a person of its own rather than guess.
         var later = 0;
         for (var i = 0; i < 5; i++)
         {
             later = One(r, "b", 10 + (i * 0.1), 3, emb: e);
         }
 
-        Assert.True(later == g || later == tooFast);
-        Assert.True(r.Joins >= 1);
+        Assert.NotEqual(g, later);
+        Assert.NotEqual(tooFast, later);
+        Assert.Equal(0, r.Joins);
+    }
+
+    [Fact]
+    public void AppearanceRelinks_AfterTheTransitTime_TheClearlyNearestPersonOnly()
+    {
+        var topo = new CameraTopology().SetTransitTime("a", "b", TimeSpan.FromSeconds(5));
+        var r = new CrossCameraResolver(topo);
+        var look = Unit(1, 0.1f, 0, 0);
+        var other = Unit(0, 1, 0.2f, 0);
+        for (var i = 0; i < 5; i++)
+        {
+            One(r, "a", i * 0.1, 1, emb: look);
+            One(r, "a", i * 0.1, 2, emb: other);
+        }
+
+        var g = r.GlobalIdOf("a", 1);
+        var later = 0;
+        for (var i = 0; i < 5; i++)
+        {
+            // Slightly different crops of the same person (cosine distance ~0.005).
+            later = One(r, "b", 10 + (i * 0.1), 3, emb: Unit(1, 0.2f, 0, 0));
+        }
+
+        Assert.Equal(g, later);
+        Assert.Equal(1, r.Joins);
+        Assert.Equal(1, r.AppearanceJoins);
+    }
+
+    [Fact]
+    public void Appearance_IsTestedOncePerTrack_WhenItsMeanRestsOnMinObservations()
+    {
+        var r = new CrossCameraResolver(null, new CrossCameraOptions { MinObservations = 3 });
+        var look = Unit(1, 0, 0, 0);
+        for (var i = 0; i < 5; i++)
+        {
+            One(r, "a", i * 0.1, 1, emb: look);
+        }
+
+        // Camera b's new track looks like someone else for its first 3 frames (the one test), then like a's person:
+        // no late join on a chance resemblance.
+        var g = 0;
+        for (var i = 0; i < 10; i++)
+        {
+            g = One(r, "b", 10 + (i * 0.1), 2, emb: i < 3 ? Unit(0, 1, 0, 0) : look);
+        }
+
+        Assert.NotEqual(r.GlobalIdOf("a", 1), g);
+        Assert.Equal(0, r.Joins);
+    }
+
+    [Fact]
+    public void Appearance_DoesNotJoinAPersonSeenElsewhereOnTheFloorNow()
+    {
+        var r = new CrossCameraResolver(new CameraTopology().AddOverlap("a", "b"));
+        var look = Unit(1, 0, 0, 0);
+        var ga = 0;
+        var gb = 0;
+        for (var i = 0; i < 10; i++)
+        {
+            // Same look, but a's person stands 300 floor units away from b's new track at the same time.
+            ga = One(r, "a", i * 0.1, 1, new PointF(100, 100), look);
+            gb = One(r, "b", i * 0.1, 2, new PointF(400, 100), look);
+        }
+
+        Assert.NotEqual(ga, gb);
+        Assert.Equal(0, r.Joins);
     }
 
     [Fact]
