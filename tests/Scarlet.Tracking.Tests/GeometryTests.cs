@@ -102,6 +102,42 @@ public sealed class GeometryTests
     }
 
     [Fact]
+    public void ZoneMonitor_MissedDetectionsWithinTheGraceKeepOneStay()
+    {
+        // 10 fps; a person stands in the zone for 6 s, is missed by the detector for 3 frames in the middle, then walks
+        // away. With the default grace (1 s): one entry, one exit, the whole dwell; without a grace the gap splits the visit.
+        static List<ZoneEvent> Run(ZoneMonitor monitor, List<int> occupancy)
+        {
+            var tracker = new MultiObjectTracker(new TrackerOptions());
+            var events = new List<ZoneEvent>();
+            for (var f = 0; f < 100; f++)
+            {
+                var footX = f < 60 ? 50f : 250f;
+                var missed = f is >= 30 and < 33;
+                var tracks = tracker.Update(missed ? [] : [new TrackerDetection(new BoundingBox(footX - 10, 10, 20, 40), 0.9f)]);
+                events.AddRange(monitor.Update(missed ? [] : tracks, DateTimeOffset.UnixEpoch.AddSeconds(f / 10.0)));
+                occupancy.Add(monitor.Occupancy("shelf"));
+            }
+
+            return events;
+        }
+
+        var occupancy = new List<int>();
+        var events = Run(new ZoneMonitor("cam1", [s_square]), occupancy);
+        Assert.Equal([ZoneEventKind.Entered, ZoneEventKind.Exited], events.Select(e => e.Kind));
+        Assert.Equal(events[0].TrackId, events[1].TrackId);
+        Assert.InRange(events[1].Dwell, TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(6.5)); // the box needs a frame or two to follow the jump
+        Assert.Equal(events[1].Timestamp - events[0].Timestamp, events[1].Dwell); // stamped when it left, not when the grace ran out
+        Assert.Equal(1, occupancy[31]); // still counted while the detections are missing
+        Assert.Equal(0, occupancy[^1]);
+
+        var strict = Run(new ZoneMonitor("cam1", [s_square], exitGrace: TimeSpan.Zero), []);
+        Assert.Equal([ZoneEventKind.Entered, ZoneEventKind.Exited, ZoneEventKind.Entered, ZoneEventKind.Exited], strict.Select(e => e.Kind));
+        Assert.Equal(TimeSpan.FromSeconds(3), strict[1].Dwell);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ZoneMonitor("cam1", [s_square], exitGrace: TimeSpan.FromSeconds(-1)));
+    }
+
+    [Fact]
     public void Homography_MapsTheFourPairsAndAProjectiveMidpoint()
     {
         PointF[] image = [new(100, 400), new(500, 400), new(420, 200), new(180, 200)];

@@ -23,30 +23,51 @@ public readonly record struct ZoneEvent(string CameraId, string Zone, int TrackI
 /// Zone entries, exits, dwell time per track and live occupancy for one camera. Time comes from the caller (frame
 /// timestamps) or from a <see cref="TimeProvider"/>. Not thread-safe: one instance per camera.
 /// </summary>
+/// <remarks>
+/// A stay ends only after the track has been outside the zone, or unreported, for the exit grace: a detection missed
+/// for a frame or two, or a foot point jittering on the zone's edge, must not split one visit into several (each
+/// split would count an extra entry and cut the dwell). The exit is stamped with the first frame the track was no
+/// longer seen inside, so the dwell does not include the grace.
+/// </remarks>
 public sealed class ZoneMonitor
 {
     private readonly Zone[] _zones;
-    private readonly Dictionary<(int Zone, int Track), DateTimeOffset> _inside = [];
+    private readonly Dictionary<(int Zone, int Track), Stay> _inside = [];
     private readonly TimeProvider _time;
     private readonly HashSet<int> _seen = [];
+    private readonly List<(int Zone, int Track)> _ended = [];
 
     /// <summary>Creates a monitor.</summary>
     /// <param name="cameraId">The camera id written into events.</param>
     /// <param name="zones">The zones.</param>
     /// <param name="timeProvider">Clock used by <see cref="Update(IReadOnlyList{Track})"/>; the system clock when null.</param>
-    public ZoneMonitor(string cameraId, IReadOnlyList<Zone> zones, TimeProvider? timeProvider = null)
+    /// <param name="exitGrace">
+    /// How long a track must stay outside (or unreported) before its stay ends; <see langword="null"/> means
+    /// <see cref="DefaultExitGrace"/>, <see cref="TimeSpan.Zero"/> ends a stay on the first frame outside.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="exitGrace"/> is negative.</exception>
+    public ZoneMonitor(string cameraId, IReadOnlyList<Zone> zones, TimeProvider? timeProvider = null, TimeSpan? exitGrace = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(cameraId);
         ArgumentNullException.ThrowIfNull(zones);
+        var grace = exitGrace ?? DefaultExitGrace;
+        ArgumentOutOfRangeException.ThrowIfLessThan(grace, TimeSpan.Zero, nameof(exitGrace));
         CameraId = cameraId;
         _zones = [.. zones];
         _time = timeProvider ?? TimeProvider.System;
+        ExitGrace = grace;
     }
+
+    /// <summary>The default exit grace: one second (about ten frames at store-camera rates).</summary>
+    public static readonly TimeSpan DefaultExitGrace = TimeSpan.FromSeconds(1);
 
     /// <summary>Gets the camera id.</summary>
     public string CameraId { get; }
 
-    /// <summary>Number of tracks currently inside a zone.</summary>
+    /// <summary>Gets how long a track must be outside or unreported before its stay ends.</summary>
+    public TimeSpan ExitGrace { get; }
+
+    /// <summary>Number of tracks currently in a zone (a stay within its exit grace still counts).</summary>
     /// <param name="zoneName">The zone name.</param>
     /// <returns>The occupancy.</returns>
     public int Occupancy(string zoneName)
@@ -70,12 +91,12 @@ public sealed class ZoneMonitor
     }
 
     /// <summary>Feeds one frame's reported tracks, stamped with the clock's current time.</summary>
-    /// <param name="tracks">The tracks reported for the frame; tracks absent from it are treated as gone.</param>
+    /// <param name="tracks">The tracks reported for the frame; tracks absent from it count as outside every zone.</param>
     /// <returns>The events of this frame.</returns>
     public IReadOnlyList<ZoneEvent> Update(IReadOnlyList<Track> tracks) => Update(tracks, _time.GetUtcNow());
 
     /// <summary>Feeds one frame's reported tracks with the frame's timestamp.</summary>
-    /// <param name="tracks">The tracks reported for the frame; tracks absent from it are treated as gone.</param>
+    /// <param name="tracks">The tracks reported for the frame; tracks absent from it count as outside every zone.</param>
     /// <param name="timestamp">The frame time.</param>
     /// <returns>The events of this frame.</returns>
     public IReadOnlyList<ZoneEvent> Update(IReadOnlyList<Track> tracks, DateTimeOffset timestamp)
@@ -90,32 +111,57 @@ public sealed class ZoneMonitor
             for (var z = 0; z < _zones.Length; z++)
             {
                 var key = (z, t.Id);
-                var wasInside = _inside.TryGetValue(key, out var since);
-                var isInside = _zones[z].Contains(foot);
-                if (isInside && !wasInside)
+                var wasInside = _inside.TryGetValue(key, out var stay);
+                if (_zones[z].Contains(foot))
                 {
-                    _inside[key] = timestamp;
-                    events.Add(new ZoneEvent(CameraId, _zones[z].Name, t.Id, ZoneEventKind.Entered, timestamp, TimeSpan.Zero));
+                    if (stay is null)
+                    {
+                        _inside[key] = new Stay(timestamp);
+                        events.Add(new ZoneEvent(CameraId, _zones[z].Name, t.Id, ZoneEventKind.Entered, timestamp, TimeSpan.Zero));
+                    }
+                    else
+                    {
+                        stay.LastInside = timestamp;
+                        stay.LeftAt = null;
+                    }
                 }
-                else if (!isInside && wasInside)
+                else if (wasInside)
                 {
-                    _inside.Remove(key);
-                    events.Add(new ZoneEvent(CameraId, _zones[z].Name, t.Id, ZoneEventKind.Exited, timestamp, timestamp - since));
+                    stay!.LeftAt ??= timestamp;
                 }
             }
         }
 
-        // Tracks no longer reported end their stay.
-        foreach (var key in _inside.Keys.ToArray())
+        // Unreported tracks are outside; stays outside for the grace end, stamped when they were first outside.
+        _ended.Clear();
+        foreach (var (key, stay) in _inside)
         {
             if (!_seen.Contains(key.Track))
             {
-                var since = _inside[key];
-                _inside.Remove(key);
-                events.Add(new ZoneEvent(CameraId, _zones[key.Zone].Name, key.Track, ZoneEventKind.Exited, timestamp, timestamp - since));
+                stay.LeftAt ??= timestamp;
+            }
+
+            if (stay.LeftAt is { } left && timestamp - stay.LastInside >= ExitGrace)
+            {
+                _ended.Add(key);
+                events.Add(new ZoneEvent(CameraId, _zones[key.Zone].Name, key.Track, ZoneEventKind.Exited, left, left - stay.Since));
             }
         }
 
+        foreach (var key in _ended)
+        {
+            _inside.Remove(key);
+        }
+
         return events;
+    }
+
+    private sealed class Stay(DateTimeOffset since)
+    {
+        public DateTimeOffset Since { get; } = since;
+
+        public DateTimeOffset LastInside { get; set; } = since;
+
+        public DateTimeOffset? LeftAt { get; set; }
     }
 }

@@ -87,7 +87,7 @@ public sealed partial class CameraPipeline : IDisposable
         _identities = identities;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _tracker = new MultiObjectTracker(options.Tracker);
-        _zones = options.Zones.Count > 0 ? new ZoneMonitor(options.CameraId, [.. options.Zones]) : null;
+        _zones = options.Zones.Count > 0 ? new ZoneMonitor(options.CameraId, [.. options.Zones], exitGrace: options.ZoneExitGrace) : null;
         _lines = [.. options.Lines.Select(l => new LineCrossing(l.Name, l.A, l.B))];
     }
 

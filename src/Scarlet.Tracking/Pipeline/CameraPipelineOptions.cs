@@ -76,6 +76,12 @@ public sealed class CameraPipelineOptions
     /// <summary>Gets the counting lines of this camera.</summary>
     public IList<LineDefinition> Lines { get; } = [];
 
+    /// <summary>
+    /// Gets or sets how long a person must be outside a zone (or not detected) before the stay ends; shorter gaps, a
+    /// missed detection or a foot on the zone's edge, keep one visit. The default value is 1 second.
+    /// </summary>
+    public TimeSpan ZoneExitGrace { get; set; } = ZoneMonitor.DefaultExitGrace;
+
     /// <summary>Gets or sets the image-to-floor-plan mapping of this camera, or null.</summary>
     public CameraHomography? Homography { get; set; }
 
@@ -93,6 +99,11 @@ public sealed class CameraPipelineOptions
         {
             errors.Add($"{CameraId}: Tracker, Voting and SourceOptions are required.");
             return errors;
+        }
+
+        if (ZoneExitGrace < TimeSpan.Zero || ZoneExitGrace > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"{CameraId}: ZoneExitGrace must be 0 to 10 minutes.");
         }
 
         errors.AddRange(Tracker.Validate().Select(e => $"{CameraId}: tracker: {e}"));
