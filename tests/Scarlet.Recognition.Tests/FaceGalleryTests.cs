@@ -191,6 +191,11 @@ public sealed class FaceGalleryTests(RecognitionFixture models, ITestOutputHelpe
         // New enrolments after a reload get fresh embedding ids (no clash with the saved ones).
         loaded.Enroll("later", probes[^1]);
         Assert.Equal(gallery.EmbeddingCount + 1, loaded.EmbeddingCount);
+
+        // The search breadth is today's option, not the one saved with the graph.
+        ms.Position = 0;
+        using var broader = FaceGallery.Load(ms, new FaceGalleryOptions { EfSearch = 700 }, rebuildIndex: rebuild);
+        Assert.Equal(700, ((Scarlet.Recognition.Index.HnswIndex)broader.Index).EfSearch);
     }
 
     [Fact]

@@ -34,10 +34,11 @@ internal static class BenchCamerasCommand
 
         var video = vision.Locator.ResolveDemoVideo(videoArg);
         using var reId = reIdOn ? new OsNetReIdEmbedder(vision.Sessions.Get(vision.Locator.Resolve(ModelCatalog.OsNetX025.Id))) : null;
-        // Faces: YuNet on the frame every FaceInterval-th detection frame, MobileFaceNet + an (empty) gallery for the faces found.
+        // Faces: YuNet on the frame every FaceInterval-th detection frame, MobileFaceNet + an (empty) gallery for the faces
+        // found, with the library's default landmark refinement (as AddScarletRecognition wires it).
         using var embedder = facesOn ? new OnnxFaceEmbedder(vision.Sessions.Get(vision.Locator.Resolve(ModelCatalog.MobileFaceNet.Id)), ModelCatalog.MobileFaceNet.Id) : null;
         using var gallery = embedder is null ? null : new FaceGallery(embedder.Dimension, embedder.ModelId);
-        var faces = embedder is null ? null : new FaceModels(vision.Faces, new FaceRecognizer(vision.Faces, embedder, gallery!));
+        var faces = embedder is null ? null : new FaceModels(vision.Faces, new FaceRecognizer(vision.Faces, embedder, gallery!, landmarkRefiner: new MirrorLandmarkRefiner(vision.Faces)));
         var models = new CameraPipelineModels(vision.Persons, reId, faces);
         await using var host = new CameraPipelineHost(models);
         for (var i = 0; i < cameras; i++)

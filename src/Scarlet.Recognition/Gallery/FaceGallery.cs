@@ -517,6 +517,12 @@ public sealed class FaceGallery : IDisposable
                 throw new InvalidDataException($"The saved index has dimension {index.Dimension}, the gallery {dim}.");
             }
 
+            // The search breadth is a query-time setting: today's options apply, not the one saved with the graph.
+            if (index is HnswIndex hnsw)
+            {
+                hnsw.EfSearch = Math.Max(options.EfSearch, options.SearchK);
+            }
+
             var gallery = new FaceGallery(dim, modelId, options, index, restoring: true);
             gallery.Restore(records, nextId, fromSavedIndex: index is not null);
             return gallery;
