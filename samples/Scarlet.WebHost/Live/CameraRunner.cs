@@ -33,6 +33,7 @@ internal sealed class CameraRunner : IAsyncDisposable
     private volatile CameraPipeline? _pipeline;
     private TrackFaceIdentifier? _identities;
     private Task _faceWork = Task.CompletedTask;
+    private Task _stopping = Task.CompletedTask;
     private IReadOnlyList<FaceSighting> _newFaces = [];
     private IDisposable? _events;
     private volatile CameraImage? _image;
@@ -156,20 +157,25 @@ internal sealed class CameraRunner : IAsyncDisposable
 
     public void Pause() => _pipeline?.Pause();
 
-    public async Task StopAsync()
+    /// <summary>Stops the camera; a second caller (the hosted-service stop, then disposal) waits for the first stop to finish.</summary>
+    public Task StopAsync()
     {
-        CameraPipeline? pipeline;
         lock (_gate)
         {
-            pipeline = _pipeline;
+            if (_pipeline is null)
+            {
+                return _stopping;
+            }
+
             _pipeline = null;
+            _stopping = StopPipelineAsync();
+            return _stopping;
         }
+    }
 
-        if (pipeline is null)
-        {
-            return;
-        }
-
+    private async Task StopPipelineAsync()
+    {
+        await Task.Yield(); // run outside the lock
         try
         {
             await _services.Pipelines.RemoveAsync(Id);

@@ -16,6 +16,7 @@ public sealed class CameraPipelineHost : IAsyncDisposable
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, Camera> _cameras = new(StringComparer.Ordinal);
+    private readonly List<Task> _removals = [];
     private readonly CameraPipelineModels _models;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
@@ -168,7 +169,26 @@ public sealed class CameraPipelineHost : IAsyncDisposable
             }
         }
 
-        await StopCameraAsync(c).ConfigureAwait(false);
+        // Disposal waits for this stop too: the camera is no longer listed, but its pipeline may still be running
+        // inference on the shared models, which the container disposes right after this host.
+        var stop = StopCameraAsync(c);
+        lock (_gate)
+        {
+            _removals.Add(stop);
+        }
+
+        try
+        {
+            await stop.ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _removals.Remove(stop);
+            }
+        }
+
         foreach (var s in c.Subscriptions)
         {
             s.Dispose();
@@ -223,6 +243,13 @@ public sealed class CameraPipelineHost : IAsyncDisposable
 
         _disposed = true;
         await StopAllAsync().ConfigureAwait(false);
+        Task[] removing;
+        lock (_gate)
+        {
+            removing = [.. _removals];
+        }
+
+        await Task.WhenAll(removing).ConfigureAwait(false);
         Camera[] all;
         lock (_gate)
         {
