@@ -111,7 +111,7 @@ public sealed class ZoneMonitor
             for (var z = 0; z < _zones.Length; z++)
             {
                 var key = (z, t.Id);
-                var wasInside = _inside.TryGetValue(key, out var stay);
+                _inside.TryGetValue(key, out var stay);
                 if (_zones[z].Contains(foot))
                 {
                     if (stay is null)
@@ -125,9 +125,9 @@ public sealed class ZoneMonitor
                         stay.LeftAt = null;
                     }
                 }
-                else if (wasInside)
+                else if (stay is not null)
                 {
-                    stay!.LeftAt ??= timestamp;
+                    stay.LeftAt ??= timestamp;
                 }
             }
         }
