@@ -151,8 +151,9 @@ public sealed class FaceGallery : IDisposable
 
     /// <summary>
     /// Enrols faces for an identity (creating it if new). A face that already matches a <em>different</em> identity at
-    /// or above <see cref="FaceGalleryOptions.MatchThreshold"/> is not added and is reported in
-    /// <see cref="EnrollResult.Duplicates"/>. Beyond <see cref="FaceGalleryOptions.MaxEmbeddingsPerIdentity"/>, the
+    /// or above <see cref="FaceGalleryOptions.DuplicateThreshold"/> is not added and is reported in
+    /// <see cref="EnrollResult.Duplicates"/>; one between <see cref="FaceGalleryOptions.MatchThreshold"/> and that is
+    /// added and reported in <see cref="EnrollResult.PossibleDuplicates"/>. Beyond <see cref="FaceGalleryOptions.MaxEmbeddingsPerIdentity"/>, the
     /// identity's oldest embeddings are dropped.
     /// </summary>
     /// <param name="identityId">The identity.</param>
@@ -175,6 +176,7 @@ public sealed class FaceGallery : IDisposable
         }
 
         var duplicates = new List<DuplicateFace>();
+        var lookalikes = new List<DuplicateFace>();
         var added = 0;
         _lock.EnterWriteLock();
         try
@@ -183,10 +185,16 @@ public sealed class FaceGallery : IDisposable
             for (var i = 0; i < embeddings.Count; i++)
             {
                 var (best, _) = BestTwo(embeddings[i], exclude: identity);
-                if (best is { } b && b.Similarity >= Options.MatchThreshold)
+                if (best is { } b && b.Similarity >= Options.DuplicateThreshold)
                 {
                     duplicates.Add(new DuplicateFace(i, b.IdentityId, b.Similarity));
                     continue;
+                }
+
+                if (best is { } l && l.Similarity >= Options.MatchThreshold)
+                {
+                    // A lookalike, not the same person at the strict threshold: enrolled, and reported for review.
+                    lookalikes.Add(new DuplicateFace(i, l.IdentityId, l.Similarity));
                 }
 
                 if (identity is null)
@@ -199,7 +207,7 @@ public sealed class FaceGallery : IDisposable
                 added++;
             }
 
-            return new EnrollResult(identityId, added, duplicates, identity?.EmbeddingIds.Count ?? 0);
+            return new EnrollResult(identityId, added, duplicates, identity?.EmbeddingIds.Count ?? 0) { PossibleDuplicates = lookalikes };
         }
         finally
         {

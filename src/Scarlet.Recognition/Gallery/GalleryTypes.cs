@@ -65,7 +65,7 @@ public sealed class IdentifyResult
 /// <param name="Threshold">The threshold used.</param>
 public readonly record struct VerifyResult(bool IsMatch, float Similarity, float Threshold);
 
-/// <summary>A face refused at enrolment because it already matches another identity.</summary>
+/// <summary>A face that resembles another identity at enrolment (refused as a duplicate, or added as a lookalike).</summary>
 /// <param name="FaceIndex">The position of the face in the enrolment call.</param>
 /// <param name="ExistingIdentityId">The identity it matches.</param>
 /// <param name="Similarity">The similarity to that identity.</param>
@@ -90,6 +90,12 @@ public sealed class EnrollResult
 
     /// <summary>Gets the faces refused because they match another identity (not added).</summary>
     public IReadOnlyList<DuplicateFace> Duplicates { get; }
+
+    /// <summary>
+    /// Gets the faces added although they resemble another identity (similarity between the match and the duplicate
+    /// thresholds): lookalikes to review, not refused.
+    /// </summary>
+    public IReadOnlyList<DuplicateFace> PossibleDuplicates { get; init; } = [];
 
     /// <summary>Gets whether any face was refused as a duplicate.</summary>
     public bool HasDuplicates => Duplicates.Count > 0;
@@ -152,6 +158,16 @@ public sealed class FaceGalleryOptions
     public float MatchThreshold { get; set; } = 0.30f;
 
     /// <summary>
+    /// Gets or sets the cosine similarity at or above which an enrolment face is taken for an identity already enrolled
+    /// and refused (<see cref="FaceGallery.Enroll(string, IReadOnlyList{float[]})"/>, customer registration). Faces between
+    /// <see cref="MatchThreshold"/> and this value are enrolled and reported as possible duplicates (lookalikes). Must be
+    /// at least <see cref="MatchThreshold"/>. The default value is set for a per-pair false-accept rate of 1e-6 or lower
+    /// (docs/recognition.md, Open-set identification).
+    /// </summary>
+    [Range(-1f, 1f)]
+    public float DuplicateThreshold { get; set; } = 0.60f;
+
+    /// <summary>
     /// Gets or sets how far the best identity must be above the runner-up (when both pass the threshold) to be
     /// <see cref="MatchStatus.Matched"/> rather than <see cref="MatchStatus.MultipleMatches"/>. The default value is 0.05,
     /// a design choice (LFW has no 1:N protocol to measure it on): small against the spread of same-person similarities
@@ -194,6 +210,11 @@ public sealed class FaceGalleryOptions
         if (!Validator.TryValidateObject(this, new ValidationContext(this), errors, validateAllProperties: true))
         {
             throw new ArgumentException("Invalid FaceGalleryOptions: " + string.Join("; ", errors.Select(e => e.ErrorMessage)));
+        }
+
+        if (DuplicateThreshold < MatchThreshold)
+        {
+            throw new ArgumentException($"Invalid FaceGalleryOptions: DuplicateThreshold ({DuplicateThreshold}) must be at least MatchThreshold ({MatchThreshold}).");
         }
     }
 }
