@@ -87,6 +87,8 @@ internal static class HostSetup
                 // CUDA that cannot start is an error unless falling back is asked for; a fallback is logged and shown by /health.
                 v.Inference.AllowCpuFallback = config.GetValue("Scarlet:Inference:AllowCpuFallback", false);
             };
+            // Thresholds and every other recognition setting: Scarlet:Recognition (e.g. Scarlet:Recognition:Gallery:MatchThreshold).
+            o.Recognition = r => config.GetSection("Scarlet:Recognition").Bind(r);
             o.Retail = r => r.DatabasePath = storagePath;
         }).AddCameraPipelines(); // cameras are added at run time by CameraManager
 

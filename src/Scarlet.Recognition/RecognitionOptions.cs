@@ -17,6 +17,14 @@ public sealed class RecognitionOptions
     [Required]
     public string FaceDetectorModel { get; set; } = "yunet-2023mar";
 
+    /// <summary>
+    /// Gets or sets how the embedding model's input is normalised: <see cref="EmbeddingNormalization.ImageNet"/> (RGB,
+    /// ImageNet mean and std: MobileFaceNet) or <see cref="EmbeddingNormalization.ArcFace"/> (RGB, (x - 127.5) / 127.5:
+    /// InsightFace ArcFace-class models). Input size and dimension are read from the model itself, so a second model is
+    /// a setting: <see cref="EmbeddingModel"/> and this. The default value is <see cref="EmbeddingNormalization.ImageNet"/>.
+    /// </summary>
+    public EmbeddingNormalization EmbeddingNormalization { get; set; } = EmbeddingNormalization.ImageNet;
+
     /// <summary>Gets or sets whether the mirrored crop's embedding is added (better accuracy, twice the embedding cost). The default value is <see langword="true"/>.</summary>
     public bool FlipAugmentation { get; set; } = true;
 
@@ -34,6 +42,16 @@ public sealed class RecognitionOptions
 
     /// <summary>Gets the quality gate limits.</summary>
     public FaceQualityOptions Quality { get; } = new();
+}
+
+/// <summary>How a face embedding model's input pixels are normalised (see <see cref="FaceEmbedderOptions"/>).</summary>
+public enum EmbeddingNormalization
+{
+    /// <summary>RGB, x / 255, ImageNet mean and standard deviation (MobileFaceNet).</summary>
+    ImageNet,
+
+    /// <summary>RGB, (x - 127.5) / 127.5 (ArcFace / InsightFace models).</summary>
+    ArcFace,
 }
 
 /// <summary>Validates <see cref="RecognitionOptions"/> with its nested gallery and quality options.</summary>

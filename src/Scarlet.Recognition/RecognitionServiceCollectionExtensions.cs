@@ -45,7 +45,7 @@ public static class RecognitionServiceCollectionExtensions
             return new OnnxFaceEmbedder(
                 sp.GetRequiredService<InferenceSessionCache>().Get(path),
                 id,
-                new FaceEmbedderOptions { FlipAugmentation = o.FlipAugmentation });
+                FaceEmbedderOptions.For(o.EmbeddingNormalization, o.FlipAugmentation));
         });
         services.TryAddSingleton(sp => new FaceQualityGate(sp.GetRequiredService<IOptions<RecognitionOptions>>().Value.Quality));
         services.TryAddSingleton(sp =>

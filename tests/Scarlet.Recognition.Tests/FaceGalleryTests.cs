@@ -23,10 +23,12 @@ public sealed class FaceGalleryTests(RecognitionFixture models, ITestOutputHelpe
     }
 
     [Fact]
-    public void Options_defaults_come_from_the_lfw_measurement()
+    public void Options_defaults_come_from_the_open_set_and_lfw_measurements()
     {
         var o = new FaceGalleryOptions();
-        Assert.Equal(0.30f, o.MatchThreshold);
+        Assert.Equal(0.50f, o.MatchThreshold);
+        Assert.Equal(0.30f, o.VerifyThreshold);
+        Assert.Equal(0.70f, o.DuplicateThreshold);
         Assert.Equal(0.05f, o.Margin);
         Assert.Equal(32, o.SearchK);
         Assert.Equal(16, o.MaxEmbeddingsPerIdentity);
@@ -84,21 +86,45 @@ public sealed class FaceGalleryTests(RecognitionFixture models, ITestOutputHelpe
     }
 
     [Fact]
-    public void Enrolling_someone_under_a_second_id_is_reported_as_duplicate()
+    public void Enrolling_someone_under_a_second_id_is_refused_above_the_duplicate_threshold_and_flagged_below_it()
     {
-        using var gallery = EnrolFirstTwoOfEach();
         var files = RecognitionFixture.FacesOf(People[1]);
-        var r = gallery.Enroll("impostor", [models.EmbedFile(files[2]), models.EmbedFile(RecognitionFixture.FacesOf("deepface/person04")[0])]);
-        Assert.True(r.HasDuplicates);
-        var d = Assert.Single(r.Duplicates);
-        Assert.Equal(0, d.FaceIndex);
-        Assert.Equal(People[1], d.ExistingIdentityId);
-        Assert.Equal(1, r.Added);
+        var same = models.EmbedFile(files[2]);
+        var other = models.EmbedFile(RecognitionFixture.FacesOf("deepface/person04")[0]);
+        float similarity;
+        using (var probe = EnrolFirstTwoOfEach())
+        {
+            similarity = probe.Identify(same).Similarity;
+            output.WriteLine($"third photo of {People[1]}: similarity {similarity:F3} to its enrolled photos");
+        }
 
-        // More faces of the same person under the same id are fine.
-        var more = gallery.Enroll(People[1], models.EmbedFile(files[3]));
-        Assert.False(more.HasDuplicates);
-        Assert.Equal(3, more.EmbeddingCount);
+        // Refused: the duplicate threshold just under the measured similarity.
+        using (var strict = EnrolFirstTwoOfEach(new FaceGalleryOptions { MatchThreshold = similarity - 0.2f, DuplicateThreshold = similarity - 0.01f }))
+        {
+            var r = strict.Enroll("impostor", [same, other]);
+            var d = Assert.Single(r.Duplicates);
+            Assert.Equal(0, d.FaceIndex);
+            Assert.Equal(People[1], d.ExistingIdentityId);
+            Assert.Equal(1, r.Added);
+            Assert.Empty(r.PossibleDuplicates);
+
+            // More faces of the same person under the same id are fine.
+            var more = strict.Enroll(People[1], models.EmbedFile(files[3]));
+            Assert.False(more.HasDuplicates);
+            Assert.Equal(3, more.EmbeddingCount);
+        }
+
+        // Enrolled but reported: the similarity between the match and the duplicate thresholds (a lookalike to review).
+        using (var lenient = EnrolFirstTwoOfEach(new FaceGalleryOptions { MatchThreshold = similarity - 0.01f, DuplicateThreshold = similarity + 0.01f }))
+        {
+            var r = lenient.Enroll("lookalike", [same, other]);
+            Assert.False(r.HasDuplicates);
+            Assert.Equal(2, r.Added);
+            var p = Assert.Single(r.PossibleDuplicates);
+            Assert.Equal(0, p.FaceIndex);
+            Assert.Equal(People[1], p.ExistingIdentityId);
+            Assert.Equal(similarity, p.Similarity, 1e-4f);
+        }
     }
 
     [Fact]

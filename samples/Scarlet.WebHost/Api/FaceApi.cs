@@ -21,7 +21,14 @@ internal sealed record RecognizeResponse(IReadOnlyList<RecognizedUser> TrackedOb
 
 internal sealed record ProcessFrameRequest(string? FrameB64, string? CameraId, string? StoreZone);
 
-internal sealed record FrameDetection(float[] Bbox, string? UserId, float Confidence, string? Name, string? LoyaltyStatus, string ObjectId, string Status);
+internal sealed record FrameDetection(float[] Bbox, string? UserId, float Confidence, string? Name, string? LoyaltyStatus, string ObjectId, string Status)
+{
+    /// <summary>Gets, for MULTIPLE_MATCHES only, the customers the face is ambiguous between, with their similarities.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<MatchCandidate>? Candidates { get; init; }
+}
+
+internal sealed record MatchCandidate(string CustomerId, float Similarity);
 
 internal sealed record ProcessFrameResponse(string CameraId, DateTimeOffset Timestamp, IReadOnlyList<FrameDetection> Detections);
 
@@ -144,7 +151,10 @@ internal static class FaceApi
         {
             var s = sightings[i];
             var matched = s.Status == RecognitionStatus.Matched;
-            detections.Add(new FrameDetection(Xyxy(s.Box), s.CustomerId, matched ? s.Similarity ?? 0f : s.DetectorScore, s.Customer?.Name, s.Customer is null ? null : CameraRunner.LoyaltyText(s.Customer.LoyaltyStatus), $"{cameraId}-face-{i}", StatusText(s.Status)));
+            detections.Add(new FrameDetection(Xyxy(s.Box), s.CustomerId, matched ? s.Similarity ?? 0f : s.DetectorScore, s.Customer?.Name, s.Customer is null ? null : CameraRunner.LoyaltyText(s.Customer.LoyaltyStatus), $"{cameraId}-face-{i}", StatusText(s.Status))
+            {
+                Candidates = s.Candidates.Count == 0 ? null : s.Candidates.Select(c => new MatchCandidate(c.CustomerId, c.Similarity)).ToList(),
+            });
             if (matched)
             {
                 HostMetrics.FacesRecognized.Add(1, HostMetrics.Tag("camera", cameraId));

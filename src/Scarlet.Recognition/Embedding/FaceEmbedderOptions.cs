@@ -29,6 +29,17 @@ public sealed class FaceEmbedderOptions
     [Length(3, 3)]
     public float[] Std { get; set; } = [0.229f, 0.224f, 0.225f];
 
+    /// <summary>The options of a normalisation preset.</summary>
+    /// <param name="normalization">The preset.</param>
+    /// <param name="flip">Whether the mirrored crop's embedding is added.</param>
+    /// <returns>New options.</returns>
+    public static FaceEmbedderOptions For(EmbeddingNormalization normalization, bool flip)
+    {
+        var o = normalization == EmbeddingNormalization.ArcFace ? ArcFace : new FaceEmbedderOptions();
+        o.FlipAugmentation = flip;
+        return o;
+    }
+
     /// <summary>Gets the preset for ArcFace/InsightFace-style models: RGB, (x - 127.5) / 127.5.</summary>
     public static FaceEmbedderOptions ArcFace => new() { Mean = [0.5f, 0.5f, 0.5f], Std = [0.5f, 0.5f, 0.5f] };
 

@@ -275,19 +275,15 @@ public sealed class FaceGallery : IDisposable
         try
         {
             var (best, runnerUp, candidates) = Search(embedding, null, collect: true);
-            var t = Options.MatchThreshold;
-            MatchStatus status;
-            if (best is not { } b || b.Similarity < t)
+            var status = Decide(best?.Similarity ?? float.NegativeInfinity, runnerUp?.Similarity ?? float.NegativeInfinity, Options.MatchThreshold, Options.Margin);
+            if (status == MatchStatus.MultipleMatches && best is { } b)
             {
-                status = MatchStatus.NewFace;
-            }
-            else if (runnerUp is { } r && r.Similarity >= t && b.Similarity - r.Similarity < Options.Margin)
-            {
-                status = MatchStatus.MultipleMatches;
+                // The candidates of an ambiguous face are those within the margin of the best, even just under the threshold.
+                candidates = candidates.Where(c => c.Similarity >= b.Similarity - Options.Margin).ToList();
             }
             else
             {
-                status = MatchStatus.Matched;
+                candidates = candidates.Where(c => c.Similarity >= Options.MatchThreshold).ToList();
             }
 
             return new IdentifyResult(status, best, runnerUp, candidates);
@@ -298,10 +294,32 @@ public sealed class FaceGallery : IDisposable
         }
     }
 
+    /// <summary>
+    /// The open-set decision on a face's best and runner-up identity similarities: <see cref="MatchStatus.Matched"/> when
+    /// the best reaches <paramref name="threshold"/> and leads the runner-up by at least <paramref name="margin"/>;
+    /// <see cref="MatchStatus.MultipleMatches"/> when it reaches the threshold but another identity is within the margin
+    /// (a lookalike: naming either would be a guess); <see cref="MatchStatus.NewFace"/> otherwise. The gallery applies
+    /// exactly this rule; evaluations call it to sweep thresholds.
+    /// </summary>
+    /// <param name="best">The best identity's similarity (negative infinity when there is none).</param>
+    /// <param name="runnerUp">The second-best identity's similarity (negative infinity when there is none).</param>
+    /// <param name="threshold">The match threshold.</param>
+    /// <param name="margin">The margin over the runner-up.</param>
+    /// <returns>The status.</returns>
+    public static MatchStatus Decide(float best, float runnerUp, float threshold, float margin)
+    {
+        if (!(best >= threshold))
+        {
+            return MatchStatus.NewFace;
+        }
+
+        return best - runnerUp < margin ? MatchStatus.MultipleMatches : MatchStatus.Matched;
+    }
+
     /// <summary>Verifies 1:1 that a face is a given identity (the best similarity over the identity's embeddings).</summary>
     /// <param name="identityId">The identity claimed.</param>
     /// <param name="embedding">The face embedding.</param>
-    /// <returns>The similarity and whether it reaches the match threshold.</returns>
+    /// <returns>The similarity and whether it reaches <see cref="FaceGalleryOptions.VerifyThreshold"/>.</returns>
     /// <exception cref="UnknownIdentityException">The identity is not enrolled.</exception>
     /// <exception cref="ArgumentException">A wrong-dimension, NaN or zero embedding.</exception>
     public VerifyResult Verify(string identityId, ReadOnlySpan<float> embedding)
@@ -328,7 +346,7 @@ public sealed class FaceGallery : IDisposable
                     }
                 }
 
-                return new VerifyResult(best >= Options.MatchThreshold, best, Options.MatchThreshold);
+                return new VerifyResult(best >= Options.VerifyThreshold, best, Options.VerifyThreshold);
             }
             finally
             {
@@ -621,7 +639,7 @@ public sealed class FaceGallery : IDisposable
                     second = s;
                 }
 
-                if (collect && s >= Options.MatchThreshold)
+                if (collect && s >= Options.MatchThreshold - Options.Margin)
                 {
                     candidates ??= [];
                     var seen = false;

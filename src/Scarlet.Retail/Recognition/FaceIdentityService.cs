@@ -277,6 +277,7 @@ public sealed class FaceIdentityService : IDisposable
             var status = RecognitionStatus.Unknown;
             Customer? customer = null;
             float? similarity = null;
+            IReadOnlyList<CandidateCustomer> candidates = [];
             if (face.Embedding is not null)
             {
                 var found = gallery.Identify(face.Embedding, face.Quality);
@@ -288,6 +289,11 @@ public sealed class FaceIdentityService : IDisposable
                     MatchStatus.NewFace => RecognitionStatus.NewFace,
                     _ => RecognitionStatus.Unknown,
                 };
+                if (status == RecognitionStatus.MultipleMatches)
+                {
+                    candidates = await CandidatesOfAsync(organizationId, found.Candidates, cancellationToken).ConfigureAwait(false);
+                }
+
                 if (status == RecognitionStatus.Matched)
                 {
                     customer = await CustomerOfAsync(organizationId, found.Best!.Value.IdentityId, cancellationToken).ConfigureAwait(false);
@@ -304,7 +310,7 @@ public sealed class FaceIdentityService : IDisposable
             float? distance = similarity is { } d ? 1f - d : null;
             if (!publish)
             {
-                result[i] = Sighting(face, status, customer, confidence, distance, similarity, eventId: null);
+                result[i] = Sighting(face, status, customer, confidence, distance, similarity, eventId: null) with { Candidates = candidates };
                 continue;
             }
 
@@ -321,7 +327,7 @@ public sealed class FaceIdentityService : IDisposable
                 Embedding = face.Embedding,
                 StoreZone = storeZone,
             };
-            result[i] = Sighting(face, status, customer, confidence, distance, similarity, evt.EventId);
+            result[i] = Sighting(face, status, customer, confidence, distance, similarity, evt.EventId) with { Candidates = candidates };
             _stream.Publish(evt);
         }
 
@@ -414,6 +420,20 @@ public sealed class FaceIdentityService : IDisposable
     {
         var template = _recognizer.Gallery;
         return new FaceGallery(template.Dimension, template.ModelId, template.Options);
+    }
+
+    private async Task<IReadOnlyList<CandidateCustomer>> CandidatesOfAsync(string organizationId, IReadOnlyList<IdentityScore> scores, CancellationToken cancellationToken)
+    {
+        var list = new List<CandidateCustomer>(scores.Count);
+        foreach (var c in scores)
+        {
+            if (await CustomerOfAsync(organizationId, c.IdentityId, cancellationToken).ConfigureAwait(false) is { } customer)
+            {
+                list.Add(new CandidateCustomer(customer.Id, c.Similarity));
+            }
+        }
+
+        return list;
     }
 
     private async Task<Customer?> CustomerOfAsync(string organizationId, string identityId, CancellationToken cancellationToken) =>

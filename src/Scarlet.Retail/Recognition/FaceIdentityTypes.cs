@@ -49,11 +49,22 @@ public sealed record FaceSighting
     public ReadOnlyMemory<float> Embedding { get; init; }
 
     /// <summary>
+    /// Gets, for <see cref="RecognitionStatus.MultipleMatches"/>, the customers the face is ambiguous between (best first,
+    /// each within the gallery's margin of the best); empty for every other status.
+    /// </summary>
+    public IReadOnlyList<CandidateCustomer> Candidates { get; init; } = [];
+
+    /// <summary>
     /// Gets the id of the <see cref="Events.RecognitionEvent"/> published for this face, or <see langword="null"/> when none
     /// was published (<see cref="FaceIdentityService.RecognizeAsync"/> only looks faces up).
     /// </summary>
     public string? EventId { get; init; }
 }
+
+/// <summary>A customer a face resembles, with the cosine similarity (a candidate of an ambiguous face).</summary>
+/// <param name="CustomerId">The customer.</param>
+/// <param name="Similarity">The cosine similarity between the face and the customer's closest template.</param>
+public readonly record struct CandidateCustomer(string CustomerId, float Similarity);
 
 /// <summary>An enrolment face already matches another customer of the organisation: reported, never silently added.</summary>
 public sealed class DuplicateFaceException : Exception

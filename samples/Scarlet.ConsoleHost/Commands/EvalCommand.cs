@@ -1,0 +1,20 @@
+namespace Scarlet.ConsoleHost.Commands;
+
+/// <summary><c>scarlet eval &lt;what&gt;</c>: evaluations of the product's decisions on labelled data.</summary>
+internal static class EvalCommand
+{
+    public static Task<int> RunAsync(ArgReader args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Positional.Count == 0)
+        {
+            throw new UsageException("eval needs a target: identify");
+        }
+
+        return args.Positional[0] switch
+        {
+            "identify" => EvalIdentifyCommand.RunAsync(args),
+            var what => throw new UsageException($"unknown eval target '{what}'"),
+        };
+    }
+}
