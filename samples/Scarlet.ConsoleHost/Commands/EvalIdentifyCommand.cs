@@ -128,8 +128,9 @@ internal static class EvalIdentifyCommand
             WriteReport(outPath, protocol, results, dup, pairFar, dupGenuine);
             var plot = Path.ChangeExtension(outPath, ".svg");
             DetPlot.Write(plot, results);
+            DetPlot.Write(Path.ChangeExtension(outPath, ".png"), results);
             Console.Out.WriteLine($"report: {outPath}");
-            Console.Out.WriteLine($"plot: {plot}");
+            Console.Out.WriteLine($"plot: {plot} (and .png)");
         }
 
         return Task.FromResult(ExitCodes.Ok);
@@ -208,7 +209,7 @@ internal static class EvalIdentifyCommand
         var report = new
         {
             protocol = new { enrol_per_person = protocol.EnrolPerPerson, folds = protocol.Folds, seed = protocol.Seed, target_false_match = protocol.TargetFalseMatchRate, margin = protocol.Gallery.Margin },
-            duplicate_threshold = new { threshold = duplicateThreshold, pair_false_accept = pairFar, same_person_pairs_reaching_it = genuineAbove },
+            duplicate_threshold = new { threshold = duplicateThreshold, pair_false_accept = pairFar, same_person_pairs_reaching_it = N(genuineAbove) },
             galleries = results.Select(r => new
             {
                 gallery = r.GallerySize,
@@ -217,9 +218,9 @@ internal static class EvalIdentifyCommand
                 held_out = Point(r.HeldOut),
                 folds = r.FoldResults.Select(Point),
                 synthetic_distractors = r.SyntheticDistractors,
-                impostor_pair_tail = new { at = OpenSetGalleryResult.TailThreshold, real = r.RealDistractorTail, synthetic = r.SyntheticDistractorTail },
-                identify_us_p50 = r.IdentifyMicrosP50,
-                identify_us_p99 = r.IdentifyMicrosP99,
+                impostor_pair_tail = new { at = OpenSetGalleryResult.TailThreshold, real = N(r.RealDistractorTail), synthetic = N(r.SyntheticDistractorTail) },
+                identify_us_p50 = N(r.IdentifyMicrosP50),
+                identify_us_p99 = N(r.IdentifyMicrosP99),
                 sweep = r.Sweep.Select(Point),
             }),
         };
@@ -231,13 +232,16 @@ internal static class EvalIdentifyCommand
     {
         threshold = p.Threshold,
         genuine_probes = p.GenuineProbes,
-        genuine_correct = p.GenuineCorrect,
-        genuine_wrong = p.GenuineWrong,
-        genuine_missed = p.GenuineMissed,
+        genuine_correct = N(p.GenuineCorrect),
+        genuine_wrong = N(p.GenuineWrong),
+        genuine_missed = N(p.GenuineMissed),
         impostor_probes = p.ImpostorProbes,
-        false_match = p.FalseMatch,
-        new_people_flagged = p.Flagged,
+        false_match = N(p.FalseMatch),
+        new_people_flagged = N(p.Flagged),
     };
+
+    // JSON has no NaN: a rate without probes (or a tail without distractors) is null.
+    private static double? N(double v) => double.IsFinite(v) ? v : null;
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }
