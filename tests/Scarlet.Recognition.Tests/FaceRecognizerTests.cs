@@ -83,6 +83,7 @@ public sealed class FaceRecognizerTests(RecognitionFixture models, ITestOutputHe
         {
             o.Gallery.MatchThreshold = 3f;
             o.Quality.MaxYawDegrees = -1f;
+            o.Quality.MinDetectionScore = 1.5f;
             o.EmbeddingModel = "";
         });
         using var badSp = bad.BuildServiceProvider();
@@ -91,6 +92,7 @@ public sealed class FaceRecognizerTests(RecognitionFixture models, ITestOutputHe
         Assert.Contains("Recognition.Gallery", ex.Message, StringComparison.Ordinal);
         Assert.Contains("MatchThreshold", ex.Message, StringComparison.Ordinal);
         Assert.Contains("MaxYawDegrees", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("MinDetectionScore", ex.Message, StringComparison.Ordinal);
         Assert.Contains("EmbeddingModel", ex.Message, StringComparison.Ordinal);
     }
 

@@ -6,6 +6,14 @@ namespace Scarlet.Recognition;
 public sealed class FaceQualityOptions
 {
     /// <summary>
+    /// Gets or sets the lowest detector score of a face; below it the detection is taken for something that is not a face
+    /// (a painting, a pattern) and <see cref="FaceQualityGate"/> reports <see cref="FaceQualityIssue.LowDetectionScore"/>.
+    /// The default value is 0.6, the detector's own threshold, so the check changes nothing until a value is chosen on data.
+    /// </summary>
+    [Range(0f, 1f)]
+    public float MinDetectionScore { get; set; } = 0.6f;
+
+    /// <summary>
     /// Gets or sets the smallest face accepted: the shorter side of the detector box, in pixels. The default value is
     /// 40: on 30 LFW same-person pairs with one face shrunk, the mean same-person cosine was 0.68 at ~95 px, 0.64 at ~38 px,
     /// 0.58 at ~27 px and 0.43 at ~19 px (<c>FaceSizeTests</c>); below about 40 px it falls quickly towards the 0.30 threshold.
