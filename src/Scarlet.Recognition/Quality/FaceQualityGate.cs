@@ -23,7 +23,7 @@ public enum FaceQualityIssue
 
     /// <summary>
     /// The detector score is below <see cref="FaceQualityOptions.MinDetectionScore"/>: probably not a face (a painting,
-    /// a poster, a pattern).
+    /// a poster, a pattern). <see cref="FaceRecognizer.Recognize(OpenCvSharp.Mat, bool)"/> drops such detections.
     /// </summary>
     LowDetectionScore,
 }
