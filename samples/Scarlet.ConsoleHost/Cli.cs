@@ -10,6 +10,7 @@ internal static class Cli
           detect <image|video|demo> [--json] [--max-frames N] [--overlay out.jpg|out.mp4]
           lfw --pairs <pairs.txt> --images <dir> [--model ID]
           eval identify --images <dir> [--images <dir> ...] [--enrol K] [--gallery 100,300,1000] [--out report.json]
+          face-gate candidates --data <dir> --out <file> [--labels <file>] [--sheets <dir>] | evaluate --data <dir> --labels <file> [--min-precision P]
           track --det <det.txt> (--seqinfo <seqinfo.ini> | --size WxH --fps F) --out <result.txt>
           track --video <file> --out <result.txt> [--overlay out.mp4] [--reid] [--views LEFT_W,RIGHT_X] [--gt gt.txt] [--cache rec.bin]
           mot-eval --gt <gt.txt|folder> --res <result.txt|folder> [--benchmark MOT15|MOT17|MOT20]
@@ -33,6 +34,7 @@ internal static class Cli
                 "detect" => await DetectCommand.RunAsync(new ArgReader(rest)).ConfigureAwait(false),
                 "lfw" => await LfwCommand.RunAsync(new ArgReader(rest)).ConfigureAwait(false),
                 "eval" => await EvalCommand.RunAsync(new ArgReader(rest)).ConfigureAwait(false),
+                "face-gate" => await FaceGateCommand.RunAsync(new ArgReader(rest)).ConfigureAwait(false),
                 "track" => await TrackCommand.RunAsync(new ArgReader(rest)).ConfigureAwait(false),
                 "mot-eval" => await MotEvalCommand.RunAsync(new ArgReader(rest)).ConfigureAwait(false),
                 "run" => await RunCommand.RunAsync(new ArgReader(rest)).ConfigureAwait(false),

@@ -18,6 +18,7 @@ public sealed class FaceQualityGateTests(RecognitionFixture models, ITestOutputH
     public void Options_defaults()
     {
         var o = new FaceQualityOptions();
+        Assert.Equal(0.72f, o.MinDetectionScore);
         Assert.Equal(40f, o.MinFaceSize);
         Assert.Equal(25.0, o.MinSharpness);
         Assert.Equal(45f, o.MaxYawDegrees);
@@ -68,6 +69,30 @@ public sealed class FaceQualityGateTests(RecognitionFixture models, ITestOutputH
         var blurry = gate.Evaluate(new FaceDetection(new BoundingBox(60, 60, 80, 90), 0.9f, lm), flat);
         Assert.Equal(FaceQualityIssue.Blurry, blurry.Issue);
         Assert.Contains("blurry", blurry.Reason, StringComparison.Ordinal);
+
+        // The score comes first: a small, blurry detection below the score limit is "not a face", not "too small".
+        var painted = new FaceDetection(new BoundingBox(60, 60, 30, 36), 0.71f, lm);
+        Assert.False(gate.IsFace(painted));
+        var notFace = gate.Evaluate(painted, flat);
+        Assert.Equal(FaceQualityIssue.LowDetectionScore, notFace.Issue);
+        Assert.Equal(0.71f, notFace.DetectorScore);
+        Assert.Equal("probably not a face (detector score 0.71)", notFace.Reason);
+        Assert.True(gate.IsFace(painted with { Score = 0.72f }));
+    }
+
+    [Fact]
+    public void Judge_applies_other_limits_to_earlier_measurements()
+    {
+        var lm = Frontal(100, 100, 40);
+        var measured = new FaceQualityGate(new FaceQualityOptions { MinDetectionScore = 0, MinFaceSize = 0, MinSharpness = 0 })
+            .Evaluate(new FaceDetection(new BoundingBox(60, 60, 30, 36), 0.65f, lm), null);
+        Assert.True(measured.IsAcceptable);
+        Assert.Equal(FaceQualityIssue.LowDetectionScore, new FaceQualityGate().Judge(measured).Issue);
+        Assert.Equal(FaceQualityIssue.TooSmall, new FaceQualityGate(new FaceQualityOptions { MinDetectionScore = 0.6f }).Judge(measured).Issue);
+
+        // A quality built without a score (NaN) is not judged on it; without a crop (NaN sharpness) not on blur.
+        var noScore = new FaceQuality(FaceQualityIssue.TooSmall, 80, double.NaN, 0, 0);
+        Assert.True(new FaceQualityGate().Judge(noScore).IsAcceptable);
     }
 
     [Fact]

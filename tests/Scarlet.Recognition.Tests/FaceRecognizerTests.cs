@@ -42,6 +42,33 @@ public sealed class FaceRecognizerTests(RecognitionFixture models, ITestOutputHe
     }
 
     [Fact]
+    public void Painted_faces_behind_a_person_are_not_reported()
+    {
+        // biden2.jpg: Biden (detector score 0.94) in front of a painted landscape that YuNet scores 0.71 and 0.62.
+        using var gallery = new FaceGallery(models.Embedder.Dimension, models.Embedder.ModelId);
+        var recognizer = new FaceRecognizer(models.Detector, models.Embedder, gallery);
+        using var biden = Cv2.ImRead(RecognitionFixture.Face("face_recognition/biden/biden.jpg"));
+        using var painted = Cv2.ImRead(RecognitionFixture.Face("face_recognition/biden/biden2.jpg"));
+        Assert.Equal(1, recognizer.Enroll("biden", [biden]).Added);
+        var detections = models.Detector.Detect(painted);
+        Assert.Equal(3, detections.Count);
+
+        var faces = recognizer.Recognize(painted);
+        var face = Assert.Single(faces);
+        output.WriteLine($"{face.Box} score {face.Score:F2} -> {face.Identity}");
+        Assert.Equal(MatchStatus.Matched, face.Identity!.Status);
+        Assert.Equal("biden", face.Identity.IdentityId);
+        Assert.Equal(recognizer.LargestFace(painted).Box, face.Box);
+
+        // Handed one directly (as a tracker does), a painted face is judged, reported unknown and never embedded.
+        var paint = detections.First(d => !recognizer.QualityGate.IsFace(d));
+        var judged = recognizer.Analyze(painted, paint);
+        Assert.Equal(FaceQualityIssue.LowDetectionScore, judged.Quality.Issue);
+        Assert.Null(judged.Embedding);
+        Assert.Equal(MatchStatus.Unknown, judged.Identity!.Status);
+    }
+
+    [Fact]
     public void Images_without_a_usable_face_are_refused_for_enrolment()
     {
         using var gallery = new FaceGallery(models.Embedder.Dimension, models.Embedder.ModelId);
@@ -83,6 +110,7 @@ public sealed class FaceRecognizerTests(RecognitionFixture models, ITestOutputHe
         {
             o.Gallery.MatchThreshold = 3f;
             o.Quality.MaxYawDegrees = -1f;
+            o.Quality.MinDetectionScore = 1.5f;
             o.EmbeddingModel = "";
         });
         using var badSp = bad.BuildServiceProvider();
@@ -91,6 +119,7 @@ public sealed class FaceRecognizerTests(RecognitionFixture models, ITestOutputHe
         Assert.Contains("Recognition.Gallery", ex.Message, StringComparison.Ordinal);
         Assert.Contains("MatchThreshold", ex.Message, StringComparison.Ordinal);
         Assert.Contains("MaxYawDegrees", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("MinDetectionScore", ex.Message, StringComparison.Ordinal);
         Assert.Contains("EmbeddingModel", ex.Message, StringComparison.Ordinal);
     }
 

@@ -124,7 +124,10 @@ public sealed class FaceRecognizer
 
     /// <summary>Detects, gates, embeds and identifies every face of a frame.</summary>
     /// <param name="frame">The frame; not disposed.</param>
-    /// <returns>One entry per detected face, best detector score first.</returns>
+    /// <returns>
+    /// One entry per detected face, best detector score first; detections the gate takes for something that is not a
+    /// face (<see cref="FaceQualityGate.IsFace"/>) are left out.
+    /// </returns>
     public IReadOnlyList<RecognizedFace> Recognize(Frame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
@@ -134,16 +137,24 @@ public sealed class FaceRecognizer
     /// <summary>Detects, gates, embeds and identifies every face of an image.</summary>
     /// <param name="image">An 8-bit BGR image; not modified, not disposed.</param>
     /// <param name="identify">Whether to identify against the gallery (else only embed).</param>
-    /// <returns>One entry per detected face, best detector score first.</returns>
+    /// <returns>
+    /// One entry per detected face, best detector score first. Detections below
+    /// <see cref="FaceQualityOptions.MinDetectionScore"/> are left out: they are probably not faces (a painting, a
+    /// pattern), and reporting them, even as unknown, would show callers a person who is not there. Real faces that fail
+    /// the other checks (size, pose, blur) are kept, with <see cref="MatchStatus.Unknown"/> and no embedding.
+    /// </returns>
     /// <exception cref="ArgumentException">The image is empty, disposed or not 8-bit BGR.</exception>
     public IReadOnlyList<RecognizedFace> Recognize(Mat image, bool identify = true)
     {
         var start = Stopwatch.GetTimestamp();
         var faces = _detector.Detect(image);
-        var result = new RecognizedFace[faces.Count];
-        for (var i = 0; i < faces.Count; i++)
+        var result = new List<RecognizedFace>(faces.Count);
+        foreach (var face in faces)
         {
-            result[i] = Analyze(image, faces[i], identify);
+            if (QualityGate.IsFace(face))
+            {
+                result.Add(Analyze(image, face, identify));
+            }
         }
 
         s_latency.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
@@ -190,22 +201,26 @@ public sealed class FaceRecognizer
     /// <summary>The largest face of an image that passes the quality gate, embedded (for enrolment and 1:1 checks).</summary>
     /// <param name="image">An 8-bit BGR image.</param>
     /// <returns>The face, with its embedding.</returns>
-    /// <exception cref="NoUsableFaceException">No face was found, or the largest fails the gate (the message gives the reason).</exception>
+    /// <exception cref="NoUsableFaceException">
+    /// No face was found (detections below <see cref="FaceQualityOptions.MinDetectionScore"/> do not count), or the
+    /// largest fails the gate (the message gives the reason).
+    /// </exception>
     public RecognizedFace LargestFace(Mat image)
     {
+        // Only detections that are faces compete: a large painted face behind the person must not be enrolled.
         var faces = _detector.Detect(image);
-        if (faces.Count == 0)
+        var largest = -1;
+        for (var i = 0; i < faces.Count; i++)
         {
-            throw new NoUsableFaceException("No face was found in the image.");
-        }
-
-        var largest = 0;
-        for (var i = 1; i < faces.Count; i++)
-        {
-            if (faces[i].Box.Area > faces[largest].Box.Area)
+            if (QualityGate.IsFace(faces[i]) && (largest < 0 || faces[i].Box.Area > faces[largest].Box.Area))
             {
                 largest = i;
             }
+        }
+
+        if (largest < 0)
+        {
+            throw new NoUsableFaceException("No face was found in the image.");
         }
 
         var face = Analyze(image, faces[largest], identify: false);

@@ -20,6 +20,12 @@ public enum FaceQualityIssue
 
     /// <summary>The head is tilted further than <see cref="FaceQualityOptions.MaxRollDegrees"/>.</summary>
     TooMuchRoll,
+
+    /// <summary>
+    /// The detector score is below <see cref="FaceQualityOptions.MinDetectionScore"/>: probably not a face (a painting,
+    /// a poster, a pattern). <see cref="FaceRecognizer.Recognize(OpenCvSharp.Mat, bool)"/> drops such detections.
+    /// </summary>
+    LowDetectionScore,
 }
 
 /// <summary>The measured quality of one face and the gate's verdict.</summary>
@@ -30,6 +36,9 @@ public enum FaceQualityIssue
 /// <param name="RollDegrees">The tilt of the eye line in degrees; positive clockwise in the image.</param>
 public readonly record struct FaceQuality(FaceQualityIssue Issue, float FaceSize, double Sharpness, float YawDegrees, float RollDegrees)
 {
+    /// <summary>Gets the detector score of the face (NaN when the quality was built without one).</summary>
+    public float DetectorScore { get; init; } = float.NaN;
+
     /// <summary>Gets whether the face passed every check.</summary>
     public bool IsAcceptable => Issue == FaceQualityIssue.None;
 
@@ -41,6 +50,7 @@ public readonly record struct FaceQuality(FaceQualityIssue Issue, float FaceSize
         FaceQualityIssue.Blurry => $"face too blurry (sharpness {Sharpness:F0})",
         FaceQualityIssue.TooMuchYaw => $"head turned too far (yaw {YawDegrees:F0} degrees)",
         FaceQualityIssue.TooMuchRoll => $"head tilted too far (roll {RollDegrees:F0} degrees)",
+        FaceQualityIssue.LowDetectionScore => $"probably not a face (detector score {DetectorScore:F2})",
         _ => Issue.ToString(),
     };
 }
@@ -66,6 +76,11 @@ public sealed class FaceQualityGate
     /// <summary>Gets the limits in use.</summary>
     public FaceQualityOptions Options { get; }
 
+    /// <summary>Gets whether the detector is confident enough that this is a face (<see cref="FaceQualityOptions.MinDetectionScore"/>).</summary>
+    /// <param name="face">The detection.</param>
+    /// <returns><see langword="false"/> for a detection that is probably not a face.</returns>
+    public bool IsFace(in FaceDetection face) => face.Score >= Options.MinDetectionScore;
+
     /// <summary>Measures a detected face and its aligned crop.</summary>
     /// <param name="face">The detection (box and landmarks in image pixels).</param>
     /// <param name="alignedCrop">The aligned 8-bit BGR crop, or <see langword="null"/> to skip the blur check.</param>
@@ -75,25 +90,41 @@ public sealed class FaceQualityGate
         var size = MathF.Min(face.Box.Width, face.Box.Height);
         var (yaw, roll) = EstimatePose(face.Landmarks);
         var sharpness = alignedCrop is null ? double.NaN : Sharpness(alignedCrop);
+        return Judge(new FaceQuality(FaceQualityIssue.None, size, sharpness, yaw, roll) { DetectorScore = face.Score });
+    }
+
+    /// <summary>
+    /// Applies this gate's limits to measurements taken earlier (by this or another gate), so that many limits can be
+    /// tried on one measurement (the face-gate evaluation does). A NaN sharpness skips the blur check.
+    /// </summary>
+    /// <param name="measured">The measurements; its <see cref="FaceQuality.Issue"/> is ignored.</param>
+    /// <returns>The same measurements with this gate's verdict.</returns>
+    public FaceQuality Judge(in FaceQuality measured)
+    {
+        // The score comes first: a detection that is not a face has no meaningful size, pose or sharpness.
         var issue = FaceQualityIssue.None;
-        if (!(size >= Options.MinFaceSize))
+        if (!(measured.DetectorScore >= Options.MinDetectionScore) && !float.IsNaN(measured.DetectorScore))
+        {
+            issue = FaceQualityIssue.LowDetectionScore;
+        }
+        else if (!(measured.FaceSize >= Options.MinFaceSize))
         {
             issue = FaceQualityIssue.TooSmall;
         }
-        else if (MathF.Abs(roll) > Options.MaxRollDegrees)
+        else if (MathF.Abs(measured.RollDegrees) > Options.MaxRollDegrees)
         {
             issue = FaceQualityIssue.TooMuchRoll;
         }
-        else if (MathF.Abs(yaw) > Options.MaxYawDegrees)
+        else if (MathF.Abs(measured.YawDegrees) > Options.MaxYawDegrees)
         {
             issue = FaceQualityIssue.TooMuchYaw;
         }
-        else if (alignedCrop is not null && !(sharpness >= Options.MinSharpness))
+        else if (!double.IsNaN(measured.Sharpness) && !(measured.Sharpness >= Options.MinSharpness))
         {
             issue = FaceQualityIssue.Blurry;
         }
 
-        return new FaceQuality(issue, size, sharpness, yaw, roll);
+        return measured with { Issue = issue };
     }
 
     /// <summary>Estimates yaw and roll in degrees from five landmarks.</summary>
