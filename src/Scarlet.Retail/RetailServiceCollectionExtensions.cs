@@ -42,6 +42,7 @@ public static class RetailServiceCollectionExtensions
         services.TryAddSingleton<ScarletEventStream>();
         services.TryAddSingleton<CustomerService>();
         services.TryAddSingleton<PrivacyService>();
+        services.TryAddSingleton<CustomerMergeService>();
         services.TryAddSingleton<PromotionEngine>();
         services.TryAddSingleton<RecommendationService>();
         services.TryAddSingleton<VisitAnalytics>();

@@ -76,7 +76,7 @@ internal static class FaceApi
         }
 
         using var image = Decode(decoder, body.FaceImageB64, "face_image_b64");
-        var customer = await faces.RegisterAsync(ctx.Org, new FaceRegistration
+        var (customer, _) = await faces.RegisterAsync(ctx.Org, new FaceRegistration
         {
             Name = body.Name.Trim(),
             Email = string.IsNullOrWhiteSpace(body.Email) ? null : body.Email.Trim(),
@@ -88,7 +88,7 @@ internal static class FaceApi
     public static async Task<IResult> AutoRegisterAsync(FaceImageRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, TimeProvider time, CancellationToken ct)
     {
         using var image = Decode(decoder, body?.FaceImageB64, "face_image_b64");
-        var customer = await faces.RegisterAsync(ctx.Org, new FaceRegistration
+        var (customer, _) = await faces.RegisterAsync(ctx.Org, new FaceRegistration
         {
             Name = "Visitor " + Guid.NewGuid().ToString("N")[..8],
             Consent = new ConsentRecord(http.Admin().Username, time.GetUtcNow(), "auto-register"),
