@@ -24,7 +24,8 @@ namespace Scarlet.Retail;
 /// built from <see cref="CustomerService.ListEmbeddingsAsync"/> on first use of its organisation (or at start by the
 /// hosted service); afterwards <see cref="CustomerRegisteredEvent"/>, <see cref="VisitorAssignedEvent"/>,
 /// <see cref="CustomersMergedEvent"/> and erasure (<see cref="PrivacyService.CustomerErased"/>, raised before
-/// <see cref="PrivacyService.EraseAsync"/> returns) keep it in step. Organisations never share a gallery, so a face of one organisation never matches in another.</para>
+/// <see cref="PrivacyService.EraseAsync"/> returns) keep it in step. Organisations never share a gallery, so a face of
+/// one organisation never matches in another.</para>
 /// <para>Thread-safe. Detection and embedding run on the caller's thread.</para>
 /// </remarks>
 public sealed class FaceIdentityService : IDisposable
@@ -204,7 +205,9 @@ public sealed class FaceIdentityService : IDisposable
                 organizationId,
                 new CustomerRegistration { Name = registration.Name, Email = registration.Email, Consent = registration.Consent, Embeddings = embeddings },
                 cancellationToken).ConfigureAwait(false);
-            var flagged = await FlagAsync(customer, lookalikes, cancellationToken).ConfigureAwait(false);
+
+            // The customer is stored: its flags are written even if the caller has gone, or the review would miss the pair.
+            var flagged = await FlagAsync(customer, lookalikes, CancellationToken.None).ConfigureAwait(false);
             return new FaceRegistrationResult(customer, flagged);
         }
         finally
