@@ -480,10 +480,21 @@ public sealed class FaceIdentityService : IDisposable
         gallery.Forget(IdentityOf(merged.MergedVectorId));
     }
 
-    /// <summary>Keeps the best similarity per identity among the candidates at or above the match threshold, except <paramref name="self"/>.</summary>
+    /// <summary>
+    /// Keeps the best similarity per identity at or above the match threshold, except <paramref name="self"/>: the best
+    /// and the runner-up, and the candidates (which an ambiguous result narrows to those within the margin).
+    /// </summary>
     private static void AddLookalikes(Dictionary<string, float> lookalikes, IdentifyResult found, float matchThreshold, string? self)
     {
-        var scores = found.Best is { } best ? found.Candidates.Append(best) : found.Candidates;
+        IEnumerable<IdentityScore> scores = found.Candidates;
+        foreach (var top in (IdentityScore?[])[found.Best, found.RunnerUp])
+        {
+            if (top is { } t)
+            {
+                scores = scores.Append(t);
+            }
+        }
+
         foreach (var c in scores)
         {
             if (c.IdentityId == self || c.Similarity < matchThreshold)

@@ -68,10 +68,12 @@ public sealed record FaceSighting
     public string? EventId { get; init; }
 }
 
-/// <summary>
-/// An enrolment face is taken for another customer of the organisation (similarity at or above the gallery's
-/// <see cref="Scarlet.Recognition.FaceGalleryOptions.DuplicateThreshold"/>): reported, never silently added.
-/// </summary>
+/// <summary>An enrolment face already matches another customer of the organisation: reported, never silently added.</summary>
+/// <remarks>
+/// "Matches" here means a similarity at or above the gallery's
+/// <see cref="Scarlet.Recognition.FaceGalleryOptions.DuplicateThreshold"/>: the face is taken for that customer's. A
+/// lookalike below it is registered and flagged instead (<see cref="FaceRegistrationResult.PossibleDuplicates"/>).
+/// </remarks>
 public sealed class DuplicateFaceException : Exception
 {
     /// <summary>Initializes a new instance of the <see cref="DuplicateFaceException"/> class.</summary>
