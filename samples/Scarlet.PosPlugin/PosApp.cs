@@ -91,7 +91,7 @@ internal static class PosApp
         var by = a.Optional("consent-by") ?? "pos-operator";
         a.EnsureAllUsed();
         var now = sp.GetRequiredService<TimeProvider>().GetUtcNow();
-        var customer = await sp.GetRequiredService<FaceIdentityService>().RegisterAsync(
+        var (customer, _) = await sp.GetRequiredService<FaceIdentityService>().RegisterAsync(
             org,
             new FaceRegistration { Name = name, Email = email, Consent = new ConsentRecord(by, now, "pos-enrolment") },
             [photo]);

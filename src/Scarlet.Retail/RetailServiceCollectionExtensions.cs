@@ -38,9 +38,11 @@ public static class RetailServiceCollectionExtensions
         services.TryAddSingleton<IVisitStore>(sp => new SqliteVisitStore(sp.GetRequiredService<SqliteDatabase>()));
         services.TryAddSingleton<IEventStore>(sp => new SqliteEventStore(sp.GetRequiredService<SqliteDatabase>()));
         services.TryAddSingleton<IAlertStore>(sp => new SqliteAlertStore(sp.GetRequiredService<SqliteDatabase>()));
+        services.TryAddSingleton<IPossibleDuplicateStore>(sp => new SqlitePossibleDuplicateStore(sp.GetRequiredService<SqliteDatabase>()));
         services.TryAddSingleton<ScarletEventStream>();
         services.TryAddSingleton<CustomerService>();
         services.TryAddSingleton<PrivacyService>();
+        services.TryAddSingleton<CustomerMergeService>();
         services.TryAddSingleton<PromotionEngine>();
         services.TryAddSingleton<RecommendationService>();
         services.TryAddSingleton<VisitAnalytics>();

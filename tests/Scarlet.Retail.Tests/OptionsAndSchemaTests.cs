@@ -64,13 +64,13 @@ public sealed class OptionsAndSchemaTests
         var path = dir.File("sub/folder/s.db");
         using (var db = new SqliteDatabase(path))
         {
-            Assert.Equal(1, db.SchemaVersion);
+            Assert.Equal(2, db.SchemaVersion);
             Assert.Equal("ok", db.CheckIntegrity());
         }
 
         using (var db = new SqliteDatabase(path))
         {
-            Assert.Equal(1, db.SchemaVersion);
+            Assert.Equal(2, db.SchemaVersion);
         }
 
         using var conn = new SqliteConnection($"Data Source={path}");
@@ -79,7 +79,7 @@ public sealed class OptionsAndSchemaTests
         cmd.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", cmd.ExecuteScalar());
         cmd.CommandText = "SELECT COUNT(*) FROM schema_version";
-        Assert.Equal(1L, cmd.ExecuteScalar());
+        Assert.Equal(2L, cmd.ExecuteScalar());
     }
 
     [Fact]
@@ -98,6 +98,41 @@ public sealed class OptionsAndSchemaTests
 
         SqliteConnection.ClearAllPools();
         Assert.Throws<InvalidOperationException>(() => new SqliteDatabase(path));
+    }
+
+    [Fact]
+    public async Task A_version_1_database_gains_the_possible_duplicates_table_and_keeps_its_data()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("v1.db");
+        using (var db = new SqliteDatabase(path))
+        {
+            await new SqliteOrganizationStore(db, TimeProvider.System).EnsureAsync("org", "org");
+            await new SqliteCustomerStore(db).AddAsync(new Customer { Id = "c1", OrganizationId = "org", Name = "Ada" }, [new float[] { 1, 0 }]);
+        }
+
+        // Back to what version 1 left on disk: no possible_duplicates table, schema version 1.
+        SqliteConnection.ClearAllPools();
+        using (var conn = new SqliteConnection($"Data Source={path}"))
+        {
+            conn.Open();
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "DROP TABLE possible_duplicates; DELETE FROM schema_version WHERE version > 1;";
+            cmd.ExecuteNonQuery();
+        }
+
+        SqliteConnection.ClearAllPools();
+        using (var db = new SqliteDatabase(path))
+        {
+            Assert.Equal(2, db.SchemaVersion);
+            var customers = new SqliteCustomerStore(db);
+            Assert.Equal("Ada", (await customers.GetAsync("org", "c1"))!.Name);
+            await customers.AddAsync(new Customer { Id = "c2", OrganizationId = "org", Name = "Bea" }, []);
+            var duplicates = new SqlitePossibleDuplicateStore(db);
+            await duplicates.AddAsync(new PossibleDuplicate("org", "c2", "c1", 0.4f, DateTimeOffset.UnixEpoch));
+            Assert.Single(await duplicates.ListAsync("org"));
+            Assert.Equal("ok", db.CheckIntegrity());
+        }
     }
 
     [Fact]

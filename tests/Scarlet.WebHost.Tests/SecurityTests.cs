@@ -20,6 +20,8 @@ public sealed class SecurityTests(HostFixture host)
     [InlineData("POST", "/auto-register")]
     [InlineData("GET", "/api/customers")]
     [InlineData("DELETE", "/api/customers/x")]
+    [InlineData("GET", "/api/customers/duplicates")]
+    [InlineData("POST", "/api/customers/x/merge")]
     [InlineData("POST", "/api/cameras")]
     [InlineData("GET", "/api/detections")]
     [InlineData("POST", "/track")]

@@ -139,7 +139,7 @@ internal static class Paging
 }
 
 /// <summary>The retail services and the organisation every request works in.</summary>
-internal sealed class HostContext(CustomerService customers, PromotionEngine promotions, VisitAnalytics visits, AlertEngine alerts, EventLog log, PrivacyService privacy, Scarlet.Retail.Storage.IEventStore events, Microsoft.Extensions.Options.IOptions<ScarletHostOptions> options)
+internal sealed class HostContext(CustomerService customers, PromotionEngine promotions, VisitAnalytics visits, AlertEngine alerts, EventLog log, PrivacyService privacy, CustomerMergeService merges, Scarlet.Retail.Storage.IEventStore events, Microsoft.Extensions.Options.IOptions<ScarletHostOptions> options)
 {
     public string Org { get; } = options.Value.Organization;
 
@@ -154,6 +154,8 @@ internal sealed class HostContext(CustomerService customers, PromotionEngine pro
     public EventLog Log => log;
 
     public PrivacyService Privacy => privacy;
+
+    public CustomerMergeService Merges => merges;
 
     public Scarlet.Retail.Storage.IEventStore Events => events;
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using OpenCvSharp;
 using Scarlet.Recognition;
 using Scarlet.Retail;
@@ -11,7 +12,19 @@ internal sealed record FaceImageRequest(string? FaceImageB64);
 
 internal sealed record RegisterRequest(string? Name, string? Email, string? FaceImageB64);
 
-internal sealed record RegisterResponse(string Message, string CustomerId);
+/// <summary>
+/// A registration: <c>possible_duplicate</c> when the face resembles another customer's (a lookalike, registered and
+/// flagged for review); <c>possible_duplicate_of</c> names the most similar one, for callers allowed to read customers only.
+/// </summary>
+internal sealed record RegisterResponse(
+    string Message,
+    string CustomerId,
+    bool PossibleDuplicate,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PossibleDuplicateOf)
+{
+    public static RegisterResponse From(string message, FaceRegistrationResult r, HttpContext http) =>
+        new(message, r.Customer.Id, r.IsPossibleDuplicate, r.IsPossibleDuplicate && AdminAuth.CanReadCustomers(http) ? r.PossibleDuplicates[0].ExistingCustomerId : null);
+}
 
 internal sealed record EmbeddingResponse(float[] Embedding);
 
@@ -70,7 +83,7 @@ internal static class FaceApi
         return buffer.AsSpan(0, written).ToArray();
     }
 
-    public static async Task<IResult> RegisterAsync(RegisterRequest? body, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, TimeProvider time, CancellationToken ct)
+    public static async Task<IResult> RegisterAsync(RegisterRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, TimeProvider time, CancellationToken ct)
     {
         if (body is null || string.IsNullOrWhiteSpace(body.Name))
         {
@@ -83,24 +96,24 @@ internal static class FaceApi
         }
 
         using var image = Decode(decoder, body.FaceImageB64, "face_image_b64");
-        var customer = await faces.RegisterAsync(ctx.Org, new FaceRegistration
+        var result = await faces.RegisterAsync(ctx.Org, new FaceRegistration
         {
             Name = body.Name.Trim(),
             Email = string.IsNullOrWhiteSpace(body.Email) ? null : body.Email.Trim(),
             Consent = new ConsentRecord(body.Name.Trim(), time.GetUtcNow(), "registration"),
         }, [image], ct);
-        return TypedResults.Ok(new RegisterResponse("Registration successful", customer.Id));
+        return TypedResults.Ok(RegisterResponse.From("Registration successful", result, http));
     }
 
     public static async Task<IResult> AutoRegisterAsync(FaceImageRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, TimeProvider time, CancellationToken ct)
     {
         using var image = Decode(decoder, body?.FaceImageB64, "face_image_b64");
-        var customer = await faces.RegisterAsync(ctx.Org, new FaceRegistration
+        var result = await faces.RegisterAsync(ctx.Org, new FaceRegistration
         {
             Name = "Visitor " + Guid.NewGuid().ToString("N")[..8],
             Consent = new ConsentRecord(http.Admin().Username, time.GetUtcNow(), "auto-register"),
         }, [image], ct);
-        return TypedResults.Ok(new RegisterResponse("Auto-registration successful", customer.Id));
+        return TypedResults.Ok(RegisterResponse.From("Auto-registration successful", result, http));
     }
 
     public static IResult GenerateEmbedding(FaceImageRequest? body, ImageDecoder decoder, FaceRecognizer recognizer)

@@ -22,6 +22,16 @@ internal sealed record ConsentRequest(string? GrantedBy, string? Method);
 
 internal sealed record PurchaseRequest(string? ProductId, int? Quantity, decimal? Amount);
 
+internal sealed record PossibleDuplicateView(string CustomerId, string CustomerName, string ExistingCustomerId, string ExistingCustomerName, float Similarity, DateTimeOffset FlaggedAt)
+{
+    public static PossibleDuplicateView From(PossibleDuplicatePair p) =>
+        new(p.Customer.Id, p.Customer.Name, p.ExistingCustomer.Id, p.ExistingCustomer.Name, p.Similarity, p.FlaggedAt);
+}
+
+internal sealed record MergeRequest(string? Into);
+
+internal sealed record MergeView(string MergedCustomerId, CustomerView Customer, int PurchasesMoved, int VisitsMoved, int DetectionsMoved, int Embeddings);
+
 /// <summary>The user service and the promotions service, plus customer privacy under <c>/api</c>.</summary>
 internal static class RetailApi
 {
@@ -34,6 +44,8 @@ internal static class RetailApi
 
         var api = app.MapGroup("/api").RequireAdmin();
         api.MapGet("/customers", ListCustomersAsync).WithTags("Customers");
+        api.MapGet("/customers/duplicates", ListDuplicatesAsync).WithTags("Customers").WithSummary("Possible duplicate customers (lookalike registrations) to review");
+        api.MapPost("/customers/{customer_id}/merge", MergeAsync).WithTags("Customers").WithSummary("Merge a customer into another (purchases, visits, loyalty, consent, face); the merged one is erased");
         api.MapDelete("/customers/{customer_id}", EraseAsync).WithTags("Privacy").WithSummary("Erase a customer (GDPR art. 17): embeddings, profile, events anonymised");
         api.MapGet("/customers/{customer_id}/export", ExportAsync).WithTags("Privacy").WithSummary("Everything stored about a customer (GDPR art. 15/20)");
         api.MapPost("/customers/{customer_id}/consent", ConsentAsync).WithTags("Privacy");
@@ -113,6 +125,26 @@ internal static class RetailApi
     {
         var page = await ctx.Customers.ListAsync(ctx.Org, Paging.Limit(limit, 100, 1000), Paging.Offset(offset), ct);
         return TypedResults.Ok(new { items = page.Items.Select(CustomerView.From).ToList(), total = page.Total });
+    }
+
+    public static async Task<IResult> ListDuplicatesAsync(HostContext ctx, CancellationToken ct) =>
+        TypedResults.Ok((await ctx.Merges.ListAsync(ctx.Org, ct)).Select(PossibleDuplicateView.From).ToList());
+
+    public static async Task<IResult> MergeAsync(string customer_id, MergeRequest? body, HttpContext http, HostContext ctx, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(body?.Into))
+        {
+            throw ApiException.BadRequest("into is required");
+        }
+
+        if (body.Into == customer_id)
+        {
+            throw ApiException.BadRequest("A customer cannot be merged into itself");
+        }
+
+        // The library records the merge: audit trail, event log line, and the galleries follow through its events.
+        var r = await ctx.Merges.MergeAsync(ctx.Org, customer_id, body.Into, http.Admin().Username, ct);
+        return TypedResults.Ok(new MergeView(r.MergedCustomer.Id, CustomerView.From(r.Customer), r.PurchasesMoved, r.VisitsMoved, r.DetectionsMoved, r.Embeddings.Count));
     }
 
     public static async Task<IResult> EraseAsync(string customer_id, HttpContext http, HostContext ctx, CancellationToken ct)

@@ -10,6 +10,9 @@ namespace Scarlet.WebHost;
 /// <summary>The seed's error body.</summary>
 public sealed record ErrorBody(string Detail);
 
+/// <summary>The error body of a refused duplicate face for callers allowed to read customers: it names the customer.</summary>
+internal sealed record DuplicateFaceBody(string Detail, string ExistingCustomerId);
+
 /// <summary>A request the host refuses with a status and a client-safe message.</summary>
 internal sealed class ApiException(int status, string detail) : Exception(detail)
 {
@@ -21,8 +24,9 @@ internal sealed class ApiException(int status, string detail) : Exception(detail
 }
 
 /// <summary>
-/// Maps exceptions to <c>{"detail": ...}</c> in one place: bad input is 400, unknown ids 404, oversized bodies 413,
-/// anything else 500 with a generic text (the exception is logged, never shown).
+/// Maps exceptions to <c>{"detail": ...}</c> in one place: bad input is 400, unknown ids 404, a face already registered
+/// 409 (naming the customer only to callers allowed to read customers), oversized bodies 413, anything else 500 with a
+/// generic text (the exception is logged, never shown).
 /// </summary>
 internal sealed class ErrorMapper(ILogger<ErrorMapper> logger) : IExceptionHandler
 {
@@ -41,7 +45,10 @@ internal sealed class ErrorMapper(ILogger<ErrorMapper> logger) : IExceptionHandl
 
         httpContext.Response.Clear();
         httpContext.Response.StatusCode = status;
-        await httpContext.Response.WriteAsJsonAsync(new ErrorBody(detail), cancellationToken);
+        object body = exception is DuplicateFaceException { ExistingCustomerId: { } existing } && AdminAuth.CanReadCustomers(httpContext)
+            ? new DuplicateFaceBody(detail, existing)
+            : new ErrorBody(detail);
+        await httpContext.Response.WriteAsJsonAsync(body, body.GetType(), cancellationToken);
         return true;
     }
 
@@ -58,8 +65,8 @@ internal sealed class ErrorMapper(ILogger<ErrorMapper> logger) : IExceptionHandl
         DuplicateEntityException d => (400, d.Message),
         NoUsableFaceException f => (400, f.Message),
 
-        // Never name the matching customer to the caller.
-        DuplicateFaceException => (400, "This face is already registered"),
+        // The body names the matching customer only to callers allowed to read customers (TryHandleAsync).
+        DuplicateFaceException => (409, "This face is already registered"),
         KeyNotFoundException k => (404, k.Message),
         ArgumentException a => (400, a.Message),
         FormatException f => (400, f.Message),

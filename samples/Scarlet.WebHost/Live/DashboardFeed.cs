@@ -53,6 +53,8 @@ internal sealed class DashboardFeed(ScarletEventStream stream, LiveHubs hubs, IS
             VisitCompletedEvent => "visit_completed",
             CustomerRegisteredEvent => "customer_registered",
             CustomerErasedEvent => "customer_erased",
+            PossibleDuplicateFlaggedEvent => "possible_duplicate",
+            CustomersMergedEvent => "customers_merged",
             PersonEnteredStoreEvent or PersonExitedStoreEvent or ZoneEnteredEvent or ZoneExitedEvent => null,
             _ => "event",
         };

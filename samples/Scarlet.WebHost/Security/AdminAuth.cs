@@ -49,6 +49,12 @@ internal static class AdminAuth
         return principal;
     }
 
+    /// <summary>
+    /// Whether the caller may read customer records (today: a valid admin bearer token). Open endpoints ask before they
+    /// name an existing customer, so an anonymous caller cannot learn who a face belongs to.
+    /// </summary>
+    public static bool CanReadCustomers(HttpContext http) => Authenticate(http, allowQuery: false) is not null;
+
     public static AdminPrincipal Admin(this HttpContext http) =>
         http.Items.TryGetValue(ItemKey, out var p) && p is AdminPrincipal a ? a : throw new InvalidOperationException("Endpoint is not admin-only.");
 }

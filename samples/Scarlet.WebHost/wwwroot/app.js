@@ -76,7 +76,7 @@ function connectDashboard() {
       case 'action': prepend('promotions', `${time(msg.timestamp)} recommend ${d.recommended_products.join(', ')} to ${d.customer_id.slice(0, 8)}`); break;
       case 'promotion': prepend('promotions', `${time(msg.timestamp)} "${d.title}" shown to ${d.customer_id.slice(0, 8)}`); break;
       case 'alert': { const a = d.alert || {}; prepend('alerts', `${time(msg.timestamp)} [${a.level}] ${a.message}`, 'level-' + a.level); break; }
-      case 'customer_registered': case 'customer_erased': loadCustomers(); break;
+      case 'customer_registered': case 'customer_erased': case 'customers_merged': loadCustomers(); break;
       default: break;
     }
   };
@@ -151,7 +151,7 @@ async function register(ev) {
   try {
     const photo = await readFile($('reg-photo').files[0]);
     const r = await api('/register', { method: 'POST', body: JSON.stringify({ name: $('reg-name').value, email: $('reg-email').value || null, face_image_b64: photo }) });
-    out.textContent = 'Registered ' + r.customer_id;
+    out.textContent = 'Registered ' + r.customer_id + (r.possible_duplicate ? ' (looks like ' + (r.possible_duplicate_of || 'another customer') + ': flagged for review)' : '');
     $('register-form').reset();
     loadCustomers();
   } catch (e) { out.textContent = e.message; out.className = 'error'; }

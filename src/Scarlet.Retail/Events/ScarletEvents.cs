@@ -27,7 +27,7 @@ public static class ScarletTopics
     /// <summary>Alerts raised and acknowledged.</summary>
     public const string Alerts = "alert-events";
 
-    /// <summary>Customer lifecycle: registered, consent, visitor assigned, erased.</summary>
+    /// <summary>Customer lifecycle: registered, consent, visitor assigned, possible duplicate flagged, merged, erased.</summary>
     public const string Customers = "customer-events";
 }
 
@@ -48,6 +48,8 @@ public static class ScarletTopics
 [JsonDerivedType(typeof(CustomerRegisteredEvent), "customer_registered")]
 [JsonDerivedType(typeof(VisitorAssignedEvent), "visitor_assigned")]
 [JsonDerivedType(typeof(CustomerErasedEvent), "customer_erased")]
+[JsonDerivedType(typeof(PossibleDuplicateFlaggedEvent), "possible_duplicate_flagged")]
+[JsonDerivedType(typeof(CustomersMergedEvent), "customers_merged")]
 public abstract record ScarletEvent
 {
     /// <summary>Gets the unique event id (used by receivers to reject replays).</summary>
@@ -320,6 +322,55 @@ public sealed record CustomerErasedEvent : ScarletEvent
 
     /// <summary>Gets who erased (admin or <c>retention</c>).</summary>
     public required string Actor { get; init; }
+
+    /// <inheritdoc/>
+    public override string Topic => ScarletTopics.Customers;
+}
+
+/// <summary>
+/// A customer's face resembles another customer's (a lookalike registration, between the gallery's match and duplicate
+/// thresholds): the pair is stored for an admin to review (<see cref="CustomerMergeService"/>).
+/// </summary>
+public sealed record PossibleDuplicateFlaggedEvent : ScarletEvent
+{
+    /// <summary>Gets the customer registered last.</summary>
+    public required string CustomerId { get; init; }
+
+    /// <summary>Gets the customer it resembles.</summary>
+    public required string ExistingCustomerId { get; init; }
+
+    /// <summary>Gets the cosine similarity of their faces.</summary>
+    public float Similarity { get; init; }
+
+    /// <inheritdoc/>
+    public override string Topic => ScarletTopics.Customers;
+}
+
+/// <summary>
+/// One customer was merged into another (<see cref="CustomerMergeService.MergeAsync"/>). The recognition layer hooks this
+/// to give the kept customer's gallery identity the merged face embeddings; the merged-away customer's erasure follows as a
+/// <see cref="CustomerErasedEvent"/>.
+/// </summary>
+public sealed record CustomersMergedEvent : ScarletEvent
+{
+    /// <summary>Gets the customer kept.</summary>
+    public required string CustomerId { get; init; }
+
+    /// <summary>Gets the kept customer's index id.</summary>
+    public long VectorId { get; init; }
+
+    /// <summary>Gets the customer merged away (erased).</summary>
+    public required string MergedCustomerId { get; init; }
+
+    /// <summary>Gets the merged-away customer's index id.</summary>
+    public long MergedVectorId { get; init; }
+
+    /// <summary>Gets who merged.</summary>
+    public required string Actor { get; init; }
+
+    /// <summary>Gets the kept customer's face embeddings after the merge, oldest first (not serialised).</summary>
+    [JsonIgnore]
+    public IReadOnlyList<ReadOnlyMemory<float>> Embeddings { get; init; } = [];
 
     /// <inheritdoc/>
     public override string Topic => ScarletTopics.Customers;

@@ -13,7 +13,8 @@ using Scarlet.Vision;
 namespace Scarlet.Retail;
 
 /// <summary>
-/// Connects the face recognition layer to the retail layer: enrols customers from face images (with a duplicate check),
+/// Connects the face recognition layer to the retail layer: enrols customers from face images (with a duplicate check
+/// that refuses the same face and flags lookalikes),
 /// identifies faces in frames and publishes one <see cref="RecognitionEvent"/> per face (which the
 /// <see cref="RetailPipeline"/> records, clusters and turns into identifications and recommendations), and keeps one
 /// <see cref="FaceGallery"/> per organisation in step with the customer store.
@@ -21,9 +22,10 @@ namespace Scarlet.Retail;
 /// <remarks>
 /// <para>Gallery identities are customers' <see cref="Customer.VectorId"/>s (invariant decimal strings). A gallery is
 /// built from <see cref="CustomerService.ListEmbeddingsAsync"/> on first use of its organisation (or at start by the
-/// hosted service); afterwards <see cref="CustomerRegisteredEvent"/>, <see cref="VisitorAssignedEvent"/> and erasure
-/// (<see cref="PrivacyService.CustomerErased"/>, raised before <see cref="PrivacyService.EraseAsync"/> returns) keep it
-/// in step. Organisations never share a gallery, so a face of one organisation never matches in another.</para>
+/// hosted service); afterwards <see cref="CustomerRegisteredEvent"/>, <see cref="VisitorAssignedEvent"/>,
+/// <see cref="CustomersMergedEvent"/> and erasure (<see cref="PrivacyService.CustomerErased"/>, raised before
+/// <see cref="PrivacyService.EraseAsync"/> returns) keep it in step. Organisations never share a gallery, so a face of
+/// one organisation never matches in another.</para>
 /// <para>Thread-safe. Detection and embedding run on the caller's thread.</para>
 /// </remarks>
 public sealed class FaceIdentityService : IDisposable
@@ -31,6 +33,7 @@ public sealed class FaceIdentityService : IDisposable
     private readonly FaceRecognizer _recognizer;
     private readonly CustomerService _customers;
     private readonly PrivacyService _privacy;
+    private readonly CustomerMergeService _merges;
     private readonly IOrganizationStore _organizations;
     private readonly ScarletEventStream _stream;
     private readonly ImageDecoder _decoder;
@@ -39,12 +42,14 @@ public sealed class FaceIdentityService : IDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, OrgGallery> _galleries = new(StringComparer.Ordinal);
     private readonly IDisposable _subscription;
+    private readonly IDisposable _autoRegistrations;
     private bool _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="FaceIdentityService"/> class and starts following the event stream.</summary>
     /// <param name="recognizer">Detection, quality gate and embedding (its own gallery is not used: galleries are per organisation).</param>
     /// <param name="customers">Customer service.</param>
     /// <param name="privacy">Privacy service (erasure notifications).</param>
+    /// <param name="merges">Possible duplicates and merges (lookalike registrations are flagged there).</param>
     /// <param name="organizations">Organisation store (to rebuild every gallery at start).</param>
     /// <param name="stream">Event stream.</param>
     /// <param name="options">Options.</param>
@@ -55,6 +60,7 @@ public sealed class FaceIdentityService : IDisposable
         FaceRecognizer recognizer,
         CustomerService customers,
         PrivacyService privacy,
+        CustomerMergeService merges,
         IOrganizationStore organizations,
         ScarletEventStream stream,
         IOptions<FaceIdentityOptions> options,
@@ -66,6 +72,7 @@ public sealed class FaceIdentityService : IDisposable
         _recognizer = recognizer ?? throw new ArgumentNullException(nameof(recognizer));
         _customers = customers ?? throw new ArgumentNullException(nameof(customers));
         _privacy = privacy ?? throw new ArgumentNullException(nameof(privacy));
+        _merges = merges ?? throw new ArgumentNullException(nameof(merges));
         _organizations = organizations ?? throw new ArgumentNullException(nameof(organizations));
         _stream = stream ?? throw new ArgumentNullException(nameof(stream));
         _time = time ?? throw new ArgumentNullException(nameof(time));
@@ -75,11 +82,17 @@ public sealed class FaceIdentityService : IDisposable
 
         // Inline subscriber: the gallery changes before Publish returns, so RegisterAsync's caller can identify at once.
         _subscription = _stream.Subscribe(OnEvent);
+
+        // Off the publisher's thread: a provisional customer is checked against the gallery after it joined it.
+        _autoRegistrations = _stream.Handle<CustomerRegisteredEvent>("face-lookalikes", FlagAutoRegisteredAsync);
         _privacy.CustomerErased += OnErased;
     }
 
     /// <summary>Gets the match threshold (cosine similarity) of the galleries.</summary>
     public float MatchThreshold => _recognizer.Gallery.Options.MatchThreshold;
+
+    /// <summary>Gets the duplicate threshold (cosine similarity) of the galleries: registration refuses a face at or above it.</summary>
+    public float DuplicateThreshold => _recognizer.Gallery.Options.DuplicateThreshold;
 
     /// <summary>Builds the gallery of every organisation from the customer store (the hosted service calls this at start).</summary>
     /// <param name="cancellationToken">Cancellation.</param>
@@ -134,20 +147,23 @@ public sealed class FaceIdentityService : IDisposable
 
     /// <summary>
     /// Registers a customer from face images: the largest face of each image is detected, quality-gated and embedded;
-    /// a face that already matches another customer of the organisation is refused; then the customer is stored with the
-    /// embeddings and consent (<see cref="CustomerService.RegisterAsync"/>) and enrolled in the gallery under its
-    /// <see cref="Customer.VectorId"/>.
+    /// a face that resembles another customer of the organisation at or above the gallery's
+    /// <see cref="FaceGalleryOptions.DuplicateThreshold"/> is taken for that customer and refused; then the customer is
+    /// stored with the embeddings and consent (<see cref="CustomerService.RegisterAsync"/>) and enrolled in the gallery
+    /// under its <see cref="Customer.VectorId"/>. A face between <see cref="FaceGalleryOptions.MatchThreshold"/> and the
+    /// duplicate threshold is a lookalike: the customer is registered and each such pair is flagged for review
+    /// (<see cref="CustomerMergeService.FlagAsync"/>).
     /// </summary>
     /// <param name="organizationId">Organisation (must exist).</param>
     /// <param name="registration">Name, e-mail and consent.</param>
     /// <param name="images">One or more 8-bit BGR images of the person; not disposed.</param>
     /// <param name="cancellationToken">Cancellation.</param>
-    /// <returns>The new customer.</returns>
+    /// <returns>The new customer and the existing customers it resembles (empty for a clear registration).</returns>
     /// <exception cref="NoUsableFaceException">An image has no face or its face fails the quality gate (nothing is stored).</exception>
-    /// <exception cref="DuplicateFaceException">A face already matches another customer (nothing is stored).</exception>
+    /// <exception cref="DuplicateFaceException">A face is taken for another customer's (nothing is stored).</exception>
     /// <exception cref="ArgumentException">No images, a bad name or e-mail, or missing consent.</exception>
     /// <exception cref="DuplicateEntityException">The e-mail is already registered.</exception>
-    public async Task<Customer> RegisterAsync(string organizationId, FaceRegistration registration, IReadOnlyList<Mat> images, CancellationToken cancellationToken = default)
+    public async Task<FaceRegistrationResult> RegisterAsync(string organizationId, FaceRegistration registration, IReadOnlyList<Mat> images, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(registration);
         ArgumentNullException.ThrowIfNull(images);
@@ -171,21 +187,28 @@ public sealed class FaceIdentityService : IDisposable
         await org.RegisterLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            var lookalikes = new Dictionary<string, float>(StringComparer.Ordinal);
             for (var i = 0; i < embeddings.Length; i++)
             {
                 var found = gallery.Identify(embeddings[i].Span);
-                if (found.Best is { } best && best.Similarity >= gallery.Options.MatchThreshold)
+                if (found.Best is { } best && best.Similarity >= gallery.Options.DuplicateThreshold)
                 {
                     var existing = await CustomerOfAsync(organizationId, best.IdentityId, cancellationToken).ConfigureAwait(false);
                     throw new DuplicateFaceException(existing?.Id ?? "vector:" + best.IdentityId, best.Similarity, i);
                 }
+
+                AddLookalikes(lookalikes, found, gallery.Options.MatchThreshold, self: null);
             }
 
             // Publishes CustomerRegisteredEvent; OnEvent enrols the embeddings under the new VectorId before this returns.
-            return await _customers.RegisterAsync(
+            var customer = await _customers.RegisterAsync(
                 organizationId,
                 new CustomerRegistration { Name = registration.Name, Email = registration.Email, Consent = registration.Consent, Embeddings = embeddings },
                 cancellationToken).ConfigureAwait(false);
+
+            // The customer is stored: its flags are written even if the caller has gone, or the review would miss the pair.
+            var flagged = await FlagAsync(customer, lookalikes, CancellationToken.None).ConfigureAwait(false);
+            return new FaceRegistrationResult(customer, flagged);
         }
         finally
         {
@@ -198,9 +221,9 @@ public sealed class FaceIdentityService : IDisposable
     /// <param name="registration">Name, e-mail and consent.</param>
     /// <param name="encodedImages">One or more encoded images.</param>
     /// <param name="cancellationToken">Cancellation.</param>
-    /// <returns>The new customer.</returns>
+    /// <returns>The new customer and the existing customers it resembles.</returns>
     /// <exception cref="InvalidImageException">An image cannot be decoded.</exception>
-    public async Task<Customer> RegisterAsync(string organizationId, FaceRegistration registration, IReadOnlyList<ReadOnlyMemory<byte>> encodedImages, CancellationToken cancellationToken = default)
+    public async Task<FaceRegistrationResult> RegisterAsync(string organizationId, FaceRegistration registration, IReadOnlyList<ReadOnlyMemory<byte>> encodedImages, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(encodedImages);
         var mats = new List<Mat>(encodedImages.Count);
@@ -407,6 +430,7 @@ public sealed class FaceIdentityService : IDisposable
         _disposed = true;
         _privacy.CustomerErased -= OnErased;
         _subscription.Dispose();
+        _autoRegistrations.Dispose();
         foreach (var g in _galleries.Values)
         {
             g.Gallery.Dispose();
@@ -451,9 +475,122 @@ public sealed class FaceIdentityService : IDisposable
             case VisitorAssignedEvent assigned when !assigned.Centroid.IsEmpty:
                 Apply(assigned.OrganizationId, g => g.Import(IdentityOf(assigned.VectorId), [assigned.Centroid.ToArray()]));
                 break;
+            case CustomersMergedEvent merged:
+                Apply(merged.OrganizationId, g => Merge(g, merged));
+                break;
             case CustomerErasedEvent erased:
                 Forget(erased);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// The kept customer's identity gets exactly the stored embeddings of the merge (both faces, within the cap), and the
+    /// merged-away identity leaves; its erasure event follows and only finds the tombstone to set.
+    /// </summary>
+    private static void Merge(FaceGallery gallery, CustomersMergedEvent merged)
+    {
+        var into = IdentityOf(merged.VectorId);
+        gallery.Forget(into);
+        if (merged.Embeddings.Count > 0)
+        {
+            gallery.Import(into, [.. merged.Embeddings.Select(e => e.ToArray())]);
+        }
+
+        gallery.Forget(IdentityOf(merged.MergedVectorId));
+    }
+
+    /// <summary>
+    /// Keeps the best similarity per identity at or above the match threshold, except <paramref name="self"/>: the best
+    /// and the runner-up, and the candidates (which an ambiguous result narrows to those within the margin).
+    /// </summary>
+    private static void AddLookalikes(Dictionary<string, float> lookalikes, IdentifyResult found, float matchThreshold, string? self)
+    {
+        IEnumerable<IdentityScore> scores = found.Candidates;
+        foreach (var top in (IdentityScore?[])[found.Best, found.RunnerUp])
+        {
+            if (top is { } t)
+            {
+                scores = scores.Append(t);
+            }
+        }
+
+        foreach (var c in scores)
+        {
+            if (c.IdentityId == self || c.Similarity < matchThreshold)
+            {
+                continue;
+            }
+
+            if (!lookalikes.TryGetValue(c.IdentityId, out var s) || c.Similarity > s)
+            {
+                lookalikes[c.IdentityId] = c.Similarity;
+            }
+        }
+    }
+
+    /// <summary>Flags a new customer against each lookalike identity still a customer; returns the pairs, most similar first.</summary>
+    private async Task<IReadOnlyList<PossibleDuplicate>> FlagAsync(Customer customer, Dictionary<string, float> lookalikes, CancellationToken cancellationToken)
+    {
+        if (lookalikes.Count == 0)
+        {
+            return [];
+        }
+
+        var org = customer.OrganizationId;
+        var now = _time.GetUtcNow();
+        var flagged = new List<PossibleDuplicate>(lookalikes.Count);
+        foreach (var (identity, similarity) in lookalikes.OrderByDescending(l => l.Value))
+        {
+            if (await CustomerOfAsync(org, identity, cancellationToken).ConfigureAwait(false) is not { } existing || existing.Id == customer.Id)
+            {
+                continue;
+            }
+
+            var pair = new PossibleDuplicate(org, customer.Id, existing.Id, similarity, now);
+            try
+            {
+                await _merges.FlagAsync(pair, cancellationToken).ConfigureAwait(false);
+                flagged.Add(pair);
+            }
+            catch (RetailNotFoundException ex)
+            {
+                // The existing customer was erased or merged away since the check: nothing left to review.
+                _logger.LogInformation(ex, "Possible duplicate of customer {Customer} not flagged: {Existing} is gone", customer.Id, existing.Id);
+            }
+        }
+
+        return flagged;
+    }
+
+    /// <summary>
+    /// An auto-registered (provisional) customer whose face resembles another customer's is flagged like a lookalike
+    /// registration, at any similarity from the match threshold up: there is no caller to refuse, and its visitor cluster
+    /// held faces the gallery did not match when they were seen, so the pair is for an admin to merge or keep.
+    /// </summary>
+    private async Task FlagAutoRegisteredAsync(CustomerRegisteredEvent registered, CancellationToken cancellationToken)
+    {
+        if (!registered.IsAutoRegistered || registered.Embeddings.Count == 0)
+        {
+            return;
+        }
+
+        var org = registered.OrganizationId;
+        var gallery = await GetGalleryAsync(org, cancellationToken).ConfigureAwait(false);
+        var self = IdentityOf(registered.VectorId);
+        var lookalikes = new Dictionary<string, float>(StringComparer.Ordinal);
+        foreach (var e in registered.Embeddings)
+        {
+            AddLookalikes(lookalikes, gallery.Identify(e.Span), gallery.Options.MatchThreshold, self);
+        }
+
+        if (await _customers.GetAsync(org, registered.CustomerId, cancellationToken).ConfigureAwait(false) is { } customer)
+        {
+            var flagged = await FlagAsync(customer, lookalikes, cancellationToken).ConfigureAwait(false);
+            foreach (var f in flagged.Where(f => f.Similarity >= gallery.Options.DuplicateThreshold))
+            {
+                _logger.LogWarning("Auto-registered customer {Customer} looks like customer {Existing} (similarity {Similarity:F3}); flagged for review", f.CustomerId, f.ExistingCustomerId, f.Similarity);
+            }
         }
     }
 

@@ -15,6 +15,19 @@ public sealed record FaceRegistration
     public required ConsentRecord Consent { get; init; }
 }
 
+/// <summary>
+/// The outcome of <see cref="FaceIdentityService.RegisterAsync(string, FaceRegistration, IReadOnlyList{OpenCvSharp.Mat}, CancellationToken)"/>:
+/// the new customer, and the existing customers its face resembles without being taken for theirs (lookalikes, flagged
+/// for review).
+/// </summary>
+/// <param name="Customer">The new customer.</param>
+/// <param name="PossibleDuplicates">The flagged pairs, most similar first; empty for a clear registration.</param>
+public sealed record FaceRegistrationResult(Customer Customer, IReadOnlyList<PossibleDuplicate> PossibleDuplicates)
+{
+    /// <summary>Gets a value indicating whether the face resembles another customer's.</summary>
+    public bool IsPossibleDuplicate => PossibleDuplicates.Count > 0;
+}
+
 /// <summary>One face seen in an image and what it was identified as; the same data went out as a <see cref="Events.RecognitionEvent"/>.</summary>
 public sealed record FaceSighting
 {
@@ -67,6 +80,11 @@ public sealed record FaceSighting
 public readonly record struct CandidateCustomer(string CustomerId, float Similarity);
 
 /// <summary>An enrolment face already matches another customer of the organisation: reported, never silently added.</summary>
+/// <remarks>
+/// "Matches" here means a similarity at or above the gallery's
+/// <see cref="Scarlet.Recognition.FaceGalleryOptions.DuplicateThreshold"/>: the face is taken for that customer's. A
+/// lookalike below it is registered and flagged instead (<see cref="FaceRegistrationResult.PossibleDuplicates"/>).
+/// </remarks>
 public sealed class DuplicateFaceException : Exception
 {
     /// <summary>Initializes a new instance of the <see cref="DuplicateFaceException"/> class.</summary>

@@ -71,6 +71,8 @@ public sealed class EventLog(IEventStore events, TimeProvider time)
         AlertAcknowledgedEvent a => ("info", a.Topic, $"Alert {a.Alert.Id} acknowledged by {a.Alert.AcknowledgedBy}", null),
         CustomerRegisteredEvent r => ("info", r.Topic, (r.IsAutoRegistered ? "Auto-registered customer " : "Registered customer ") + r.CustomerId, r.CustomerId),
         VisitorAssignedEvent v => ("info", v.Topic, $"Visitor {v.VisitorId} assigned to customer {v.CustomerId}", v.CustomerId),
+        PossibleDuplicateFlaggedEvent f => ("warning", f.Topic, $"Customer {f.CustomerId} flagged as a possible duplicate of customer {f.ExistingCustomerId} (similarity {f.Similarity.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)})", f.CustomerId),
+        CustomersMergedEvent m => ("info", m.Topic, $"Customer {m.MergedCustomerId} merged into customer {m.CustomerId} by {m.Actor}", m.CustomerId),
         CustomerErasedEvent x => ("warning", x.Topic, $"A customer was erased by {x.Actor}", null),
         _ => ("info", e.Topic, e.GetType().Name, null),
     };

@@ -66,12 +66,22 @@ public sealed class PrivacyService
         var customer = await _customers.GetAsync(organizationId, customerId, cancellationToken).ConfigureAwait(false) ?? throw new RetailNotFoundException("customer", customerId);
         var now = _time.GetUtcNow();
         var result = await _customers.EraseAsync(organizationId, customerId, actor, now, cancellationToken).ConfigureAwait(false) ?? throw new RetailNotFoundException("customer", customerId);
+        await CompleteErasureAsync(customer, result, actor, now, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>
+    /// What follows every erasure the store has committed (here and in a merge): the crop files go, the visitor cache is
+    /// dropped, and <see cref="CustomerErased"/> and <see cref="CustomerErasedEvent"/> tell the galleries, snapshots and
+    /// other consumers.
+    /// </summary>
+    internal async Task CompleteErasureAsync(Customer customer, ErasureResult result, string actor, DateTimeOffset at, CancellationToken cancellationToken)
+    {
         DeleteFiles(result.CropPaths);
-        await _customerService.InvalidateVisitorsAsync(organizationId, cancellationToken).ConfigureAwait(false);
-        var erased = new CustomerErasedEvent { OrganizationId = organizationId, Timestamp = now, CustomerId = customerId, VectorId = customer.VectorId, Actor = actor };
+        await _customerService.InvalidateVisitorsAsync(customer.OrganizationId, cancellationToken).ConfigureAwait(false);
+        var erased = new CustomerErasedEvent { OrganizationId = customer.OrganizationId, Timestamp = at, CustomerId = customer.Id, VectorId = customer.VectorId, Actor = actor };
         CustomerErased?.Invoke(this, erased);
         _stream.Publish(erased);
-        return result;
     }
 
     /// <summary>Exports everything held about a customer as JSON (profile, consent, embeddings, purchases, visits, detections, audit).</summary>

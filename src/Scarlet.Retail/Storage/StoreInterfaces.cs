@@ -116,6 +116,48 @@ public interface ICustomerStore
     /// <param name="cancellationToken">Cancellation.</param>
     /// <returns>What was removed, or <see langword="null"/> when there was no such customer.</returns>
     Task<ErasureResult?> EraseAsync(string organizationId, string customerId, string actor, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Merges customer <paramref name="fromCustomerId"/> into <paramref name="intoCustomerId"/> in one transaction: reads
+    /// both customers and their embeddings, asks <paramref name="plan"/> for the kept customer's fields and embeddings,
+    /// moves purchases, visits, detections, impressions, visitor clusters and log entries to the kept customer, moves
+    /// possible-duplicate pairs of the merged-away customer onto it (a pair of the two is dropped), erases the merged-away
+    /// customer as <see cref="EraseAsync"/> does (with its audit record), stores the plan, and appends a
+    /// <c>customer.merged</c> audit record. Nothing changes when any step fails.
+    /// </summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="fromCustomerId">The customer merged away.</param>
+    /// <param name="intoCustomerId">The customer kept.</param>
+    /// <param name="plan">The merge policy; called once, inside the transaction, and must not call the store.</param>
+    /// <param name="actor">Who merged.</param>
+    /// <param name="at">When.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>What was merged.</returns>
+    /// <exception cref="RetailNotFoundException">Either customer is not in the organisation.</exception>
+    /// <exception cref="ArgumentException">Both ids are the same, or the plan names another customer.</exception>
+    Task<CustomerMergeResult> MergeAsync(string organizationId, string fromCustomerId, string intoCustomerId, Func<CustomerMergeInput, CustomerMergePlan> plan, string actor, DateTimeOffset at, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// Possible duplicate customers (<see cref="PossibleDuplicate"/>) awaiting review. A pair lives only as long as both of its
+/// customers: erasing either (<see cref="ICustomerStore.EraseAsync"/>) removes it, and a merge
+/// (<see cref="ICustomerStore.MergeAsync"/>) moves the merged-away customer's pairs onto the kept one.
+/// </summary>
+public interface IPossibleDuplicateStore
+{
+    /// <summary>Flags a pair; flagging it again keeps the higher similarity and the later time.</summary>
+    /// <param name="pair">The pair.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    /// <exception cref="RetailNotFoundException">Either customer is not in the pair's organisation.</exception>
+    /// <exception cref="ArgumentException">Both ids are the same.</exception>
+    Task AddAsync(PossibleDuplicate pair, CancellationToken cancellationToken = default);
+
+    /// <summary>The flagged pairs of an organisation, most recently flagged first.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Pairs.</returns>
+    Task<IReadOnlyList<PossibleDuplicate>> ListAsync(string organizationId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The product catalogue and the zones products are displayed in.</summary>

@@ -21,6 +21,7 @@ internal static class SqliteStores
             new SqliteVisitStore(db),
             new SqliteEventStore(db),
             new SqliteAlertStore(db),
+            new SqlitePossibleDuplicateStore(db),
             owner));
     }
 
@@ -62,6 +63,16 @@ public sealed class SqliteAlertStoreTests : AlertStoreConformance
 }
 
 public sealed class SqliteVisitorAndCatalogStoreTests : VisitorAndCatalogStoreConformance
+{
+    protected override Task<StoreSet> CreateStoresAsync() => SqliteStores.CreateAsync();
+}
+
+public sealed class SqlitePossibleDuplicateStoreTests : PossibleDuplicateStoreConformance
+{
+    protected override Task<StoreSet> CreateStoresAsync() => SqliteStores.CreateAsync();
+}
+
+public sealed class SqliteCustomerMergeTests : CustomerMergeConformance
 {
     protected override Task<StoreSet> CreateStoresAsync() => SqliteStores.CreateAsync();
 }

@@ -12,6 +12,7 @@ public sealed record StoreSet(
     IVisitStore Visits,
     IEventStore Events,
     IAlertStore Alerts,
+    IPossibleDuplicateStore Duplicates,
     IAsyncDisposable Owner);
 
 /// <summary>

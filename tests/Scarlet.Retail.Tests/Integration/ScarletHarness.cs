@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using OpenCvSharp;
+using Scarlet.Recognition;
 using Scarlet.Retail.Events;
 using Scarlet.Retail.Storage;
 using Scarlet.Testing;
@@ -19,7 +20,10 @@ internal sealed class ScarletHarness : IAsyncDisposable
     private readonly ServiceProvider _provider;
 
     /// <param name="dir">Folder of the database and snapshots (kept by the caller, so a second harness can reopen it).</param>
-    public ScarletHarness(string dir, bool snapshots = true)
+    /// <param name="snapshots">Whether gallery snapshots are written.</param>
+    /// <param name="gallery">Changes the gallery thresholds (after the defaults).</param>
+    /// <param name="retail">Changes the retail options (after the database path).</param>
+    public ScarletHarness(string dir, bool snapshots = true, Action<FaceGalleryOptions>? gallery = null, Action<RetailOptions>? retail = null)
     {
         Dir = dir;
         Time = new FakeTimeProvider(Start);
@@ -34,7 +38,12 @@ internal sealed class ScarletHarness : IAsyncDisposable
                 v.Models.ModelsDirectory = TestAssets.ModelsDir;
                 v.Models.AllowDownload = false;
             };
-            o.Retail = r => r.DatabasePath = Path.Combine(dir, "retail.db");
+            o.Recognition = r => gallery?.Invoke(r.Gallery);
+            o.Retail = r =>
+            {
+                r.DatabasePath = Path.Combine(dir, "retail.db");
+                retail?.Invoke(r);
+            };
             o.FaceIdentity = f => f.SnapshotDirectory = snapshots ? Path.Combine(dir, "galleries") : null;
         });
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
@@ -52,6 +61,8 @@ internal sealed class ScarletHarness : IAsyncDisposable
     public FaceIdentityService Faces => Get<FaceIdentityService>();
 
     public CustomerService Customers => Get<CustomerService>();
+
+    public CustomerMergeService Merges => Get<CustomerMergeService>();
 
     public RetailPipeline Pipeline => Get<RetailPipeline>();
 
@@ -81,7 +92,14 @@ internal sealed class ScarletHarness : IAsyncDisposable
     public async Task<Customer> EnrolAsync(string org, string name, string person, int number)
     {
         using var image = Lfw(person, number);
-        return await Faces.RegisterAsync(org, new FaceRegistration { Name = name, Consent = Consent }, [image]);
+        return (await Faces.RegisterAsync(org, new FaceRegistration { Name = name, Consent = Consent }, [image])).Customer;
+    }
+
+    /// <summary>The embedding of the largest face of an LFW photo, through the registration's own recogniser.</summary>
+    public float[] Embed(string person, int number)
+    {
+        using var image = Lfw(person, number);
+        return Get<FaceRecognizer>().LargestFace(image).Embedding!;
     }
 
     /// <summary>Identifies an LFW photo; returns the sighting of its largest face (LFW photos may show people behind).</summary>

@@ -55,6 +55,8 @@ public sealed class RetailHarness : IAsyncDisposable
 
     public PrivacyService Privacy => Get<PrivacyService>();
 
+    public CustomerMergeService Merges => Get<CustomerMergeService>();
+
     public PromotionEngine Promotions => Get<PromotionEngine>();
 
     public RecommendationService Recommendations => Get<RecommendationService>();

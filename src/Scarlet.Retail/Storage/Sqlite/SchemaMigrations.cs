@@ -90,6 +90,20 @@ internal static class SchemaMigrations
                 id INTEGER PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organizations(id),
                 action TEXT NOT NULL, subject TEXT NOT NULL, actor TEXT NOT NULL, at INTEGER NOT NULL, detail TEXT NOT NULL);
             """),
+
+        // Possible duplicate customers (lookalike registrations). Both ends cascade: erasing a customer leaves no pair behind.
+        (2, """
+            CREATE TABLE possible_duplicates(
+                org_id TEXT NOT NULL REFERENCES organizations(id),
+                customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+                existing_customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+                similarity REAL NOT NULL, flagged_at INTEGER NOT NULL,
+                PRIMARY KEY(org_id, customer_id, existing_customer_id),
+                CHECK(customer_id <> existing_customer_id));
+            CREATE INDEX ix_possible_duplicates_customer ON possible_duplicates(customer_id);
+            CREATE INDEX ix_possible_duplicates_existing ON possible_duplicates(existing_customer_id);
+            CREATE INDEX ix_possible_duplicates_flagged ON possible_duplicates(org_id, flagged_at);
+            """),
     ];
 
     public static int LatestVersion => s_migrations[^1].Version;

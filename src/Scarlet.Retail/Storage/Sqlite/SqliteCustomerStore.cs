@@ -206,48 +206,133 @@ public sealed class SqliteCustomerStore(SqliteDatabase db) : ICustomerStore
             (conn, tx) =>
             {
                 var customer = ReadOne(conn, tx, $"SELECT {Columns} FROM customers WHERE org_id = $org AND id = $id", ("$org", organizationId), ("$id", customerId));
-                if (customer is null)
-                {
-                    return null;
-                }
-
-                (string, object?)[] p = [("$org", organizationId), ("$id", customerId)];
-                var crops = new List<string>();
-                using (var cmd = Command(conn, tx, "SELECT crop_path FROM detections WHERE org_id = $org AND customer_id = $id AND crop_path IS NOT NULL", p))
-                using (var r = cmd.ExecuteReader())
-                {
-                    while (r.Read())
-                    {
-                        crops.Add(r.GetString(0));
-                    }
-                }
-
-                using (var cmd = Command(conn, tx, "SELECT COUNT(*) FROM embeddings WHERE customer_vector_id = $v", ("$v", customer.VectorId)))
-                {
-                    var embeddings = Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
-                    var anonymised = 0;
-
-                    // Visitor clusters assigned to the customer hold a face centroid: their detections lose the visitor id too.
-                    anonymised += Execute(conn, "UPDATE detections SET customer_id = NULL, visitor_id = NULL, crop_path = NULL, box_x = NULL, box_y = NULL, box_w = NULL, box_h = NULL WHERE org_id = $org AND (customer_id = $id OR visitor_id IN (SELECT id FROM visitors WHERE org_id = $org AND customer_id = $id))", tx, p);
-                    anonymised += Execute(conn, "UPDATE visits SET customer_id = NULL, visitor_id = NULL WHERE org_id = $org AND (customer_id = $id OR visitor_id IN (SELECT id FROM visitors WHERE org_id = $org AND customer_id = $id))", tx, p);
-                    anonymised += Execute(conn, "UPDATE impressions SET customer_id = NULL WHERE org_id = $org AND customer_id = $id", tx, p);
-                    anonymised += Execute(conn, "UPDATE logs SET customer_id = NULL, message = '[erased]' WHERE org_id = $org AND customer_id = $id", tx, p);
-                    Execute(conn, "DELETE FROM visitors WHERE org_id = $org AND customer_id = $id", tx, p);
-                    Execute(conn, "DELETE FROM customers WHERE org_id = $org AND id = $id", tx, p); // cascades embeddings and purchases
-                    Execute(
-                        conn,
-                        "INSERT INTO audit(org_id, action, subject, actor, at, detail) VALUES ($org, 'customer.erased', $id, $actor, $at, $detail)",
-                        tx,
-                        ("$org", organizationId),
-                        ("$id", customerId),
-                        ("$actor", actor),
-                        ("$at", ToUnixMs(at)),
-                        ("$detail", $"embeddings={embeddings}; events={anonymised}; crops={crops.Count}"));
-                    return new ErasureResult(customerId, embeddings, anonymised, crops);
-                }
+                return customer is null ? null : Erase(conn, tx, customer, actor, at);
             },
             cancellationToken);
     }
+
+    /// <inheritdoc/>
+    public Task<CustomerMergeResult> MergeAsync(string organizationId, string fromCustomerId, string intoCustomerId, Func<CustomerMergeInput, CustomerMergePlan> plan, string actor, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(fromCustomerId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(intoCustomerId);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        if (string.Equals(fromCustomerId, intoCustomerId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException("A customer cannot be merged into itself.", nameof(intoCustomerId));
+        }
+
+        return db.WriteAsync(
+            (conn, tx) =>
+            {
+                const string ById = $"SELECT {Columns} FROM customers WHERE org_id = $org AND id = $id";
+                var from = ReadOne(conn, tx, ById, ("$org", organizationId), ("$id", fromCustomerId)) ?? throw new RetailNotFoundException("customer", fromCustomerId);
+                var into = ReadOne(conn, tx, ById, ("$org", organizationId), ("$id", intoCustomerId)) ?? throw new RetailNotFoundException("customer", intoCustomerId);
+                var decided = plan(new CustomerMergeInput(from, into, VectorsOf(conn, tx, from.VectorId), VectorsOf(conn, tx, into.VectorId)))
+                    ?? throw new InvalidOperationException("The merge plan returned nothing.");
+                if (decided.Customer.Id != into.Id || decided.Customer.OrganizationId != into.OrganizationId)
+                {
+                    throw new ArgumentException("The merge plan must keep the customer merged into.", nameof(plan));
+                }
+
+                // Re-point first: the erasure below then finds nothing of the merged-away customer left to anonymise.
+                (string, object?)[] p = [("$org", organizationId), ("$from", fromCustomerId), ("$into", intoCustomerId)];
+                var purchases = Execute(conn, "UPDATE purchases SET customer_id = $into WHERE org_id = $org AND customer_id = $from", tx, p);
+                var visits = Execute(conn, "UPDATE visits SET customer_id = $into WHERE org_id = $org AND customer_id = $from", tx, p);
+                var detections = Execute(conn, "UPDATE detections SET customer_id = $into WHERE org_id = $org AND customer_id = $from", tx, p);
+                Execute(conn, "UPDATE impressions SET customer_id = $into WHERE org_id = $org AND customer_id = $from", tx, p);
+                Execute(conn, "UPDATE visitors SET customer_id = $into WHERE org_id = $org AND customer_id = $from", tx, p);
+                Execute(conn, "UPDATE logs SET customer_id = $into WHERE org_id = $org AND customer_id = $from", tx, p);
+
+                // The merged-away face now lives in the kept customer, so its lookalikes are the kept customer's; a pair of
+                // the two themselves is dropped with the erasure (cascade).
+                Execute(
+                    conn,
+                    """
+                    INSERT INTO possible_duplicates(org_id, customer_id, existing_customer_id, similarity, flagged_at)
+                    SELECT org_id,
+                           CASE customer_id WHEN $from THEN $into ELSE customer_id END,
+                           CASE existing_customer_id WHEN $from THEN $into ELSE existing_customer_id END,
+                           similarity, flagged_at
+                    FROM possible_duplicates
+                    WHERE org_id = $org AND (customer_id = $from OR existing_customer_id = $from) AND customer_id <> $into AND existing_customer_id <> $into
+                    ON CONFLICT(org_id, customer_id, existing_customer_id) DO UPDATE SET similarity = MAX(similarity, excluded.similarity), flagged_at = MAX(flagged_at, excluded.flagged_at)
+                    """,
+                    tx,
+                    p);
+
+                var erasure = Erase(conn, tx, from, actor, at);
+                Execute(conn, "DELETE FROM embeddings WHERE customer_vector_id = $v", tx, ("$v", into.VectorId));
+                foreach (var e in decided.Embeddings)
+                {
+                    InsertEmbedding(conn, tx, organizationId, into.VectorId, e);
+                }
+
+                var kept = decided.Customer with { VectorId = into.VectorId, CreatedAt = into.CreatedAt };
+                Execute(
+                    conn,
+                    """
+                    UPDATE customers SET name = $name, email = $email, loyalty = $loyalty, auto_registered = $auto, expires_at = $expires,
+                        consent_by = $cby, consent_at = $cat, consent_method = $cmethod, total_spend = $spend, visit_count = $visits
+                    WHERE vector_id = $v
+                    """,
+                    tx,
+                    ("$v", into.VectorId),
+                    ("$name", kept.Name),
+                    ("$email", kept.Email),
+                    ("$loyalty", (int)kept.LoyaltyStatus),
+                    ("$auto", kept.IsAutoRegistered ? 1 : 0),
+                    ("$expires", Nullable(kept.ExpiresAt)),
+                    ("$cby", kept.Consent?.GrantedBy),
+                    ("$cat", Nullable(kept.Consent?.GrantedAt)),
+                    ("$cmethod", kept.Consent?.Method),
+                    ("$spend", kept.TotalSpend.ToString(CultureInfo.InvariantCulture)),
+                    ("$visits", kept.VisitCount));
+                Execute(
+                    conn,
+                    "INSERT INTO audit(org_id, action, subject, actor, at, detail) VALUES ($org, 'customer.merged', $into, $actor, $at, $detail)",
+                    tx,
+                    ("$org", organizationId),
+                    ("$into", intoCustomerId),
+                    ("$actor", actor),
+                    ("$at", ToUnixMs(at)),
+                    ("$detail", $"from={fromCustomerId}; purchases={purchases}; visits={visits}; detections={detections}; embeddings={decided.Embeddings.Count}"));
+                return new CustomerMergeResult(kept, from, purchases, visits, detections, decided.Embeddings, erasure);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Erases a customer inside the caller's transaction (see <see cref="ICustomerStore.EraseAsync"/>).</summary>
+    private static ErasureResult Erase(SqliteConnection conn, SqliteTransaction tx, Customer customer, string actor, DateTimeOffset at)
+    {
+        var (organizationId, customerId) = (customer.OrganizationId, customer.Id);
+        (string, object?)[] p = [("$org", organizationId), ("$id", customerId)];
+        var crops = Query(conn, tx, "SELECT crop_path FROM detections WHERE org_id = $org AND customer_id = $id AND crop_path IS NOT NULL", r => r.GetString(0), p);
+        var embeddings = (int)Scalar(conn, tx, "SELECT COUNT(*) FROM embeddings WHERE customer_vector_id = $v", ("$v", customer.VectorId));
+        var anonymised = 0;
+
+        // Visitor clusters assigned to the customer hold a face centroid: their detections lose the visitor id too.
+        anonymised += Execute(conn, "UPDATE detections SET customer_id = NULL, visitor_id = NULL, crop_path = NULL, box_x = NULL, box_y = NULL, box_w = NULL, box_h = NULL WHERE org_id = $org AND (customer_id = $id OR visitor_id IN (SELECT id FROM visitors WHERE org_id = $org AND customer_id = $id))", tx, p);
+        anonymised += Execute(conn, "UPDATE visits SET customer_id = NULL, visitor_id = NULL WHERE org_id = $org AND (customer_id = $id OR visitor_id IN (SELECT id FROM visitors WHERE org_id = $org AND customer_id = $id))", tx, p);
+        anonymised += Execute(conn, "UPDATE impressions SET customer_id = NULL WHERE org_id = $org AND customer_id = $id", tx, p);
+        anonymised += Execute(conn, "UPDATE logs SET customer_id = NULL, message = '[erased]' WHERE org_id = $org AND customer_id = $id", tx, p);
+        Execute(conn, "DELETE FROM visitors WHERE org_id = $org AND customer_id = $id", tx, p);
+        Execute(conn, "DELETE FROM customers WHERE org_id = $org AND id = $id", tx, p); // cascades embeddings, purchases and possible-duplicate pairs
+        Execute(
+            conn,
+            "INSERT INTO audit(org_id, action, subject, actor, at, detail) VALUES ($org, 'customer.erased', $id, $actor, $at, $detail)",
+            tx,
+            ("$org", organizationId),
+            ("$id", customerId),
+            ("$actor", actor),
+            ("$at", ToUnixMs(at)),
+            ("$detail", $"embeddings={embeddings}; events={anonymised}; crops={crops.Count}"));
+        return new ErasureResult(customerId, embeddings, anonymised, crops);
+    }
+
+    private static List<float[]> VectorsOf(SqliteConnection conn, SqliteTransaction tx, long vectorId) =>
+        Query(conn, tx, "SELECT vector FROM embeddings WHERE customer_vector_id = $v ORDER BY id", r => FromBlob((byte[])r[0]), ("$v", vectorId));
 
     private static void InsertEmbedding(SqliteConnection conn, SqliteTransaction tx, string organizationId, long vectorId, ReadOnlySpan<float> vector)
     {
