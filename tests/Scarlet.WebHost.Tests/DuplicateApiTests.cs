@@ -63,6 +63,28 @@ public sealed class DuplicateApiTests(HostFixture host)
     }
 
     [Fact]
+    public async Task Registration_takes_several_photos_as_templates_and_refuses_too_many()
+    {
+        const string person = "Vladimir_Putin";
+        using var anon = host.CreateClient();
+        using var reg = await anon.PostAsJsonAsync("/register", new
+        {
+            name = "Vladimir",
+            face_image_b64 = Photos.Base64(Photos.Lfw(person, 0)),
+            face_images_b64 = new[] { Photos.Base64(Photos.Lfw(person, 1)) },
+        });
+        Assert.Equal(HttpStatusCode.OK, reg.StatusCode);
+        var id = (await reg.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customer_id").GetString()!;
+        var face = await anon.GetFromJsonAsync<JsonElement>($"/users/{id}/face");
+        Assert.Equal(2, face.GetProperty("embeddings").GetInt32());
+
+        var six = Enumerable.Range(0, 5).Select(_ => "x").ToArray();
+        using var tooMany = await anon.PostAsJsonAsync("/register", new { name = "Too many", face_image_b64 = "x", face_images_b64 = six });
+        Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+        Assert.Contains("at most 4 more photos", (await tooMany.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Merge_refuses_a_customer_into_itself_and_unknown_ids()
     {
         using var anon = host.CreateClient();

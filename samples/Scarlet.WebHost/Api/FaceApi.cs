@@ -10,7 +10,12 @@ namespace Scarlet.WebHost.Api;
 
 internal sealed record FaceImageRequest(string? FaceImageB64);
 
-internal sealed record RegisterRequest(string? Name, string? Email, string? FaceImageB64);
+/// <summary>
+/// A registration: <c>face_image_b64</c> as in the seed, and optionally <c>face_images_b64</c> with more photos of the same
+/// person (up to 5 in all): every photo becomes a template, which finds the customer again more often at the same
+/// false-match rate (94 % instead of 91 % with two photos; docs/recognition.md).
+/// </summary>
+internal sealed record RegisterRequest(string? Name, string? Email, string? FaceImageB64, IReadOnlyList<string>? FaceImagesB64 = null);
 
 /// <summary>
 /// A registration: <c>possible_duplicate</c> when the face resembles another customer's (a lookalike, registered and
@@ -50,6 +55,8 @@ internal sealed record UserFace(string Id, string Name, string LoyaltyStatus, in
 /// <summary>Face recognition and the edge processor's <c>POST /process-frame</c>, plus customer registration.</summary>
 internal static class FaceApi
 {
+    private const int MaxRegistrationPhotos = 5;
+
     public static void MapFaceApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/register", RegisterAsync).WithTags("Customers").WithSummary("Register a customer with name, optional e-mail and a face photo (base64)");
@@ -95,14 +102,36 @@ internal static class FaceApi
             throw ApiException.BadRequest("name must be at most 200 characters");
         }
 
-        using var image = Decode(decoder, body.FaceImageB64, "face_image_b64");
-        var result = await faces.RegisterAsync(ctx.Org, new FaceRegistration
+        var more = body.FaceImagesB64 ?? [];
+        if (more.Count > MaxRegistrationPhotos - 1)
         {
-            Name = body.Name.Trim(),
-            Email = string.IsNullOrWhiteSpace(body.Email) ? null : body.Email.Trim(),
-            Consent = new ConsentRecord(body.Name.Trim(), time.GetUtcNow(), "registration"),
-        }, [image], ct);
-        return TypedResults.Ok(RegisterResponse.From("Registration successful", result, http));
+            throw ApiException.BadRequest($"face_images_b64 takes at most {MaxRegistrationPhotos - 1} more photos");
+        }
+
+        var images = new List<Mat>(1 + more.Count);
+        try
+        {
+            images.Add(Decode(decoder, body.FaceImageB64, "face_image_b64"));
+            for (var i = 0; i < more.Count; i++)
+            {
+                images.Add(Decode(decoder, more[i], $"face_images_b64[{i}]"));
+            }
+
+            var result = await faces.RegisterAsync(ctx.Org, new FaceRegistration
+            {
+                Name = body.Name.Trim(),
+                Email = string.IsNullOrWhiteSpace(body.Email) ? null : body.Email.Trim(),
+                Consent = new ConsentRecord(body.Name.Trim(), time.GetUtcNow(), "registration"),
+            }, images, ct);
+            return TypedResults.Ok(RegisterResponse.From("Registration successful", result, http));
+        }
+        finally
+        {
+            foreach (var m in images)
+            {
+                m.Dispose();
+            }
+        }
     }
 
     public static async Task<IResult> AutoRegisterAsync(FaceImageRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, TimeProvider time, CancellationToken ct)
