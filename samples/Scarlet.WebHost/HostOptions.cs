@@ -102,6 +102,14 @@ public sealed class LiveOptions
 
     [Range(1, 100)]
     public int JpegQuality { get; set; } = 75;
+
+    /// <summary>Gets or sets the longest wait between a camera's reconnect attempts (<see cref="Vision.FrameSourceOptions.ReconnectMaxDelay"/>).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "01:00:00")]
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Gets or sets the attempts after which a camera that never connected is <c>failed</c> (0: retry for ever; <see cref="Vision.FrameSourceOptions.MaxStartAttempts"/>).</summary>
+    [Range(0, 1_000_000)]
+    public int MaxStartAttempts { get; set; } = 10;
 }
 
 public sealed class CameraConfig

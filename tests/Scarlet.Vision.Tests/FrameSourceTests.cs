@@ -89,16 +89,36 @@ public sealed class FrameSourceTests : IDisposable
     }
 
     [Fact]
-    public async Task Missing_or_unreadable_video_throws_a_typed_error()
+    public async Task Missing_or_unreadable_video_throws_a_typed_error_and_says_why()
     {
+        var before = DateTimeOffset.UtcNow;
         await using var missing = new VideoFileSource("x", Path.Combine(_temp.Path, "nope.avi"));
+        var statuses = Record(missing);
         await Assert.ThrowsAsync<FileNotFoundException>(async () => await Drain(missing));
-        Assert.Equal(FrameSourceStatus.Stopped, missing.Status);
+        Assert.Equal([FrameSourceStatus.Failed], statuses);
+        Assert.Equal(FrameSourceErrorKind.NotFound, missing.LastError!.Kind);
+        Assert.Equal("not found", missing.LastError.Reason);
+        Assert.InRange(missing.LastError.Time, before, DateTimeOffset.UtcNow);
 
+        // Text, and bytes that are not a container, under video names: the file source and the FFMPEG (RTSP) source
+        // both say "not a video".
         var junk = Path.Combine(_temp.Path, "junk.avi");
         await File.WriteAllTextAsync(junk, "not a video at all");
-        await using var unreadable = new VideoFileSource("x", junk);
-        await Assert.ThrowsAsync<InvalidDataException>(async () => await Drain(unreadable));
+        var noise = Path.Combine(_temp.Path, "noise.mp4");
+        await File.WriteAllBytesAsync(noise, [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 31 % 251))]);
+        foreach (var path in new[] { junk, noise })
+        {
+            await using var unreadable = new VideoFileSource("x", path);
+            await Assert.ThrowsAsync<InvalidDataException>(async () => await Drain(unreadable));
+            Assert.Equal(FrameSourceStatus.Failed, unreadable.Status);
+            Assert.Equal("not a video", unreadable.LastError!.Reason);
+            Assert.Contains(Path.GetFileName(path), unreadable.LastError.ToString(), StringComparison.Ordinal);
+        }
+
+        await using var viaFfmpeg = new RtspSource("x", junk, new FrameSourceOptions { MaxStartAttempts = 1 });
+        var ex = await Assert.ThrowsAsync<FrameSourceException>(async () => await Drain(viaFfmpeg));
+        Assert.Equal(FrameSourceErrorKind.NotAVideo, ex.Kind);
+        Assert.Equal((FrameSourceStatus.Failed, "not a video"), (viaFfmpeg.Status, viaFfmpeg.LastError!.Reason));
     }
 
     [Fact]
@@ -204,6 +224,7 @@ public sealed class FrameSourceTests : IDisposable
             ReconnectInitialDelay = TimeSpan.FromMilliseconds(10),
             ReconnectMaxDelay = TimeSpan.FromMilliseconds(40),
             ConnectTimeout = TimeSpan.FromSeconds(2),
+            MaxStartAttempts = 0,
         };
         await using var source = new RtspSource("door", $"rtsp://127.0.0.1:{port}/stream", options);
         var statuses = Record(source);
@@ -232,6 +253,8 @@ public sealed class FrameSourceTests : IDisposable
         Assert.Equal(0, frames);
         Assert.Equal([FrameSourceStatus.Reconnecting, FrameSourceStatus.Stopped], statuses);
         Assert.Equal(FrameSourceStatus.Stopped, source.Status);
+        Assert.Equal(FrameSourceErrorKind.ConnectionRefused, source.LastError!.Kind);
+        Assert.True(source.LastError.Failures > 1);
     }
 
     [Fact]
@@ -276,7 +299,8 @@ public sealed class FrameSourceTests : IDisposable
         Assert.False(options.RealTimePacing);
         Assert.Equal(10, options.FolderFrameRate);
         Assert.Equal(TimeSpan.FromMilliseconds(500), options.ReconnectInitialDelay);
-        Assert.Equal(TimeSpan.FromSeconds(30), options.ReconnectMaxDelay);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.ReconnectMaxDelay);
+        Assert.Equal(10, options.MaxStartAttempts);
         Assert.Equal(0.2, options.ReconnectJitter);
         Assert.Equal(TimeSpan.FromSeconds(10), options.ConnectTimeout);
         Assert.Equal(TimeSpan.FromSeconds(10), options.ReadTimeout);
@@ -294,6 +318,8 @@ public sealed class FrameSourceTests : IDisposable
         Assert.Contains("ReconnectJitter", ex.Message, StringComparison.Ordinal);
         ex = Assert.Throws<ArgumentException>(() => new FrameSourceOptions { ReadTimeout = TimeSpan.Zero }.Validate());
         Assert.Contains("ReadTimeout must be positive", ex.Message, StringComparison.Ordinal);
+        ex = Assert.Throws<ArgumentException>(() => new FrameSourceOptions { MaxStartAttempts = -1 }.Validate());
+        Assert.Contains("MaxStartAttempts", ex.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new MjpegHttpSource("x", new Uri("http://h/"), new FrameSourceOptions { MaxPartBytes = 10 }));
     }
 
@@ -301,7 +327,7 @@ public sealed class FrameSourceTests : IDisposable
     public void Reconnect_delay_doubles_up_to_the_cap_with_bounded_jitter()
     {
         var options = new FrameSourceOptions();
-        double[] expectedSeconds = [0.5, 1, 2, 4, 8, 16, 30, 30];
+        double[] expectedSeconds = [0.5, 1, 2, 4, 8, 10, 10, 10];
         for (var attempt = 0; attempt < expectedSeconds.Length; attempt++)
         {
             Assert.Equal(TimeSpan.FromSeconds(expectedSeconds[attempt]), options.GetReconnectDelay(attempt, 0.5));
@@ -309,7 +335,8 @@ public sealed class FrameSourceTests : IDisposable
 
         Assert.Equal(TimeSpan.FromSeconds(0.4), options.GetReconnectDelay(0, 0));
         Assert.Equal(TimeSpan.FromSeconds(1.2), options.GetReconnectDelay(1, 1));
-        Assert.Equal(TimeSpan.FromSeconds(30), options.GetReconnectDelay(1000, 1));
+        Assert.Equal(TimeSpan.FromSeconds(10), options.GetReconnectDelay(1000, 1));
+        Assert.Equal(TimeSpan.FromSeconds(10), options.GetReconnectDelay(5, 1)); // the jitter never goes past the cap
     }
 
     internal static ConcurrentQueue<FrameSourceStatus> Record(IFrameSource source)

@@ -9,12 +9,14 @@ namespace Scarlet.Vision.Tests;
 [Collection(NativeCounterCollection.Name)]
 public sealed class MjpegTests : IDisposable
 {
+    // These tests are about retrying: they never give up (giving up is tested in CameraFaultTests).
     private static readonly FrameSourceOptions FastRetry = new()
     {
         ReconnectInitialDelay = TimeSpan.FromMilliseconds(20),
         ReconnectMaxDelay = TimeSpan.FromMilliseconds(100),
         ConnectTimeout = TimeSpan.FromSeconds(2),
         ReadTimeout = TimeSpan.FromSeconds(2),
+        MaxStartAttempts = 0,
     };
 
     private readonly long _liveAtStart = ScarletDiagnostics.LiveNativeObjects;

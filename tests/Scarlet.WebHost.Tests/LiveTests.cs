@@ -109,6 +109,57 @@ public sealed class LiveTests(LiveHostFixture host)
     }
 
     [Fact]
+    public async Task Camera_faults_show_in_plain_words_with_their_time()
+    {
+        using var admin = await host.AdminClientAsync();
+        int port;
+        using (var free = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            free.Start();
+            port = ((System.Net.IPEndPoint)free.LocalEndpoint).Port;
+        }
+
+        var junk = Path.Combine(Path.GetTempPath(), $"scarlet-junk-{Guid.NewGuid():N}.avi");
+        await File.WriteAllTextAsync(junk, "not a video at all");
+        try
+        {
+            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/cameras", new { id = "gone", source = $"http://127.0.0.1:{port}/stream", start = true })).StatusCode);
+            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/cameras", new { id = "junk", source = junk, start = true })).StatusCode);
+            async Task<JsonElement> WhenFaulted(string id, string status)
+            {
+                var deadline = DateTime.UtcNow.AddSeconds(5);
+                while (true)
+                {
+                    var all = await admin.GetFromJsonAsync<JsonElement>("/cameras");
+                    var camera = all.EnumerateArray().Single(c => c.GetProperty("id").GetString() == id);
+                    if (camera.GetProperty("last_error").ValueKind == JsonValueKind.String && camera.GetProperty("status").GetString() == status)
+                    {
+                        return camera;
+                    }
+
+                    Assert.True(DateTime.UtcNow < deadline, $"{id}: not {status} with a last_error after 5 s: {camera}");
+                    await Task.Delay(50);
+                }
+            }
+
+            var gone = await WhenFaulted("gone", "reconnecting");
+            Assert.StartsWith("connection refused", gone.GetProperty("last_error").GetString(), StringComparison.Ordinal);
+            Assert.Equal("connection_refused", gone.GetProperty("last_error_kind").GetString());
+            Assert.True(gone.GetProperty("last_error_at").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-1));
+
+            var bad = await WhenFaulted("junk", "failed");
+            Assert.StartsWith("not a video", bad.GetProperty("last_error").GetString(), StringComparison.Ordinal);
+            Assert.Equal("not_a_video", bad.GetProperty("last_error_kind").GetString());
+        }
+        finally
+        {
+            await admin.DeleteAsync("/api/cameras/gone");
+            await admin.DeleteAsync("/api/cameras/junk");
+            File.Delete(junk);
+        }
+    }
+
+    [Fact]
     public async Task Exports_run_as_jobs_and_download()
     {
         using var admin = await host.AdminClientAsync();

@@ -45,6 +45,8 @@ internal sealed class ResizingFrameSource(IFrameSource inner, int width, int hei
 
     public FrameSourceStatus Status => inner.Status;
 
+    public FrameSourceError? LastError => inner.LastError;
+
     public event EventHandler<FrameSourceStatus>? StatusChanged
     {
         add => inner.StatusChanged += value;

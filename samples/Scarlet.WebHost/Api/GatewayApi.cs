@@ -7,9 +7,13 @@ using Scarlet.WebHost.Security;
 
 namespace Scarlet.WebHost.Api;
 
-internal sealed record CameraView(string Id, string Name, string Status, DateTimeOffset? LastSeen, string Location, string Zone, string Source, long FramesProcessed, string? LastError)
+internal sealed record CameraView(string Id, string Name, string Status, DateTimeOffset? LastSeen, string Location, string Zone, string Source, long FramesProcessed, string? LastError, string? LastErrorKind, DateTimeOffset? LastErrorAt)
 {
-    public static CameraView From(CameraRunner c) => new(c.Id, c.Name, c.Status, c.LastSeen, c.Location, c.Zone, c.Source, c.FramesProcessed, c.LastError);
+    public static CameraView From(CameraRunner c)
+    {
+        var error = c.LastError;
+        return new(c.Id, c.Name, c.Status, c.LastSeen, c.Location, c.Zone, c.Source, c.FramesProcessed, error?.Text, error?.Kind, error?.At);
+    }
 }
 
 internal sealed record TrackingView(string CameraId, IReadOnlyList<TrackedObject> TrackedObjects);

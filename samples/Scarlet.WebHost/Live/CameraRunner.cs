@@ -41,7 +41,7 @@ internal sealed class CameraRunner : IAsyncDisposable
     private int _disposed;
     private long _processed;
     private volatile IReadOnlyList<TrackedObject> _objects = [];
-    private volatile string? _startError;
+    private volatile FrameSourceError? _startError;
 
     public CameraRunner(CameraConfig config, CameraServices services)
     {
@@ -72,7 +72,7 @@ internal sealed class CameraRunner : IAsyncDisposable
             var s = p.GetStatus();
             return s.State switch
             {
-                CameraPipelineState.Faulted => "error",
+                CameraPipelineState.Faulted => s.SourceStatus == FrameSourceStatus.Failed ? "failed" : "error",
                 _ when p.IsPaused => "paused",
                 CameraPipelineState.Stopped => "ended",
                 CameraPipelineState.Idle => "starting",
@@ -80,7 +80,7 @@ internal sealed class CameraRunner : IAsyncDisposable
                 {
                     FrameSourceStatus.Live => "running",
                     FrameSourceStatus.Stopped => s.FramesProcessed > 0 ? "running" : "starting",
-                    var other => other.ToString().ToLowerInvariant(), // connecting, reconnecting
+                    var other => other.ToString().ToLowerInvariant(), // connecting, reconnecting, failed
                 },
             };
         }
@@ -90,7 +90,32 @@ internal sealed class CameraRunner : IAsyncDisposable
 
     public long FramesProcessed => Interlocked.Read(ref _processed);
 
-    public string? LastError => _startError ?? _pipeline?.GetStatus().Error;
+    /// <summary>
+    /// The last fault in the library's plain words (<c>connection refused</c>, <c>not a video</c>, ...) with its time: a
+    /// camera that could not be added, its source's last fault, or the error that stopped its pipeline (no time known).
+    /// </summary>
+    public (string Text, string Kind, DateTimeOffset? At)? LastError
+    {
+        get
+        {
+            if (_startError is { } start)
+            {
+                return Describe(start);
+            }
+
+            if (_pipeline?.GetStatus() is not { } s)
+            {
+                return null;
+            }
+
+            if (s.State == CameraPipelineState.Faulted && s.SourceStatus != FrameSourceStatus.Failed && s.Error is { } error)
+            {
+                return (error, "other", null);
+            }
+
+            return s.SourceError is { } e ? Describe(e) : null;
+        }
+    }
 
     public CameraImage? Image => _image;
 
@@ -128,7 +153,13 @@ internal sealed class CameraRunner : IAsyncDisposable
             {
                 CameraId = Id,
                 Source = _config.Source,
-                SourceOptions = new FrameSourceOptions { Loop = _config.Loop, RealTimePacing = true },
+                SourceOptions = new FrameSourceOptions
+                {
+                    Loop = _config.Loop,
+                    RealTimePacing = true,
+                    ReconnectMaxDelay = live.ReconnectMaxDelay,
+                    MaxStartAttempts = live.MaxStartAttempts,
+                },
                 MaxProcessingFps = live.ProcessingFps,
                 EnableFaces = false, // faces are looked up against the customer gallery (FaceIdentityService) below
                 Tracker = new TrackerOptions { FrameRate = live.ProcessingFps, LostTrackBuffer = ExitAfterFrames },
@@ -140,8 +171,8 @@ internal sealed class CameraRunner : IAsyncDisposable
             }
             catch (Exception ex) when (ex is ArgumentException or IOException or InvalidOperationException or NotSupportedException)
             {
-                // A camera that cannot open shows as "error"; it never stops the host.
-                _startError = ex.Message;
+                // A camera that cannot open shows as "error" with the reason; it never stops the host.
+                _startError = FrameSourceError.From(ex, DateTimeOffset.UtcNow);
                 _services.Logger.LogError(ex, "Camera {Camera} could not start", Id);
                 return;
             }
@@ -373,11 +404,15 @@ internal sealed class CameraRunner : IAsyncDisposable
         (MathF.Round(box.CenterX / Math.Max(1, width), 4), MathF.Round(box.Bottom / Math.Max(1, height), 4));
 
     internal static string LoyaltyText(LoyaltyStatus s) => s.ToString().ToLowerInvariant();
+
+    private static (string Text, string Kind, DateTimeOffset? At) Describe(FrameSourceError e) =>
+        (e.ToString(), JsonNamingPolicy.SnakeCaseLower.ConvertName(e.Kind.ToString()), e.Time);
 }
 
 /// <summary>Hides credentials in camera URLs shown by the API.</summary>
 internal static class FrameSourceRedaction
 {
+
     public static string Redact(string source) =>
         Uri.TryCreate(source, UriKind.Absolute, out var u) && !u.IsFile && !string.IsNullOrEmpty(u.UserInfo)
             ? source.Replace(u.UserInfo + "@", "***@", StringComparison.Ordinal)

@@ -55,6 +55,7 @@ public sealed partial class CameraPipeline : IDisposable
     private volatile CameraPipelineState _state = CameraPipelineState.Idle;
     private FrameSourceStatus _sourceStatus = FrameSourceStatus.Stopped;
     private string? _error;
+    private volatile IFrameSource? _source; // kept after the run: its last fault stays readable in the status
     private bool _disposed;
 
     /// <summary>Creates a pipeline.</summary>
@@ -123,7 +124,7 @@ public sealed partial class CameraPipeline : IDisposable
             var processed = Interlocked.Read(ref _processed);
             var mean = processed == 0 ? 0 : Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _processTicks)).TotalMilliseconds / processed;
             var state = _paused && _state == CameraPipelineState.Running ? CameraPipelineState.Paused : _state;
-            return new CameraPipelineStatus(CameraId, state, _sourceStatus, Interlocked.Read(ref _captured), processed, Interlocked.Read(ref _dropped), fps, Volatile.Read(ref _activePersons), mean, _error);
+            return new CameraPipelineStatus(CameraId, state, _sourceStatus, Interlocked.Read(ref _captured), processed, Interlocked.Read(ref _dropped), fps, Volatile.Read(ref _activePersons), mean, _error, _source?.LastError);
         }
     }
 
@@ -146,6 +147,7 @@ public sealed partial class CameraPipeline : IDisposable
         void OnStatus(object? sender, FrameSourceStatus s) => _sourceStatus = s;
         source.StatusChanged += OnStatus;
         _sourceStatus = source.Status;
+        _source = source;
         var channel = Channel.CreateBounded<Frame>(
             new BoundedChannelOptions(_options.QueueCapacity)
             {
@@ -185,7 +187,16 @@ public sealed partial class CameraPipeline : IDisposable
         {
             _error = ex.Message;
             _state = CameraPipelineState.Faulted;
-            LogFaulted(_logger, CameraId, ex);
+            if (source.Status == FrameSourceStatus.Failed)
+            {
+                // The source logged its fault in plain words already; a stack trace adds nothing.
+                LogSourceFailed(_logger, CameraId, ex.Message);
+            }
+            else
+            {
+                LogFaulted(_logger, CameraId, ex);
+            }
+
             _updates.OnError(ex);
             _events.OnError(ex);
             throw;
@@ -491,6 +502,9 @@ public sealed partial class CameraPipeline : IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Camera pipeline {CameraId} failed")]
     private static partial void LogFaulted(ILogger logger, string cameraId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Camera pipeline {CameraId} stopped: {Reason}")]
+    private static partial void LogSourceFailed(ILogger logger, string cameraId, string reason);
 
     private sealed class PerTrack(TrackIdentityVoter voter)
     {

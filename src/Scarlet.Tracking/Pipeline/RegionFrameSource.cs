@@ -42,6 +42,9 @@ public sealed class RegionFrameSource : IFrameSource
     public FrameSourceStatus Status => _inner.Status;
 
     /// <inheritdoc />
+    public FrameSourceError? LastError => _inner.LastError;
+
+    /// <inheritdoc />
     public event EventHandler<FrameSourceStatus>? StatusChanged
     {
         add => _inner.StatusChanged += value;

@@ -101,6 +101,7 @@ public enum CameraPipelineState
 /// <param name="ActivePersons">Confirmed persons in the last processed frame.</param>
 /// <param name="MeanProcessMilliseconds">Mean time to process one frame (detection frames and carried-over frames together).</param>
 /// <param name="Error">The error that stopped the pipeline, if any.</param>
+/// <param name="SourceError">The source's last fault in plain words and its time (connection refused, not a video, ...), if any; kept after the source recovers.</param>
 public sealed record CameraPipelineStatus(
     string CameraId,
     CameraPipelineState State,
@@ -111,7 +112,8 @@ public sealed record CameraPipelineStatus(
     double ProcessedFps,
     int ActivePersons,
     double MeanProcessMilliseconds,
-    string? Error)
+    string? Error,
+    FrameSourceError? SourceError = null)
 {
     /// <summary>Gets the share of captured frames dropped.</summary>
     public double DropRate => FramesCaptured == 0 ? 0 : FramesDropped / (double)FramesCaptured;

@@ -25,9 +25,23 @@ public sealed class FrameSourceOptions : IValidatableObject
     /// <value>The default value is 500 milliseconds.</value>
     public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Gets or sets the longest wait between reconnect attempts.</summary>
-    /// <value>The default value is 30 seconds.</value>
-    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Gets or sets the longest wait between reconnect attempts: a camera that comes back is read again at most this long
+    /// (plus one connect) later.
+    /// </summary>
+    /// <value>The default value is 10 seconds.</value>
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Gets or sets how many connection attempts a live source makes before it gives up when it has never delivered a
+    /// frame: its status becomes <see cref="FrameSourceStatus.Failed"/> and reading ends with a
+    /// <see cref="FrameSourceException"/> carrying the last fault. 0 retries for ever. A source that was live once
+    /// reconnects for ever after a drop.
+    /// </summary>
+    /// <value>The default value is 10 (about a minute of retries at the default delays); raise it, or use 0, for cameras
+    /// that may boot later than the application.</value>
+    [Range(0, int.MaxValue)]
+    public int MaxStartAttempts { get; set; } = 10;
 
     /// <summary>
     /// Gets or sets the random spread of each reconnect wait, as a fraction: 0.2 draws each wait uniformly within ±20%,

@@ -14,6 +14,12 @@ public enum FrameSourceStatus
 
     /// <summary>Finished (end of file) or stopped by the caller.</summary>
     Stopped,
+
+    /// <summary>
+    /// Gave up: a file or folder that cannot be read, or a live source that could not connect in
+    /// <see cref="FrameSourceOptions.MaxStartAttempts"/> attempts. <see cref="IFrameSource.LastError"/> says why.
+    /// </summary>
+    Failed,
 }
 
 /// <summary>A source of frames: a video file, an RTSP or HTTP-MJPEG camera, or an image folder.</summary>
@@ -24,6 +30,13 @@ public interface IFrameSource : IAsyncDisposable
 
     /// <summary>Gets the current connection state.</summary>
     FrameSourceStatus Status { get; }
+
+    /// <summary>
+    /// Gets the most recent fault (connection refused, timed out, not a video, ...) and when it happened; kept after the
+    /// source recovers, so compare its time with the frames'. <see langword="null"/> when there was none, or for a
+    /// source that does not report faults.
+    /// </summary>
+    FrameSourceError? LastError => null;
 
     /// <summary>Raised when <see cref="Status"/> changes.</summary>
     event EventHandler<FrameSourceStatus>? StatusChanged;

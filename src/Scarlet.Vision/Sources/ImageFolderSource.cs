@@ -8,7 +8,8 @@ namespace Scarlet.Vision;
 /// <summary>
 /// Frames from the images in a folder (JPEG, PNG, BMP, WebP; not recursive), in ordinal file-name order, optionally
 /// looped and paced at <see cref="FrameSourceOptions.FolderFrameRate"/>. Files that are not valid images are logged and
-/// skipped. Status goes Connecting, Live, then Stopped at the end.
+/// skipped (the last one shows as <see cref="LastError"/>). Status goes Connecting, Live, then Stopped at the end, or
+/// Failed when the folder is missing.
 /// </summary>
 public sealed class ImageFolderSource : IFrameSource
 {
@@ -54,6 +55,9 @@ public sealed class ImageFolderSource : IFrameSource
 
     /// <inheritdoc />
     public FrameSourceStatus Status => _core.Status;
+
+    /// <inheritdoc />
+    public FrameSourceError? LastError => _core.LastError;
 
     /// <summary>Lists the image files of a folder in the order this source reads them.</summary>
     /// <param name="folder">The folder.</param>
@@ -166,7 +170,9 @@ public sealed class ImageFolderSource : IFrameSource
         }
         catch (Exception ex) when (ex is InvalidImageException or IOException or UnauthorizedAccessException)
         {
-            SourceLog.SkippedImage(_logger, CameraId, $"{System.IO.Path.GetFileName(file)}: {ex.Message}");
+            var detail = $"{System.IO.Path.GetFileName(file)}: {ex.Message}";
+            SourceLog.SkippedImage(_logger, CameraId, detail);
+            _core.ReportSkipped(detail);
             SourceMetrics.FramesSkipped.Add(1, SourceMetrics.Camera(CameraId));
             return null;
         }

@@ -8,8 +8,10 @@ namespace Scarlet.Vision;
 /// <summary>
 /// Frames from an HTTP MJPEG camera (<c>multipart/x-mixed-replace</c>, as ESP32-CAM and most IP cameras serve it).
 /// The stream is parsed incrementally with a bounded buffer (<see cref="FrameSourceOptions.MaxPartBytes"/>); parts
-/// that are not valid images are logged and skipped. A dropped, stalled or refused connection is retried with
-/// exponential backoff: Connecting, Live, Reconnecting, Live, ... and Stopped when cancelled or disposed.
+/// that are not valid images are logged and skipped. A dropped, stalled or refused connection is retried with capped
+/// exponential backoff: Connecting, Live, Reconnecting, Live, ... and Stopped when cancelled or disposed, or Failed when it
+/// never connected in <see cref="FrameSourceOptions.MaxStartAttempts"/> attempts. <see cref="LastError"/> says why in
+/// plain words (connection refused, timed out, authentication failed, not found, not a video, ...).
 /// </summary>
 public sealed class MjpegHttpSource : IFrameSource
 {
@@ -76,8 +78,12 @@ public sealed class MjpegHttpSource : IFrameSource
     public FrameSourceStatus Status => _core.Status;
 
     /// <inheritdoc />
-    /// <remarks>Never ends by itself: it reconnects until <paramref name="cancellationToken"/> is cancelled (then it throws
-    /// <see cref="OperationCanceledException"/>) or the source is disposed.</remarks>
+    public FrameSourceError? LastError => _core.LastError;
+
+    /// <inheritdoc />
+    /// <remarks>Never ends by itself once it was live: it reconnects until <paramref name="cancellationToken"/> is cancelled
+    /// (then it throws <see cref="OperationCanceledException"/>) or the source is disposed. A source that never connects
+    /// throws <see cref="FrameSourceException"/> after <see cref="FrameSourceOptions.MaxStartAttempts"/> attempts.</remarks>
     public IAsyncEnumerable<Frame> ReadFramesAsync(CancellationToken cancellationToken = default) =>
         _core.RunLiveAsync(ReadSessionAsync, cancellationToken);
 
@@ -113,11 +119,16 @@ public sealed class MjpegHttpSource : IFrameSource
 
         using (response)
         {
-            response.EnsureSuccessStatusCode();
+            if (!response.IsSuccessStatusCode)
+            {
+                var code = (int)response.StatusCode;
+                throw new FrameSourceException(FrameSourceError.OfStatus(code), $"HTTP {code} {response.ReasonPhrase} from {Redacted}.");
+            }
+
             var contentType = response.Content.Headers.ContentType;
             if (!MultipartMjpegReader.IsMultipart(contentType?.MediaType))
             {
-                throw new InvalidDataException($"'{Uri}' is not an MJPEG stream: Content-Type is '{contentType}', expected multipart/x-mixed-replace.");
+                throw new FrameSourceException(FrameSourceErrorKind.NotAVideo, $"{Redacted} is not an MJPEG stream: Content-Type is '{contentType}', expected multipart/x-mixed-replace.");
             }
 
             // Without a boundary parameter the reader falls back to cutting JPEGs at their start and end markers.
@@ -129,7 +140,17 @@ public sealed class MjpegHttpSource : IFrameSource
                 using var reader = new MultipartMjpegReader(stream, boundary, options.MaxPartBytes, options.ReadTimeout, time);
                 while (true)
                 {
-                    var part = await reader.ReadPartAsync(cancellationToken).ConfigureAwait(false);
+                    ReadOnlyMemory<byte>? part;
+                    try
+                    {
+                        part = await reader.ReadPartAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (InvalidDataException ex)
+                    {
+                        // Framing errors are a broken stream, not a wrong URL: keep "not a video" for the content type.
+                        throw new FrameSourceException(FrameSourceErrorKind.BadStream, ex.Message, ex);
+                    }
+
                     if (part is null)
                     {
                         yield break;
@@ -146,6 +167,8 @@ public sealed class MjpegHttpSource : IFrameSource
         }
     }
 
+    private string Redacted => RtspSource.Redact(Uri.OriginalString);
+
     private Frame? TryDecode(ReadOnlySpan<byte> jpeg)
     {
         try
@@ -157,6 +180,7 @@ public sealed class MjpegHttpSource : IFrameSource
         catch (InvalidImageException ex)
         {
             SourceLog.SkippedImage(_logger, CameraId, ex.Message);
+            _core.ReportSkipped(ex.Message);
             SourceMetrics.FramesSkipped.Add(1, SourceMetrics.Camera(CameraId));
             return null;
         }

@@ -9,13 +9,19 @@ namespace Scarlet.Vision;
 /// <summary>
 /// Frames from a network stream opened by OpenCV's FFMPEG backend: <c>rtsp://</c> cameras (also <c>rtmp://</c>, or any
 /// URL or file FFMPEG opens). A failed open, a read error or the end of the stream counts as a drop and is retried with
-/// exponential backoff: Connecting, Live, Reconnecting, Live, ... and Stopped when cancelled or disposed.
+/// capped exponential backoff: Connecting, Live, Reconnecting, Live, ... and Stopped when cancelled or disposed, or Failed
+/// when it never opened in <see cref="FrameSourceOptions.MaxStartAttempts"/> attempts. Why an open failed
+/// (<see cref="LastError"/>: connection refused, host not found, timed out, authentication failed, not found) is found by
+/// connecting to the host after the failure, since the capture does not say.
 /// </summary>
 /// <remarks>
 /// Capture reads block in native code, so cancellation takes effect after the current read returns, which is bounded by
 /// <see cref="FrameSourceOptions.ReadTimeout"/>. FFMPEG uses RTSP over UDP by default; for cameras behind NAT or lossy
 /// Wi-Fi set the process environment variable <c>OPENCV_FFMPEG_CAPTURE_OPTIONS=rtsp_transport;tcp</c> before the first
-/// capture opens. Credentials in the URL are masked in logs and errors.
+/// capture opens. Credentials in the URL are masked in logs and errors. OpenCvSharp's official Linux runtime
+/// (<c>OpenCvSharp4.official.runtime.linux-x64</c>) links an FFmpeg without network protocols: there this source opens
+/// files but no <c>rtsp://</c> stream (its <see cref="LastError"/> is then <c>unsupported stream</c>: the server answered
+/// but the capture could not open the stream); use an OpenCV build with network support.
 /// </remarks>
 public sealed class RtspSource : IFrameSource
 {
@@ -60,8 +66,12 @@ public sealed class RtspSource : IFrameSource
     public FrameSourceStatus Status => _core.Status;
 
     /// <inheritdoc />
-    /// <remarks>Never ends by itself: it reconnects until <paramref name="cancellationToken"/> is cancelled (then it throws
-    /// <see cref="OperationCanceledException"/>) or the source is disposed.</remarks>
+    public FrameSourceError? LastError => _core.LastError;
+
+    /// <inheritdoc />
+    /// <remarks>Never ends by itself once it was live: it reconnects until <paramref name="cancellationToken"/> is cancelled
+    /// (then it throws <see cref="OperationCanceledException"/>) or the source is disposed. A source that never connects
+    /// throws <see cref="FrameSourceException"/> after <see cref="FrameSourceOptions.MaxStartAttempts"/> attempts.</remarks>
     public IAsyncEnumerable<Frame> ReadFramesAsync(CancellationToken cancellationToken = default) =>
         _core.RunLiveAsync(ReadSessionAsync, cancellationToken);
 
@@ -84,7 +94,7 @@ public sealed class RtspSource : IFrameSource
             cancellationToken.ThrowIfCancellationRequested();
             if (!capture.IsOpened())
             {
-                throw new IOException($"Cannot open stream '{Redact(Url)}'.");
+                throw await StreamOpenDiagnosis.DiagnoseAsync(Url, options.ConnectTimeout, _core.TimeProvider, cancellationToken).ConfigureAwait(false);
             }
 
             while (true)
@@ -93,7 +103,7 @@ public sealed class RtspSource : IFrameSource
                 var mat = await VideoCaptureFrames.ReadAsync(capture).ConfigureAwait(false);
                 if (mat is null)
                 {
-                    throw new IOException($"Stream '{Redact(Url)}' ended or failed to deliver a frame.");
+                    throw new FrameSourceException(FrameSourceErrorKind.ConnectionLost, $"Stream '{Redact(Url)}' ended or failed to deliver a frame.");
                 }
 
                 if (cancellationToken.IsCancellationRequested)

@@ -7,7 +7,8 @@ namespace Scarlet.Vision;
 
 /// <summary>
 /// Frames from a video file (any container and codec OpenCV reads), optionally looped (a demo camera) and paced at the
-/// file's frame rate. Status goes Connecting, Live, then Stopped at the end of the file.
+/// file's frame rate. Status goes Connecting, Live, then Stopped at the end of the file, or Failed (with
+/// <see cref="LastError"/>: not found, not a video) when the file cannot be read.
 /// </summary>
 public sealed class VideoFileSource : IFrameSource
 {
@@ -50,8 +51,11 @@ public sealed class VideoFileSource : IFrameSource
     public FrameSourceStatus Status => _core.Status;
 
     /// <inheritdoc />
+    public FrameSourceError? LastError => _core.LastError;
+
+    /// <inheritdoc />
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a video OpenCV can read.</exception>
+    /// <exception cref="InvalidDataException">The file is not a video OpenCV can read, or holds no frame it decodes.</exception>
     /// <exception cref="OperationCanceledException">Reading was cancelled.</exception>
     public IAsyncEnumerable<Frame> ReadFramesAsync(CancellationToken cancellationToken = default) =>
         _core.RunOnceAsync(ReadFileAsync, cancellationToken);
@@ -97,7 +101,13 @@ public sealed class VideoFileSource : IFrameSource
             var mat = await VideoCaptureFrames.ReadAsync(capture).ConfigureAwait(false);
             if (mat is null)
             {
-                if (!_core.Options.Loop || index == 0 || !capture.Set(VideoCaptureProperties.PosFrames, 0))
+                if (index == 0)
+                {
+                    // Opened but nothing decodes: for a camera that is the same fault as a file that does not open.
+                    throw new InvalidDataException($"'{Path}' holds no frame OpenCV can decode.");
+                }
+
+                if (!_core.Options.Loop || !capture.Set(VideoCaptureProperties.PosFrames, 0))
                 {
                     yield break;
                 }

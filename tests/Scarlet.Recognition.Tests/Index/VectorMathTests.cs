@@ -1,10 +1,13 @@
+using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using Scarlet.Recognition.Index;
+using Xunit.Abstractions;
 
 namespace Scarlet.Recognition.Tests.Index;
 
 /// <summary>The hand-unrolled dot product of the HNSW hot loop against the TensorPrimitives reference.</summary>
-public sealed class VectorMathTests
+public sealed class VectorMathTests(ITestOutputHelper output)
 {
     [Theory]
     [InlineData(1)]
@@ -32,4 +35,18 @@ public sealed class VectorMathTests
     [Fact]
     public void Dot_rejects_different_lengths() =>
         Assert.Throws<ArgumentException>(() => VectorMath.Dot(new float[32], new float[64]));
+
+    [Fact]
+    public void The_run_has_no_wider_vectors_than_it_asked_for()
+    {
+        // scripts/test.sh runs this project a second time with DOTNET_EnableAVX512=0 and SCARLET_TEST_MAX_VECTOR_BITS=256
+        // to cover the AVX2 path. .NET 10 ignores the older DOTNET_EnableAVX512F=0 (that pass would quietly repeat the
+        // AVX-512 one); this fails if the knob stops working.
+        var bits = Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 128;
+        output.WriteLine($"widest accelerated vector: {bits} bits");
+        if (Environment.GetEnvironmentVariable("SCARLET_TEST_MAX_VECTOR_BITS") is { Length: > 0 } max)
+        {
+            Assert.InRange(bits, 0, int.Parse(max, CultureInfo.InvariantCulture));
+        }
+    }
 }

@@ -92,6 +92,37 @@ public sealed class CameraPipelineHookTests
     }
 
     [Fact]
+    public async Task A_camera_that_cannot_start_shows_failed_with_the_reason_in_its_status()
+    {
+        // A real refused connection (a free port on 127.0.0.1), opened by the host from the URL as a configured camera is.
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        using var detector = new YoloxPersonDetector(TestAssets.YoloxNano, new PersonDetectorOptions { ScoreThreshold = 0.1f }, new InferenceOptions { IntraOpThreads = 1 });
+        await using var host = new CameraPipelineHost(new CameraPipelineModels(detector));
+        var before = DateTimeOffset.UtcNow;
+        host.Add(new CameraPipelineOptions
+        {
+            CameraId = "door",
+            Source = $"http://127.0.0.1:{port}/stream",
+            EnableFaces = false,
+            SourceOptions = new FrameSourceOptions { ReconnectInitialDelay = TimeSpan.FromMilliseconds(10), ReconnectMaxDelay = TimeSpan.FromMilliseconds(20), MaxStartAttempts = 2 },
+        });
+        host.Start("door");
+        await host.WhenAllStoppedAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        var s = Assert.Single(host.GetStatus());
+        Assert.Equal((CameraPipelineState.Faulted, FrameSourceStatus.Failed), (s.State, s.SourceStatus));
+        Assert.Contains("could not start after 2 attempts: connection refused", s.Error, StringComparison.Ordinal);
+        Assert.Equal(("connection refused", 2), (s.SourceError!.Reason, s.SourceError.Failures));
+        Assert.InRange(s.SourceError.Time, before, DateTimeOffset.UtcNow);
+    }
+
+    [Fact]
     public async Task MaxProcessingFps_caps_the_inference_loop_and_drops_the_rest()
     {
         using var detector = new YoloxPersonDetector(TestAssets.YoloxNano, new PersonDetectorOptions { ScoreThreshold = 0.1f }, new InferenceOptions { IntraOpThreads = 1 });

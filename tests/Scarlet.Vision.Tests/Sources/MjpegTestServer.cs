@@ -5,19 +5,21 @@ using System.Text;
 namespace Scarlet.Vision.Tests.Sources;
 
 /// <summary>
-/// A minimal HTTP/1.1 server on 127.0.0.1 (ephemeral port) for MJPEG tests: for each connection it reads the request
-/// head, then hands the stream to a handler that writes the response; the connection is closed when the handler returns.
+/// A minimal HTTP/1.1 server on 127.0.0.1 (an ephemeral port, or a given one to restart a "killed" server) for MJPEG
+/// tests: for each connection it reads the request head, then hands the stream to a handler that writes the response;
+/// the connection is closed when the handler returns. Disposing closes the listener and every connection.
 /// </summary>
 internal sealed class MjpegTestServer : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly TcpListener _listener;
     private readonly Func<Stream, int, CancellationToken, Task> _handler;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
     private int _connections;
 
-    public MjpegTestServer(Func<Stream, int, CancellationToken, Task> handler)
+    public MjpegTestServer(Func<Stream, int, CancellationToken, Task> handler, int port = 0)
     {
+        _listener = new TcpListener(IPAddress.Loopback, port);
         _handler = handler;
         _listener.Start();
         Uri = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/stream");
