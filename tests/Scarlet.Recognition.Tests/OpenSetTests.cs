@@ -115,6 +115,28 @@ public sealed class OpenSetTests(OpenSetTests.LfwSubset lfw, ITestOutputHelper o
     }
 
     [Fact]
+    public void Track_rules_are_scored_held_out_and_a_one_face_vote_equals_the_first_face_rule()
+    {
+        // A "vote" that only looks at the first face must score exactly as the built-in first-face rule.
+        var protocol = new OpenSetProtocol
+        {
+            GallerySizes = [60],
+            TargetFalseMatchRate = 0.05,
+            TrackLength = 1,
+            TrackDecider = (faces, t) => FaceGallery.Decide(faces[0].Similarity, faces[0].RunnerUp, t, 0.05f) == MatchStatus.Matched ? faces[0].IdentityId : null,
+        };
+        var r = Assert.Single(OpenSetEvaluation.Run(lfw.Samples, protocol));
+        Assert.Equal(4, r.Tracks.Count);
+        var first = r.Tracks.Single(t => t.Rule == "first-face");
+        var vote = r.Tracks.Single(t => t.Rule == "vote");
+        output.WriteLine($"{first}\n{vote}");
+        Assert.Equal(first with { Rule = "vote" }, vote);
+        Assert.True(first.GenuineTracks > 30 && first.ImpostorTracks > 10);
+        Assert.Equal(0.50f, r.Tracks.Single(t => t.Rule == "vote@default").Threshold);
+        Assert.Throws<ArgumentException>(() => OpenSetEvaluation.Run(lfw.Samples, new OpenSetProtocol { GallerySizes = [60], TrackLength = 2 }));
+    }
+
+    [Fact]
     public void Pair_scores_give_a_duplicate_threshold_above_the_match_threshold()
     {
         var pairs = PairScores.Of(lfw.Samples);

@@ -9,7 +9,7 @@ namespace Scarlet.ConsoleHost.Commands;
 
 /// <summary>
 /// <c>scarlet eval identify --images DIR [--images DIR ...] [--enrol K] [--gallery 100,300,1000] [--folds N] [--target-fmr F]
-/// [--margin M] [--cohort N] [--repeats R] [--pair-far F] [--min-photos N] [--learn-above S] [--no-gate] [--seed S] [--cache FILE] [--out report.json] [--model ID|PATH] [--no-refine] [--parallel N]</c>: open-set
+/// [--margin M] [--cohort N] [--repeats R] [--pair-far F] [--min-photos N] [--learn-above S] [--track K] [--no-gate] [--seed S] [--cache FILE] [--out report.json] [--model ID|PATH] [--no-refine] [--parallel N]</c>: open-set
 /// identification through the hosts' recognition path (detect, gate, refine, align, embed, gallery). Per gallery size
 /// it prints the contract lines <c>gallery: N</c>, <c>threshold: T</c>, <c>false_match: F</c>, <c>genuine_correct: G</c>
 /// (held-out: each fold scored at the threshold chosen on the others), writes the report and a DET plot beside it.
@@ -30,6 +30,7 @@ internal static class EvalIdentifyCommand
         var noRefine = args.Flag("no-refine");
         var noGate = args.Flag("no-gate");
         var minPhotos = args.Int("min-photos", 0);
+        var trackLength = args.Int("track", 0);
         var learn = args.Optional("learn-above") is null ? float.NaN : (float)args.Double("learn-above", 1);
         var parallel = args.Int("parallel", 2);
         var gallery = new FaceGalleryOptions();
@@ -44,9 +45,9 @@ internal static class EvalIdentifyCommand
             throw new UsageException("--images is required (a folder with one sub-folder per person; may be given several times)");
         }
 
-        if (enrol < 1 || folds < 2 || parallel < 1 || repeats < 1 || target is <= 0 or >= 1 || margin is < 0 or > 2 || pairFar is <= 0 or >= 1)
+        if (enrol < 1 || folds < 2 || parallel < 1 || repeats < 1 || trackLength < 0 || target is <= 0 or >= 1 || margin is < 0 or > 2 || pairFar is <= 0 or >= 1)
         {
-            throw new UsageException("--enrol takes 1 or more, --folds 2 or more, --parallel 1 or more, --target-fmr and --pair-far a rate in (0, 1), --margin 0 to 2");
+            throw new UsageException("--enrol takes 1 or more, --folds 2 or more, --parallel 1 or more, --repeats 1 or more, --track 0 or more, --target-fmr and --pair-far a rate in (0, 1), --margin 0 to 2");
         }
 
         gallery.Margin = margin;
@@ -66,6 +67,8 @@ internal static class EvalIdentifyCommand
             Repeats = repeats,
             MinPhotos = minPhotos,
             LearnThreshold = learn,
+            TrackLength = trackLength,
+            TrackDecider = trackLength > 0 ? VoteTrack : null,
         };
         Console.Out.WriteLine(Inv($"protocol: enrol {enrol} per person, {folds} identity-disjoint folds drawn {repeats} times, threshold for false_match <= {target:0.####} chosen on the other folds, margin {margin:F3}, index {gallery.IndexKind} ef {gallery.EfSearch}"));
         var results = OpenSetEvaluation.Run(samples, protocol, line => Console.Error.WriteLine(line));
@@ -82,6 +85,11 @@ internal static class EvalIdentifyCommand
             Console.Out.WriteLine(Inv($"probes: {h.GenuineProbes} genuine, {h.ImpostorProbes} impostor (with a detected face); synthetic distractors per fold: {r.SyntheticDistractors}; fold thresholds: {string.Join(", ", r.FoldThresholds.Select(t => t.ToString("F3", CultureInfo.InvariantCulture)))}"));
             Console.Out.WriteLine(Inv($"identify_us: p50 {r.IdentifyMicrosP50:F0} p99 {r.IdentifyMicrosP99:F0}"));
             Console.Out.WriteLine(Inv($"impostor_pairs_above_{OpenSetGalleryResult.TailThreshold:F2}: real distractors {r.RealDistractorTail:0.00000}, synthetic {r.SyntheticDistractorTail:0.00000}"));
+            foreach (var t in r.Tracks)
+            {
+                Console.Out.WriteLine(Inv($"track_{t.Rule}: threshold {t.Threshold:F4} false_match {t.FalseMatch:F4} correct {t.Correct:F4} wrong {t.Wrong:F4} ({t.GenuineTracks} genuine, {t.ImpostorTracks} stranger tracks of {trackLength} faces)"));
+            }
+
             if (r.CohortHeldOut is { } z)
             {
                 Console.Out.WriteLine(Inv($"cohort_tnorm: threshold_z {z.Threshold * 10:F2} false_match {z.FalseMatch:F4} genuine_correct {z.GenuineCorrect:F4} genuine_wrong {z.GenuineWrong:F4} new_people_flagged {z.Flagged:F4}"));
@@ -187,6 +195,25 @@ internal static class EvalIdentifyCommand
         }
 
         return samples;
+    }
+
+    // The camera pipeline's vote (Scarlet.Tracking) over a simulated track: every face of equal size and quality, a
+    // decision only when all faces have voted, the unknown band 0.10 under the threshold as in the defaults.
+    private static string? VoteTrack(IReadOnlyList<TrackFace> faces, float threshold)
+    {
+        var voter = new Scarlet.Tracking.Identity.TrackIdentityVoter(new Scarlet.Tracking.Identity.IdentityVotingOptions
+        {
+            MinFaces = faces.Count,
+            MatchSimilarity = threshold,
+            UnknownSimilarity = Math.Max(-1f, threshold - 0.10f),
+        });
+        var decision = Scarlet.Tracking.Identity.TrackIdentityDecision.None;
+        foreach (var f in faces)
+        {
+            decision = voter.Add(f.IdentityId, f.Similarity, 100f, 1f);
+        }
+
+        return decision.Status == Scarlet.Tracking.Identity.TrackIdentityStatus.Known ? decision.IdentityId : null;
     }
 
     private static int[] ParseSizes(string text)

@@ -28,6 +28,20 @@ public sealed class OpenSetProtocol
     /// </summary>
     public float LearnThreshold { get; set; } = float.NaN;
 
+    /// <summary>
+    /// Gets or sets the number of faces of a simulated camera track (0, the default, measures no tracks): the first that
+    /// many embedded probe photos of a person make one track, decided once by its first face and once by
+    /// <see cref="TrackDecider"/>, each at a threshold chosen on the other folds for the same target.
+    /// </summary>
+    public int TrackLength { get; set; }
+
+    /// <summary>
+    /// Gets or sets how a track's faces decide its customer at a threshold (the tracking layer's vote, passed in by the
+    /// caller: Recognition does not know it); returns the customer or <see langword="null"/>. Required with
+    /// <see cref="TrackLength"/>.
+    /// </summary>
+    public Func<IReadOnlyList<TrackFace>, float, string?>? TrackDecider { get; set; }
+
     /// <summary>Gets or sets how many times the folds are drawn anew (repeated cross-validation); figures are pooled. The default value is 1.</summary>
     public int Repeats { get; set; } = 1;
 
@@ -61,6 +75,22 @@ public sealed class OpenSetProtocol
 /// <param name="FalseMatch">Fraction of them MATCHED to some customer.</param>
 /// <param name="Flagged">Fraction of never-enrolled people whose best similarity reaches the threshold: registered as a possible duplicate (or refused).</param>
 public readonly record struct OpenSetPoint(float Threshold, int GenuineProbes, double GenuineCorrect, double GenuineWrong, double GenuineMissed, int ImpostorProbes, double FalseMatch, double Flagged);
+
+/// <summary>One face of a simulated track: its best customer and similarity, and the runner-up's similarity.</summary>
+/// <param name="IdentityId">The best customer (<see langword="null"/> for an empty gallery).</param>
+/// <param name="Similarity">The best similarity.</param>
+/// <param name="RunnerUp">The runner-up similarity (negative infinity when none).</param>
+public readonly record struct TrackFace(string? IdentityId, float Similarity, float RunnerUp);
+
+/// <summary>Held-out track-level figures of one decision rule.</summary>
+/// <param name="Rule">The rule (<c>first-face</c> or <c>vote</c>).</param>
+/// <param name="Threshold">The mean threshold chosen on the other folds.</param>
+/// <param name="GenuineTracks">Tracks of enrolled people.</param>
+/// <param name="Correct">Share of them given the right customer.</param>
+/// <param name="Wrong">Share given another customer.</param>
+/// <param name="ImpostorTracks">Tracks of people never enrolled.</param>
+/// <param name="FalseMatch">Share of them given a customer.</param>
+public readonly record struct TrackRuleResult(string Rule, float Threshold, int GenuineTracks, double Correct, double Wrong, int ImpostorTracks, double FalseMatch);
 
 /// <summary>The held-out result of one gallery size: the threshold chosen on the other folds, scored on each fold.</summary>
 public sealed class OpenSetGalleryResult
@@ -117,6 +147,9 @@ public sealed class OpenSetGalleryResult
     /// or above it means the synthetic customers are at least as hard as real ones.
     /// </summary>
     public double SyntheticDistractorTail { get; init; }
+
+    /// <summary>Gets the track-level figures when <see cref="OpenSetProtocol.TrackLength"/> asked for them (else empty).</summary>
+    public IReadOnlyList<TrackRuleResult> Tracks { get; init; } = [];
 
     /// <summary>Gets the similarity the distractor tails are counted at (0.40).</summary>
     public static float TailThreshold => 0.40f;
@@ -186,6 +219,7 @@ public static class OpenSetEvaluation
             var heldOut = new List<ProbeOutcome>();
             var zHeld = new List<ProbeOutcome>();
             var all = new List<ProbeOutcome>();
+            var trackFolds = new List<(List<Track> Tuning, List<Track> HeldOut)>();
             var trials = 0;
             for (var rep = 0; rep < protocol.Repeats; rep++)
             {
@@ -222,6 +256,15 @@ public static class OpenSetEvaluation
                 {
                     all.AddRange(o);
                 }
+
+                if (protocol.TrackLength > 0)
+                {
+                    var tracks = foldOutcomes.Select(o => TracksOf(o, protocol.TrackLength)).ToArray();
+                    for (var f = 0; f < protocol.Folds; f++)
+                    {
+                        trackFolds.Add((tracks.Where((_, g) => g != f).SelectMany(t => t).ToList(), tracks[f]));
+                    }
+                }
             }
 
             var sweep = protocol.Thresholds.Select(t => Score(all, t, protocol.Gallery.Margin)).ToArray();
@@ -240,6 +283,7 @@ public static class OpenSetEvaluation
             {
                 RealDistractorTail = realTail / trials,
                 SyntheticDistractorTail = syntheticTail / trials,
+                Tracks = protocol.TrackLength > 0 ? ScoreTracks(trackFolds, protocol) : [],
             });
         }
 
@@ -415,6 +459,103 @@ public static class OpenSetEvaluation
         return outcomes;
     }
 
+    private static List<Track> TracksOf(List<ProbeOutcome> outcomes, int length)
+    {
+        // Outcomes come person by person (genuine first, then strangers): each person's first embedded faces make a track.
+        var tracks = new List<Track>();
+        var i = 0;
+        while (i < outcomes.Count)
+        {
+            var person = outcomes[i].Person;
+            var genuine = outcomes[i].Genuine;
+            var faces = new List<TrackFace>(length);
+            for (; i < outcomes.Count && outcomes[i].Person == person && outcomes[i].Genuine == genuine; i++)
+            {
+                if (outcomes[i].Embedded && faces.Count < length)
+                {
+                    faces.Add(new TrackFace(outcomes[i].BestId, outcomes[i].Best, outcomes[i].Second));
+                }
+            }
+
+            if (faces.Count == length)
+            {
+                tracks.Add(new Track(genuine, person!, faces));
+            }
+        }
+
+        return tracks;
+    }
+
+    private static TrackRuleResult[] ScoreTracks(List<(List<Track> Tuning, List<Track> HeldOut)> folds, OpenSetProtocol protocol)
+    {
+        var decider = protocol.TrackDecider ?? throw new ArgumentException("TrackLength needs a TrackDecider.");
+        var margin = protocol.Gallery.Margin;
+        string? FirstFace(IReadOnlyList<TrackFace> faces, float t) =>
+            FaceGallery.Decide(faces[0].Similarity, faces[0].RunnerUp, t, margin) == MatchStatus.Matched ? faces[0].IdentityId : null;
+        var rules = new (string Name, Func<IReadOnlyList<TrackFace>, float, string?> Decide)[] { ("first-face", FirstFace), ("vote", decider) };
+        var results = new TrackRuleResult[rules.Length * 2];
+        var allHeldOut = folds.SelectMany(f => f.HeldOut).ToList();
+        var fixedThreshold = new FaceGalleryOptions().MatchThreshold;
+        for (var r = 0; r < rules.Length; r++)
+        {
+            // Also at the default threshold, no choice involved: stranger tracks are few, so a chosen threshold is noisy.
+            var f = TrackCounts(allHeldOut, fixedThreshold, rules[r].Decide);
+            results[rules.Length + r] = new TrackRuleResult(rules[r].Name + "@default", fixedThreshold, f.Genuine, Ratio(f.Correct, f.Genuine), Ratio(f.Wrong, f.Genuine), f.Impostor, Ratio(f.FalseMatch, f.Impostor));
+        }
+
+        for (var r = 0; r < rules.Length; r++)
+        {
+            var thresholds = new List<float>();
+            int gen = 0, correct = 0, wrong = 0, imp = 0, falseMatch = 0;
+            foreach (var (tuning, heldOut) in folds)
+            {
+                var t = protocol.Thresholds[^1];
+                foreach (var candidate in protocol.Thresholds)
+                {
+                    if (TrackCounts(tuning, candidate, rules[r].Decide).FalseMatchRate <= protocol.TargetFalseMatchRate)
+                    {
+                        t = candidate;
+                        break;
+                    }
+                }
+
+                thresholds.Add(t);
+                var c = TrackCounts(heldOut, t, rules[r].Decide);
+                gen += c.Genuine;
+                correct += c.Correct;
+                wrong += c.Wrong;
+                imp += c.Impostor;
+                falseMatch += c.FalseMatch;
+            }
+
+            results[r] = new TrackRuleResult(rules[r].Name, thresholds.Count == 0 ? float.NaN : thresholds.Average(), gen, Ratio(correct, gen), Ratio(wrong, gen), imp, Ratio(falseMatch, imp));
+        }
+
+        return results;
+    }
+
+    private static (int Genuine, int Correct, int Wrong, int Impostor, int FalseMatch, double FalseMatchRate) TrackCounts(List<Track> tracks, float threshold, Func<IReadOnlyList<TrackFace>, float, string?> decide)
+    {
+        int gen = 0, correct = 0, wrong = 0, imp = 0, falseMatch = 0;
+        foreach (var track in tracks)
+        {
+            var id = decide(track.Faces, threshold);
+            if (track.Genuine)
+            {
+                gen++;
+                correct += id is not null && id == track.Person ? 1 : 0;
+                wrong += id is not null && id != track.Person ? 1 : 0;
+            }
+            else
+            {
+                imp++;
+                falseMatch += id is not null ? 1 : 0;
+            }
+        }
+
+        return (gen, correct, wrong, imp, falseMatch, imp == 0 ? 0 : falseMatch / (double)imp);
+    }
+
     private static double TailRate(List<float[]> probes, List<float[]> customers)
     {
         if (probes.Count == 0 || customers.Count == 0)
@@ -456,12 +597,12 @@ public static class OpenSetEvaluation
     {
         if (sample.Outcome == FaceSampleOutcome.NoFace)
         {
-            return new ProbeOutcome(genuine, Detected: false, Embedded: false, RightBest: false, float.NaN, float.NaN, 0f);
+            return new ProbeOutcome(genuine, Detected: false, Embedded: false, RightBest: false, float.NaN, float.NaN, 0f, Person: person);
         }
 
         if (sample.Embedding is null)
         {
-            return new ProbeOutcome(genuine, Detected: true, Embedded: false, RightBest: false, float.NaN, float.NaN, 0f);
+            return new ProbeOutcome(genuine, Detected: true, Embedded: false, RightBest: false, float.NaN, float.NaN, 0f, Person: person);
         }
 
         var start = Stopwatch.GetTimestamp();
@@ -485,7 +626,7 @@ public static class OpenSetEvaluation
             std = (float)Math.Sqrt(Math.Max(1e-12, (sq / cohort.Count) - (mean * (double)mean)));
         }
 
-        return new ProbeOutcome(genuine, true, true, right, best, second, 0f, mean, std, r.Best?.IdentityId);
+        return new ProbeOutcome(genuine, true, true, right, best, second, 0f, mean, std, r.Best?.IdentityId, person);
     }
 
     private static readonly float[] s_zThresholds = Enumerable.Range(0, 301).Select(i => 1f + (i * 0.05f)).ToArray();
@@ -572,5 +713,7 @@ public static class OpenSetEvaluation
     private static double Percentile(List<double> sorted, double q) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
 
-    private readonly record struct ProbeOutcome(bool Genuine, bool Detected, bool Embedded, bool RightBest, float Best, float Second, float Threshold, float CohortMean = 0f, float CohortStd = 0f, string? BestId = null);
+    private sealed record Track(bool Genuine, string Person, IReadOnlyList<TrackFace> Faces);
+
+    private readonly record struct ProbeOutcome(bool Genuine, bool Detected, bool Embedded, bool RightBest, float Best, float Second, float Threshold, float CohortMean = 0f, float CohortStd = 0f, string? BestId = null, string? Person = null);
 }
