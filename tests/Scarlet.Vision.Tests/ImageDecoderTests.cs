@@ -300,6 +300,45 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
+    public void Small_files_declaring_huge_images_are_refused_as_bombs_before_decoding()
+    {
+        // The RLE8 BMP: 1,080 bytes declaring 6000x6000 (within the 40 Mpx limit), its body one end-of-bitmap code.
+        var bmp = new byte[14 + 40 + 1024 + 2];
+        "BM"u8.CopyTo(bmp);
+        BinaryPrimitives.WriteUInt32LittleEndian(bmp.AsSpan(2), (uint)bmp.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(bmp.AsSpan(10), 14 + 40 + 1024);
+        BinaryPrimitives.WriteUInt32LittleEndian(bmp.AsSpan(14), 40);
+        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(18), 6000);
+        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(22), 6000);
+        BinaryPrimitives.WriteUInt16LittleEndian(bmp.AsSpan(26), 1);
+        BinaryPrimitives.WriteUInt16LittleEndian(bmp.AsSpan(28), 8);
+        BinaryPrimitives.WriteUInt32LittleEndian(bmp.AsSpan(30), 1); // BI_RLE8
+        bmp[^1] = 1; // 00 01: end of bitmap
+        var ex = Assert.Throws<InvalidImageException>(() => _decoder.Decode(bmp));
+        Assert.Contains("decompression bomb", ex.Message, StringComparison.Ordinal);
+
+        // A real PNG of 6000x6000 flat pixels: tens of kilobytes that would decode to 108 MB.
+        byte[] png;
+        using (var flat = new Mat(6000, 6000, MatType.CV_8UC1, Scalar.All(0)))
+        {
+            png = flat.ImEncode(".png");
+        }
+
+        Assert.True(png.Length < 400_000, $"{png.Length} bytes");
+        Assert.Contains("decompression bomb", Assert.Throws<InvalidImageException>(() => _decoder.Decode(png)).Message, StringComparison.Ordinal);
+
+        // The same PNG passes where a caller raises the limit: the check is a ratio, not a size cap.
+        using var lenient = new ImageDecoder(new ImageDecoderOptions { MaxPixelsPerByte = 100_000 }).Decode(png);
+        Assert.Equal(6000, lenient.Width);
+
+        // A photograph-like image above the check's floor passes: a few pixels per byte at most.
+        using var noise = new Mat(1600, 2600, MatType.CV_8UC3);
+        Cv2.Randu(noise, Scalar.All(0), Scalar.All(255));
+        using var photo = _decoder.Decode(noise.ImEncode(".png"));
+        Assert.Equal(2600, photo.Width);
+    }
+
+    [Fact]
     public void Tiny_images_are_rejected()
     {
         var onePixel = TestImages.Encode(".png", 1, 1);

@@ -72,6 +72,14 @@ public sealed class ImageDecoder
                 $"The image has too many pixels: {info.Width}x{info.Height} ({info.PixelCount}); the limit is {Options.MaxPixels}.");
         }
 
+        if (format is ImageFormat.Png or ImageFormat.WebP or ImageFormat.Bmp
+            && info.PixelCount > Options.ExpansionCheckMinPixels
+            && info.PixelCount > Options.MaxPixelsPerByte * data.Length)
+        {
+            throw new InvalidImageException(
+                $"The {format} image declares {info.Width}x{info.Height} pixels in only {data.Length} bytes ({info.PixelCount / (double)data.Length:F0} pixels per byte; the limit is {Options.MaxPixelsPerByte:F0}): refused as a decompression bomb.");
+        }
+
         if (info.Width < Options.MinWidth || info.Height < Options.MinHeight)
         {
             throw new InvalidImageException(

@@ -31,6 +31,22 @@ public sealed class ImageDecoderOptions : IValidatableObject
     [Range(1, 65535)]
     public int MinHeight { get; init; } = 16;
 
+    /// <summary>
+    /// Gets the most pixels a PNG, WebP or BMP may declare per encoded byte once it declares more than
+    /// <see cref="ExpansionCheckMinPixels"/>: more is a decompression bomb (a 1,080-byte RLE BMP of 6000x6000 declares
+    /// 33,000 pixels per byte, a 105 KB PNG of the same size 343), refused before any pixel is decoded. Photographs stay
+    /// far under it (a few pixels per byte; flat screenshots tens). JPEG is not checked: it is decoded to the declared
+    /// size or refused, and its ratio is bounded by its 8x8 blocks.
+    /// </summary>
+    /// <value>The default value is 100.</value>
+    [Range(1.0, 1_000_000.0)]
+    public double MaxPixelsPerByte { get; init; } = 100;
+
+    /// <summary>Gets the declared pixel count above which <see cref="MaxPixelsPerByte"/> applies (small images cannot cost much).</summary>
+    /// <value>The default value is 4,000,000.</value>
+    [Range(0L, long.MaxValue)]
+    public long ExpansionCheckMinPixels { get; init; } = 4_000_000;
+
     /// <summary>Gets the formats accepted.</summary>
     /// <value>The default value is <see cref="ImageFormats.All"/> (JPEG, PNG, BMP, WebP).</value>
     public ImageFormats AllowedFormats { get; init; } = ImageFormats.All;
