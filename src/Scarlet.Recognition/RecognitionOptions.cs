@@ -64,6 +64,11 @@ internal sealed class RecognitionOptionsValidator : IValidateOptions<Recognition
         Check(options, "Recognition", errors);
         Check(options.Gallery, "Recognition.Gallery", errors);
         Check(options.Quality, "Recognition.Quality", errors);
+        if (options.Gallery.DuplicateThreshold < options.Gallery.MatchThreshold)
+        {
+            errors.Add(FormattableString.Invariant($"Recognition.Gallery: DuplicateThreshold ({options.Gallery.DuplicateThreshold}) must be at least MatchThreshold ({options.Gallery.MatchThreshold})."));
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

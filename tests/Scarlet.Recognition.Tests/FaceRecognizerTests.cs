@@ -119,6 +119,17 @@ public sealed class FaceRecognizerTests(RecognitionFixture models, ITestOutputHe
         Assert.Contains("Recognition.Gallery", ex.Message, StringComparison.Ordinal);
         Assert.Contains("MatchThreshold", ex.Message, StringComparison.Ordinal);
         Assert.Contains("MaxYawDegrees", ex.Message, StringComparison.Ordinal);
+
+        // Each threshold in range, but a duplicate threshold under the match threshold is refused at start too.
+        var crossed = new ServiceCollection();
+        crossed.AddScarletRecognition(o =>
+        {
+            o.Gallery.MatchThreshold = 0.6f;
+            o.Gallery.DuplicateThreshold = 0.5f;
+        });
+        using var crossedSp = crossed.BuildServiceProvider();
+        var crossedEx = Assert.Throws<OptionsValidationException>(() => crossedSp.GetRequiredService<IOptions<RecognitionOptions>>().Value);
+        Assert.Contains("DuplicateThreshold (0.5) must be at least MatchThreshold (0.6)", crossedEx.Message, StringComparison.Ordinal);
         Assert.Contains("MinDetectionScore", ex.Message, StringComparison.Ordinal);
         Assert.Contains("EmbeddingModel", ex.Message, StringComparison.Ordinal);
     }

@@ -127,6 +127,7 @@ public sealed class DuplicateApiTests(HostFixture host)
         var pair = Assert.Single(await DuplicatesAsync(admin));
         Assert.Equal((twin.GetProperty("customer_id").GetString(), "Abdullah", keptId, "Gerhard"), (pair.GetProperty("customer_id").GetString(), pair.GetProperty("customer_name").GetString(), pair.GetProperty("existing_customer_id").GetString(), pair.GetProperty("existing_customer_name").GetString()));
         var faces = tuned.Services.GetRequiredService<FaceIdentityService>();
+        Assert.Equal(similarity - 0.1f, faces.MatchThreshold, 1e-6f); // the host setting reached the galleries
         Assert.InRange(pair.GetProperty("similarity").GetSingle(), faces.MatchThreshold, faces.DuplicateThreshold);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anon.GetAsync("/api/customers/duplicates")).StatusCode);
 
@@ -223,17 +224,14 @@ public sealed class DuplicateApiTests(HostFixture host)
         throw new Xunit.Sdk.XunitException("The expected log line was not written.");
     }
 
-    /// <summary>The production host with the gallery's thresholds set by the test (the host reads no threshold settings itself).</summary>
+    /// <summary>The production host with the gallery's thresholds set through the host's settings (Scarlet:Recognition:Gallery:*).</summary>
     private sealed class TunedHost(float match, float duplicate) : HostFixture
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
-            builder.ConfigureTestServices(s => s.Configure<RecognitionOptions>(o =>
-            {
-                o.Gallery.MatchThreshold = match;
-                o.Gallery.DuplicateThreshold = duplicate;
-            }));
+            builder.UseSetting("Scarlet:Recognition:Gallery:MatchThreshold", match.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+            builder.UseSetting("Scarlet:Recognition:Gallery:DuplicateThreshold", duplicate.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 }
