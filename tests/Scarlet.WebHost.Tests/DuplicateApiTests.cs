@@ -78,6 +78,16 @@ public sealed class DuplicateApiTests(HostFixture host)
         var face = await anon.GetFromJsonAsync<JsonElement>($"/users/{id}/face");
         Assert.Equal(2, face.GetProperty("embeddings").GetInt32());
 
+        // Photos of two people are not one customer's templates.
+        using var mixed = await anon.PostAsJsonAsync("/register", new
+        {
+            name = "Mixed",
+            face_image_b64 = Photos.Base64(Photos.Lfw("Colin_Powell", 1)),
+            face_images_b64 = new[] { Photos.Base64(Photos.Lfw("Gloria_Macapagal_Arroyo", 0)) },
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, mixed.StatusCode);
+        Assert.Contains("does not show the same person", (await mixed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+
         var six = Enumerable.Range(0, 5).Select(_ => "x").ToArray();
         using var tooMany = await anon.PostAsJsonAsync("/register", new { name = "Too many", face_image_b64 = "x", face_images_b64 = six });
         Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);

@@ -181,6 +181,17 @@ public sealed class FaceIdentityService : IDisposable
         }
 
         var gallery = await GetGalleryAsync(organizationId, cancellationToken).ConfigureAwait(false);
+
+        // Several photos are templates of one person: a photo that does not verify against the first (1:1) is someone else.
+        for (var i = 1; i < embeddings.Length; i++)
+        {
+            var similarity = EmbeddingMath.Cosine(embeddings[0].Span, embeddings[i].Span);
+            if (similarity < gallery.Options.VerifyThreshold)
+            {
+                throw new ArgumentException(FormattableString.Invariant($"Photo {i + 1} does not show the same person as the first (similarity {similarity:F2}, needed {gallery.Options.VerifyThreshold:F2})."), nameof(images));
+            }
+        }
+
         var org = _galleries[organizationId];
 
         // One registration at a time per organisation: two concurrent enrolments of one face cannot both pass the check.
