@@ -1,4 +1,3 @@
-using System.Text;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -37,7 +36,7 @@ internal static class HostSetup
             System.ComponentModel.DataAnnotations.Validator.ValidateObject(camera, new System.ComponentModel.DataAnnotations.ValidationContext(camera), validateAllProperties: true);
         }
 
-        var key = ResolveSecret(host.Jwt.Secret, builder.Environment);
+        var secret = ScarletAuthentication.ResolveSecret(host.Jwt.Secret, builder.Environment);
         var storagePath = Path.GetFullPath(host.Storage.Path);
         Directory.CreateDirectory(Path.GetDirectoryName(storagePath)!);
 
@@ -105,7 +104,8 @@ internal static class HostSetup
         services.AddSingleton(new PasswordHasher(host.Security.PasswordIterations));
         services.AddSingleton(sp => new LoginGuard(host.Security.MaxLoginFailures, TimeSpan.FromMinutes(host.Security.LockoutMinutes), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<RevocationList>();
-        services.AddSingleton(sp => new JwtService(key, host.Jwt.Issuer, TimeSpan.FromMinutes(host.Jwt.ExpiryMinutes), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RevocationList>()));
+        services.AddScarletAuthentication(secret, host.Jwt);
+        services.AddScarletAuthorization();
         services.AddSingleton<AdminAccounts>();
 
         // Start order matters: organisation and admin first, then the cameras (galleries build on first use if not at start).
@@ -131,6 +131,8 @@ internal static class HostSetup
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseDefaultFiles();
         app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGet("/docs", () => Results.Redirect("/docs.html")).ExcludeFromDescription();
         app.MapGet("/dashboard", () => Results.Redirect("/")).ExcludeFromDescription();
@@ -145,22 +147,6 @@ internal static class HostSetup
             app.Logger.LogInformation("Scarlet web host ready on {Urls}: dashboard at /, API docs at /docs, OpenAPI at /openapi/v1.json, metrics at /metrics.", urls);
         });
         return app;
-    }
-
-    private static byte[] ResolveSecret(string? secret, IWebHostEnvironment env)
-    {
-        if (!string.IsNullOrEmpty(secret) && Encoding.UTF8.GetByteCount(secret) >= MinSecretBytes && secret.Distinct().Count() >= 8)
-        {
-            return Encoding.UTF8.GetBytes(secret);
-        }
-
-        if (env.IsDevelopment())
-        {
-            // Development only: a random per-process secret (tokens end with the process).
-            return System.Security.Cryptography.RandomNumberGenerator.GetBytes(MinSecretBytes);
-        }
-
-        throw new InvalidOperationException($"Scarlet:Jwt:Secret is missing or weak: set at least {MinSecretBytes} random bytes (environment Scarlet__Jwt__Secret), e.g. `openssl rand -base64 48`.");
     }
 
     /// <summary>Refuses a declared body above the limit up front (Kestrel also enforces it while reading chunked bodies).</summary>

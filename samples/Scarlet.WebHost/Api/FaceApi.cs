@@ -111,7 +111,7 @@ internal static class FaceApi
         var result = await faces.RegisterAsync(ctx.Org, new FaceRegistration
         {
             Name = "Visitor " + Guid.NewGuid().ToString("N")[..8],
-            Consent = new ConsentRecord(http.Admin().Username, time.GetUtcNow(), "auto-register"),
+            Consent = new ConsentRecord(http.Name(), time.GetUtcNow(), "auto-register"),
         }, [image], ct);
         return TypedResults.Ok(RegisterResponse.From("Auto-registration successful", result, http));
     }

@@ -39,7 +39,7 @@ internal static class GatewayApi
         app.MapGet("/alerts/count", async (HostContext ctx, CancellationToken ct) => TypedResults.Ok(new { count = await ctx.Alerts.CountActiveAsync(ctx.Org, ct) })).WithTags("Alerts");
         app.MapGet("/persons/{person_id}", GetPerson).WithTags("Tracking");
         app.MapPost("/track", Track).WithTags("Tracking").RequireAdmin();
-        app.Map("/ws/dashboard", DashboardSocketAsync).ExcludeFromDescription();
+        app.Map("/ws/dashboard", DashboardSocketAsync).RequireAdmin().ExcludeFromDescription();
         app.Map("/ws/tracking", TrackingSocketAsync).ExcludeFromDescription();
     }
 
@@ -125,13 +125,6 @@ internal static class GatewayApi
         if (!http.WebSockets.IsWebSocketRequest)
         {
             throw ApiException.BadRequest("WebSocket upgrade required");
-        }
-
-        if (AdminAuth.Authenticate(http, allowQuery: true) is null)
-        {
-            http.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            await http.Response.WriteAsJsonAsync(new ErrorBody("Not authenticated"));
-            return;
         }
 
         var stats = await AdminApi.BuildStatsAsync(ctx, hubs, cameras, registry, http.RequestAborted);

@@ -54,7 +54,7 @@ internal static class OpsApi
         api.MapGet("/analytics/visits", VisitsAsync).WithTags("Analytics").WithSummary("Visit statistics by hour, day, week or month");
         api.MapGet("/analytics/active-persons", ActivePersonsAsync).WithTags("Analytics");
         api.MapGet("/alerts", async (HostContext ctx, bool? active_only, int? limit, CancellationToken ct) => TypedResults.Ok(await ctx.Alerts.ListAsync(ctx.Org, active_only ?? false, Paging.Limit(limit, 100, 1000), ct))).WithTags("Alerts");
-        api.MapPost("/alerts/{alert_id}/acknowledge", async (string alert_id, HttpContext http, HostContext ctx, CancellationToken ct) => TypedResults.Ok(await ctx.Alerts.AcknowledgeAsync(ctx.Org, alert_id, http.Admin().Username, ct))).WithTags("Alerts");
+        api.MapPost("/alerts/{alert_id}/acknowledge", async (string alert_id, HttpContext http, HostContext ctx, CancellationToken ct) => TypedResults.Ok(await ctx.Alerts.AcknowledgeAsync(ctx.Org, alert_id, http.Name(), ct))).WithTags("Alerts");
 
         var export = api.MapGroup("/export").WithTags("Exports");
         export.MapPost("/tracking-data", ExportTracking).WithSummary("Export detection events as CSV or JSON (background job)");

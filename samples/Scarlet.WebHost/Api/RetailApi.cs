@@ -143,14 +143,14 @@ internal static class RetailApi
         }
 
         // The library records the merge: audit trail, event log line, and the galleries follow through its events.
-        var r = await ctx.Merges.MergeAsync(ctx.Org, customer_id, body.Into, http.Admin().Username, ct);
+        var r = await ctx.Merges.MergeAsync(ctx.Org, customer_id, body.Into, http.Name(), ct);
         return TypedResults.Ok(new MergeView(r.MergedCustomer.Id, CustomerView.From(r.Customer), r.PurchasesMoved, r.VisitsMoved, r.DetectionsMoved, r.Embeddings.Count));
     }
 
     public static async Task<IResult> EraseAsync(string customer_id, HttpContext http, HostContext ctx, CancellationToken ct)
     {
         // FaceIdentityService forgets the face when the privacy service reports the erasure.
-        var r = await ctx.Privacy.EraseAsync(ctx.Org, customer_id, http.Admin().Username, ct);
+        var r = await ctx.Privacy.EraseAsync(ctx.Org, customer_id, http.Name(), ct);
         return TypedResults.Ok(new { customer_id = r.CustomerId, embeddings_removed = r.EmbeddingsRemoved, events_anonymised = r.EventsAnonymised });
     }
 
@@ -159,7 +159,7 @@ internal static class RetailApi
 
     public static async Task<IResult> ConsentAsync(string customer_id, ConsentRequest? body, HttpContext http, HostContext ctx, TimeProvider time, CancellationToken ct)
     {
-        var by = string.IsNullOrWhiteSpace(body?.GrantedBy) ? http.Admin().Username : body.GrantedBy.Trim();
+        var by = string.IsNullOrWhiteSpace(body?.GrantedBy) ? http.Name() : body.GrantedBy.Trim();
         var c = await ctx.Customers.RecordConsentAsync(ctx.Org, customer_id, new ConsentRecord(by, time.GetUtcNow(), string.IsNullOrWhiteSpace(body?.Method) ? "admin" : body.Method.Trim()), ct);
         return TypedResults.Ok(CustomerView.From(c));
     }
