@@ -104,6 +104,7 @@ internal static class HostSetup
         services.AddSingleton(new PasswordHasher(host.Security.PasswordIterations));
         services.AddSingleton(sp => new LoginGuard(host.Security.MaxLoginFailures, TimeSpan.FromMinutes(host.Security.LockoutMinutes), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<RevocationList>();
+        services.AddSingleton(sp => new ApiKeyStore(storagePath, sp.GetRequiredService<TimeProvider>()));
         services.AddScarletAuthentication(secret, host.Jwt);
         services.AddScarletAuthorization();
         services.AddSingleton<AdminAccounts>();
@@ -141,6 +142,7 @@ internal static class HostSetup
         app.MapFaceApi();
         app.MapRetailApi();
         app.MapOpsApi();
+        app.MapKeysApi();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var urls = string.Join(", ", app.Urls);

@@ -13,6 +13,8 @@ internal static class ScarletClaims
     public const string TokenId = "jti";
     public const string Role = "role";
     public const string Expires = "exp";
+    public const string Scope = "scope";
+    public const string KeyName = "key_name";
 }
 
 /// <summary>The roles of admin users: <c>admin</c> everything, <c>operator</c> day-to-day work, <c>viewer</c> read-only.</summary>
@@ -27,14 +29,22 @@ internal static class Roles
     public static bool IsValid(string? role) => role is Admin or Operator or Viewer;
 }
 
-/// <summary>Authentication: admin bearer tokens through the framework's <c>JwtBearer</c> handler.</summary>
+/// <summary>
+/// Authentication: admin bearer tokens through the framework's <c>JwtBearer</c> handler, API keys through
+/// <see cref="ApiKeyAuthenticationHandler"/>; a request with <c>X-Api-Key</c> is judged by its key only.
+/// </summary>
 internal static class ScarletAuthentication
 {
+    public const string DefaultScheme = "Scarlet";
+
     public static IServiceCollection AddScarletAuthentication(this IServiceCollection services, byte[] secret, JwtOptions jwt)
     {
         var key = new SymmetricSecurityKey(secret);
         services.AddSingleton(sp => new AdminTokens(key, jwt.Issuer, TimeSpan.FromMinutes(jwt.ExpiryMinutes), sp.GetRequiredService<TimeProvider>()));
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+        services.AddAuthentication(DefaultScheme)
+            .AddPolicyScheme(DefaultScheme, "Admin token or API key", o => o.ForwardDefaultSelector = http =>
+                http.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.Header) ? ApiKeyAuthenticationHandler.SchemeName : JwtBearerDefaults.AuthenticationScheme)
+            .AddScheme<ApiKeyAuthenticationOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddJwtBearer(o =>
             {
                 // Keep "sub", "role", "jti" as issued (no mapping to SOAP claim URIs).
