@@ -84,6 +84,9 @@ public sealed class SecurityOptions
 
     [Range(1000, 10_000_000)]
     public int PasswordIterations { get; set; } = 210_000;
+
+    /// <summary>Gets or sets a value indicating whether <c>/metrics</c> needs a principal (an API key or admin token); open by default for scrapers.</summary>
+    public bool MetricsRequireKey { get; set; }
 }
 
 public sealed class LiveOptions

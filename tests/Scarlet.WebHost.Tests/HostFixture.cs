@@ -89,6 +89,14 @@ public class HostFixture : WebApplicationFactory<Program>
         return client;
     }
 
+    /// <summary>Gets <paramref name="path"/> with a stream ticket for it, issued to the client's principal.</summary>
+    public async Task<string> TicketPathAsync(HttpClient client, string path)
+    {
+        using var res = await client.PostAsJsonAsync("/api/stream-tickets", new { path });
+        Assert.Equal(System.Net.HttpStatusCode.OK, res.StatusCode);
+        return path + "?ticket=" + Uri.EscapeDataString((await res.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("ticket").GetString()!);
+    }
+
     public async Task<HttpClient> AdminClientAsync()
     {
         var client = CreateClient();
@@ -134,9 +142,14 @@ public sealed class LiveHostFixture : HostFixture
         }
     }
 
-    public async Task<WebSocket> ConnectAsync(string pathAndQuery)
+    public async Task<WebSocket> ConnectAsync(string pathAndQuery, string? apiKey = null)
     {
         var socket = new ClientWebSocket();
+        if (apiKey is not null)
+        {
+            socket.Options.SetRequestHeader("X-Api-Key", apiKey);
+        }
+
         await socket.ConnectAsync(new Uri(BaseAddress, pathAndQuery).ToWs(), CancellationToken.None);
         return socket;
     }

@@ -33,12 +33,12 @@ internal static class AdminApi
         session.MapPost("/logout", LogoutAsync).WithSummary("Revoke the current token");
         session.MapPost("/refresh", RefreshAsync).WithSummary("Exchange the current token for a fresh one (the old one is revoked)");
         session.MapGet("/me", MeAsync);
-        var admin = app.MapGroup("/admin").RequireAdmin().WithTags("Admin");
-        admin.MapGet("/users", ListUsersAsync);
-        admin.MapPost("/users", CreateUserAsync);
-        admin.MapDelete("/users/{username}", DeleteUserAsync);
-        admin.MapGet("/dashboard/stats", StatsAsync);
-        admin.MapGet("/logs", AdminLogsAsync);
+        session.MapGet("/dashboard/stats", StatsAsync);
+        session.MapGet("/logs", AdminLogsAsync);
+        var users = app.MapGroup("/admin/users").RequireAdmin().WithTags("Admin");
+        users.MapGet("/", ListUsersAsync);
+        users.MapPost("/", CreateUserAsync).WithSummary("Create an admin user with role admin, operator or viewer (default viewer)");
+        users.MapDelete("/{username}", DeleteUserAsync);
     }
 
     public static async Task<IResult> LoginAsync(LoginRequest? body, AdminAccounts accounts, AdminTokens tokens, CancellationToken ct)

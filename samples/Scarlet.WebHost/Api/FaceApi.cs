@@ -52,12 +52,13 @@ internal static class FaceApi
 {
     public static void MapFaceApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/register", RegisterAsync).WithTags("Customers").WithSummary("Register a customer with name, optional e-mail and a face photo (base64)");
-        app.MapPost("/auto-register", AutoRegisterAsync).RequireAdmin().WithTags("Customers").WithSummary("Register an unrecognised face as a provisional customer (an admin vouches for consent)");
-        app.MapPost("/generate-embedding", GenerateEmbedding).WithTags("Faces");
-        app.MapPost("/recognize", RecognizeAsync).WithTags("Faces");
-        app.MapGet("/users/{user_id}/face", GetUserFaceAsync).WithTags("Faces");
-        app.MapPost("/process-frame", ProcessFrameAsync).WithTags("Edge");
+        var device = app.MapGroup(string.Empty).Require(ScarletPolicies.Device);
+        device.MapPost("/register", RegisterAsync).WithTags("Customers").WithSummary("Register a customer with name, optional e-mail and a face photo (base64)");
+        device.MapPost("/auto-register", AutoRegisterAsync).WithTags("Customers").WithSummary("Register an unrecognised face as a provisional customer (the caller vouches for consent)");
+        device.MapPost("/generate-embedding", GenerateEmbedding).WithTags("Faces");
+        device.MapPost("/recognize", RecognizeAsync).WithTags("Faces");
+        device.MapPost("/process-frame", ProcessFrameAsync).WithTags("Edge");
+        app.MapGet("/users/{user_id}/face", GetUserFaceAsync).WithTags("Faces").Require(ScarletPolicies.Read);
     }
 
     public static Mat Decode(ImageDecoder decoder, string? base64, string field)

@@ -7,9 +7,11 @@ using Scarlet.WebHost.Security;
 
 namespace Scarlet.WebHost.Api;
 
-internal sealed record CameraView(string Id, string Name, string Status, DateTimeOffset? LastSeen, string Location, string Zone, string Source, long FramesProcessed, string? LastError)
+internal sealed record CameraView(string Id, string Name, string Status, DateTimeOffset? LastSeen, string Location, string Zone, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Source, long FramesProcessed, string? LastError)
 {
-    public static CameraView From(CameraRunner c) => new(c.Id, c.Name, c.Status, c.LastSeen, c.Location, c.Zone, c.Source, c.FramesProcessed, c.LastError);
+    /// <summary>The camera as the caller may see it: the source (a path, a URL, maybe credentials) only for admins.</summary>
+    public static CameraView From(CameraRunner c, HttpContext http) =>
+        new(c.Id, c.Name, c.Status, c.LastSeen, c.Location, c.Zone, AdminAuth.CanSeeCameraSources(http) ? c.Source : null, c.FramesProcessed, c.LastError);
 }
 
 internal sealed record TrackingView(string CameraId, IReadOnlyList<TrackedObject> TrackedObjects);
@@ -29,22 +31,33 @@ internal static class GatewayApi
 {
     public static void MapGatewayApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", Health).WithTags("System");
-        app.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Scrape(), "text/plain; version=0.0.4; charset=utf-8")).WithTags("System");
-        app.MapGet("/cameras", (CameraManager cameras) => TypedResults.Ok(cameras.All.Select(CameraView.From).ToList())).WithTags("Cameras");
-        app.MapGet("/cameras/{camera_id}/stream", StreamAsync).WithTags("Cameras").WithSummary("Multipart MJPEG with overlays");
-        app.MapGet("/cameras/{camera_id}/snapshot", Snapshot).WithTags("Cameras").WithSummary("The latest overlay frame as JPEG");
-        app.MapGet("/cameras/{camera_id}/tracking", (string camera_id, CameraManager cameras) => TypedResults.Ok(new TrackingView(camera_id, cameras.Require(camera_id).Objects))).WithTags("Cameras");
-        app.MapGet("/logs", async (HostContext ctx, int? limit, CancellationToken ct) => TypedResults.Ok(await ctx.Log.GetRecentAsync(ctx.Org, Paging.Limit(limit, 50, 1000), ct))).WithTags("Logs");
-        app.MapGet("/alerts/count", async (HostContext ctx, CancellationToken ct) => TypedResults.Ok(new { count = await ctx.Alerts.CountActiveAsync(ctx.Org, ct) })).WithTags("Alerts");
-        app.MapGet("/persons/{person_id}", GetPerson).WithTags("Tracking");
-        app.MapPost("/track", Track).WithTags("Tracking").RequireAdmin();
-        app.Map("/ws/dashboard", DashboardSocketAsync).RequireAdmin().ExcludeFromDescription();
-        app.Map("/ws/tracking", TrackingSocketAsync).ExcludeFromDescription();
+        app.MapGet("/health", Health).WithTags("System").AllowAnonymous().WithSummary("Status; details (provider, cameras) for authenticated callers only");
+        var metrics = app.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Scrape(), "text/plain; version=0.0.4; charset=utf-8")).WithTags("System");
+        if (!app.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<ScarletHostOptions>>().Value.Security.MetricsRequireKey)
+        {
+            metrics.AllowAnonymous();
+        }
+
+        var staff = app.MapGroup(string.Empty).Require(ScarletPolicies.Staff);
+        staff.MapGet("/cameras", Cameras).WithTags("Cameras").WithSummary("The cameras; sources (paths, URLs) for admins only");
+        staff.MapGet("/cameras/{camera_id}/stream", StreamAsync).WithTags("Cameras").WithSummary("Multipart MJPEG with overlays");
+        staff.MapGet("/cameras/{camera_id}/snapshot", Snapshot).WithTags("Cameras").WithSummary("The latest overlay frame as JPEG");
+        staff.MapGet("/cameras/{camera_id}/tracking", (string camera_id, CameraManager cameras) => TypedResults.Ok(new TrackingView(camera_id, cameras.Require(camera_id).Objects))).WithTags("Cameras");
+        staff.MapGet("/logs", async (HostContext ctx, int? limit, CancellationToken ct) => TypedResults.Ok(await ctx.Log.GetRecentAsync(ctx.Org, Paging.Limit(limit, 50, 1000), ct))).WithTags("Logs");
+        staff.MapGet("/alerts/count", async (HostContext ctx, CancellationToken ct) => TypedResults.Ok(new { count = await ctx.Alerts.CountActiveAsync(ctx.Org, ct) })).WithTags("Alerts");
+        staff.Map("/ws/dashboard", DashboardSocketAsync).ExcludeFromDescription();
+        app.MapGet("/persons/{person_id}", GetPerson).WithTags("Tracking").Require(ScarletPolicies.Display);
+        app.MapPost("/track", Track).WithTags("Tracking").Require(ScarletPolicies.Device);
+        app.Map("/ws/tracking", TrackingSocketAsync).Require(ScarletPolicies.Display).ExcludeFromDescription();
     }
 
-    public static IResult Health(InferenceSessionCache sessions, CameraManager cameras) =>
-        TypedResults.Ok(new { status = "healthy", execution_provider = sessions.ActiveProvider.ToString(), cameras = cameras.All.Count });
+    public static IResult Health(HttpContext http, InferenceSessionCache sessions, CameraManager cameras) =>
+        http.User.Identity?.IsAuthenticated == true
+            ? TypedResults.Ok(new { status = "healthy", execution_provider = sessions.ActiveProvider.ToString(), cameras = cameras.All.Count })
+            : TypedResults.Ok(new { status = "healthy" });
+
+    public static IResult Cameras(HttpContext http, CameraManager cameras) =>
+        TypedResults.Ok(cameras.All.Select(c => CameraView.From(c, http)).ToList());
 
     public static async Task StreamAsync(string camera_id, HttpContext http, CameraManager cameras, CancellationToken ct)
     {

@@ -11,10 +11,15 @@ internal static class AdminAuth
         builder.RequireAuthorization(ScarletPolicies.Admin);
 
     /// <summary>
-    /// Whether the caller may read customer records. Endpoints open to other callers ask before they name an existing
-    /// customer, so a caller that may not read customers cannot learn who a face belongs to.
+    /// Whether the caller may read customer records by id: admins, operators and <c>integration</c> keys. Endpoints open
+    /// to other callers (a till's <c>device</c> key, a viewer) ask before they name an existing customer, so they cannot
+    /// learn who a face belongs to.
     /// </summary>
     public static bool CanReadCustomers(HttpContext http) => CanReadCustomers(http.User);
 
-    public static bool CanReadCustomers(ClaimsPrincipal user) => user.IsInRole(Roles.Admin);
+    public static bool CanReadCustomers(ClaimsPrincipal user) =>
+        ScarletPolicies.HasRole(user, Roles.Admin, Roles.Operator) || ScarletPolicies.HasScope(user, Scopes.Integration);
+
+    /// <summary>Whether the caller may see camera sources (paths, URLs, credentials): admins only.</summary>
+    public static bool CanSeeCameraSources(HttpContext http) => http.User.IsInRole(Roles.Admin);
 }

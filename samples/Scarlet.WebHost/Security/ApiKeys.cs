@@ -99,6 +99,14 @@ internal sealed class ApiKeyStore
         return info;
     }
 
+    /// <summary>Whether the key still exists, unrevoked and unexpired (for tickets issued to it).</summary>
+    public async Task<bool> IsLiveAsync(string id, CancellationToken ct)
+    {
+        await using var c = Open();
+        using var cmd = Cmd(c, "SELECT COUNT(*) FROM host_api_keys WHERE id = $i AND revoked = 0 AND (expires_at IS NULL OR expires_at > $n)", ("$i", id), ("$n", _time.GetUtcNow().ToUnixTimeMilliseconds()));
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) == 1;
+    }
+
     public async Task<IReadOnlyList<ApiKeyInfo>> ListAsync(CancellationToken ct)
     {
         await using var c = Open();

@@ -40,11 +40,15 @@ internal static class ScarletAuthentication
     public static IServiceCollection AddScarletAuthentication(this IServiceCollection services, byte[] secret, JwtOptions jwt)
     {
         var key = new SymmetricSecurityKey(secret);
+        services.AddSingleton<StreamTickets>();
         services.AddSingleton(sp => new AdminTokens(key, jwt.Issuer, TimeSpan.FromMinutes(jwt.ExpiryMinutes), sp.GetRequiredService<TimeProvider>()));
         services.AddAuthentication(DefaultScheme)
-            .AddPolicyScheme(DefaultScheme, "Admin token or API key", o => o.ForwardDefaultSelector = http =>
-                http.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.Header) ? ApiKeyAuthenticationHandler.SchemeName : JwtBearerDefaults.AuthenticationScheme)
+            .AddPolicyScheme(DefaultScheme, "Admin token, API key or stream ticket", o => o.ForwardDefaultSelector = http =>
+                http.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.Header) ? ApiKeyAuthenticationHandler.SchemeName
+                : http.Request.Query.ContainsKey(TicketAuthenticationHandler.QueryName) ? TicketAuthenticationHandler.SchemeName
+                : JwtBearerDefaults.AuthenticationScheme)
             .AddScheme<ApiKeyAuthenticationOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddScheme<TicketAuthenticationOptions, TicketAuthenticationHandler>(TicketAuthenticationHandler.SchemeName, null)
             .AddJwtBearer(o =>
             {
                 // Keep "sub", "role", "jti" as issued (no mapping to SOAP claim URIs).
@@ -65,18 +69,10 @@ internal static class ScarletAuthentication
                     NameClaimType = ScarletClaims.Subject,
                     RoleClaimType = ScarletClaims.Role,
                 };
+
+                // Only the Authorization header: the token never travels in a URL (streams and sockets use tickets).
                 o.Events = new JwtBearerEvents
                 {
-                    OnMessageReceived = ctx =>
-                    {
-                        // Browsers cannot set headers on a WebSocket: the dashboard socket takes the token in the query.
-                        if (ctx.HttpContext.WebSockets.IsWebSocketRequest && ctx.Request.Path.StartsWithSegments("/ws/dashboard") && string.IsNullOrEmpty(ctx.Request.Headers.Authorization))
-                        {
-                            ctx.Token = ctx.Request.Query["token"];
-                        }
-
-                        return Task.CompletedTask;
-                    },
                     OnTokenValidated = ctx =>
                     {
                         // Logged-out and refreshed tokens stay valid cryptographically until they expire: refuse their ids.
