@@ -85,6 +85,12 @@ public sealed class SecurityOptions
     [Range(1000, 10_000_000)]
     public int PasswordIterations { get; set; } = 210_000;
 
+    /// <summary>
+    /// Gets or sets a value indicating whether the seed's anonymous endpoints (registration, recognition, frames, customer
+    /// reads, promotions, cameras and streams, logs, the tracking socket) are open without a principal: for a lab only.
+    /// </summary>
+    public bool OpenSeedEndpoints { get; set; }
+
     /// <summary>Gets or sets a value indicating whether <c>/metrics</c> needs a principal (an API key or admin token); open by default for scrapers.</summary>
     public bool MetricsRequireKey { get; set; }
 }

@@ -153,6 +153,11 @@ internal static class HostSetup
         app.MapTicketsApi();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
+            if (app.Services.GetRequiredService<IOptions<ScarletHostOptions>>().Value.Security.OpenSeedEndpoints)
+            {
+                app.Logger.LogWarning("Scarlet:Security:OpenSeedEndpoints is on: registration, face look-ups, frames, customer reads, promotions, cameras, streams, logs and the tracking socket answer anonymous callers. For a lab only, never a store.");
+            }
+
             var urls = string.Join(", ", app.Urls);
             app.Logger.LogInformation("Scarlet web host ready on {Urls}: dashboard at /, API docs at /docs, OpenAPI at /openapi/v1.json, metrics at /metrics.", urls);
         });

@@ -53,12 +53,12 @@ internal static class FaceApi
     public static void MapFaceApi(this IEndpointRouteBuilder app)
     {
         var device = app.MapGroup(string.Empty).Require(ScarletPolicies.Device);
-        device.MapPost("/register", RegisterAsync).WithTags("Customers").WithSummary("Register a customer with name, optional e-mail and a face photo (base64)");
+        device.MapPost("/register", RegisterAsync).SeedOpen(app).WithTags("Customers").WithSummary("Register a customer with name, optional e-mail and a face photo (base64)");
         device.MapPost("/auto-register", AutoRegisterAsync).WithTags("Customers").WithSummary("Register an unrecognised face as a provisional customer (the caller vouches for consent)");
-        device.MapPost("/generate-embedding", GenerateEmbedding).WithTags("Faces");
-        device.MapPost("/recognize", RecognizeAsync).WithTags("Faces");
-        device.MapPost("/process-frame", ProcessFrameAsync).WithTags("Edge");
-        app.MapGet("/users/{user_id}/face", GetUserFaceAsync).WithTags("Faces").Require(ScarletPolicies.Read);
+        device.MapPost("/generate-embedding", GenerateEmbedding).SeedOpen(app).WithTags("Faces");
+        device.MapPost("/recognize", RecognizeAsync).SeedOpen(app).WithTags("Faces");
+        device.MapPost("/process-frame", ProcessFrameAsync).SeedOpen(app).WithTags("Edge");
+        app.MapGet("/users/{user_id}/face", GetUserFaceAsync).WithTags("Faces").Require(ScarletPolicies.Read).SeedOpen(app);
     }
 
     public static Mat Decode(ImageDecoder decoder, string? base64, string field)

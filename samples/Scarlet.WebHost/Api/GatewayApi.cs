@@ -14,6 +14,13 @@ internal sealed record CameraView(string Id, string Name, string Status, DateTim
         new(c.Id, c.Name, c.Status, c.LastSeen, c.Location, c.Zone, AdminAuth.CanSeeCameraSources(http) ? c.Source : null, c.FramesProcessed, c.LastError);
 }
 
+/// <summary>The health answer; details only for authenticated callers.</summary>
+internal sealed record HealthView(
+    string Status,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? OpenEndpoints,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? ExecutionProvider,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? Cameras);
+
 internal sealed record TrackingView(string CameraId, IReadOnlyList<TrackedObject> TrackedObjects);
 
 internal sealed record PersonView(string PersonId, string? CustomerId, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, IReadOnlyList<string> Cameras, IReadOnlyList<PositionView> Positions);
@@ -39,22 +46,26 @@ internal static class GatewayApi
         }
 
         var staff = app.MapGroup(string.Empty).Require(ScarletPolicies.Staff);
-        staff.MapGet("/cameras", Cameras).WithTags("Cameras").WithSummary("The cameras; sources (paths, URLs) for admins only");
-        staff.MapGet("/cameras/{camera_id}/stream", StreamAsync).WithTags("Cameras").WithSummary("Multipart MJPEG with overlays");
-        staff.MapGet("/cameras/{camera_id}/snapshot", Snapshot).WithTags("Cameras").WithSummary("The latest overlay frame as JPEG");
-        staff.MapGet("/cameras/{camera_id}/tracking", (string camera_id, CameraManager cameras) => TypedResults.Ok(new TrackingView(camera_id, cameras.Require(camera_id).Objects))).WithTags("Cameras");
-        staff.MapGet("/logs", async (HostContext ctx, int? limit, CancellationToken ct) => TypedResults.Ok(await ctx.Log.GetRecentAsync(ctx.Org, Paging.Limit(limit, 50, 1000), ct))).WithTags("Logs");
-        staff.MapGet("/alerts/count", async (HostContext ctx, CancellationToken ct) => TypedResults.Ok(new { count = await ctx.Alerts.CountActiveAsync(ctx.Org, ct) })).WithTags("Alerts");
+        staff.MapGet("/cameras", Cameras).SeedOpen(app).WithTags("Cameras").WithSummary("The cameras; sources (paths, URLs) for admins only");
+        staff.MapGet("/cameras/{camera_id}/stream", StreamAsync).SeedOpen(app).WithTags("Cameras").WithSummary("Multipart MJPEG with overlays");
+        staff.MapGet("/cameras/{camera_id}/snapshot", Snapshot).SeedOpen(app).WithTags("Cameras").WithSummary("The latest overlay frame as JPEG");
+        staff.MapGet("/cameras/{camera_id}/tracking", (string camera_id, CameraManager cameras) => TypedResults.Ok(new TrackingView(camera_id, cameras.Require(camera_id).Objects))).SeedOpen(app).WithTags("Cameras");
+        staff.MapGet("/logs", async (HostContext ctx, int? limit, CancellationToken ct) => TypedResults.Ok(await ctx.Log.GetRecentAsync(ctx.Org, Paging.Limit(limit, 50, 1000), ct))).SeedOpen(app).WithTags("Logs");
+        staff.MapGet("/alerts/count", async (HostContext ctx, CancellationToken ct) => TypedResults.Ok(new { count = await ctx.Alerts.CountActiveAsync(ctx.Org, ct) })).SeedOpen(app).WithTags("Alerts");
         staff.Map("/ws/dashboard", DashboardSocketAsync).ExcludeFromDescription();
-        app.MapGet("/persons/{person_id}", GetPerson).WithTags("Tracking").Require(ScarletPolicies.Display);
+        app.MapGet("/persons/{person_id}", GetPerson).SeedOpen(app).WithTags("Tracking").Require(ScarletPolicies.Display);
         app.MapPost("/track", Track).WithTags("Tracking").Require(ScarletPolicies.Device);
-        app.Map("/ws/tracking", TrackingSocketAsync).Require(ScarletPolicies.Display).ExcludeFromDescription();
+        app.Map("/ws/tracking", TrackingSocketAsync).SeedOpen(app).Require(ScarletPolicies.Display).ExcludeFromDescription();
     }
 
-    public static IResult Health(HttpContext http, InferenceSessionCache sessions, CameraManager cameras) =>
-        http.User.Identity?.IsAuthenticated == true
-            ? TypedResults.Ok(new { status = "healthy", execution_provider = sessions.ActiveProvider.ToString(), cameras = cameras.All.Count })
-            : TypedResults.Ok(new { status = "healthy" });
+    public static IResult Health(HttpContext http, InferenceSessionCache sessions, CameraManager cameras, Microsoft.Extensions.Options.IOptions<ScarletHostOptions> options)
+    {
+        // open_endpoints only when set: a lab host says so to anyone who looks.
+        bool? open = options.Value.Security.OpenSeedEndpoints ? true : null;
+        return http.User.Identity?.IsAuthenticated == true
+            ? TypedResults.Ok(new HealthView("healthy", open, sessions.ActiveProvider.ToString(), cameras.All.Count))
+            : TypedResults.Ok(new HealthView("healthy", open, null, null));
+    }
 
     public static IResult Cameras(HttpContext http, CameraManager cameras) =>
         TypedResults.Ok(cameras.All.Select(c => CameraView.From(c, http)).ToList());

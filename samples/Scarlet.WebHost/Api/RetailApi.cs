@@ -38,12 +38,12 @@ internal static class RetailApi
     public static void MapRetailApi(this IEndpointRouteBuilder app)
     {
         var read = app.MapGroup(string.Empty).Require(ScarletPolicies.Read);
-        read.MapGet("/customer/{customer_id}", GetCustomerAsync).WithTags("Customers");
-        read.MapGet("/customer/by-vector/{vector_id}", GetByVectorAsync).WithTags("Customers");
+        read.MapGet("/customer/{customer_id}", GetCustomerAsync).SeedOpen(app).WithTags("Customers");
+        read.MapGet("/customer/by-vector/{vector_id}", GetByVectorAsync).SeedOpen(app).WithTags("Customers");
         read.MapGet("/api/customers", ListCustomersAsync).WithTags("Customers");
         read.MapGet("/api/customers/duplicates", ListDuplicatesAsync).WithTags("Customers").WithSummary("Possible duplicate customers (lookalike registrations) to review");
         read.MapGet("/api/customers/{customer_id}/purchases", PurchasesAsync).WithTags("Customers");
-        app.MapGet("/promotions/{user_id}", PromotionsForAsync).WithTags("Promotions").Require(ScarletPolicies.Display).WithSummary("The promotions a customer qualifies for by loyalty status");
+        app.MapGet("/promotions/{user_id}", PromotionsForAsync).WithTags("Promotions").Require(ScarletPolicies.Display).SeedOpen(app).WithSummary("The promotions a customer qualifies for by loyalty status");
 
         // Changes and personal-data exports: admins and operators (viewers are read-only and export nothing).
         var operate = app.MapGroup(string.Empty).Require(ScarletPolicies.Operator);

@@ -45,6 +45,16 @@ internal static class ScarletPolicies
         return services;
     }
 
+    /// <summary>
+    /// Opens an endpoint the seed left open to anonymous callers when <c>Scarlet:Security:OpenSeedEndpoints</c> is set
+    /// (a lab only: the host warns at start and <c>/health</c> says so); otherwise leaves its policy alone.
+    /// </summary>
+    public static TBuilder SeedOpen<TBuilder>(this TBuilder builder, IEndpointRouteBuilder app)
+        where TBuilder : IEndpointConventionBuilder =>
+        app.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<ScarletHostOptions>>().Value.Security.OpenSeedEndpoints
+            ? builder.AllowAnonymous()
+            : builder;
+
     /// <summary>Requires the named policy on every endpoint of the group.</summary>
     public static TBuilder Require<TBuilder>(this TBuilder builder, string policy)
         where TBuilder : IEndpointConventionBuilder => builder.RequireAuthorization(policy);
