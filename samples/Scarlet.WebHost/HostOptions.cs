@@ -19,6 +19,8 @@ public sealed class ScarletHostOptions
 
     public LiveOptions Live { get; set; } = new();
 
+    public MediaOptions Media { get; set; } = new();
+
     /// <summary>Gets or sets the organisation every request works in (single-tenant host).</summary>
     [Required]
     public string Organization { get; set; } = "default";
@@ -93,6 +95,16 @@ public sealed class SecurityOptions
 
     /// <summary>Gets or sets a value indicating whether <c>/metrics</c> needs a principal (an API key or admin token); open by default for scrapers.</summary>
     public bool MetricsRequireKey { get; set; }
+}
+
+/// <summary>Where camera files may come from (<c>Scarlet:Media</c>).</summary>
+public sealed class MediaOptions
+{
+    /// <summary>
+    /// Gets the folders whose files and sub-folders may be camera sources added through the API; empty (the default)
+    /// means <c>SCARLET_MEDIA</c>, <c>media/</c>, <c>../shared/data/</c> and the demo video's folder.
+    /// </summary>
+    public List<string> Roots { get; set; } = [];
 }
 
 public sealed class LiveOptions

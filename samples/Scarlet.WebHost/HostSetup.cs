@@ -103,6 +103,7 @@ internal static class HostSetup
         services.AddSingleton<ExportJobs>();
         services.AddSingleton<ProcessingTasks>();
         services.AddSingleton<WebhookSubscriptions>();
+        services.AddSingleton<MediaRoots>();
 
         services.AddSingleton(new AdminStore(storagePath));
         services.AddSingleton(new PasswordHasher(host.Security.PasswordIterations));

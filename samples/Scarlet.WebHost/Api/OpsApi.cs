@@ -75,12 +75,14 @@ internal static class OpsApi
         return TypedResults.Ok(CameraView.From(c, http));
     }
 
-    public static IResult AddCamera(AddCameraRequest? body, HttpContext http, CameraManager m)
+    public static IResult AddCamera(AddCameraRequest? body, HttpContext http, CameraManager m, MediaRoots media)
     {
         if (body is null)
         {
             throw ApiException.BadRequest("body is required");
         }
+
+        media.Validate(body.Source);
 
         var c = m.Add(new CameraConfig { Id = body.Id ?? Guid.NewGuid().ToString("N")[..8], Name = body.Name, Source = body.Source ?? string.Empty, Location = body.Location, Zone = body.Zone, Loop = body.Loop ?? true }, body.Start ?? true);
         return TypedResults.Created($"/api/cameras/{c.Id}", CameraView.From(c, http));
