@@ -21,6 +21,8 @@ public sealed class ScarletHostOptions
 
     public MediaOptions Media { get; set; } = new();
 
+    public WebhookHostOptions Webhooks { get; set; } = new();
+
     /// <summary>Gets or sets the organisation every request works in (single-tenant host).</summary>
     [Required]
     public string Organization { get; set; } = "default";
@@ -105,6 +107,16 @@ public sealed class MediaOptions
     /// means <c>SCARLET_MEDIA</c>, <c>media/</c>, <c>../shared/data/</c> and the demo video's folder.
     /// </summary>
     public List<string> Roots { get; set; } = [];
+}
+
+/// <summary>Webhook targets (<c>Scarlet:Webhooks</c>).</summary>
+public sealed class WebhookHostOptions
+{
+    /// <summary>
+    /// Gets or sets a value indicating whether webhooks may target loopback, link-local and private addresses (refused by
+    /// default: a webhook must not become a way into the store's own network).
+    /// </summary>
+    public bool AllowPrivateTargets { get; set; }
 }
 
 public sealed class LiveOptions

@@ -104,6 +104,8 @@ internal static class HostSetup
         services.AddSingleton<ProcessingTasks>();
         services.AddSingleton<WebhookSubscriptions>();
         services.AddSingleton<MediaRoots>();
+        services.AddSingleton<WebhookTargets>();
+        services.AddHttpClient(WebhookTargets.HttpClientName).ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<WebhookTargets>().CreateHandler());
 
         services.AddSingleton(new AdminStore(storagePath));
         services.AddSingleton(new PasswordHasher(host.Security.PasswordIterations));

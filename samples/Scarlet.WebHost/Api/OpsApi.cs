@@ -63,7 +63,7 @@ internal static class OpsApi
         export.MapGet("/jobs/{job_id}/download", Download);
 
         var hooks = api.MapGroup("/webhooks").Require(ScarletPolicies.Webhooks).WithTags("Webhooks");
-        hooks.MapPost("/", AddWebhook).WithSummary("Subscribe a URL to signed event deliveries (HMAC-SHA256)");
+        hooks.MapPost("/", AddWebhookAsync).WithSummary("Subscribe a URL to signed event deliveries (HMAC-SHA256)");
         hooks.MapGet("/", (WebhookSubscriptions w) => TypedResults.Ok(w.List()));
         hooks.MapDelete("/{webhook_id}", (string webhook_id, WebhookSubscriptions w) => w.Remove(webhook_id) ? TypedResults.NoContent() : throw ApiException.NotFound("Webhook not found"));
     }
@@ -250,7 +250,7 @@ internal static class OpsApi
             : throw ApiException.BadRequest($"Job is {job.Status}; download when completed");
     }
 
-    public static IResult AddWebhook(WebhookRequest? body, WebhookSubscriptions hooks)
+    public static async Task<IResult> AddWebhookAsync(WebhookRequest? body, WebhookSubscriptions hooks, WebhookTargets targets, CancellationToken ct)
     {
         if (body is null || !Uri.TryCreate(body.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
         {
@@ -261,6 +261,8 @@ internal static class OpsApi
         {
             throw ApiException.BadRequest("secret must be at least 16 characters");
         }
+
+        await targets.ValidateAsync(url, ct);
 
         var created = hooks.Add(url, body.Secret, body.Topics ?? []);
         return TypedResults.Created($"/api/webhooks/{created.Id}", created);
@@ -288,7 +290,7 @@ internal sealed class ProcessingTasks(TimeProvider time)
 internal sealed record WebhookView(string Id, Uri Url, IReadOnlyList<string> Topics);
 
 /// <summary>Webhook subscriptions added at run time (in memory; configured ones live in <c>Scarlet:Retail</c> options).</summary>
-internal sealed class WebhookSubscriptions(ScarletEventStream stream, IEventStore events, TimeProvider time, ILoggerFactory loggers) : IDisposable
+internal sealed class WebhookSubscriptions(ScarletEventStream stream, IEventStore events, TimeProvider time, ILoggerFactory loggers, IHttpClientFactory clients) : IDisposable
 {
     private readonly ConcurrentDictionary<string, (WebhookView View, IDisposable Subscription, WebhookSink Sink)> _hooks = new(StringComparer.Ordinal);
 
@@ -300,7 +302,8 @@ internal sealed class WebhookSubscriptions(ScarletEventStream stream, IEventStor
             options.Topics.Add(t);
         }
 
-        var sink = new WebhookSink(options, events, time, logger: loggers.CreateLogger<WebhookSink>());
+        // The host's client: no redirects, no non-public addresses (WebhookTargets).
+        var sink = new WebhookSink(options, events, time, clients.CreateClient(WebhookTargets.HttpClientName), loggers.CreateLogger<WebhookSink>());
         var view = new WebhookView(Guid.NewGuid().ToString("N")[..12], url, topics);
         _hooks[view.Id] = (view, stream.AddSink(sink), sink);
         return view;
