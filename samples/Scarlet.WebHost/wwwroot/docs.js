@@ -11,6 +11,8 @@ async function run(method, pathTemplate, params, bodyBox, out) {
   const headers = {};
   const token = $('token').value.trim();
   if (token) headers.Authorization = 'Bearer ' + token;
+  const apiKey = $('api-key').value.trim();
+  if (apiKey) headers['X-Api-Key'] = apiKey;
   const init = { method, headers };
   if (bodyBox && bodyBox.value.trim()) { headers['Content-Type'] = 'application/json'; init.body = bodyBox.value; }
   const res = await fetch(path, init);
