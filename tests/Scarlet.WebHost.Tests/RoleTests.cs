@@ -36,7 +36,9 @@ public sealed class RoleTests(HostFixture host)
         Assert.False(string.IsNullOrEmpty((await forbidden.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()));
         Assert.Equal("viewer", (await viewer.GetFromJsonAsync<JsonElement>("/admin/me")).GetProperty("role").GetString());
 
+        // Deleting the user ends the session at once, not when the token expires.
         Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync("/admin/users/vic-viewer")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await viewer.GetAsync("/admin/me")).StatusCode);
     }
 }
 

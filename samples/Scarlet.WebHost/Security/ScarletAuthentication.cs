@@ -73,17 +73,25 @@ internal static class ScarletAuthentication
                 // Only the Authorization header: the token never travels in a URL (streams and sockets use tickets).
                 o.Events = new JwtBearerEvents
                 {
-                    OnTokenValidated = ctx =>
+                    OnTokenValidated = async ctx =>
                     {
                         // Logged-out and refreshed tokens stay valid cryptographically until they expire: refuse their ids.
                         var jti = ctx.Principal?.FindFirstValue(ScarletClaims.TokenId);
                         var role = ctx.Principal?.FindFirstValue(ScarletClaims.Role);
-                        if (string.IsNullOrEmpty(jti) || ctx.HttpContext.RequestServices.GetRequiredService<RevocationList>().IsRevoked(jti) || !Roles.IsValid(role))
+                        var sub = ctx.Principal?.FindFirstValue(ScarletClaims.Subject);
+                        if (string.IsNullOrEmpty(jti) || string.IsNullOrEmpty(sub) || ctx.HttpContext.RequestServices.GetRequiredService<RevocationList>().IsRevoked(jti) || !Roles.IsValid(role))
                         {
                             ctx.Fail("The token is revoked or incomplete.");
+                            return;
                         }
 
-                        return Task.CompletedTask;
+                        // A deleted or deactivated user, or one whose role changed, loses the token's rights at once, not in
+                        // up to 30 minutes (one indexed SQLite read per admin request).
+                        var user = await ctx.HttpContext.RequestServices.GetRequiredService<AdminStore>().FindAsync(sub, ctx.HttpContext.RequestAborted);
+                        if (user is not { User.IsActive: true } found || found.User.Role != role)
+                        {
+                            ctx.Fail("The token's user no longer exists, is inactive or has another role.");
+                        }
                     },
                 };
             });
