@@ -54,7 +54,16 @@ internal static class HostSetup
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
         services.AddExceptionHandler<ErrorMapper>();
-        services.AddOpenApi();
+        services.AddOpenApi(o => o.AddOperationTransformer((operation, context, _) =>
+        {
+            // Says on every operation who may call it (the docs page shows it), from the endpoint's own metadata.
+            var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+            var who = metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any()
+                ? "open"
+                : string.Join(", ", metadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Select(a => a.Policy).OfType<string>().DefaultIfEmpty("any principal"));
+            operation.Description = $"Who may call it: {who}. " + operation.Description;
+            return Task.CompletedTask;
+        }));
         services.AddCors(o => o.AddDefaultPolicy(p =>
         {
             if (host.Security.CorsOrigins.Count > 0)

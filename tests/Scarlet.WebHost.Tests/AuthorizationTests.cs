@@ -58,6 +58,21 @@ public sealed class AuthorizationTests(HostFixture host)
         }
     }
 
+    [Theory]
+    [InlineData("/api/keys", "post", "admin")]
+    [InlineData("/register", "post", "device")]
+    [InlineData("/promotions/{user_id}", "get", "display")]
+    [InlineData("/api/detections", "get", "read")]
+    [InlineData("/health", "get", "open")]
+    [InlineData("/api/stream-tickets", "post", "any principal")]
+    public async Task The_openapi_document_says_who_may_call_each_operation(string path, string method, string who)
+    {
+        using var anon = host.CreateClient();
+        var doc = await anon.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var description = doc.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("description").GetString();
+        Assert.StartsWith($"Who may call it: {who}.", description, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Anonymous_health_has_no_details_and_the_dashboard_files_are_open()
     {

@@ -33,6 +33,7 @@ async function load() {
       s.appendChild(el('span', method.toUpperCase(), 'method m-' + method));
       s.appendChild(el('code', path));
       if (op.summary) s.appendChild(el('span', ' — ' + op.summary, 'muted'));
+      if (op.description) s.appendChild(el('span', ' · ' + op.description.trim(), 'muted'));
       d.appendChild(s);
       const params = [];
       for (const p of (op.parameters || []).filter((x) => x.in === 'path')) {
