@@ -8,7 +8,8 @@ using System.Text.Json;
 //        --enroll <photo> --probe <photo of the same person> [--clients 8] [--seconds 60]
 // Registers the --enroll photo once, then for --seconds runs --clients concurrent loops, alternating POST /recognize
 // and POST /process-frame with the --probe photo; prints throughput, p50/p99 per endpoint, errors, and the host's
-// memory (from /metrics) before and after.
+// memory (from /metrics) before and after. The host needs a device key (POST /api/keys, scopes ["device"]): pass it
+// in the environment as SCARLET_API_KEY (not on the command line, where other users' `ps` would see it).
 var opts = Args.Parse(args);
 var url = new Uri(opts.Get("url", "http://127.0.0.1:8000"));
 var clients = int.Parse(opts.Get("clients", "8"), CultureInfo.InvariantCulture);
@@ -17,6 +18,14 @@ var enroll = opts.Require("enroll");
 var probe = opts.Require("probe");
 
 using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) };
+var apiKey = Environment.GetEnvironmentVariable("SCARLET_API_KEY");
+if (string.IsNullOrWhiteSpace(apiKey))
+{
+    Console.Error.WriteLine("Set SCARLET_API_KEY to an API key with scope device (POST /api/keys as an admin).");
+    return 2;
+}
+
+http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
 var probeB64 = Convert.ToBase64String(await File.ReadAllBytesAsync(probe));
 using (var reg = await http.PostAsJsonAsync("/register", new { name = "Load Test " + Guid.NewGuid().ToString("N")[..6], face_image_b64 = Convert.ToBase64String(await File.ReadAllBytesAsync(enroll)) }))
 {

@@ -19,6 +19,10 @@ public sealed class ScarletHostOptions
 
     public LiveOptions Live { get; set; } = new();
 
+    public MediaOptions Media { get; set; } = new();
+
+    public WebhookHostOptions Webhooks { get; set; } = new();
+
     /// <summary>Gets or sets the organisation every request works in (single-tenant host).</summary>
     [Required]
     public string Organization { get; set; } = "default";
@@ -84,6 +88,35 @@ public sealed class SecurityOptions
 
     [Range(1000, 10_000_000)]
     public int PasswordIterations { get; set; } = 210_000;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the seed's anonymous endpoints (registration, recognition, frames, customer
+    /// reads, promotions, cameras and streams, logs, the tracking socket) are open without a principal: for a lab only.
+    /// </summary>
+    public bool OpenSeedEndpoints { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether <c>/metrics</c> needs a principal (an API key or admin token); open by default for scrapers.</summary>
+    public bool MetricsRequireKey { get; set; }
+}
+
+/// <summary>Where camera files may come from (<c>Scarlet:Media</c>).</summary>
+public sealed class MediaOptions
+{
+    /// <summary>
+    /// Gets the folders whose files and sub-folders may be camera sources added through the API; empty (the default)
+    /// means <c>SCARLET_MEDIA</c>, <c>media/</c>, <c>../shared/data/</c> and the demo video's folder.
+    /// </summary>
+    public List<string> Roots { get; set; } = [];
+}
+
+/// <summary>Webhook targets (<c>Scarlet:Webhooks</c>).</summary>
+public sealed class WebhookHostOptions
+{
+    /// <summary>
+    /// Gets or sets a value indicating whether webhooks may target loopback, link-local and private addresses (refused by
+    /// default: a webhook must not become a way into the store's own network).
+    /// </summary>
+    public bool AllowPrivateTargets { get; set; }
 }
 
 public sealed class LiveOptions

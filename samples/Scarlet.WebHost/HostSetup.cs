@@ -1,4 +1,3 @@
-using System.Text;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -37,7 +36,7 @@ internal static class HostSetup
             System.ComponentModel.DataAnnotations.Validator.ValidateObject(camera, new System.ComponentModel.DataAnnotations.ValidationContext(camera), validateAllProperties: true);
         }
 
-        var key = ResolveSecret(host.Jwt.Secret, builder.Environment);
+        var secret = ScarletAuthentication.ResolveSecret(host.Jwt.Secret, builder.Environment);
         var storagePath = Path.GetFullPath(host.Storage.Path);
         Directory.CreateDirectory(Path.GetDirectoryName(storagePath)!);
 
@@ -47,11 +46,24 @@ internal static class HostSetup
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             k.AddServerHeader = false;
         });
+        // The hosting layer logs every request's full URL at Information ("Request starting ... ?ticket=..."): a URL may
+        // carry a ticket, and older dashboards sent the admin token there. Those lines are dropped whatever the
+        // configuration says (a rule added here comes after the configured ones, so it wins); /metrics counts requests.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         services.Configure<JsonOptions>(o => ApiJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
         services.AddExceptionHandler<ErrorMapper>();
-        services.AddOpenApi();
+        services.AddOpenApi(o => o.AddOperationTransformer((operation, context, _) =>
+        {
+            // Says on every operation who may call it (the docs page shows it), from the endpoint's own metadata.
+            var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+            var who = metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any()
+                ? "open"
+                : string.Join(", ", metadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Select(a => a.Policy).OfType<string>().DefaultIfEmpty("any principal"));
+            operation.Description = $"Who may call it: {who}. " + operation.Description;
+            return Task.CompletedTask;
+        }));
         services.AddCors(o => o.AddDefaultPolicy(p =>
         {
             if (host.Security.CorsOrigins.Count > 0)
@@ -100,12 +112,17 @@ internal static class HostSetup
         services.AddSingleton<ExportJobs>();
         services.AddSingleton<ProcessingTasks>();
         services.AddSingleton<WebhookSubscriptions>();
+        services.AddSingleton<MediaRoots>();
+        services.AddSingleton<WebhookTargets>();
+        services.AddHttpClient(WebhookTargets.HttpClientName).ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<WebhookTargets>().CreateHandler());
 
         services.AddSingleton(new AdminStore(storagePath));
         services.AddSingleton(new PasswordHasher(host.Security.PasswordIterations));
         services.AddSingleton(sp => new LoginGuard(host.Security.MaxLoginFailures, TimeSpan.FromMinutes(host.Security.LockoutMinutes), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<RevocationList>();
-        services.AddSingleton(sp => new JwtService(key, host.Jwt.Issuer, TimeSpan.FromMinutes(host.Jwt.ExpiryMinutes), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RevocationList>()));
+        services.AddSingleton(sp => new ApiKeyStore(storagePath, sp.GetRequiredService<TimeProvider>()));
+        services.AddScarletAuthentication(secret, host.Jwt);
+        services.AddScarletAuthorization();
         services.AddSingleton<AdminAccounts>();
 
         // Start order matters: organisation and admin first, then the cameras (galleries build on first use if not at start).
@@ -131,36 +148,32 @@ internal static class HostSetup
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseDefaultFiles();
         app.UseStaticFiles();
-        app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapGet("/docs", () => Results.Redirect("/docs.html")).ExcludeFromDescription();
-        app.MapGet("/dashboard", () => Results.Redirect("/")).ExcludeFromDescription();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        // Open on purpose (everything else needs a principal, the fallback policy): the API description lists routes and
+        // shapes, no data, and the dashboard's static files above are served before authorization.
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapGet("/docs", () => Results.Redirect("/docs.html")).ExcludeFromDescription().AllowAnonymous();
+        app.MapGet("/dashboard", () => Results.Redirect("/")).ExcludeFromDescription().AllowAnonymous();
         app.MapAdminApi();
         app.MapGatewayApi();
         app.MapFaceApi();
         app.MapRetailApi();
         app.MapOpsApi();
+        app.MapKeysApi();
+        app.MapTicketsApi();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
+            if (app.Services.GetRequiredService<IOptions<ScarletHostOptions>>().Value.Security.OpenSeedEndpoints)
+            {
+                app.Logger.LogWarning("Scarlet:Security:OpenSeedEndpoints is on: registration, face look-ups, frames, customer reads, promotions, cameras, streams, logs and the tracking socket answer anonymous callers. For a lab only, never a store.");
+            }
+
             var urls = string.Join(", ", app.Urls);
             app.Logger.LogInformation("Scarlet web host ready on {Urls}: dashboard at /, API docs at /docs, OpenAPI at /openapi/v1.json, metrics at /metrics.", urls);
         });
         return app;
-    }
-
-    private static byte[] ResolveSecret(string? secret, IWebHostEnvironment env)
-    {
-        if (!string.IsNullOrEmpty(secret) && Encoding.UTF8.GetByteCount(secret) >= MinSecretBytes && secret.Distinct().Count() >= 8)
-        {
-            return Encoding.UTF8.GetBytes(secret);
-        }
-
-        if (env.IsDevelopment())
-        {
-            // Development only: a random per-process secret (tokens end with the process).
-            return System.Security.Cryptography.RandomNumberGenerator.GetBytes(MinSecretBytes);
-        }
-
-        throw new InvalidOperationException($"Scarlet:Jwt:Secret is missing or weak: set at least {MinSecretBytes} random bytes (environment Scarlet__Jwt__Secret), e.g. `openssl rand -base64 48`.");
     }
 
     /// <summary>Refuses a declared body above the limit up front (Kestrel also enforces it while reading chunked bodies).</summary>

@@ -136,7 +136,7 @@ public sealed class BadInputTests(HostFixture host)
     [Fact]
     public async Task Oversized_body_is_413_and_wrong_media_type_is_415()
     {
-        using var client = host.CreateClient();
+        using var client = await host.KeyClientAsync("device");
         var big = new string('A', 31 * 1024 * 1024);
         using var content = new StringContent("{\"frame_b64\":\"" + big + "\"}", Encoding.UTF8, "application/json");
         using var response = await client.PostAsync("/process-frame", content);
@@ -154,7 +154,7 @@ public sealed class BadInputTests(HostFixture host)
     {
         // A PNG header claiming 100000 x 100000 pixels: refused from the header, before decoding.
         var png = Convert.FromHexString("89504E470D0A1A0A0000000D49484452000186A0000186A00802000000");
-        using var client = host.CreateClient();
+        using var client = await host.KeyClientAsync("device");
         using var content = new StringContent(JsonSerializer.Serialize(new { face_image_b64 = Convert.ToBase64String(png) }), Encoding.UTF8, "application/json");
         using var response = await client.PostAsync("/recognize", content);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -163,7 +163,7 @@ public sealed class BadInputTests(HostFixture host)
     [Fact]
     public async Task A_photo_without_a_face_is_400()
     {
-        using var client = host.CreateClient();
+        using var client = await host.KeyClientAsync("device");
         using var img = new OpenCvSharp.Mat(240, 320, OpenCvSharp.MatType.CV_8UC3, new OpenCvSharp.Scalar(40, 120, 200));
         OpenCvSharp.Cv2.ImEncode(".jpg", img, out var jpeg);
         using var content = new StringContent(JsonSerializer.Serialize(new { name = "Nobody", face_image_b64 = Convert.ToBase64String(jpeg) }), Encoding.UTF8, "application/json");

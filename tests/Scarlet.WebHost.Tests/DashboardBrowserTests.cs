@@ -71,7 +71,7 @@ public sealed class DashboardBrowserTests(LiveHostFixture host)
         Assert.True(new FileInfo(shot).Length > 10_000);
 
         // The registration is real: the customer exists and their other photo is recognised.
-        using var client = host.CreateClient();
+        using var client = await host.KeyClientAsync("device");
         var rec = await (await client.PostAsJsonAsync("/recognize", new { face_image_b64 = Photos.Base64(Photos.Lfw("Amelia_Vega", 1)) })).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Contains(rec.GetProperty("tracked_objects").EnumerateArray(), o => o.GetProperty("name").GetString() == "Amelia Vega");
         Assert.Empty(external);

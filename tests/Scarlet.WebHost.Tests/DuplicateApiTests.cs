@@ -25,7 +25,9 @@ public sealed class DuplicateApiTests(HostFixture host)
     public async Task A_second_photo_of_a_registered_face_is_409_naming_the_customer_to_admins_only()
     {
         const string person = "Jean_Chretien";
-        using var anon = host.CreateClient();
+
+        // A till's device key may register but not read customers: a refusal does not name the customer to it.
+        using var anon = await host.KeyClientAsync("device");
         using var admin = await host.AdminClientAsync();
         var threshold = host.Services.GetRequiredService<FaceIdentityService>().DuplicateThreshold;
         var similarity = Cosine(await EmbedAsync(anon, person, 0), await EmbedAsync(anon, person, 1));
@@ -41,12 +43,20 @@ public sealed class DuplicateApiTests(HostFixture host)
             Assert.False(body.TryGetProperty("existing_customer_id", out _));
         }
 
-        // A bearer token that is not valid is an anonymous caller here, not a 401: /register is open.
+        // A bearer token that is not valid is no principal: 401, and nothing about the face.
         using (var forged = host.CreateClient())
         {
             forged.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "not-a-token");
             using var again = await forged.PostAsJsonAsync("/register", Registration("Someone else", person, 1));
-            Assert.False((await ConflictAsync(again)).TryGetProperty("existing_customer_id", out _));
+            Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
+            Assert.DoesNotContain(id, await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // An integration key may read customers, so a device that also holds it is told whom the face belongs to.
+        using (var integration = await host.KeyClientAsync("device", "integration"))
+        {
+            using var again = await integration.PostAsJsonAsync("/register", Registration("Someone else", person, 1));
+            Assert.Equal(id, (await ConflictAsync(again)).GetProperty("existing_customer_id").GetString());
         }
 
         using (var again = await admin.PostAsJsonAsync("/register", Registration("Someone else", person, 1)))
@@ -59,14 +69,15 @@ public sealed class DuplicateApiTests(HostFixture host)
             Assert.Equal(id, (await ConflictAsync(auto)).GetProperty("existing_customer_id").GetString());
         }
 
-        Assert.Equal(HttpStatusCode.OK, (await anon.GetAsync($"/customer/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/customer/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await anon.GetAsync($"/customer/{id}")).StatusCode);
     }
 
     [Fact]
     public async Task Registration_takes_several_photos_as_templates_and_refuses_too_many()
     {
         const string person = "Vladimir_Putin";
-        using var anon = host.CreateClient();
+        using var anon = await host.KeyClientAsync("device", "integration");
         using var reg = await anon.PostAsJsonAsync("/register", new
         {
             name = "Vladimir",
@@ -99,7 +110,7 @@ public sealed class DuplicateApiTests(HostFixture host)
     {
         using var anon = host.CreateClient();
         using var admin = await host.AdminClientAsync();
-        using var reg = await anon.PostAsJsonAsync("/register", Registration("Colin", "Colin_Powell", 0));
+        using var reg = await admin.PostAsJsonAsync("/register", Registration("Colin", "Colin_Powell", 0));
         Assert.Equal(HttpStatusCode.OK, reg.StatusCode);
         var id = (await reg.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customer_id").GetString()!;
 
@@ -108,7 +119,7 @@ public sealed class DuplicateApiTests(HostFixture host)
         await ExpectAsync(admin, "/api/customers/nobody/merge", new { into = id }, HttpStatusCode.NotFound, "Customer not found");
         await ExpectAsync(admin, $"/api/customers/{id}/merge", new { }, HttpStatusCode.BadRequest, "into is required");
         await ExpectAsync(anon, $"/api/customers/{id}/merge", new { into = "nobody" }, HttpStatusCode.Unauthorized, "Not authenticated");
-        Assert.Equal(HttpStatusCode.OK, (await anon.GetAsync($"/customer/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/customer/{id}")).StatusCode);
     }
 
     [Fact]
@@ -116,13 +127,13 @@ public sealed class DuplicateApiTests(HostFixture host)
     {
         // Measured on the shared host; a host of its own puts the pair between its match and duplicate thresholds.
         float similarity;
-        using (var probe = host.CreateClient())
+        using (var probe = await host.KeyClientAsync("device"))
         {
             similarity = Cosine(await EmbedAsync(probe, Existing, 0), await EmbedAsync(probe, Lookalike, 0));
         }
 
         using var tuned = new TunedHost(similarity - 0.1f, similarity + 0.1f);
-        using var anon = tuned.CreateClient();
+        using var anon = await tuned.KeyClientAsync("device");
         using var admin = await tuned.AdminClientAsync();
 
         var kept = await RegisterAsync(anon, "Gerhard", Existing, 0);
@@ -139,9 +150,9 @@ public sealed class DuplicateApiTests(HostFixture host)
         var faces = tuned.Services.GetRequiredService<FaceIdentityService>();
         Assert.Equal(similarity - 0.1f, faces.MatchThreshold, 1e-6f); // the host setting reached the galleries
         Assert.InRange(pair.GetProperty("similarity").GetSingle(), faces.MatchThreshold, faces.DuplicateThreshold);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await anon.GetAsync("/api/customers/duplicates")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await anon.GetAsync("/api/customers/duplicates")).StatusCode);
 
-        // Erasing one of the two takes the pair with it; an anonymous caller registering the lookalike only learns that it is one.
+        // Erasing one of the two takes the pair with it; a device registering the lookalike only learns that it is one.
         Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync($"/api/customers/{twin.GetProperty("customer_id").GetString()}")).StatusCode);
         Assert.Empty(await DuplicatesAsync(admin));
         twin = await RegisterAsync(anon, "Abdullah", Lookalike, 0);
@@ -159,7 +170,7 @@ public sealed class DuplicateApiTests(HostFixture host)
         Assert.Equal((twinId, keptId, 1, 2), (merged.GetProperty("merged_customer_id").GetString(), merged.GetProperty("customer").GetProperty("id").GetString(), merged.GetProperty("purchases_moved").GetInt32(), merged.GetProperty("embeddings").GetInt32()));
         Assert.Equal(17m, merged.GetProperty("customer").GetProperty("total_spend").GetDecimal());
 
-        Assert.Equal(HttpStatusCode.NotFound, (await anon.GetAsync($"/customer/{twinId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/customer/{twinId}")).StatusCode);
         var purchases = await admin.GetFromJsonAsync<JsonElement>($"/api/customers/{keptId}/purchases");
         Assert.Equal(["sku-coffee", "sku-scarf"], purchases.EnumerateArray().Select(p => p.GetProperty("product_id").GetString()).Order(StringComparer.Ordinal));
         Assert.Empty(await DuplicatesAsync(admin));

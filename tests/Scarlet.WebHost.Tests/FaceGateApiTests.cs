@@ -13,7 +13,7 @@ public sealed class FaceGateApiTests(HostFixture host)
     {
         // biden2.jpg: Biden (box from x = 427) in front of a painted landscape that YuNet takes for two faces at x = 0
         // (scores 0.71 and 0.62, below the face gate's 0.72): only Biden may come back, whatever his status.
-        using var anon = host.CreateClient();
+        using var anon = await host.KeyClientAsync("device");
         var image = Convert.ToBase64String(File.ReadAllBytes(TestAssets.Data("faces/face_recognition/biden/biden2.jpg")));
         using var frame = await anon.PostAsJsonAsync("/process-frame", new { frame_b64 = image, camera_id = "gate-1" });
         Assert.Equal(HttpStatusCode.OK, frame.StatusCode);

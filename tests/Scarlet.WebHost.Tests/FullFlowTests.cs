@@ -13,7 +13,9 @@ public sealed class FullFlowTests(HostFixture host)
     public async Task Register_then_process_frame_identifies_the_customer_and_the_action_reaches_the_dashboard()
     {
         using var admin = await host.AdminClientAsync();
-        using var anon = host.CreateClient();
+
+        // The till registers and sends frames (device); the promotion screen reads the customer's promotions (display).
+        using var anon = await host.KeyClientAsync("device", "display");
 
         using (var promo = await admin.PostAsJsonAsync("/promotions", new { title = "Welcome back", description = "For everyone", discount = "10%", validity = "7 days", target_loyalty_status = "all" }))
         {
@@ -21,7 +23,7 @@ public sealed class FullFlowTests(HostFixture host)
         }
 
         var ws = host.Server.CreateWebSocketClient();
-        using var socket = await ws.ConnectAsync(new Uri(host.Server.BaseAddress, "/ws/dashboard?token=" + await host.TokenAsync()).ToWs(), CancellationToken.None);
+        using var socket = await ws.ConnectAsync(new Uri(host.Server.BaseAddress, await host.TicketPathAsync(admin, "/ws/dashboard")).ToWs(), CancellationToken.None);
         var first = await ReceiveAsync(socket, TimeSpan.FromSeconds(10));
         Assert.Equal("stats", first.GetProperty("type").GetString());
 
@@ -73,7 +75,7 @@ public sealed class FullFlowTests(HostFixture host)
     [Fact]
     public async Task Recognize_and_generate_embedding_work_on_a_registered_face()
     {
-        using var anon = host.CreateClient();
+        using var anon = await host.KeyClientAsync("device", "integration");
         using var reg = await anon.PostAsJsonAsync("/register", new { name = "Adrien Brody", face_image_b64 = Photos.Base64(Photos.Lfw("Adrien_Brody", 0)) });
         reg.EnsureSuccessStatusCode();
         var id = (await reg.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customer_id").GetString()!;

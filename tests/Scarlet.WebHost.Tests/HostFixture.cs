@@ -21,16 +21,21 @@ public class HostFixture : WebApplicationFactory<Program>
     public const string AdminPassword = "correct-horse-battery-staple";
     public const string Secret = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
 
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "scarlet-webhost-tests-" + Guid.NewGuid().ToString("N"));
     private string? _token;
+
+    /// <summary>Gets the folder of the host's SQLite file; two hosts given the same folder share their state (a restart).</summary>
+    public string DataDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "scarlet-webhost-tests-" + Guid.NewGuid().ToString("N"));
+
+    /// <summary>Gets a value indicating whether the data folder outlives the host (for the next host of a restart test).</summary>
+    public bool KeepData { get; init; }
 
     protected virtual bool DemoEnabled => false;
 
-    public string DatabasePath => Path.Combine(_dir, "scarlet.db");
+    public string DatabasePath => Path.Combine(DataDirectory, "scarlet.db");
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        Directory.CreateDirectory(_dir);
+        Directory.CreateDirectory(DataDirectory);
         builder.UseEnvironment("Testing");
         builder.UseContentRoot(Path.Combine(TestAssets.RepoRoot, "samples", "Scarlet.WebHost"));
         builder.UseSetting("Scarlet:Storage:Path", DatabasePath);
@@ -65,6 +70,33 @@ public class HostFixture : WebApplicationFactory<Program>
         return doc.RootElement.GetProperty("access_token").GetString()!;
     }
 
+    /// <summary>Creates an API key through the API (as the admin) and returns its id and secret.</summary>
+    public async Task<(string Id, string Key)> CreateKeyAsync(string name, params string[] scopes)
+    {
+        using var admin = await AdminClientAsync();
+        using var res = await admin.PostAsJsonAsync("/api/keys", new { name, scopes });
+        Assert.Equal(System.Net.HttpStatusCode.Created, res.StatusCode);
+        var body = await res.Content.ReadFromJsonAsync<JsonElement>();
+        return (body.GetProperty("id").GetString()!, body.GetProperty("key").GetString()!);
+    }
+
+    /// <summary>Creates a client that sends a new API key with the given scopes.</summary>
+    public async Task<HttpClient> KeyClientAsync(params string[] scopes)
+    {
+        var (_, key) = await CreateKeyAsync("test " + string.Join('+', scopes), scopes);
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return client;
+    }
+
+    /// <summary>Gets <paramref name="path"/> with a stream ticket for it, issued to the client's principal.</summary>
+    public async Task<string> TicketPathAsync(HttpClient client, string path)
+    {
+        using var res = await client.PostAsJsonAsync("/api/stream-tickets", new { path });
+        Assert.Equal(System.Net.HttpStatusCode.OK, res.StatusCode);
+        return path + "?ticket=" + Uri.EscapeDataString((await res.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("ticket").GetString()!);
+    }
+
     public async Task<HttpClient> AdminClientAsync()
     {
         var client = CreateClient();
@@ -75,9 +107,14 @@ public class HostFixture : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        if (KeepData)
+        {
+            return;
+        }
+
         try
         {
-            Directory.Delete(_dir, recursive: true);
+            Directory.Delete(DataDirectory, recursive: true);
         }
         catch (IOException)
         {
@@ -105,9 +142,14 @@ public sealed class LiveHostFixture : HostFixture
         }
     }
 
-    public async Task<WebSocket> ConnectAsync(string pathAndQuery)
+    public async Task<WebSocket> ConnectAsync(string pathAndQuery, string? apiKey = null)
     {
         var socket = new ClientWebSocket();
+        if (apiKey is not null)
+        {
+            socket.Options.SetRequestHeader("X-Api-Key", apiKey);
+        }
+
         await socket.ConnectAsync(new Uri(BaseAddress, pathAndQuery).ToWs(), CancellationToken.None);
         return socket;
     }

@@ -31,7 +31,7 @@ public sealed class LiveTests(LiveHostFixture host)
     [Fact]
     public async Task Demo_camera_streams_mjpeg_and_tracks_people()
     {
-        using var client = host.CreateClient();
+        using var client = await host.AdminClientAsync();
         var demo = await WaitForDemoFramesAsync(client);
         Assert.Equal("running", demo.GetProperty("status").GetString());
 
@@ -57,7 +57,8 @@ public sealed class LiveTests(LiveHostFixture host)
         Assert.Contains("Content-Type: image/jpeg", Encoding.ASCII.GetString(buffer, 0, Math.Min(total, 200)), StringComparison.OrdinalIgnoreCase);
 
         // Tracking: people are tracked on PETS09 (several pedestrians per frame), over the socket and the REST view.
-        using var socket = await host.ConnectAsync("/ws/tracking");
+        // A promotion screen's display key, sent as a header (non-browser clients need no ticket).
+        using var socket = await host.ConnectAsync("/ws/tracking", (await host.CreateKeyAsync("screen", "display")).Key);
         var seen = 0;
         for (var i = 0; i < 30 && seen == 0; i++)
         {

@@ -6,16 +6,17 @@ namespace Scarlet.WebHost.Api;
 
 internal sealed record LoginRequest(string? Username, string? Password);
 
-internal sealed record AdminUserView(string Username, string FullName, string Email, bool IsActive, DateTimeOffset CreatedAt)
+internal sealed record AdminUserView(string Username, string FullName, string Email, bool IsActive, DateTimeOffset CreatedAt, string Role)
 {
-    public static AdminUserView From(AdminUser u) => new(u.Username, u.FullName, u.Email, u.IsActive, u.CreatedAt);
+    public static AdminUserView From(AdminUser u) => new(u.Username, u.FullName, u.Email, u.IsActive, u.CreatedAt, u.Role);
 }
 
 internal sealed record LoginResponse(string AccessToken, string TokenType, int ExpiresIn, AdminUserView User);
 
 internal sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn);
 
-internal sealed record CreateAdminRequest(string? Username, string? Password, string? FullName, string? Email);
+/// <summary>A new admin user; <c>role</c> is admin, operator or viewer (least privilege, viewer, when left out).</summary>
+internal sealed record CreateAdminRequest(string? Username, string? Password, string? FullName, string? Email, string? Role);
 
 internal sealed record MessageResponse(string Message);
 
@@ -28,18 +29,19 @@ internal static class AdminApi
     {
         app.MapPost("/admin/login", LoginAsync).RequireRateLimiting(HostSetup.LoginPolicy).AllowAnonymous()
             .WithTags("Admin").WithSummary("Log in; returns a 30-minute bearer token");
-        var admin = app.MapGroup("/admin").RequireAdmin().WithTags("Admin");
-        admin.MapPost("/logout", LogoutAsync).WithSummary("Revoke the current token");
-        admin.MapPost("/refresh", RefreshAsync).WithSummary("Exchange the current token for a fresh one (the old one is revoked)");
-        admin.MapGet("/me", MeAsync);
-        admin.MapGet("/users", ListUsersAsync);
-        admin.MapPost("/users", CreateUserAsync);
-        admin.MapDelete("/users/{username}", DeleteUserAsync);
-        admin.MapGet("/dashboard/stats", StatsAsync);
-        admin.MapGet("/logs", AdminLogsAsync);
+        var session = app.MapGroup("/admin").Require(ScarletPolicies.Staff).WithTags("Admin");
+        session.MapPost("/logout", LogoutAsync).WithSummary("Revoke the current token");
+        session.MapPost("/refresh", RefreshAsync).WithSummary("Exchange the current token for a fresh one (the old one is revoked)");
+        session.MapGet("/me", MeAsync);
+        session.MapGet("/dashboard/stats", StatsAsync);
+        session.MapGet("/logs", AdminLogsAsync);
+        var users = app.MapGroup("/admin/users").RequireAdmin().WithTags("Admin");
+        users.MapGet("/", ListUsersAsync);
+        users.MapPost("/", CreateUserAsync).WithSummary("Create an admin user with role admin, operator or viewer (default viewer)");
+        users.MapDelete("/{username}", DeleteUserAsync);
     }
 
-    public static async Task<IResult> LoginAsync(LoginRequest? body, AdminAccounts accounts, JwtService jwt, CancellationToken ct)
+    public static async Task<IResult> LoginAsync(LoginRequest? body, AdminAccounts accounts, AdminTokens tokens, CancellationToken ct)
     {
         if (body is null || string.IsNullOrEmpty(body.Username) || string.IsNullOrEmpty(body.Password))
         {
@@ -57,24 +59,26 @@ internal static class AdminApi
             return TypedResults.Json(new ErrorBody(AdminAccounts.LoginFailed), statusCode: 401);
         }
 
-        return TypedResults.Ok(new LoginResponse(ok.Token.Token, "bearer", (int)jwt.Lifetime.TotalSeconds, AdminUserView.From(ok.User)));
+        return TypedResults.Ok(new LoginResponse(ok.Token.Token, "bearer", (int)tokens.Lifetime.TotalSeconds, AdminUserView.From(ok.User)));
     }
 
     public static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<MessageResponse>> LogoutAsync(HttpContext http, AdminAccounts accounts, CancellationToken ct)
     {
-        await accounts.LogoutAsync(http.Admin(), ct);
+        var (jti, exp) = http.Token();
+        await accounts.LogoutAsync(jti, exp, ct);
         return TypedResults.Ok(new MessageResponse("Successfully logged out"));
     }
 
-    public static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<TokenResponse>> RefreshAsync(HttpContext http, AdminAccounts accounts, JwtService jwt, CancellationToken ct)
+    public static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<TokenResponse>> RefreshAsync(HttpContext http, AdminAccounts accounts, AdminTokens tokens, CancellationToken ct)
     {
-        var token = await accounts.RefreshAsync(http.Admin(), ct);
-        return TypedResults.Ok(new TokenResponse(token.Token, "bearer", (int)jwt.Lifetime.TotalSeconds));
+        var (jti, exp) = http.Token();
+        var token = await accounts.RefreshAsync(http.Name(), jti, exp, ct);
+        return TypedResults.Ok(new TokenResponse(token.Token, "bearer", (int)tokens.Lifetime.TotalSeconds));
     }
 
     public static async Task<IResult> MeAsync(HttpContext http, AdminAccounts accounts, CancellationToken ct)
     {
-        var found = await accounts.FindAsync(http.Admin().Username, ct) ?? throw new UnauthorizedException();
+        var found = await accounts.FindAsync(http.Name(), ct) ?? throw new UnauthorizedException();
         return TypedResults.Ok(AdminUserView.From(found.User));
     }
 
@@ -88,13 +92,13 @@ internal static class AdminApi
             throw ApiException.BadRequest("username and password are required");
         }
 
-        var user = await accounts.CreateAsync(body.Username, body.Password, body.FullName, body.Email, ct);
+        var user = await accounts.CreateAsync(body.Username, body.Password, body.FullName, body.Email, string.IsNullOrEmpty(body.Role) ? Roles.Viewer : body.Role, ct);
         return TypedResults.Created($"/admin/users/{Uri.EscapeDataString(user.Username)}", AdminUserView.From(user));
     }
 
     public static async Task<IResult> DeleteUserAsync(string username, HttpContext http, AdminAccounts accounts, CancellationToken ct)
     {
-        if (string.Equals(username, http.Admin().Username, StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(username, http.Name(), StringComparison.OrdinalIgnoreCase))
         {
             throw ApiException.BadRequest("Cannot delete your own account");
         }

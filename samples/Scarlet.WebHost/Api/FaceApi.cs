@@ -59,12 +59,13 @@ internal static class FaceApi
 
     public static void MapFaceApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/register", RegisterAsync).WithTags("Customers").WithSummary("Register a customer with name, optional e-mail and a face photo (base64)");
-        app.MapPost("/auto-register", AutoRegisterAsync).RequireAdmin().WithTags("Customers").WithSummary("Register an unrecognised face as a provisional customer (an admin vouches for consent)");
-        app.MapPost("/generate-embedding", GenerateEmbedding).WithTags("Faces");
-        app.MapPost("/recognize", RecognizeAsync).WithTags("Faces");
-        app.MapGet("/users/{user_id}/face", GetUserFaceAsync).WithTags("Faces");
-        app.MapPost("/process-frame", ProcessFrameAsync).WithTags("Edge");
+        var device = app.MapGroup(string.Empty).Require(ScarletPolicies.Device);
+        device.MapPost("/register", RegisterAsync).SeedOpen(app).WithTags("Customers").WithSummary("Register a customer with name, optional e-mail and a face photo (base64)");
+        device.MapPost("/auto-register", AutoRegisterAsync).WithTags("Customers").WithSummary("Register an unrecognised face as a provisional customer (the caller vouches for consent)");
+        device.MapPost("/generate-embedding", GenerateEmbedding).SeedOpen(app).WithTags("Faces");
+        device.MapPost("/recognize", RecognizeAsync).SeedOpen(app).WithTags("Faces");
+        device.MapPost("/process-frame", ProcessFrameAsync).SeedOpen(app).WithTags("Edge");
+        app.MapGet("/users/{user_id}/face", GetUserFaceAsync).WithTags("Faces").Require(ScarletPolicies.Read).SeedOpen(app);
     }
 
     public static Mat Decode(ImageDecoder decoder, string? base64, string field)
@@ -140,7 +141,7 @@ internal static class FaceApi
         var result = await faces.RegisterAsync(ctx.Org, new FaceRegistration
         {
             Name = "Visitor " + Guid.NewGuid().ToString("N")[..8],
-            Consent = new ConsentRecord(http.Admin().Username, time.GetUtcNow(), "auto-register"),
+            Consent = new ConsentRecord(http.Name(), time.GetUtcNow(), "auto-register"),
         }, [image], ct);
         return TypedResults.Ok(RegisterResponse.From("Auto-registration successful", result, http));
     }

@@ -7,14 +7,22 @@ using Scarlet.WebHost.Security;
 
 namespace Scarlet.WebHost.Api;
 
-internal sealed record CameraView(string Id, string Name, string Status, DateTimeOffset? LastSeen, string Location, string Zone, string Source, long FramesProcessed, string? LastError, string? LastErrorKind, DateTimeOffset? LastErrorAt)
+internal sealed record CameraView(string Id, string Name, string Status, DateTimeOffset? LastSeen, string Location, string Zone, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Source, long FramesProcessed, string? LastError, string? LastErrorKind, DateTimeOffset? LastErrorAt)
 {
-    public static CameraView From(CameraRunner c)
+    /// <summary>The camera as the caller may see it: the source (a path, a URL, maybe credentials) only for admins.</summary>
+    public static CameraView From(CameraRunner c, HttpContext http)
     {
         var error = c.LastError;
-        return new(c.Id, c.Name, c.Status, c.LastSeen, c.Location, c.Zone, c.Source, c.FramesProcessed, error?.Text, error?.Kind, error?.At);
+        return new(c.Id, c.Name, c.Status, c.LastSeen, c.Location, c.Zone, AdminAuth.CanSeeCameraSources(http) ? c.Source : null, c.FramesProcessed, error?.Text, error?.Kind, error?.At);
     }
 }
+
+/// <summary>The health answer; details only for authenticated callers.</summary>
+internal sealed record HealthView(
+    string Status,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? OpenEndpoints,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? ExecutionProvider,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? Cameras);
 
 internal sealed record TrackingView(string CameraId, IReadOnlyList<TrackedObject> TrackedObjects);
 
@@ -33,22 +41,37 @@ internal static class GatewayApi
 {
     public static void MapGatewayApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", Health).WithTags("System");
-        app.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Scrape(), "text/plain; version=0.0.4; charset=utf-8")).WithTags("System");
-        app.MapGet("/cameras", (CameraManager cameras) => TypedResults.Ok(cameras.All.Select(CameraView.From).ToList())).WithTags("Cameras");
-        app.MapGet("/cameras/{camera_id}/stream", StreamAsync).WithTags("Cameras").WithSummary("Multipart MJPEG with overlays");
-        app.MapGet("/cameras/{camera_id}/snapshot", Snapshot).WithTags("Cameras").WithSummary("The latest overlay frame as JPEG");
-        app.MapGet("/cameras/{camera_id}/tracking", (string camera_id, CameraManager cameras) => TypedResults.Ok(new TrackingView(camera_id, cameras.Require(camera_id).Objects))).WithTags("Cameras");
-        app.MapGet("/logs", async (HostContext ctx, int? limit, CancellationToken ct) => TypedResults.Ok(await ctx.Log.GetRecentAsync(ctx.Org, Paging.Limit(limit, 50, 1000), ct))).WithTags("Logs");
-        app.MapGet("/alerts/count", async (HostContext ctx, CancellationToken ct) => TypedResults.Ok(new { count = await ctx.Alerts.CountActiveAsync(ctx.Org, ct) })).WithTags("Alerts");
-        app.MapGet("/persons/{person_id}", GetPerson).WithTags("Tracking");
-        app.MapPost("/track", Track).WithTags("Tracking").RequireAdmin();
-        app.Map("/ws/dashboard", DashboardSocketAsync).ExcludeFromDescription();
-        app.Map("/ws/tracking", TrackingSocketAsync).ExcludeFromDescription();
+        app.MapGet("/health", Health).WithTags("System").AllowAnonymous().WithSummary("Status; details (provider, cameras) for authenticated callers only");
+        var metrics = app.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Scrape(), "text/plain; version=0.0.4; charset=utf-8")).WithTags("System");
+        if (!app.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<ScarletHostOptions>>().Value.Security.MetricsRequireKey)
+        {
+            metrics.AllowAnonymous();
+        }
+
+        var staff = app.MapGroup(string.Empty).Require(ScarletPolicies.Staff);
+        staff.MapGet("/cameras", Cameras).SeedOpen(app).WithTags("Cameras").WithSummary("The cameras; sources (paths, URLs) for admins only");
+        staff.MapGet("/cameras/{camera_id}/stream", StreamAsync).SeedOpen(app).WithTags("Cameras").WithSummary("Multipart MJPEG with overlays");
+        staff.MapGet("/cameras/{camera_id}/snapshot", Snapshot).SeedOpen(app).WithTags("Cameras").WithSummary("The latest overlay frame as JPEG");
+        staff.MapGet("/cameras/{camera_id}/tracking", (string camera_id, CameraManager cameras) => TypedResults.Ok(new TrackingView(camera_id, cameras.Require(camera_id).Objects))).SeedOpen(app).WithTags("Cameras");
+        staff.MapGet("/logs", async (HostContext ctx, int? limit, CancellationToken ct) => TypedResults.Ok(await ctx.Log.GetRecentAsync(ctx.Org, Paging.Limit(limit, 50, 1000), ct))).SeedOpen(app).WithTags("Logs");
+        staff.MapGet("/alerts/count", async (HostContext ctx, CancellationToken ct) => TypedResults.Ok(new { count = await ctx.Alerts.CountActiveAsync(ctx.Org, ct) })).SeedOpen(app).WithTags("Alerts");
+        staff.Map("/ws/dashboard", DashboardSocketAsync).ExcludeFromDescription();
+        app.MapGet("/persons/{person_id}", GetPerson).SeedOpen(app).WithTags("Tracking").Require(ScarletPolicies.Display);
+        app.MapPost("/track", Track).WithTags("Tracking").Require(ScarletPolicies.Device);
+        app.Map("/ws/tracking", TrackingSocketAsync).SeedOpen(app).Require(ScarletPolicies.Display).ExcludeFromDescription();
     }
 
-    public static IResult Health(InferenceSessionCache sessions, CameraManager cameras) =>
-        TypedResults.Ok(new { status = "healthy", execution_provider = sessions.ActiveProvider.ToString(), cameras = cameras.All.Count });
+    public static IResult Health(HttpContext http, InferenceSessionCache sessions, CameraManager cameras, Microsoft.Extensions.Options.IOptions<ScarletHostOptions> options)
+    {
+        // open_endpoints only when set: a lab host says so to anyone who looks.
+        bool? open = options.Value.Security.OpenSeedEndpoints ? true : null;
+        return http.User.Identity?.IsAuthenticated == true
+            ? TypedResults.Ok(new HealthView("healthy", open, sessions.ActiveProvider.ToString(), cameras.All.Count))
+            : TypedResults.Ok(new HealthView("healthy", open, null, null));
+    }
+
+    public static IResult Cameras(HttpContext http, CameraManager cameras) =>
+        TypedResults.Ok(cameras.All.Select(c => CameraView.From(c, http)).ToList());
 
     public static async Task StreamAsync(string camera_id, HttpContext http, CameraManager cameras, CancellationToken ct)
     {
@@ -129,13 +152,6 @@ internal static class GatewayApi
         if (!http.WebSockets.IsWebSocketRequest)
         {
             throw ApiException.BadRequest("WebSocket upgrade required");
-        }
-
-        if (AdminAuth.Authenticate(http, allowQuery: true) is null)
-        {
-            http.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            await http.Response.WriteAsJsonAsync(new ErrorBody("Not authenticated"));
-            return;
         }
 
         var stats = await AdminApi.BuildStatsAsync(ctx, hubs, cameras, registry, http.RequestAborted);

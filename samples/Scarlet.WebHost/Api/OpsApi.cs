@@ -30,60 +30,62 @@ internal static class OpsApi
 {
     public static void MapOpsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").RequireAdmin();
-        var cams = api.MapGroup("/cameras").WithTags("Cameras");
+        var api = app.MapGroup("/api");
+        var cams = api.MapGroup("/cameras").Require(ScarletPolicies.Operator).WithTags("Cameras");
         cams.MapPost("/", AddCamera).WithSummary("Add a camera by RTSP/HTTP-MJPEG URL, video file or image folder");
-        cams.MapGet("/{camera_id}", (string camera_id, CameraManager m) => TypedResults.Ok(CameraView.From(m.Require(camera_id))));
-        cams.MapPost("/{camera_id}/start", (string camera_id, CameraManager m) => Control(m, camera_id, c => c.Start()));
-        cams.MapPost("/{camera_id}/pause", (string camera_id, CameraManager m) => Control(m, camera_id, c => c.Pause()));
-        cams.MapPost("/{camera_id}/resume", (string camera_id, CameraManager m) => Control(m, camera_id, c => c.Start()));
-        cams.MapPost("/{camera_id}/stop", async (string camera_id, CameraManager m) =>
+        cams.MapGet("/{camera_id}", (string camera_id, HttpContext http, CameraManager m) => TypedResults.Ok(CameraView.From(m.Require(camera_id), http)));
+        cams.MapPost("/{camera_id}/start", (string camera_id, HttpContext http, CameraManager m) => Control(m, http, camera_id, c => c.Start()));
+        cams.MapPost("/{camera_id}/pause", (string camera_id, HttpContext http, CameraManager m) => Control(m, http, camera_id, c => c.Pause()));
+        cams.MapPost("/{camera_id}/resume", (string camera_id, HttpContext http, CameraManager m) => Control(m, http, camera_id, c => c.Start()));
+        cams.MapPost("/{camera_id}/stop", async (string camera_id, HttpContext http, CameraManager m) =>
         {
             var c = m.Require(camera_id);
             await c.StopAsync();
-            return TypedResults.Ok(CameraView.From(c));
+            return TypedResults.Ok(CameraView.From(c, http));
         });
         cams.MapDelete("/{camera_id}", async (string camera_id, CameraManager m) => await m.RemoveAsync(camera_id) ? TypedResults.NoContent() : throw ApiException.NotFound("Camera not found"));
 
-        var tasks = api.MapGroup("/processing-tasks").WithTags("Processing tasks");
+        var tasks = api.MapGroup("/processing-tasks").Require(ScarletPolicies.Operator).WithTags("Processing tasks");
         tasks.MapPost("/start", StartTask);
         tasks.MapGet("/{task_id}", (string task_id, ProcessingTasks t) => TypedResults.Ok(t.Get(task_id) ?? throw ApiException.NotFound("Task not found")));
         tasks.MapPost("/stop", StopTaskAsync);
 
-        api.MapGet("/detections", DetectionsAsync).WithTags("Detections").WithSummary("Detection events with status MATCHED / NEW_FACE / MULTIPLE_MATCHES / UNKNOWN, filters and paging");
-        api.MapGet("/analytics/visits", VisitsAsync).WithTags("Analytics").WithSummary("Visit statistics by hour, day, week or month");
-        api.MapGet("/analytics/active-persons", ActivePersonsAsync).WithTags("Analytics");
-        api.MapGet("/alerts", async (HostContext ctx, bool? active_only, int? limit, CancellationToken ct) => TypedResults.Ok(await ctx.Alerts.ListAsync(ctx.Org, active_only ?? false, Paging.Limit(limit, 100, 1000), ct))).WithTags("Alerts");
-        api.MapPost("/alerts/{alert_id}/acknowledge", async (string alert_id, HttpContext http, HostContext ctx, CancellationToken ct) => TypedResults.Ok(await ctx.Alerts.AcknowledgeAsync(ctx.Org, alert_id, http.Admin().Username, ct))).WithTags("Alerts");
+        api.MapGet("/detections", DetectionsAsync).Require(ScarletPolicies.Read).WithTags("Detections").WithSummary("Detection events with status MATCHED / NEW_FACE / MULTIPLE_MATCHES / UNKNOWN, filters and paging");
+        api.MapGet("/analytics/visits", VisitsAsync).Require(ScarletPolicies.Read).WithTags("Analytics").WithSummary("Visit statistics by hour, day, week or month");
+        api.MapGet("/analytics/active-persons", ActivePersonsAsync).Require(ScarletPolicies.Read).WithTags("Analytics");
+        api.MapGet("/alerts", async (HostContext ctx, bool? active_only, int? limit, CancellationToken ct) => TypedResults.Ok(await ctx.Alerts.ListAsync(ctx.Org, active_only ?? false, Paging.Limit(limit, 100, 1000), ct))).Require(ScarletPolicies.Staff).WithTags("Alerts");
+        api.MapPost("/alerts/{alert_id}/acknowledge", async (string alert_id, HttpContext http, HostContext ctx, CancellationToken ct) => TypedResults.Ok(await ctx.Alerts.AcknowledgeAsync(ctx.Org, alert_id, http.Name(), ct))).Require(ScarletPolicies.Operator).WithTags("Alerts");
 
-        var export = api.MapGroup("/export").WithTags("Exports");
+        var export = api.MapGroup("/export").Require(ScarletPolicies.Operator).WithTags("Exports");
         export.MapPost("/tracking-data", ExportTracking).WithSummary("Export detection events as CSV or JSON (background job)");
         export.MapPost("/video-with-overlays", ExportVideo).WithSummary("Record a camera's overlay frames to an AVI (background job)");
         export.MapGet("/jobs/{job_id}/status", (string job_id, ExportJobs jobs) => TypedResults.Ok(jobs.Get(job_id)?.View() ?? throw ApiException.NotFound("Job not found")));
         export.MapGet("/jobs/{job_id}/download", Download);
 
-        var hooks = api.MapGroup("/webhooks").WithTags("Webhooks");
-        hooks.MapPost("/", AddWebhook).WithSummary("Subscribe a URL to signed event deliveries (HMAC-SHA256)");
+        var hooks = api.MapGroup("/webhooks").Require(ScarletPolicies.Webhooks).WithTags("Webhooks");
+        hooks.MapPost("/", AddWebhookAsync).WithSummary("Subscribe a URL to signed event deliveries (HMAC-SHA256)");
         hooks.MapGet("/", (WebhookSubscriptions w) => TypedResults.Ok(w.List()));
         hooks.MapDelete("/{webhook_id}", (string webhook_id, WebhookSubscriptions w) => w.Remove(webhook_id) ? TypedResults.NoContent() : throw ApiException.NotFound("Webhook not found"));
     }
 
-    private static IResult Control(CameraManager m, string id, Action<CameraRunner> action)
+    private static IResult Control(CameraManager m, HttpContext http, string id, Action<CameraRunner> action)
     {
         var c = m.Require(id);
         action(c);
-        return TypedResults.Ok(CameraView.From(c));
+        return TypedResults.Ok(CameraView.From(c, http));
     }
 
-    public static IResult AddCamera(AddCameraRequest? body, CameraManager m)
+    public static IResult AddCamera(AddCameraRequest? body, HttpContext http, CameraManager m, MediaRoots media)
     {
         if (body is null)
         {
             throw ApiException.BadRequest("body is required");
         }
 
+        media.Validate(body.Source);
+
         var c = m.Add(new CameraConfig { Id = body.Id ?? Guid.NewGuid().ToString("N")[..8], Name = body.Name, Source = body.Source ?? string.Empty, Location = body.Location, Zone = body.Zone, Loop = body.Loop ?? true }, body.Start ?? true);
-        return TypedResults.Created($"/api/cameras/{c.Id}", CameraView.From(c));
+        return TypedResults.Created($"/api/cameras/{c.Id}", CameraView.From(c, http));
     }
 
     public static IResult StartTask(ProcessingTaskRequest? body, CameraManager m, ProcessingTasks tasks)
@@ -248,7 +250,7 @@ internal static class OpsApi
             : throw ApiException.BadRequest($"Job is {job.Status}; download when completed");
     }
 
-    public static IResult AddWebhook(WebhookRequest? body, WebhookSubscriptions hooks)
+    public static async Task<IResult> AddWebhookAsync(WebhookRequest? body, WebhookSubscriptions hooks, WebhookTargets targets, CancellationToken ct)
     {
         if (body is null || !Uri.TryCreate(body.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
         {
@@ -259,6 +261,8 @@ internal static class OpsApi
         {
             throw ApiException.BadRequest("secret must be at least 16 characters");
         }
+
+        await targets.ValidateAsync(url, ct);
 
         var created = hooks.Add(url, body.Secret, body.Topics ?? []);
         return TypedResults.Created($"/api/webhooks/{created.Id}", created);
@@ -286,7 +290,7 @@ internal sealed class ProcessingTasks(TimeProvider time)
 internal sealed record WebhookView(string Id, Uri Url, IReadOnlyList<string> Topics);
 
 /// <summary>Webhook subscriptions added at run time (in memory; configured ones live in <c>Scarlet:Retail</c> options).</summary>
-internal sealed class WebhookSubscriptions(ScarletEventStream stream, IEventStore events, TimeProvider time, ILoggerFactory loggers) : IDisposable
+internal sealed class WebhookSubscriptions(ScarletEventStream stream, IEventStore events, TimeProvider time, ILoggerFactory loggers, IHttpClientFactory clients) : IDisposable
 {
     private readonly ConcurrentDictionary<string, (WebhookView View, IDisposable Subscription, WebhookSink Sink)> _hooks = new(StringComparer.Ordinal);
 
@@ -298,7 +302,8 @@ internal sealed class WebhookSubscriptions(ScarletEventStream stream, IEventStor
             options.Topics.Add(t);
         }
 
-        var sink = new WebhookSink(options, events, time, logger: loggers.CreateLogger<WebhookSink>());
+        // The host's client: no redirects, no non-public addresses (WebhookTargets).
+        var sink = new WebhookSink(options, events, time, clients.CreateClient(WebhookTargets.HttpClientName), loggers.CreateLogger<WebhookSink>());
         var view = new WebhookView(Guid.NewGuid().ToString("N")[..12], url, topics);
         _hooks[view.Id] = (view, stream.AddSink(sink), sink);
         return view;

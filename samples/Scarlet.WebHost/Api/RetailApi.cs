@@ -37,21 +37,23 @@ internal static class RetailApi
 {
     public static void MapRetailApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/customer/{customer_id}", GetCustomerAsync).WithTags("Customers");
-        app.MapGet("/customer/by-vector/{vector_id}", GetByVectorAsync).WithTags("Customers");
-        app.MapPost("/promotions", CreatePromotionAsync).RequireAdmin().WithTags("Promotions").WithSummary("Create a promotion (admin)");
-        app.MapGet("/promotions/{user_id}", PromotionsForAsync).WithTags("Promotions").WithSummary("The promotions a customer qualifies for by loyalty status");
+        var read = app.MapGroup(string.Empty).Require(ScarletPolicies.Read);
+        read.MapGet("/customer/{customer_id}", GetCustomerAsync).SeedOpen(app).WithTags("Customers");
+        read.MapGet("/customer/by-vector/{vector_id}", GetByVectorAsync).SeedOpen(app).WithTags("Customers");
+        read.MapGet("/api/customers", ListCustomersAsync).WithTags("Customers");
+        read.MapGet("/api/customers/duplicates", ListDuplicatesAsync).WithTags("Customers").WithSummary("Possible duplicate customers (lookalike registrations) to review");
+        read.MapGet("/api/customers/{customer_id}/purchases", PurchasesAsync).WithTags("Customers");
+        app.MapGet("/promotions/{user_id}", PromotionsForAsync).WithTags("Promotions").Require(ScarletPolicies.Display).SeedOpen(app).WithSummary("The promotions a customer qualifies for by loyalty status");
 
-        var api = app.MapGroup("/api").RequireAdmin();
-        api.MapGet("/customers", ListCustomersAsync).WithTags("Customers");
-        api.MapGet("/customers/duplicates", ListDuplicatesAsync).WithTags("Customers").WithSummary("Possible duplicate customers (lookalike registrations) to review");
-        api.MapPost("/customers/{customer_id}/merge", MergeAsync).WithTags("Customers").WithSummary("Merge a customer into another (purchases, visits, loyalty, consent, face); the merged one is erased");
-        api.MapDelete("/customers/{customer_id}", EraseAsync).WithTags("Privacy").WithSummary("Erase a customer (GDPR art. 17): embeddings, profile, events anonymised");
-        api.MapGet("/customers/{customer_id}/export", ExportAsync).WithTags("Privacy").WithSummary("Everything stored about a customer (GDPR art. 15/20)");
-        api.MapPost("/customers/{customer_id}/consent", ConsentAsync).WithTags("Privacy");
-        api.MapPost("/customers/{customer_id}/purchases", PurchaseAsync).WithTags("Customers");
-        api.MapGet("/customers/{customer_id}/purchases", PurchasesAsync).WithTags("Customers");
-        api.MapDelete("/promotions/{promotion_id}", DeletePromotionAsync).WithTags("Promotions");
+        // Changes and personal-data exports: admins and operators (viewers are read-only and export nothing).
+        var operate = app.MapGroup(string.Empty).Require(ScarletPolicies.Operator);
+        operate.MapPost("/promotions", CreatePromotionAsync).WithTags("Promotions").WithSummary("Create a promotion");
+        operate.MapDelete("/api/promotions/{promotion_id}", DeletePromotionAsync).WithTags("Promotions");
+        operate.MapPost("/api/customers/{customer_id}/merge", MergeAsync).WithTags("Customers").WithSummary("Merge a customer into another (purchases, visits, loyalty, consent, face); the merged one is erased");
+        operate.MapDelete("/api/customers/{customer_id}", EraseAsync).WithTags("Privacy").WithSummary("Erase a customer (GDPR art. 17): embeddings, profile, events anonymised");
+        operate.MapGet("/api/customers/{customer_id}/export", ExportAsync).WithTags("Privacy").WithSummary("Everything stored about a customer (GDPR art. 15/20)");
+        operate.MapPost("/api/customers/{customer_id}/consent", ConsentAsync).WithTags("Privacy");
+        operate.MapPost("/api/customers/{customer_id}/purchases", PurchaseAsync).WithTags("Customers");
     }
 
     private static long ParseVectorId(string value) =>
@@ -143,14 +145,14 @@ internal static class RetailApi
         }
 
         // The library records the merge: audit trail, event log line, and the galleries follow through its events.
-        var r = await ctx.Merges.MergeAsync(ctx.Org, customer_id, body.Into, http.Admin().Username, ct);
+        var r = await ctx.Merges.MergeAsync(ctx.Org, customer_id, body.Into, http.Name(), ct);
         return TypedResults.Ok(new MergeView(r.MergedCustomer.Id, CustomerView.From(r.Customer), r.PurchasesMoved, r.VisitsMoved, r.DetectionsMoved, r.Embeddings.Count));
     }
 
     public static async Task<IResult> EraseAsync(string customer_id, HttpContext http, HostContext ctx, CancellationToken ct)
     {
         // FaceIdentityService forgets the face when the privacy service reports the erasure.
-        var r = await ctx.Privacy.EraseAsync(ctx.Org, customer_id, http.Admin().Username, ct);
+        var r = await ctx.Privacy.EraseAsync(ctx.Org, customer_id, http.Name(), ct);
         return TypedResults.Ok(new { customer_id = r.CustomerId, embeddings_removed = r.EmbeddingsRemoved, events_anonymised = r.EventsAnonymised });
     }
 
@@ -159,7 +161,7 @@ internal static class RetailApi
 
     public static async Task<IResult> ConsentAsync(string customer_id, ConsentRequest? body, HttpContext http, HostContext ctx, TimeProvider time, CancellationToken ct)
     {
-        var by = string.IsNullOrWhiteSpace(body?.GrantedBy) ? http.Admin().Username : body.GrantedBy.Trim();
+        var by = string.IsNullOrWhiteSpace(body?.GrantedBy) ? http.Name() : body.GrantedBy.Trim();
         var c = await ctx.Customers.RecordConsentAsync(ctx.Org, customer_id, new ConsentRecord(by, time.GetUtcNow(), string.IsNullOrWhiteSpace(body?.Method) ? "admin" : body.Method.Trim()), ct);
         return TypedResults.Ok(CustomerView.From(c));
     }

@@ -99,6 +99,7 @@ internal static class StatusBodies
             404 => "Not found",
             405 => "Method not allowed",
             401 => "Not authenticated",
+            403 => "Forbidden: this caller may not do that",
             413 => "Request body too large",
             415 => "Unsupported media type: send application/json",
             429 => "Too many requests",

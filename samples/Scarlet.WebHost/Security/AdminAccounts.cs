@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Scarlet.WebHost.Security;
 
 /// <summary>Admin log-in, users and the configured bootstrap admin.</summary>
-internal sealed class AdminAccounts(AdminStore store, PasswordHasher hasher, LoginGuard guard, JwtService jwt, RevocationList revoked, TimeProvider time, IOptions<ScarletHostOptions> options, ILogger<AdminAccounts> logger)
+internal sealed class AdminAccounts(AdminStore store, PasswordHasher hasher, LoginGuard guard, AdminTokens tokens, RevocationList revoked, TimeProvider time, IOptions<ScarletHostOptions> options, ILogger<AdminAccounts> logger)
 {
     /// <summary>The one error text of a failed log-in: it does not say which part was wrong or whether the name exists.</summary>
     public const string LoginFailed = "Incorrect username or password";
@@ -26,7 +26,7 @@ internal sealed class AdminAccounts(AdminStore store, PasswordHasher hasher, Log
         }
 
         ValidateNew(a.Username, a.Password);
-        await store.AddAsync(new AdminUser(a.Username.Trim(), a.Username.Trim(), string.Empty, true, time.GetUtcNow()), hasher.Hash(a.Password), ct);
+        await store.AddAsync(new AdminUser(a.Username.Trim(), a.Username.Trim(), string.Empty, true, time.GetUtcNow(), Roles.Admin), hasher.Hash(a.Password), ct);
         logger.LogInformation("Created the bootstrap admin {User} from configuration.", a.Username);
     }
 
@@ -53,27 +53,33 @@ internal sealed class AdminAccounts(AdminStore store, PasswordHasher hasher, Log
         }
 
         guard.Succeeded(username);
-        return (jwt.Issue(found.Value.User.Username), found.Value.User);
+        return (tokens.Issue(found.Value.User.Username, found.Value.User.Role), found.Value.User);
     }
 
-    public Task LogoutAsync(AdminPrincipal principal, CancellationToken ct) => revoked.RevokeAsync(principal.TokenId, principal.ExpiresAt, ct);
+    public Task LogoutAsync(string tokenId, DateTimeOffset expiresAt, CancellationToken ct) => revoked.RevokeAsync(tokenId, expiresAt, ct);
 
-    public async Task<IssuedToken> RefreshAsync(AdminPrincipal principal, CancellationToken ct)
+    /// <summary>Revokes the current token and issues a new one with the user's current role.</summary>
+    public async Task<IssuedToken> RefreshAsync(string username, string tokenId, DateTimeOffset expiresAt, CancellationToken ct)
     {
-        var found = await store.FindAsync(principal.Username, ct);
+        var found = await store.FindAsync(username, ct);
         if (found is null || !found.Value.User.IsActive)
         {
             throw new UnauthorizedException();
         }
 
-        await revoked.RevokeAsync(principal.TokenId, principal.ExpiresAt, ct);
-        return jwt.Issue(found.Value.User.Username);
+        await revoked.RevokeAsync(tokenId, expiresAt, ct);
+        return tokens.Issue(found.Value.User.Username, found.Value.User.Role);
     }
 
-    public async Task<AdminUser> CreateAsync(string username, string password, string? fullName, string? email, CancellationToken ct)
+    public async Task<AdminUser> CreateAsync(string username, string password, string? fullName, string? email, string role, CancellationToken ct)
     {
         ValidateNew(username, password);
-        var user = new AdminUser(username.Trim(), fullName?.Trim() ?? string.Empty, email?.Trim() ?? string.Empty, true, time.GetUtcNow());
+        if (!Roles.IsValid(role))
+        {
+            throw new ArgumentException("role must be admin, operator or viewer");
+        }
+
+        var user = new AdminUser(username.Trim(), fullName?.Trim() ?? string.Empty, email?.Trim() ?? string.Empty, true, time.GetUtcNow(), role);
         if (!await store.AddAsync(user, hasher.Hash(password), ct))
         {
             throw new ArgumentException("Username already exists");

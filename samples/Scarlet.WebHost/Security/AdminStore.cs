@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace Scarlet.WebHost.Security;
 
 /// <summary>An admin user as the API shows it (the seed's user object; never the hash).</summary>
-internal sealed record AdminUser(string Username, string FullName, string Email, bool IsActive, DateTimeOffset CreatedAt);
+internal sealed record AdminUser(string Username, string FullName, string Email, bool IsActive, DateTimeOffset CreatedAt, string Role);
 
 /// <summary>Admin users and revoked token ids, in host-owned tables of the same SQLite file as the retail data.</summary>
 internal sealed class AdminStore
@@ -20,9 +20,16 @@ internal sealed class AdminStore
         Exec(c, """
             CREATE TABLE IF NOT EXISTS host_admin_users(
                 username TEXT PRIMARY KEY COLLATE NOCASE, password_hash TEXT NOT NULL, full_name TEXT NOT NULL,
-                email TEXT NOT NULL, is_active INTEGER NOT NULL, created_at INTEGER NOT NULL);
+                email TEXT NOT NULL, is_active INTEGER NOT NULL, created_at INTEGER NOT NULL, role TEXT NOT NULL DEFAULT 'admin');
             CREATE TABLE IF NOT EXISTS host_revoked_tokens(jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
             """);
+
+        // Databases from before roles: every existing admin could do everything, so they keep that as role admin.
+        using var columns = Cmd(c, "SELECT COUNT(*) FROM pragma_table_info('host_admin_users') WHERE name = 'role'");
+        if (Convert.ToInt32(columns.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
+        {
+            Exec(c, "ALTER TABLE host_admin_users ADD COLUMN role TEXT NOT NULL DEFAULT 'admin'");
+        }
     }
 
     public async Task<int> CountAsync(CancellationToken ct)
@@ -36,23 +43,23 @@ internal sealed class AdminStore
     public async Task<bool> AddAsync(AdminUser user, string passwordHash, CancellationToken ct)
     {
         await using var c = Open();
-        using var cmd = Cmd(c, "INSERT OR IGNORE INTO host_admin_users VALUES ($u, $h, $f, $e, $a, $t)",
-            ("$u", user.Username), ("$h", passwordHash), ("$f", user.FullName), ("$e", user.Email), ("$a", user.IsActive ? 1 : 0), ("$t", user.CreatedAt.ToUnixTimeMilliseconds()));
+        using var cmd = Cmd(c, "INSERT OR IGNORE INTO host_admin_users(username, password_hash, full_name, email, is_active, created_at, role) VALUES ($u, $h, $f, $e, $a, $t, $r)",
+            ("$u", user.Username), ("$h", passwordHash), ("$f", user.FullName), ("$e", user.Email), ("$a", user.IsActive ? 1 : 0), ("$t", user.CreatedAt.ToUnixTimeMilliseconds()), ("$r", user.Role));
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
     public async Task<(AdminUser User, string Hash)?> FindAsync(string username, CancellationToken ct)
     {
         await using var c = Open();
-        using var cmd = Cmd(c, "SELECT username, full_name, email, is_active, created_at, password_hash FROM host_admin_users WHERE username = $u", ("$u", username));
+        using var cmd = Cmd(c, "SELECT username, full_name, email, is_active, created_at, role, password_hash FROM host_admin_users WHERE username = $u", ("$u", username));
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? (Read(r), r.GetString(5)) : null;
+        return await r.ReadAsync(ct) ? (Read(r), r.GetString(6)) : null;
     }
 
     public async Task<IReadOnlyList<AdminUser>> ListAsync(CancellationToken ct)
     {
         await using var c = Open();
-        using var cmd = Cmd(c, "SELECT username, full_name, email, is_active, created_at FROM host_admin_users ORDER BY username");
+        using var cmd = Cmd(c, "SELECT username, full_name, email, is_active, created_at, role FROM host_admin_users ORDER BY username");
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var list = new List<AdminUser>();
         while (await r.ReadAsync(ct))
@@ -97,7 +104,7 @@ internal sealed class AdminStore
     }
 
     private static AdminUser Read(SqliteDataReader r) =>
-        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3) != 0, DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)));
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3) != 0, DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)), r.GetString(5));
 
     private SqliteConnection Open()
     {

@@ -64,8 +64,17 @@ async function logout() {
 
 function wsUrl(path) { return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + path; }
 
-function connectDashboard() {
-  dashboardSocket = new WebSocket(wsUrl('/ws/dashboard?token=' + encodeURIComponent(token)));
+// Sockets and the <img> stream cannot send the Authorization header: they get a ticket for their one path, valid 60 s
+// (the token itself never goes into a URL, where proxies and logs would keep it).
+async function withTicket(path) {
+  const r = await api('/api/stream-tickets', { method: 'POST', body: JSON.stringify({ path }) });
+  return path + '?ticket=' + encodeURIComponent(r.ticket);
+}
+
+async function connectDashboard() {
+  let url;
+  try { url = await withTicket('/ws/dashboard'); } catch { if (token) setTimeout(connectDashboard, 2000); return; }
+  dashboardSocket = new WebSocket(wsUrl(url));
   dashboardSocket.onmessage = (m) => {
     const msg = JSON.parse(m.data);
     const d = msg.data || {};
@@ -83,8 +92,10 @@ function connectDashboard() {
   dashboardSocket.onclose = () => { if (token) setTimeout(connectDashboard, 2000); };
 }
 
-function connectTracking() {
-  trackingSocket = new WebSocket(wsUrl('/ws/tracking'));
+async function connectTracking() {
+  let url;
+  try { url = await withTicket('/ws/tracking'); } catch { if (token) setTimeout(connectTracking, 2000); return; }
+  trackingSocket = new WebSocket(wsUrl(url));
   trackingSocket.onmessage = (m) => {
     const msg = JSON.parse(m.data);
     const cam = $('camera-select').value;
@@ -106,9 +117,10 @@ async function loadCameras() {
   if (sel.value !== current) showCamera();
 }
 
-function showCamera() {
+async function showCamera() {
   const id = $('camera-select').value;
-  if (id) $('live').src = '/cameras/' + encodeURIComponent(id) + '/stream';
+  if (!id) return;
+  try { $('live').src = await withTicket('/cameras/' + encodeURIComponent(id) + '/stream'); } catch { /* logged out or camera gone */ }
 }
 
 async function loadPresent() {

@@ -11,6 +11,8 @@ async function run(method, pathTemplate, params, bodyBox, out) {
   const headers = {};
   const token = $('token').value.trim();
   if (token) headers.Authorization = 'Bearer ' + token;
+  const apiKey = $('api-key').value.trim();
+  if (apiKey) headers['X-Api-Key'] = apiKey;
   const init = { method, headers };
   if (bodyBox && bodyBox.value.trim()) { headers['Content-Type'] = 'application/json'; init.body = bodyBox.value; }
   const res = await fetch(path, init);
@@ -31,6 +33,7 @@ async function load() {
       s.appendChild(el('span', method.toUpperCase(), 'method m-' + method));
       s.appendChild(el('code', path));
       if (op.summary) s.appendChild(el('span', ' — ' + op.summary, 'muted'));
+      if (op.description) s.appendChild(el('span', ' · ' + op.description.trim(), 'muted'));
       d.appendChild(s);
       const params = [];
       for (const p of (op.parameters || []).filter((x) => x.in === 'path')) {

@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Scarlet.WebHost.Security;
+
+namespace Scarlet.WebHost.Tests;
+
+/// <summary>Admin users carry a role in their token; admin-only endpoints refuse the other roles with 403.</summary>
+[Collection("host")]
+public sealed class RoleTests(HostFixture host)
+{
+    [Fact]
+    public async Task The_bootstrap_admin_is_admin_and_new_users_default_to_viewer()
+    {
+        using var admin = await host.AdminClientAsync();
+        var me = await admin.GetFromJsonAsync<JsonElement>("/admin/me");
+        Assert.Equal("admin", me.GetProperty("role").GetString());
+
+        using (var created = await admin.PostAsJsonAsync("/admin/users", new { username = "vic-viewer", password = "viewer-password-123" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            Assert.Equal("viewer", (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("role").GetString());
+        }
+
+        using (var bad = await admin.PostAsJsonAsync("/admin/users", new { username = "root2", password = "viewer-password-123", role = "superuser" }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        }
+
+        using var viewer = host.CreateClient();
+        viewer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await HostFixture.LoginAsync(viewer, "vic-viewer", "viewer-password-123"));
+        using var forbidden = await viewer.GetAsync("/admin/users");
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        Assert.False(string.IsNullOrEmpty((await forbidden.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()));
+        Assert.Equal("viewer", (await viewer.GetFromJsonAsync<JsonElement>("/admin/me")).GetProperty("role").GetString());
+
+        // Deleting the user ends the session at once, not when the token expires.
+        Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync("/admin/users/vic-viewer")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await viewer.GetAsync("/admin/me")).StatusCode);
+    }
+}
+
+/// <summary>A database from before roles: its admin users become role <c>admin</c> and still log in.</summary>
+public sealed class RoleMigrationTests
+{
+    [Fact]
+    public async Task Existing_admin_rows_get_the_admin_role()
+    {
+        using var parent = new HostFixture();
+        Directory.CreateDirectory(Path.GetDirectoryName(parent.DatabasePath)!);
+        await using (var c = new SqliteConnection($"Data Source={parent.DatabasePath};Pooling=False"))
+        {
+            await c.OpenAsync();
+            await using var cmd = c.CreateCommand();
+            cmd.CommandText = """
+                CREATE TABLE host_admin_users(
+                    username TEXT PRIMARY KEY COLLATE NOCASE, password_hash TEXT NOT NULL, full_name TEXT NOT NULL,
+                    email TEXT NOT NULL, is_active INTEGER NOT NULL, created_at INTEGER NOT NULL);
+                INSERT INTO host_admin_users VALUES ('old-admin', $h, 'Old Admin', 'old@example.com', 1, 0);
+                """;
+            cmd.Parameters.AddWithValue("$h", new PasswordHasher(1000).Hash("old-admin-password-1"));
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        using var client = parent.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await HostFixture.LoginAsync(client, "old-admin", "old-admin-password-1"));
+        var users = await client.GetFromJsonAsync<JsonElement>("/admin/users");
+        Assert.Equal("admin", Assert.Single(users.EnumerateArray()).GetProperty("role").GetString());
+    }
+}
