@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Playwright;
 
 namespace Scarlet.WebHost.Tests;
@@ -112,7 +113,6 @@ public sealed class LiveTests(LiveHostFixture host)
     [Fact]
     public async Task Camera_faults_show_in_plain_words_with_their_time()
     {
-        using var admin = await host.AdminClientAsync();
         int port;
         using (var free = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
         {
@@ -120,8 +120,14 @@ public sealed class LiveTests(LiveHostFixture host)
             port = ((System.Net.IPEndPoint)free.LocalEndpoint).Port;
         }
 
-        var junk = Path.Combine(Path.GetTempPath(), $"scarlet-junk-{Guid.NewGuid():N}.avi");
+        // A file camera must come from a media root: a host of this test's own with a temporary root holds the junk file.
+        var media = Directory.CreateTempSubdirectory("scarlet-media-").FullName;
+        var junk = Path.Combine(media, "junk.avi");
         await File.WriteAllTextAsync(junk, "not a video at all");
+        using var parent = new HostFixture();
+        using var factory = parent.WithWebHostBuilder(b => b.UseSetting("Scarlet:Media:Roots:0", media));
+        using var admin = factory.CreateClient();
+        admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await HostFixture.LoginAsync(admin, HostFixture.AdminUser, HostFixture.AdminPassword));
         try
         {
             Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/cameras", new { id = "gone", source = $"http://127.0.0.1:{port}/stream", start = true })).StatusCode);
@@ -156,7 +162,7 @@ public sealed class LiveTests(LiveHostFixture host)
         {
             await admin.DeleteAsync("/api/cameras/gone");
             await admin.DeleteAsync("/api/cameras/junk");
-            File.Delete(junk);
+            Directory.Delete(media, recursive: true);
         }
     }
 
