@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Consumer test: uses the Scarlet packages the way a .NET developer meets them (docs/packages.md), not through project
-# references. Packs the four libraries into a temporary folder feed; then, in a clean temporary folder whose
-# nuget.config lists only that feed and nuget.org, builds and runs an app made of the code blocks marked
-# <!-- consumer-test --> in the packages' READMEs (so a README that does not compile fails here): faces in a photo,
-# enrol and recognise, a camera pipeline over the demo video for ten frames, register a customer from one photo,
-# recognise another photo of them, get the promotion.
-# The build treats warnings as errors, so the packages' missing-native-runtime warnings (SCARLET001/002) and any
-# other warning fail it. Prints one line per check and ends with "consumer-test: N passed, N failed (S s)".
+# references. Packs the four libraries and the template into a temporary folder feed; then, in a clean temporary folder
+# whose nuget.config lists only that feed and nuget.org,
+#   1. builds and runs an app made of the code blocks marked <!-- consumer-test --> in the packages' READMEs (so a
+#      README that does not compile fails here): faces in a photo, enrol and recognise, a camera pipeline over the demo
+#      video for ten frames, register a customer from one photo, recognise another photo of them, get the promotion;
+#   2. installs the template package, runs `dotnet new scarlet-store`, builds the app, starts it on a free 127.0.0.1
+#      port and calls /register and /recognize with real photos, then stops it.
+# Both builds treat warnings as errors, so the packages' missing-native-runtime warnings (SCARLET001/002) and any
+# other warning fail them. Prints one line per check and ends with "consumer-test: N passed, N failed (S s)".
 # Needs: the .NET SDK, curl, models (SCARLET_MODELS, models/ or ../shared/models) and ../shared/data.
 # KEEP=1 keeps the temporary folder.
 set -uo pipefail
@@ -45,9 +47,9 @@ done
 # --- Pack ------------------------------------------------------------------------------------------------------------
 feed=$work/feed
 if dotnet pack Scarlet.Packages.slnf -c Release -o "$feed" -nologo -v q >"$work/pack.log" 2>&1; then
-  pass "pack: 4 libraries"
+  pass "pack: 4 libraries + template"
 else
-  cat "$work/pack.log"; fail "pack: 4 libraries"; finish
+  cat "$work/pack.log"; fail "pack: 4 libraries + template"; finish
 fi
 nupkg=$(ls "$feed"/Scarlet.Retail.*.nupkg)
 version=${nupkg##*/Scarlet.Retail.}
@@ -191,4 +193,68 @@ else
   cat "$work/bare.log"; fail "an app without native runtimes is warned (SCARLET001, SCARLET002)"
 fi
 
+# --- 2. The template -------------------------------------------------------------------------------------------------
+hive=$work/template-hive   # a private template store: the user's installed templates are left alone
+store=$work/MyStore
+if dotnet new install "$feed/Scarlet.Templates.$version.nupkg" --debug:custom-hive "$hive" >"$work/template.log" 2>&1 \
+  && (cd "$work" && dotnet new scarlet-store -n MyStore -o MyStore --debug:custom-hive "$hive" >>"$work/template.log" 2>&1); then
+  pass "template: dotnet new scarlet-store"
+else
+  cat "$work/template.log"; fail "template: dotnet new scarlet-store"; finish
+fi
+
+if (cd "$store" && dotnet build -c Release -nologo -v q >"$work/store-build.log" 2>&1); then
+  pass "template app builds, no warnings"
+else
+  grep -E 'error|warning' "$work/store-build.log" | sort -u | head -30
+  fail "template app builds, no warnings"; finish
+fi
+
+# Port 0: Kestrel takes a free port and logs it.
+(cd "$store" && exec env ASPNETCORE_URLS=http://127.0.0.1:0 \
+  Scarlet__Vision__Models__ModelsDirectory="$models" Scarlet__Vision__Models__AllowDownload=false \
+  Scarlet__Camera__Source="$video" \
+  dotnet bin/Release/net10.0/MyStore.dll) >"$work/store.log" 2>&1 &
+store_pid=$!
+url=""
+for _ in $(seq 1 120); do
+  url=$(sed -n 's/.*Now listening on: \(http:[^ ]*\).*/\1/p' "$work/store.log" | head -1)
+  [ -n "$url" ] && break
+  kill -0 "$store_pid" 2>/dev/null || break
+  sleep 0.5
+done
+if [ -n "$url" ]; then
+  pass "template app starts ($url)"
+else
+  cat "$work/store.log"; fail "template app starts"; finish
+fi
+
+post() { # path body-file -> prints the response body; fails unless HTTP 200
+  local code
+  code=$(curl -sS -m 60 -o "$work/response" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "@$2" "$url$1") || return 1
+  cat "$work/response"; echo
+  [ "$code" = 200 ]
+}
+printf '{"name":"Ada Lovelace","email":"ada@example.com","face_image_b64":"%s"}' "$(base64 -w0 "$photo1")" >"$work/register.json"
+printf '{"face_image_b64":"%s","zone":"entrance"}' "$(base64 -w0 "$photo2")" >"$work/recognize.json"
+if reg=$(post /register "$work/register.json") && grep -q '"customer_id"' <<<"$reg"; then
+  pass "template app: POST /register"
+else
+  echo "$reg"; fail "template app: POST /register"
+fi
+if rec=$(post /recognize "$work/recognize.json") && grep -q '"status":"MATCHED"' <<<"$rec" && grep -q '"name":"Ada Lovelace"' <<<"$rec" \
+  && grep -q '"title":"Welcome: 10% off' <<<"$rec"; then
+  pass "template app: POST /recognize matches, with the welcome promotion"
+else
+  echo "$rec"; fail "template app: POST /recognize matches, with the welcome promotion"
+fi
+echo "  | register: $(cut -c1-200 <<<"$reg")"
+echo "  | recognize: $(cut -c1-300 <<<"$rec")"
+cam=$(curl -sS -m 10 "$url/camera")
+grep -q '"camera_id":"entrance"' <<<"$cam" && pass "template app: GET /camera shows the configured camera" || fail "template app: GET /camera shows the configured camera"
+echo "  | camera: $(cut -c1-200 <<<"$cam")"
+
+kill "$store_pid" 2>/dev/null
+wait "$store_pid" 2>/dev/null
+store_pid=""
 finish
