@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite (every tests/*.Tests project) in Release, then the recognition and tracking tests a second
-# time on the AVX2 code path, and ends with one line "tests: N passed, N failed, N skipped" summed over every run.
+# time on the AVX2 code path, then the consumer test (scripts/consumer-test.sh: the packed packages used from a folder
+# feed), and ends with one line "tests: N passed, N failed, N skipped" summed over every run (each consumer-test check
+# counts as one test).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dotnet build Scarlet.Sdk.sln -c Release -nologo -v q || exit 1
@@ -20,7 +22,13 @@ for project in tests/Scarlet.Recognition.Tests tests/Scarlet.Tracking.Tests; do
   [ "$r" -ne 0 ] && rc=$r
 done
 
-awk '/(Passed|Failed)!  - Failed:/ {
+echo "== scripts/consumer-test.sh (the packages from a folder feed)"
+./scripts/consumer-test.sh 2>&1 | tee -a "$log"
+r=${PIPESTATUS[0]}
+[ "$r" -ne 0 ] && rc=$r
+
+awk '/^consumer-test: [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
+     /(Passed|Failed)!  - Failed:/ {
        gsub(/,/, ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
      }
      END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"

@@ -1,0 +1,7 @@
+using ScarletStore;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddStore();
+var app = builder.Build();
+app.MapStoreApi();
+await app.RunAsync();
