@@ -9,8 +9,8 @@ namespace Scarlet.Tracking;
 /// Online multi-object tracker for one camera: Kalman filter on the box, optimal (Jonker-Volgenant) assignment,
 /// ByteTrack's two-stage association with an optional appearance cue, or the SORT baseline
 /// (<see cref="TrackerOptions.Mode"/>). Deterministic: the same detections give the same ids. Optional, for ByteTrack
-/// mode: camera-motion compensation estimated from the boxes alone, OC-SORT's observation-centric re-update and its
-/// momentum term (see <see cref="TrackerOptions"/>).
+/// mode, all off by default: camera-motion compensation estimated from the boxes alone, OC-SORT's observation-centric
+/// re-update, momentum term and recovery, and tentative tracks that survive misses (see <see cref="TrackerOptions"/>).
 /// </summary>
 /// <remarks>
 /// Not thread-safe: one instance per camera, fed frames in order. After the first frames the update allocates
@@ -258,6 +258,7 @@ public sealed class MultiObjectTracker
         {
             RecoverByLastObservation(dets);
         }
+
         foreach (var t in _pool)
         {
             if (t.DetectionIndex >= 0)
