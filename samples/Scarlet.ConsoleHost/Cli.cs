@@ -13,6 +13,7 @@ internal static class Cli
           face-gate candidates --data <dir> --out <file> [--labels <file>] [--sheets <dir>] | evaluate --data <dir> --labels <file> [--min-precision P]
           track --det <det.txt> (--seqinfo <seqinfo.ini> | --size WxH --fps F) --out <result.txt>
           track --video <file> --out <result.txt> [--overlay out.mp4] [--reid] [--views LEFT_W,RIGHT_X] [--gt gt.txt] [--cache rec.bin]
+          track-cv --gt <train folder> --trackers <trackers folder> --grid <grid.txt> [--sources A,B] [--select mean|hota|idf1]
           mot-eval --gt <gt.txt|folder> --res <result.txt|folder> [--benchmark MOT15|MOT17|MOT20]
           run --camera NAME=URL_OR_FILE [--camera ...] [--fps F]
           bench vision | hnsw-gen ... | hnsw ... | tracker ... | cameras ...
@@ -36,6 +37,7 @@ internal static class Cli
                 "eval" => await EvalCommand.RunAsync(new ArgReader(rest)).ConfigureAwait(false),
                 "face-gate" => await FaceGateCommand.RunAsync(new ArgReader(rest)).ConfigureAwait(false),
                 "track" => await TrackCommand.RunAsync(new ArgReader(rest)).ConfigureAwait(false),
+                "track-cv" => await TrackCvCommand.RunAsync(new ArgReader(rest)).ConfigureAwait(false),
                 "mot-eval" => await MotEvalCommand.RunAsync(new ArgReader(rest)).ConfigureAwait(false),
                 "run" => await RunCommand.RunAsync(new ArgReader(rest)).ConfigureAwait(false),
                 "bench" => await BenchCommand.RunAsync(new ArgReader(rest)).ConfigureAwait(false),

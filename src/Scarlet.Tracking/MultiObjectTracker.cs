@@ -8,8 +8,9 @@ namespace Scarlet.Tracking;
 /// <summary>
 /// Online multi-object tracker for one camera: Kalman filter on the box, optimal (Jonker-Volgenant) assignment,
 /// ByteTrack's two-stage association with an optional appearance cue, or the SORT baseline
-/// (<see cref="TrackerOptions.Mode"/>). Deterministic: the same detections give the same ids. No camera-motion
-/// compensation (fixed cameras).
+/// (<see cref="TrackerOptions.Mode"/>). Deterministic: the same detections give the same ids. Optional, for ByteTrack
+/// mode, all off by default: camera-motion compensation estimated from the boxes alone, OC-SORT's observation-centric
+/// re-update, momentum term and recovery, and tentative tracks that survive misses (see <see cref="TrackerOptions"/>).
 /// </summary>
 /// <remarks>
 /// Not thread-safe: one instance per camera, fed frames in order. After the first frames the update allocates
@@ -47,6 +48,9 @@ public sealed class MultiObjectTracker
     private float[] _detEmbeddings = [];
     private int _embeddingDim;
     private int _nextId = 1;
+    private readonly CameraMotionEstimator _motionEstimator = new();
+    private double[] _previousCentres = [];
+    private double[] _currentCentres = [];
 
     /// <summary>Creates a tracker.</summary>
     /// <param name="options">The options; copied, so later changes have no effect.</param>
@@ -208,6 +212,11 @@ public sealed class MultiObjectTracker
             PredictByteTrack(t);
         }
 
+        if (o.CameraMotionCompensation)
+        {
+            CompensateCameraMotion(dets);
+        }
+
         foreach (var t in _tracked)
         {
             t.Age++;
@@ -224,7 +233,7 @@ public sealed class MultiObjectTracker
             t.DetectionIndex = -1;
         }
 
-        Associate(_pool, _high, dets, o.FirstMatchMinIoU, o.FuseScore, useAppearance: true);
+        Associate(_pool, _high, dets, o.FirstMatchMinIoU, o.FuseScore, useAppearance: true, momentumWeight: o.MomentumWeight);
         _remainingDets.Clear();
         foreach (var i in _high)
         {
@@ -245,6 +254,11 @@ public sealed class MultiObjectTracker
         }
 
         Associate(_scratchTracks, _low, dets, o.SecondMatchMinIoU, fuseScore: false, useAppearance: false);
+        if (o.RecoveryMinIoU > 0)
+        {
+            RecoverByLastObservation(dets);
+        }
+
         foreach (var t in _pool)
         {
             if (t.DetectionIndex >= 0)
@@ -276,6 +290,10 @@ public sealed class MultiObjectTracker
             if (t.DetectionIndex >= 0)
             {
                 ApplyMatch(t, dets[t.DetectionIndex], t.DetectionIndex);
+            }
+            else if (t.TimeSinceUpdate < o.TentativeMaxMisses)
+            {
+                t.TimeSinceUpdate++; // stays tentative; tried again next frame
             }
             else
             {
@@ -312,7 +330,21 @@ public sealed class MultiObjectTracker
             var t = new Track(_nextId++, FrameCount);
             TrackingMetrics.TracksStarted.Add(1);
             InitiateByteTrack(t, dets[i].Box);
+            if (o.ObservationCentricReUpdate)
+            {
+                t.LastObservationState = new double[8 + 64 + 4];
+            }
+
+            if (o.MomentumWeight > 0)
+            {
+                t.ObservationRing = new double[2 * o.MomentumDeltaFrames];
+                t.ObservationFrames = new int[o.MomentumDeltaFrames];
+            }
+
+            var birthBox = dets[i].Box;
+            SaveObservation(t, [birthBox.CenterX, birthBox.CenterY, birthBox.Width / birthBox.Height, birthBox.Height]);
             t.DetectionBox = dets[i].Box;
+            t.LastObservedBox = dets[i].Box;
             t.Score = dets[i].Score;
             t.Hits = 1;
             t.LastMatchedFrame = FrameCount;
@@ -413,7 +445,18 @@ public sealed class MultiObjectTracker
         [
             Sq(StdWeightPosition * h), Sq(StdWeightPosition * h), Sq(1e-1), Sq(StdWeightPosition * h),
         ];
-        KalmanMath.Update(t.Mean, t.Covariance, 8, z, r);
+        var gap = FrameCount - t.LastMatchedFrame;
+        if (gap > 1 && t.LastObservationState is { } saved)
+        {
+            ReUpdateOverGap(t, saved, z, gap);
+        }
+        else
+        {
+            KalmanMath.Update(t.Mean, t.Covariance, 8, z, r);
+        }
+
+        SaveObservation(t, z);
+        t.LastObservedBox = b;
         t.Box = BoxFromXyah(t.Mean);
         t.DetectionBox = b;
         t.State = TrackState.Confirmed;
@@ -455,7 +498,7 @@ public sealed class MultiObjectTracker
     /// rejection: a pair is allowed when its similarity is at least <paramref name="minSimilarity"/>. Sets each
     /// matched track's <see cref="Track.DetectionIndex"/> and marks used detections in <c>_colUsed</c>.
     /// </summary>
-    private void Associate(List<Track> tracks, List<int> detIndices, ReadOnlySpan<TrackerDetection> dets, float minSimilarity, bool fuseScore, bool useAppearance)
+    private void Associate(List<Track> tracks, List<int> detIndices, ReadOnlySpan<TrackerDetection> dets, float minSimilarity, bool fuseScore, bool useAppearance, float momentumWeight = 0, bool lastObservation = false)
     {
         EnsureCapacity(ref _colUsed, dets.Length);
         foreach (var i in detIndices)
@@ -483,10 +526,12 @@ public sealed class MultiObjectTracker
         for (var r = 0; r < n; r++)
         {
             var t = tracks[r];
-            var tb = t.Box;
+            var tb = lastObservation ? t.LastObservedBox : t.Box;
             var rowHasPair = false;
             var rowOffset = rows * m;
             var maxCost = t.State == TrackState.Lost ? lostMaxCost : trackedMaxCost;
+            var momentum = momentumWeight > 0 && (t.DirectionX != 0 || t.DirectionY != 0);
+            var (refX, refY) = momentum ? ReferenceObservation(t) : (0.0, 0.0);
             for (var c = 0; c < m; c++)
             {
                 var di = detIndices[c];
@@ -502,6 +547,12 @@ public sealed class MultiObjectTracker
                 }
 
                 var gain = cost < maxCost ? cost - maxCost : 0.0;
+                if (momentum && gain < 0)
+                {
+                    // OC-SORT's direction consistency only re-ranks pairs the IoU gate allowed; keep them allowed.
+                    gain = Math.Min(gain - (momentumWeight * dets[di].Score * DirectionAgreement(t, refX, refY, dets[di].Box)), -1e-9);
+                }
+
                 _cost[rowOffset + c] = gain;
                 if (gain < 0)
                 {
@@ -559,6 +610,282 @@ public sealed class MultiObjectTracker
     }
 
     private static double Sq(double v) => v * v;
+
+    /// <summary>
+    /// OC-SORT's observation-centric recovery: confirmed and lost tracks the two stages left unmatched against the
+    /// high detections nobody took, by IoU with the track's last observed box rather than its drifting prediction.
+    /// </summary>
+    private void RecoverByLastObservation(ReadOnlySpan<TrackerDetection> dets)
+    {
+        _scratchTracks.Clear();
+        foreach (var t in _pool)
+        {
+            if (t.DetectionIndex < 0)
+            {
+                _scratchTracks.Add(t);
+            }
+        }
+
+        Associate(_scratchTracks, _remainingDets, dets, _options.RecoveryMinIoU, fuseScore: false, useAppearance: false, lastObservation: true);
+        var kept = 0;
+        for (var k = 0; k < _remainingDets.Count; k++)
+        {
+            if (!_colUsed[_remainingDets[k]])
+            {
+                _remainingDets[kept++] = _remainingDets[k];
+            }
+        }
+
+        _remainingDets.RemoveRange(kept, _remainingDets.Count - kept);
+    }
+
+    /// <summary>
+    /// Warps every track by the global motion between the last frame and this one, estimated from last frame's
+    /// matched detection boxes and this frame's high detections (<see cref="CameraMotionEstimator"/>).
+    /// </summary>
+    private void CompensateCameraMotion(ReadOnlySpan<TrackerDetection> dets)
+    {
+        var previous = 0;
+        EnsureCapacity(ref _previousCentres, 3 * (_tracked.Count + _lost.Count));
+        foreach (var t in _tracked)
+        {
+            AddPrevious(t, ref previous);
+        }
+
+        foreach (var t in _lost)
+        {
+            AddPrevious(t, ref previous);
+        }
+
+        EnsureCapacity(ref _currentCentres, 3 * _high.Count);
+        var current = 0;
+        foreach (var i in _high)
+        {
+            var b = dets[i].Box;
+            _currentCentres[current++] = b.CenterX;
+            _currentCentres[current++] = b.CenterY;
+            _currentCentres[current++] = b.Height;
+        }
+
+        if (!_motionEstimator.Estimate(_previousCentres.AsSpan(0, previous), _currentCentres.AsSpan(0, current), _options.CameraMotionInlierThreshold, _options.CameraMotionMinInliers, _options.CameraMotionIdentityMargin, out var motion)
+            || motion == SimilarityMotion.Identity)
+        {
+            return;
+        }
+
+        foreach (var t in _pool)
+        {
+            Warp(t, motion);
+        }
+
+        foreach (var t in _unconfirmed)
+        {
+            Warp(t, motion);
+        }
+    }
+
+    private void AddPrevious(Track t, ref int count)
+    {
+        if (t.LastMatchedFrame != FrameCount - 1)
+        {
+            return; // only boxes seen in the previous frame measure the motion since then
+        }
+
+        var b = t.DetectionBox;
+        _previousCentres[count++] = b.CenterX;
+        _previousCentres[count++] = b.CenterY;
+        _previousCentres[count++] = b.Height;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="m"/> to a track: position by the full similarity, height and planar velocities by its
+    /// linear part (the aspect ratio is unchanged); the covariance as J P Jᵀ. The saved last observation (re-update)
+    /// and the observed centres (momentum) move with it, so both stay in this frame's coordinates.
+    /// </summary>
+    private static void Warp(Track t, in SimilarityMotion m)
+    {
+        WarpState(t.Mean, t.Covariance, m);
+        t.Box = BoxFromXyah(t.Mean);
+        var last = t.LastObservedBox;
+        var (cx, cy) = m.Apply(last.CenterX, last.CenterY);
+        var s = (float)m.Scale;
+        t.LastObservedBox = new BoundingBox((float)cx - (last.Width * s / 2), (float)cy - (last.Height * s / 2), last.Width * s, last.Height * s);
+        if (t.LastObservationState is { } saved)
+        {
+            WarpState(saved.AsSpan(0, 8), saved.AsSpan(8, 64), m);
+            var z = saved.AsSpan(72, 4);
+            (z[0], z[1]) = m.Apply(z[0], z[1]);
+            z[3] *= m.Scale;
+        }
+
+        if (t.ObservationRing is { } ring)
+        {
+            for (var k = 0; k < ring.Length; k += 2)
+            {
+                (ring[k], ring[k + 1]) = m.Apply(ring[k], ring[k + 1]);
+            }
+
+            var (dx, dy) = (t.DirectionX, t.DirectionY);
+            t.DirectionX = ((m.A * dx) - (m.B * dy)) / m.Scale;
+            t.DirectionY = ((m.B * dx) + (m.A * dy)) / m.Scale;
+        }
+    }
+
+    private static void WarpState(Span<double> mean, Span<double> cov, in SimilarityMotion m)
+    {
+        (mean[0], mean[1]) = m.Apply(mean[0], mean[1]);
+        var vx = mean[4];
+        var vy = mean[5];
+        mean[4] = (m.A * vx) - (m.B * vy);
+        mean[5] = (m.B * vx) + (m.A * vy);
+        var s = m.Scale;
+        mean[3] *= s;
+        mean[7] *= s;
+
+        // J = blockdiag(L, 1, s, L, 1, s), L = [[a, −b], [b, a]]; P ← J P Jᵀ (rows, then columns).
+        Span<double> j = stackalloc double[64];
+        j.Clear();
+        for (var o = 0; o < 8; o += 4)
+        {
+            j[(o * 8) + o] = m.A;
+            j[(o * 8) + o + 1] = -m.B;
+            j[((o + 1) * 8) + o] = m.B;
+            j[((o + 1) * 8) + o + 1] = m.A;
+            j[((o + 2) * 8) + o + 2] = 1;
+            j[((o + 3) * 8) + o + 3] = s;
+        }
+
+        Span<double> tmp = stackalloc double[64];
+        for (var r = 0; r < 8; r++)
+        {
+            for (var c = 0; c < 8; c++)
+            {
+                double acc = 0;
+                for (var k = 0; k < 8; k++)
+                {
+                    acc += j[(r * 8) + k] * cov[(k * 8) + c];
+                }
+
+                tmp[(r * 8) + c] = acc;
+            }
+        }
+
+        for (var r = 0; r < 8; r++)
+        {
+            for (var c = 0; c < 8; c++)
+            {
+                double acc = 0;
+                for (var k = 0; k < 8; k++)
+                {
+                    acc += tmp[(r * 8) + k] * j[(c * 8) + k];
+                }
+
+                cov[(r * 8) + c] = acc;
+            }
+        }
+    }
+
+    /// <summary>
+    /// OC-SORT's observation-centric re-update: back to the state of the last observation, then predict and update
+    /// through the gap on observations interpolated linearly towards the new one, ending with the new one itself.
+    /// </summary>
+    private static void ReUpdateOverGap(Track t, double[] saved, ReadOnlySpan<double> z, int gap)
+    {
+        saved.AsSpan(0, 8).CopyTo(t.Mean);
+        saved.AsSpan(8, 64).CopyTo(t.Covariance);
+        Span<double> last = stackalloc double[4];
+        saved.AsSpan(72, 4).CopyTo(last);
+        Span<double> virtualZ = stackalloc double[4];
+        Span<double> q = stackalloc double[8];
+        Span<double> r = stackalloc double[4];
+        for (var k = 1; k <= gap; k++)
+        {
+            var h = t.Mean[3];
+            q[0] = q[1] = q[3] = Sq(StdWeightPosition * h);
+            q[2] = Sq(1e-2);
+            q[4] = q[5] = q[7] = Sq(StdWeightVelocity * h);
+            q[6] = Sq(1e-5);
+            KalmanMath.Predict(t.Mean, t.Covariance, 8, 4, q);
+            var f = k / (double)gap;
+            for (var i = 0; i < 4; i++)
+            {
+                virtualZ[i] = last[i] + ((z[i] - last[i]) * f);
+            }
+
+            h = t.Mean[3];
+            r[0] = r[1] = r[3] = Sq(StdWeightPosition * h);
+            r[2] = Sq(1e-1);
+            KalmanMath.Update(t.Mean, t.Covariance, 8, virtualZ, r);
+        }
+    }
+
+    /// <summary>Records a matched measurement: the re-update's saved state and the momentum term's direction and history.</summary>
+    private void SaveObservation(Track t, ReadOnlySpan<double> z)
+    {
+        if (t.LastObservationState is { } saved)
+        {
+            t.Mean.CopyTo(saved, 0);
+            t.Covariance.CopyTo(saved, 8);
+            z.CopyTo(saved.AsSpan(72, 4));
+        }
+
+        if (t.ObservationRing is not { } ring || t.ObservationFrames is not { } frames)
+        {
+            return;
+        }
+
+        if (t.Hits > 0 || t.LastMatchedFrame > 0)
+        {
+            // Direction from the observation Δt frames back (or the latest before it) to this one, as OC-SORT.
+            var (rx, ry) = ReferenceObservation(t);
+            var dx = z[0] - rx;
+            var dy = z[1] - ry;
+            var norm = Math.Sqrt((dx * dx) + (dy * dy)) + 1e-6;
+            t.DirectionX = dx / norm;
+            t.DirectionY = dy / norm;
+        }
+
+        var head = t.ObservationHead;
+        ring[2 * head] = z[0];
+        ring[(2 * head) + 1] = z[1];
+        frames[head] = FrameCount;
+        t.ObservationHead = (head + 1) % frames.Length;
+    }
+
+    /// <summary>
+    /// OC-SORT's k_previous_obs: the observed centre from Δt frames before this one, else the nearest later one within
+    /// Δt, else the latest observation.
+    /// </summary>
+    private (double X, double Y) ReferenceObservation(Track t)
+    {
+        var ring = t.ObservationRing!;
+        var frames = t.ObservationFrames!;
+        var n = frames.Length;
+        for (var dt = n; dt >= 1; dt--)
+        {
+            var target = FrameCount - dt;
+            for (var k = 0; k < n; k++)
+            {
+                if (frames[k] == target && target > 0)
+                {
+                    return (ring[2 * k], ring[(2 * k) + 1]);
+                }
+            }
+        }
+
+        var latest = (t.ObservationHead + n - 1) % n;
+        return (ring[2 * latest], ring[(2 * latest) + 1]);
+    }
+
+    /// <summary>(π/2 − |Δθ|)/π in [−0.5, 0.5]: +0.5 when the detection lies straight ahead of the track's motion.</summary>
+    private static double DirectionAgreement(Track t, double refX, double refY, BoundingBox det)
+    {
+        var dx = det.CenterX - refX;
+        var dy = det.CenterY - refY;
+        var norm = Math.Sqrt((dx * dx) + (dy * dy)) + 1e-6;
+        var cos = Math.Clamp(((t.DirectionX * dx) + (t.DirectionY * dy)) / norm, -1, 1);
+        return ((Math.PI / 2) - Math.Abs(Math.Acos(cos))) / Math.PI;
+    }
 
     private static BoundingBox BoxFromXyah(ReadOnlySpan<double> mean)
     {

@@ -49,6 +49,9 @@ public sealed class Track
 
     internal float[]? EmbeddingBuffer { get; set; }
 
+    // The last matched detection box, moved with the state by camera motion (observation-centric recovery).
+    internal BoundingBox LastObservedBox { get; set; }
+
     internal bool IsActivated { get; set; }
 
     internal int HitStreak { get; set; }
@@ -59,6 +62,22 @@ public sealed class Track
     internal double[] Mean { get; } = new double[8];
 
     internal double[] Covariance { get; } = new double[64];
+
+    // Observation-centric re-update: the Kalman mean (8), covariance (64) and measurement (4) right after the last
+    // matched detection, warped along with the state by camera motion; allocated only when the option is on.
+    internal double[]? LastObservationState { get; set; }
+
+    // Momentum term: the last few observed centres (x, y) and their frames, a ring of MomentumDeltaFrames entries,
+    // and the unit direction of motion between them; allocated only when the option is on.
+    internal double[]? ObservationRing { get; set; }
+
+    internal int[]? ObservationFrames { get; set; }
+
+    internal int ObservationHead { get; set; }
+
+    internal double DirectionX { get; set; }
+
+    internal double DirectionY { get; set; }
 
     /// <inheritdoc/>
     public override string ToString() => $"Track {Id} {State} {Box}";

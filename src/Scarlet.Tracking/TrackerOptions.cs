@@ -117,6 +117,82 @@ public sealed class TrackerOptions
     [Range(0.0, double.MaxValue)]
     public float MaxAspectRatio { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether the tracker compensates camera motion without images: each frame it estimates a global
+    /// similarity (scale, rotation, shift) from the centres of last frame's matched boxes to this frame's high
+    /// detections (mutual nearest neighbours, deterministic RANSAC) and warps every track's Kalman state by it before
+    /// association. For moving cameras; on a fixed camera "no motion" usually wins (see
+    /// <see cref="CameraMotionIdentityMargin"/>). ByteTrack mode only. Off by default: leave-one-sequence-out on MOT17
+    /// chose it in every fold, but with few, noisy boxes (PETS09-S2L1, a fixed camera) its spurious warps cost IDF1
+    /// (docs/tracking.md).
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool CameraMotionCompensation { get; set; }
+
+    /// <summary>
+    /// Gets or sets the largest residual, as a fraction of the box height, at which a box pair agrees with a camera
+    /// motion hypothesis (RANSAC inlier threshold). People walking move about 0.02–0.05 box heights per frame, so the
+    /// threshold must exceed that or a moving crowd is taken for camera motion's outliers.
+    /// </summary>
+    /// <value>The default value is 0.1.</value>
+    [Range(0.001, 1.0)]
+    public float CameraMotionInlierThreshold { get; set; } = 0.1f;
+
+    /// <summary>Gets or sets the fewest agreeing box pairs for a camera motion estimate to be applied (else no warp this frame).</summary>
+    /// <value>The default value is 4.</value>
+    [Range(2, 10_000)]
+    public int CameraMotionMinInliers { get; set; } = 4;
+
+    /// <summary>
+    /// Gets or sets how many times more box pairs a camera motion must explain than "no motion" does before it is
+    /// applied. Above 1 it keeps a fixed camera free of small spurious warps (which cost IDF1 on MOT17's static
+    /// sequences); slow pans it ignores are left to the Kalman velocity.
+    /// </summary>
+    /// <value>The default value is 1.1.</value>
+    [Range(1.0, 100.0)]
+    public float CameraMotionIdentityMargin { get; set; } = 1.1f;
+
+    /// <summary>
+    /// Gets or sets whether a track re-found after missed frames re-runs its Kalman filter over the gap on virtual
+    /// observations interpolated between the last and the new detection (OC-SORT's observation-centric re-update), so
+    /// the velocity drift accumulated while unobserved does not carry on. ByteTrack mode only.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool ObservationCentricReUpdate { get; set; }
+
+    /// <summary>
+    /// Gets or sets the weight of OC-SORT's momentum (direction consistency) term in the first association: a pair
+    /// gains <c>weight × score × (π/2 − |Δθ|)/π</c>, where Δθ is the angle between the track's recent direction of
+    /// motion and the direction from its earlier observation to the detection. Only ranks pairs that pass the IoU gate.
+    /// 0 turns it off (OC-SORT uses 0.2 on MOT17). ByteTrack mode only.
+    /// </summary>
+    /// <value>The default value is 0.</value>
+    [Range(0.0, 10.0)]
+    public float MomentumWeight { get; set; }
+
+    /// <summary>Gets or sets how many frames back the momentum term looks for the observation its direction starts from (OC-SORT's delta_t).</summary>
+    /// <value>The default value is 3.</value>
+    [Range(1, 30)]
+    public int MomentumDeltaFrames { get; set; } = 3;
+
+    /// <summary>
+    /// Gets or sets the minimum IoU for OC-SORT's observation-centric recovery: after the two ByteTrack stages, tracks
+    /// still unmatched are tried against the remaining high detections by their last observed box instead of their
+    /// Kalman prediction (which drifts while a person is unseen). 0 turns it off (OC-SORT uses 0.3). ByteTrack mode only.
+    /// </summary>
+    /// <value>The default value is 0.</value>
+    [Range(0.0, 1.0)]
+    public float RecoveryMinIoU { get; set; }
+
+    /// <summary>
+    /// Gets or sets how many consecutive frames a tentative track (one detection so far) may miss before it is
+    /// dropped. ByteTrack drops it at the first miss, so a person whose second detection is missed starts over
+    /// under a new id. ByteTrack mode only.
+    /// </summary>
+    /// <value>The default value is 0.</value>
+    [Range(0, 30)]
+    public int TentativeMaxMisses { get; set; }
+
     internal List<string> Validate()
     {
         var errors = new List<string>();

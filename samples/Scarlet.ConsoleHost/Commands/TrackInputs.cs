@@ -124,6 +124,28 @@ internal static class TrackInputs
             o.ConfirmOnBirth = true;
         }
 
+        if (args.Flag("cmc"))
+        {
+            o.CameraMotionCompensation = true;
+        }
+
+        if (args.Flag("no-cmc"))
+        {
+            o.CameraMotionCompensation = false;
+        }
+
+        o.CameraMotionInlierThreshold = (float)args.Double("cmc-inlier", o.CameraMotionInlierThreshold);
+        o.CameraMotionMinInliers = args.Int("cmc-min-inliers", o.CameraMotionMinInliers);
+        o.CameraMotionIdentityMargin = (float)args.Double("cmc-margin", o.CameraMotionIdentityMargin);
+        if (args.Flag("oru"))
+        {
+            o.ObservationCentricReUpdate = true;
+        }
+
+        o.MomentumWeight = (float)args.Double("momentum", o.MomentumWeight);
+        o.MomentumDeltaFrames = args.Int("momentum-delta", o.MomentumDeltaFrames);
+        o.RecoveryMinIoU = (float)args.Double("recovery-iou", o.RecoveryMinIoU);
+        o.TentativeMaxMisses = args.Int("tentative-misses", o.TentativeMaxMisses);
         if (args.Flag("no-fuse-score"))
         {
             o.FuseScore = false;
