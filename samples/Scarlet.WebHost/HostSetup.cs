@@ -109,6 +109,7 @@ internal static class HostSetup
         services.AddSingleton<PersonRegistry>();
         services.AddSingleton<CameraServices>();
         services.AddSingleton<HostContext>();
+        services.AddSingleton<AuditTrail>();
         services.AddSingleton<ExportJobs>();
         services.AddSingleton<ProcessingTasks>();
         services.AddSingleton<WebhookSubscriptions>();
@@ -163,6 +164,7 @@ internal static class HostSetup
         app.MapOpsApi();
         app.MapKeysApi();
         app.MapTicketsApi();
+        app.MapAuditApi();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             if (app.Services.GetRequiredService<IOptions<ScarletHostOptions>>().Value.Security.OpenSeedEndpoints)
