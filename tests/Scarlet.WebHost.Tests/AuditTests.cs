@@ -135,3 +135,48 @@ public sealed class AuditTests(HostFixture host)
         return [.. (await res.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").EnumerateArray()];
     }
 }
+
+/// <summary>A camera of the host that identifies a customer leaves an audit row with the camera as the principal.</summary>
+public sealed class CameraAuditTests
+{
+    [Fact]
+    public async Task A_camera_identification_is_audited_per_track_with_the_camera_as_principal()
+    {
+        using var host = new MediaHost();
+        var folder = Path.Combine(host.DataDirectory, "media", "al");
+        Directory.CreateDirectory(folder);
+        for (var i = 0; i < 20; i++)
+        {
+            File.Copy(Photos.Lfw("Al_Sharpton", 1), Path.Combine(folder, $"frame-{i:D3}.jpg"));
+        }
+
+        using var admin = await host.AdminClientAsync();
+        using var reg = await admin.PostAsJsonAsync("/register", new { name = "Camera Audit Person", face_image_b64 = Photos.Base64(Photos.Lfw("Al_Sharpton", 0)) });
+        Assert.Equal(HttpStatusCode.OK, reg.StatusCode);
+        var id = (await reg.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customer_id").GetString()!;
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/cameras", new { id = "audit-door", source = folder, loop = true, start = true })).StatusCode);
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        List<JsonElement> rows = [];
+        while (rows.Count == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+            var page = await admin.GetFromJsonAsync<JsonElement>($"/api/audit?principal=camera:audit-door&customer_id={id}");
+            rows = [.. page.GetProperty("items").EnumerateArray()];
+        }
+
+        Assert.NotEmpty(rows);
+        var row = rows[0];
+        Assert.Equal("face.identified", row.GetProperty("action").GetString());
+        Assert.Contains("camera=audit-door", row.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    private sealed class MediaHost : HostFixture
+    {
+        protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("Scarlet:Media:Roots:0", Path.Combine(DataDirectory, "media"));
+        }
+    }
+}
