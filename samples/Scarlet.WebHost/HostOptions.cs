@@ -23,6 +23,8 @@ public sealed class ScarletHostOptions
 
     public WebhookHostOptions Webhooks { get; set; } = new();
 
+    public ExportOptions Exports { get; set; } = new();
+
     /// <summary>Gets or sets the organisation every request works in (single-tenant host).</summary>
     [Required]
     public string Organization { get; set; } = "default";
@@ -107,6 +109,14 @@ public sealed class MediaOptions
     /// means <c>SCARLET_MEDIA</c>, <c>media/</c>, <c>../shared/data/</c> and the demo video's folder.
     /// </summary>
     public List<string> Roots { get; set; } = [];
+}
+
+/// <summary>Export jobs (<c>Scarlet:Exports</c>).</summary>
+public sealed class ExportOptions
+{
+    /// <summary>Gets or sets how long a finished export (job and file) is kept, in hours; fractions allowed.</summary>
+    [Range(0.0001, 8760)]
+    public double RetentionHours { get; set; } = 24;
 }
 
 /// <summary>Webhook targets (<c>Scarlet:Webhooks</c>).</summary>

@@ -26,7 +26,7 @@ internal static class HostSetup
         services.AddOptions<ScarletHostOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
 
         // DataAnnotations do not recurse: check the nested sections here, before anything starts.
-        foreach (var part in new object[] { host, host.Jwt, host.Storage, host.Security, host.Live })
+        foreach (var part in new object[] { host, host.Jwt, host.Storage, host.Security, host.Live, host.Exports })
         {
             System.ComponentModel.DataAnnotations.Validator.ValidateObject(part, new System.ComponentModel.DataAnnotations.ValidationContext(part), validateAllProperties: true);
         }
@@ -109,7 +109,9 @@ internal static class HostSetup
         services.AddSingleton<PersonRegistry>();
         services.AddSingleton<CameraServices>();
         services.AddSingleton<HostContext>();
+        services.AddSingleton<AuditTrail>();
         services.AddSingleton<ExportJobs>();
+        services.AddHostedService(sp => sp.GetRequiredService<ExportJobs>());
         services.AddSingleton<ProcessingTasks>();
         services.AddSingleton<WebhookSubscriptions>();
         services.AddSingleton<MediaRoots>();
@@ -117,6 +119,7 @@ internal static class HostSetup
         services.AddHttpClient(WebhookTargets.HttpClientName).ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<WebhookTargets>().CreateHandler());
 
         services.AddSingleton(new AdminStore(storagePath));
+        services.AddSingleton(sp => new HostStateStore(storagePath, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new PasswordHasher(host.Security.PasswordIterations));
         services.AddSingleton(sp => new LoginGuard(host.Security.MaxLoginFailures, TimeSpan.FromMinutes(host.Security.LockoutMinutes), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<RevocationList>();
@@ -163,6 +166,7 @@ internal static class HostSetup
         app.MapOpsApi();
         app.MapKeysApi();
         app.MapTicketsApi();
+        app.MapAuditApi();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             if (app.Services.GetRequiredService<IOptions<ScarletHostOptions>>().Value.Security.OpenSeedEndpoints)
@@ -201,14 +205,15 @@ internal static class HostSetup
     }
 }
 
-/// <summary>One-time start work: the organisation, the bootstrap admin, a demo catalogue.</summary>
-internal sealed class HostStartup(IOrganizationStore organizations, ICatalogStore catalog, AdminAccounts accounts, IOptions<ScarletHostOptions> options) : IHostedService
+/// <summary>One-time start work: the organisation, the bootstrap admin, the stored webhooks, a demo catalogue.</summary>
+internal sealed class HostStartup(IOrganizationStore organizations, ICatalogStore catalog, AdminAccounts accounts, WebhookSubscriptions webhooks, IOptions<ScarletHostOptions> options) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
         await organizations.EnsureAsync(o.Organization, o.Organization, cancellationToken);
         await accounts.BootstrapAsync(cancellationToken);
+        webhooks.Load();
         if (o.Demo.SeedCatalog && (await catalog.ListProductsInZoneAsync(o.Organization, "entrance", cancellationToken)).Count == 0)
         {
             Product[] demo =

@@ -64,13 +64,13 @@ public sealed class OptionsAndSchemaTests
         var path = dir.File("sub/folder/s.db");
         using (var db = new SqliteDatabase(path))
         {
-            Assert.Equal(2, db.SchemaVersion);
+            Assert.Equal(3, db.SchemaVersion);
             Assert.Equal("ok", db.CheckIntegrity());
         }
 
         using (var db = new SqliteDatabase(path))
         {
-            Assert.Equal(2, db.SchemaVersion);
+            Assert.Equal(3, db.SchemaVersion);
         }
 
         using var conn = new SqliteConnection($"Data Source={path}");
@@ -79,7 +79,7 @@ public sealed class OptionsAndSchemaTests
         cmd.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", cmd.ExecuteScalar());
         cmd.CommandText = "SELECT COUNT(*) FROM schema_version";
-        Assert.Equal(2L, cmd.ExecuteScalar());
+        Assert.Equal(3L, cmd.ExecuteScalar());
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class OptionsAndSchemaTests
     }
 
     [Fact]
-    public async Task A_version_1_database_gains_the_possible_duplicates_table_and_keeps_its_data()
+    public async Task A_version_1_database_gains_the_possible_duplicates_table_and_audit_outcomes_and_keeps_its_data()
     {
         using var dir = new TempDir();
         var path = dir.File("v1.db");
@@ -109,28 +109,35 @@ public sealed class OptionsAndSchemaTests
         {
             await new SqliteOrganizationStore(db, TimeProvider.System).EnsureAsync("org", "org");
             await new SqliteCustomerStore(db).AddAsync(new Customer { Id = "c1", OrganizationId = "org", Name = "Ada" }, [new float[] { 1, 0 }]);
+            await new SqliteEventStore(db).AppendAuditAsync(new AuditRecord(0, "org", "customer.read", "c1", "admin", DateTimeOffset.UnixEpoch, string.Empty) { Outcome = "x" });
         }
 
-        // Back to what version 1 left on disk: no possible_duplicates table, schema version 1.
+        // Back to what version 1 left on disk: no possible_duplicates table, no audit outcome, schema version 1.
         SqliteConnection.ClearAllPools();
         using (var conn = new SqliteConnection($"Data Source={path}"))
         {
             conn.Open();
             using var cmd = conn.CreateCommand();
-            cmd.CommandText = "DROP TABLE possible_duplicates; DELETE FROM schema_version WHERE version > 1;";
+            cmd.CommandText = """
+                DROP TABLE possible_duplicates;
+                DROP INDEX ix_audit_subject; DROP INDEX ix_audit_actor; DROP INDEX ix_audit_at; ALTER TABLE audit DROP COLUMN outcome;
+                DELETE FROM schema_version WHERE version > 1;
+                """;
             cmd.ExecuteNonQuery();
         }
 
         SqliteConnection.ClearAllPools();
         using (var db = new SqliteDatabase(path))
         {
-            Assert.Equal(2, db.SchemaVersion);
+            Assert.Equal(3, db.SchemaVersion);
             var customers = new SqliteCustomerStore(db);
             Assert.Equal("Ada", (await customers.GetAsync("org", "c1"))!.Name);
             await customers.AddAsync(new Customer { Id = "c2", OrganizationId = "org", Name = "Bea" }, []);
             var duplicates = new SqlitePossibleDuplicateStore(db);
             await duplicates.AddAsync(new PossibleDuplicate("org", "c2", "c1", 0.4f, DateTimeOffset.UnixEpoch));
             Assert.Single(await duplicates.ListAsync("org"));
+            var audit = Assert.Single(await new SqliteEventStore(db).GetAuditAsync("org"));
+            Assert.Equal(("c1", AuditRecord.Succeeded), (audit.Subject, audit.Outcome));
             Assert.Equal("ok", db.CheckIntegrity());
         }
     }

@@ -7,7 +7,8 @@ namespace Scarlet.WebHost.Tests;
 
 /// <summary>
 /// The dashboard in a real browser: Debian's chromium (<c>apt-get install chromium</c>) driven by Playwright, headless.
-/// Logs in, registers a customer from an LFW photo, watches the live view update, and saves a screenshot.
+/// Logs in, registers a customer from an LFW photo, watches the live view update, saves a screenshot, and logs out: the
+/// page then holds nothing of the session.
 /// </summary>
 [Collection("live")]
 public sealed class DashboardBrowserTests(LiveHostFixture host)
@@ -45,6 +46,10 @@ public sealed class DashboardBrowserTests(LiveHostFixture host)
         };
 
         await page.GotoAsync(baseUrl + "/");
+
+        // Before log-in only the log-in card shows (the hidden attribute is not overridden by a display rule).
+        Assert.False(await page.IsVisibleAsync("#app-view"));
+        Assert.False(await page.IsVisibleAsync("#logout"));
         await page.FillAsync("#username", HostFixture.AdminUser);
         await page.FillAsync("#password", HostFixture.AdminPassword);
         await page.ClickAsync("#login-button");
@@ -74,6 +79,21 @@ public sealed class DashboardBrowserTests(LiveHostFixture host)
         using var client = await host.KeyClientAsync("device");
         var rec = await (await client.PostAsJsonAsync("/recognize", new { face_image_b64 = Photos.Base64(Photos.Lfw("Amelia_Vega", 1)) })).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Contains(rec.GetProperty("tracked_objects").EnumerateArray(), o => o.GetProperty("name").GetString() == "Amelia Vega");
+
+        // Log-out forgets: no customer name or e-mail in the DOM, no password in its field, the live view gone, and
+        // nothing comes back later (timers, sockets and late responses of the session are stopped or dropped).
+        Assert.Contains("Amelia Vega", await page.ContentAsync(), StringComparison.Ordinal);
+        await page.ClickAsync("#logout");
+        await page.WaitForSelectorAsync("#login-view:not([hidden])");
+        Assert.False(await page.IsVisibleAsync("#app-view"));
+        Assert.Equal(string.Empty, await page.InputValueAsync("#password"));
+        Assert.Null(await page.GetAttributeAsync("#live", "src"));
+        await page.WaitForTimeoutAsync(3_000);
+        var html = await page.ContentAsync();
+        Assert.DoesNotContain("Amelia Vega", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("amelia@example.com", html, StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("#customers tr, #present tr, #detections li, #promotions li").CountAsync());
+        Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('scarlet.token')"));
         Assert.Empty(external);
         Assert.DoesNotContain(consoleErrors, e => e.Contains("Content Security Policy", StringComparison.Ordinal));
     }

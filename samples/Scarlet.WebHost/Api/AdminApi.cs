@@ -41,7 +41,7 @@ internal static class AdminApi
         users.MapDelete("/{username}", DeleteUserAsync);
     }
 
-    public static async Task<IResult> LoginAsync(LoginRequest? body, AdminAccounts accounts, AdminTokens tokens, CancellationToken ct)
+    public static async Task<IResult> LoginAsync(LoginRequest? body, AdminAccounts accounts, AdminTokens tokens, AuditTrail audit, CancellationToken ct)
     {
         if (body is null || string.IsNullOrEmpty(body.Username) || string.IsNullOrEmpty(body.Password))
         {
@@ -56,8 +56,13 @@ internal static class AdminApi
         var result = await accounts.LoginAsync(body.Username, body.Password, ct);
         if (result is not { } ok)
         {
+            // A failed log-in names the account only when it exists: people type their password into the user field.
+            var known = await accounts.FindAsync(body.Username, ct) is { } user ? user.User.Username : "unknown";
+            await audit.RecordAsync(known, AuditActions.AdminLogin, null, "failed");
             return TypedResults.Json(new ErrorBody(AdminAccounts.LoginFailed), statusCode: 401);
         }
+
+        await audit.RecordAsync(ok.User.Username, AuditActions.AdminLogin, null);
 
         return TypedResults.Ok(new LoginResponse(ok.Token.Token, "bearer", (int)tokens.Lifetime.TotalSeconds, AdminUserView.From(ok.User)));
     }

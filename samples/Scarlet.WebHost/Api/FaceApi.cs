@@ -152,7 +152,7 @@ internal static class FaceApi
         return TypedResults.Ok(new EmbeddingResponse(recognizer.LargestFace(image).Embedding!));
     }
 
-    public static async Task<IResult> RecognizeAsync(FaceImageRequest? body, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, CancellationToken ct)
+    public static async Task<IResult> RecognizeAsync(FaceImageRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, AuditTrail audit, CancellationToken ct)
     {
         using var image = Decode(decoder, body?.FaceImageB64, "face_image_b64");
         var sightings = await faces.RecognizeAsync(ctx.Org, image, ct);
@@ -161,17 +161,34 @@ internal static class FaceApi
             .Select(s => new RecognizedUser(s.Customer!.Id, s.Customer.Name, s.Similarity ?? 0f, CameraRunner.LoyaltyText(s.Customer.LoyaltyStatus), Xyxy(s.Box)))
             .ToList();
         HostMetrics.FacesRecognized.Add(users.Count, HostMetrics.Tag("camera", "api"));
+        await AuditLookupAsync(audit, http, AuditActions.FaceRecognized, users.Select(u => u.Id), $"faces={sightings.Count}");
         return TypedResults.Ok(new RecognizeResponse(users));
     }
 
-    public static async Task<IResult> GetUserFaceAsync(string user_id, HostContext ctx, FaceIdentityService faces, CancellationToken ct)
+    /// <summary>One audit entry per customer a look-up named, or one <c>no_match</c> entry when it named nobody.</summary>
+    private static async Task AuditLookupAsync(AuditTrail audit, HttpContext http, string action, IEnumerable<string> customerIds, string detail)
     {
-        var customer = await ctx.Customers.GetAsync(ctx.Org, user_id, ct) ?? throw ApiException.NotFound("User not found");
+        var any = false;
+        foreach (var id in customerIds.Distinct(StringComparer.Ordinal))
+        {
+            any = true;
+            await audit.RecordAsync(http, action, id, detail: detail);
+        }
+
+        if (!any)
+        {
+            await audit.RecordAsync(http, action, null, "no_match", detail);
+        }
+    }
+
+    public static async Task<IResult> GetUserFaceAsync(string user_id, HttpContext http, HostContext ctx, FaceIdentityService faces, AuditTrail audit, CancellationToken ct)
+    {
+        var customer = await RetailApi.ReadAuditedAsync(http, audit, user_id, await ctx.Customers.GetAsync(ctx.Org, user_id, ct), "route=face");
         var n = await faces.EnrolledEmbeddingCountAsync(ctx.Org, customer, ct);
         return TypedResults.Ok(new UserFace(customer.Id, customer.Name, CameraRunner.LoyaltyText(customer.LoyaltyStatus), n, n > 0));
     }
 
-    public static async Task<IResult> ProcessFrameAsync(ProcessFrameRequest? body, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, TimeProvider time, CancellationToken ct)
+    public static async Task<IResult> ProcessFrameAsync(ProcessFrameRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
         if (body is null || string.IsNullOrWhiteSpace(body.FrameB64))
         {
@@ -205,6 +222,7 @@ internal static class FaceApi
         }
 
         HostMetrics.FramesProcessed.Add(1, HostMetrics.Tag("camera", cameraId));
+        await AuditLookupAsync(audit, http, AuditActions.FaceIdentified, sightings.Where(s => s.Status == RecognitionStatus.Matched && s.CustomerId is not null).Select(s => s.CustomerId!), $"camera={cameraId}; faces={sightings.Count}");
         return TypedResults.Ok(new ProcessFrameResponse(cameraId, now, detections));
     }
 

@@ -15,11 +15,17 @@ internal static class KeysApi
         var keys = app.MapGroup("/api/keys").RequireAdmin().WithTags("API keys");
         keys.MapPost("/", CreateAsync).WithSummary("Create an API key with scopes device, display and/or integration; the key is shown once");
         keys.MapGet("/", async (ApiKeyStore store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync(ct))).WithSummary("The API keys (no secrets), with last use");
-        keys.MapDelete("/{key_id}", async (string key_id, ApiKeyStore store, CancellationToken ct) =>
-            await store.RevokeAsync(key_id, ct) ? TypedResults.NoContent() : throw ApiException.NotFound("API key not found")).WithSummary("Revoke an API key at once");
+        keys.MapDelete("/{key_id}", RevokeAsync).WithSummary("Revoke an API key at once");
     }
 
-    public static async Task<IResult> CreateAsync(CreateKeyRequest? body, ApiKeyStore store, TimeProvider time, CancellationToken ct)
+    public static async Task<IResult> RevokeAsync(string key_id, HttpContext http, ApiKeyStore store, AuditTrail audit, CancellationToken ct)
+    {
+        var revoked = await store.RevokeAsync(key_id, ct);
+        await audit.RecordAsync(http, AuditActions.KeyRevoked, null, revoked ? Scarlet.Retail.AuditRecord.Succeeded : "not_found", "key=key:" + key_id);
+        return revoked ? TypedResults.NoContent() : throw ApiException.NotFound("API key not found");
+    }
+
+    public static async Task<IResult> CreateAsync(CreateKeyRequest? body, HttpContext http, ApiKeyStore store, AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
         if (body is null || string.IsNullOrWhiteSpace(body.Name) || body.Name.Trim().Length > 100)
         {
@@ -37,6 +43,7 @@ internal static class KeysApi
         }
 
         var (info, key) = await store.CreateAsync(body.Name.Trim(), [.. scopes.Distinct(StringComparer.Ordinal)], body.ExpiresAt, ct);
+        await audit.RecordAsync(http, AuditActions.KeyCreated, null, detail: $"key=key:{info.Id}; scopes={string.Join(',', info.Scopes)}");
         return TypedResults.Created($"/api/keys/{info.Id}", new CreatedKeyView(info.Id, key, info.Name, info.Scopes, info.CreatedAt, info.ExpiresAt));
     }
 }

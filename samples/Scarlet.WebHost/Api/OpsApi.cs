@@ -32,7 +32,7 @@ internal static class OpsApi
     {
         var api = app.MapGroup("/api");
         var cams = api.MapGroup("/cameras").Require(ScarletPolicies.Operator).WithTags("Cameras");
-        cams.MapPost("/", AddCamera).WithSummary("Add a camera by RTSP/HTTP-MJPEG URL, video file or image folder");
+        cams.MapPost("/", AddCameraAsync).WithSummary("Add a camera by RTSP/HTTP-MJPEG URL, video file or image folder");
         cams.MapGet("/{camera_id}", (string camera_id, HttpContext http, CameraManager m) => TypedResults.Ok(CameraView.From(m.Require(camera_id), http)));
         cams.MapPost("/{camera_id}/start", (string camera_id, HttpContext http, CameraManager m) => Control(m, http, camera_id, c => c.Start()));
         cams.MapPost("/{camera_id}/pause", (string camera_id, HttpContext http, CameraManager m) => Control(m, http, camera_id, c => c.Pause()));
@@ -46,7 +46,7 @@ internal static class OpsApi
         cams.MapDelete("/{camera_id}", async (string camera_id, CameraManager m) => await m.RemoveAsync(camera_id) ? TypedResults.NoContent() : throw ApiException.NotFound("Camera not found"));
 
         var tasks = api.MapGroup("/processing-tasks").Require(ScarletPolicies.Operator).WithTags("Processing tasks");
-        tasks.MapPost("/start", StartTask);
+        tasks.MapPost("/start", StartTaskAsync);
         tasks.MapGet("/{task_id}", (string task_id, ProcessingTasks t) => TypedResults.Ok(t.Get(task_id) ?? throw ApiException.NotFound("Task not found")));
         tasks.MapPost("/stop", StopTaskAsync);
 
@@ -57,15 +57,15 @@ internal static class OpsApi
         api.MapPost("/alerts/{alert_id}/acknowledge", async (string alert_id, HttpContext http, HostContext ctx, CancellationToken ct) => TypedResults.Ok(await ctx.Alerts.AcknowledgeAsync(ctx.Org, alert_id, http.Name(), ct))).Require(ScarletPolicies.Operator).WithTags("Alerts");
 
         var export = api.MapGroup("/export").Require(ScarletPolicies.Operator).WithTags("Exports");
-        export.MapPost("/tracking-data", ExportTracking).WithSummary("Export detection events as CSV or JSON (background job)");
-        export.MapPost("/video-with-overlays", ExportVideo).WithSummary("Record a camera's overlay frames to an AVI (background job)");
+        export.MapPost("/tracking-data", ExportTrackingAsync).WithSummary("Export detection events as CSV or JSON (background job)");
+        export.MapPost("/video-with-overlays", ExportVideoAsync).WithSummary("Record a camera's overlay frames to an AVI (background job)");
         export.MapGet("/jobs/{job_id}/status", (string job_id, ExportJobs jobs) => TypedResults.Ok(jobs.Get(job_id)?.View() ?? throw ApiException.NotFound("Job not found")));
         export.MapGet("/jobs/{job_id}/download", Download);
 
         var hooks = api.MapGroup("/webhooks").Require(ScarletPolicies.Webhooks).WithTags("Webhooks");
         hooks.MapPost("/", AddWebhookAsync).WithSummary("Subscribe a URL to signed event deliveries (HMAC-SHA256)");
         hooks.MapGet("/", (WebhookSubscriptions w) => TypedResults.Ok(w.List()));
-        hooks.MapDelete("/{webhook_id}", (string webhook_id, WebhookSubscriptions w) => w.Remove(webhook_id) ? TypedResults.NoContent() : throw ApiException.NotFound("Webhook not found"));
+        hooks.MapDelete("/{webhook_id}", async (string webhook_id, WebhookSubscriptions w, CancellationToken ct) => await w.RemoveAsync(webhook_id, ct) ? TypedResults.NoContent() : throw ApiException.NotFound("Webhook not found"));
     }
 
     private static IResult Control(CameraManager m, HttpContext http, string id, Action<CameraRunner> action)
@@ -75,7 +75,7 @@ internal static class OpsApi
         return TypedResults.Ok(CameraView.From(c, http));
     }
 
-    public static IResult AddCamera(AddCameraRequest? body, HttpContext http, CameraManager m, MediaRoots media)
+    public static async Task<IResult> AddCameraAsync(AddCameraRequest? body, HttpContext http, CameraManager m, MediaRoots media, CancellationToken ct)
     {
         if (body is null)
         {
@@ -84,11 +84,11 @@ internal static class OpsApi
 
         media.Validate(body.Source);
 
-        var c = m.Add(new CameraConfig { Id = body.Id ?? Guid.NewGuid().ToString("N")[..8], Name = body.Name, Source = body.Source ?? string.Empty, Location = body.Location, Zone = body.Zone, Loop = body.Loop ?? true }, body.Start ?? true);
+        var c = await m.AddAsync(new CameraConfig { Id = body.Id ?? Guid.NewGuid().ToString("N")[..8], Name = body.Name, Source = body.Source ?? string.Empty, Location = body.Location, Zone = body.Zone, Loop = body.Loop ?? true }, body.Start ?? true, ct);
         return TypedResults.Created($"/api/cameras/{c.Id}", CameraView.From(c, http));
     }
 
-    public static IResult StartTask(ProcessingTaskRequest? body, CameraManager m, ProcessingTasks tasks)
+    public static async Task<IResult> StartTaskAsync(ProcessingTaskRequest? body, CameraManager m, ProcessingTasks tasks, CancellationToken ct)
     {
         if (body?.CameraIds is not { Length: > 0 } ids)
         {
@@ -105,10 +105,10 @@ internal static class OpsApi
             m.Require(id).Start();
         }
 
-        return TypedResults.Ok(tasks.Start(ids));
+        return TypedResults.Ok(await tasks.StartAsync(ids, ct));
     }
 
-    public static async Task<IResult> StopTaskAsync(StopTaskRequest? body, CameraManager m, ProcessingTasks tasks)
+    public static async Task<IResult> StopTaskAsync(StopTaskRequest? body, CameraManager m, ProcessingTasks tasks, CancellationToken ct)
     {
         var t = tasks.Get(body?.TaskId ?? throw ApiException.BadRequest("task_id is required")) ?? throw ApiException.NotFound("Task not found");
         foreach (var id in t.CameraIds)
@@ -119,7 +119,7 @@ internal static class OpsApi
             }
         }
 
-        return TypedResults.Ok(tasks.Stop(t.TaskId));
+        return TypedResults.Ok(await tasks.StopAsync(t.TaskId, ct));
     }
 
     private static RecognitionStatus? ParseStatus(string? s) => s switch
@@ -188,7 +188,7 @@ internal static class OpsApi
         return TypedResults.Ok(new { active_persons = await ctx.Visits.GetActivePersonsAsync(ctx.Org, cancellationToken: ct), present });
     }
 
-    public static IResult ExportTracking(ExportRequest? body, ExportJobs jobs, HostContext ctx)
+    public static async Task<IResult> ExportTrackingAsync(ExportRequest? body, ExportJobs jobs, HostContext ctx)
     {
         var format = (body?.Format ?? "csv").ToLowerInvariant();
         if (format is not ("csv" or "json"))
@@ -197,7 +197,7 @@ internal static class OpsApi
         }
 
         var status = ParseStatus(body?.Status);
-        var job = jobs.Start("tracking-data", format == "csv" ? "text/csv" : "application/json", $"tracking-data.{format}", async ct =>
+        var job = await jobs.StartAsync("tracking-data", format == "csv" ? "text/csv" : "application/json", $"tracking-data.{format}", async ct =>
         {
             var items = new List<DetectionRecord>();
             for (var offset = 0; ; offset += 1000)
@@ -229,7 +229,7 @@ internal static class OpsApi
 
     private static string Csv(string? s) => s is null ? string.Empty : s.Contains(',', StringComparison.Ordinal) || s.Contains('"', StringComparison.Ordinal) ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 
-    public static IResult ExportVideo(VideoExportRequest? body, ExportJobs jobs, CameraManager cameras)
+    public static async Task<IResult> ExportVideoAsync(VideoExportRequest? body, ExportJobs jobs, CameraManager cameras)
     {
         var camera = cameras.Require(body?.CameraId ?? throw ApiException.BadRequest("camera_id is required"));
         var seconds = body.Seconds ?? 10;
@@ -238,15 +238,15 @@ internal static class OpsApi
             throw ApiException.BadRequest("seconds must be 1 to 600");
         }
 
-        var job = jobs.Start("video-with-overlays", "video/x-msvideo", $"{camera.Id}-overlays.avi", ct => VideoExport.RecordAsync(camera, TimeSpan.FromSeconds(seconds), ct));
+        var job = await jobs.StartAsync("video-with-overlays", "video/x-msvideo", $"{camera.Id}-overlays.avi", ct => VideoExport.RecordAsync(camera, TimeSpan.FromSeconds(seconds), ct));
         return TypedResults.Accepted($"/api/export/jobs/{job.Id}/status", job.View());
     }
 
     public static IResult Download(string job_id, ExportJobs jobs)
     {
         var job = jobs.Get(job_id) ?? throw ApiException.NotFound("Job not found");
-        return job.Result is { } bytes
-            ? TypedResults.File(bytes, job.ContentType, job.FileName)
+        return job.Status == ExportJob.Completed && File.Exists(jobs.PathOf(job))
+            ? TypedResults.PhysicalFile(jobs.PathOf(job), job.ContentType, job.FileName)
             : throw ApiException.BadRequest($"Job is {job.Status}; download when completed");
     }
 
@@ -264,54 +264,88 @@ internal static class OpsApi
 
         await targets.ValidateAsync(url, ct);
 
-        var created = hooks.Add(url, body.Secret, body.Topics ?? []);
+        var created = await hooks.AddAsync(url, body.Secret, body.Topics ?? [], ct);
         return TypedResults.Created($"/api/webhooks/{created.Id}", created);
     }
 }
 
-/// <summary>Processing tasks: a named set of cameras started together (SpotOn's tasks).</summary>
-internal sealed class ProcessingTasks(TimeProvider time)
+/// <summary>Processing tasks: a named set of cameras started together (SpotOn's tasks), kept in <see cref="HostStateStore"/>.</summary>
+internal sealed class ProcessingTasks(HostStateStore state, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, ProcessingTask> _tasks = new(StringComparer.Ordinal);
+    private readonly Lazy<ConcurrentDictionary<string, ProcessingTask>> _tasks = new(() => new(state.List<ProcessingTask>(HostStateKinds.ProcessingTask).Select(t => KeyValuePair.Create(t.TaskId, t)), StringComparer.Ordinal));
 
-    public ProcessingTask Start(IReadOnlyList<string> cameraIds)
+    public async Task<ProcessingTask> StartAsync(IReadOnlyList<string> cameraIds, CancellationToken ct)
     {
         var t = new ProcessingTask(Guid.NewGuid().ToString("N"), cameraIds, "running", time.GetUtcNow(), null);
-        _tasks[t.TaskId] = t;
+        await state.PutAsync(HostStateKinds.ProcessingTask, t.TaskId, t, ct);
+        _tasks.Value[t.TaskId] = t;
         return t;
     }
 
-    public ProcessingTask? Get(string id) => _tasks.GetValueOrDefault(id);
+    public ProcessingTask? Get(string id) => _tasks.Value.GetValueOrDefault(id);
 
-    public ProcessingTask Stop(string id) => _tasks.AddOrUpdate(id, _ => throw ApiException.NotFound("Task not found"), (_, t) => t with { Status = "stopped", StoppedAt = time.GetUtcNow() });
+    public async Task<ProcessingTask> StopAsync(string id, CancellationToken ct)
+    {
+        var t = _tasks.Value.AddOrUpdate(id, _ => throw ApiException.NotFound("Task not found"), (_, t) => t with { Status = "stopped", StoppedAt = time.GetUtcNow() });
+        await state.PutAsync(HostStateKinds.ProcessingTask, t.TaskId, t, ct);
+        return t;
+    }
 }
 
 /// <summary>A webhook subscription as listed (never the secret).</summary>
 internal sealed record WebhookView(string Id, Uri Url, IReadOnlyList<string> Topics);
 
-/// <summary>Webhook subscriptions added at run time (in memory; configured ones live in <c>Scarlet:Retail</c> options).</summary>
-internal sealed class WebhookSubscriptions(ScarletEventStream stream, IEventStore events, TimeProvider time, ILoggerFactory loggers, IHttpClientFactory clients) : IDisposable
+/// <summary>A webhook subscription as stored: the secret signs every delivery, so the host keeps it (never lists it).</summary>
+internal sealed record StoredWebhook(string Id, Uri Url, string Secret, IReadOnlyList<string> Topics);
+
+/// <summary>
+/// Webhook subscriptions added at run time, kept in <see cref="HostStateStore"/> and subscribed again at start (configured
+/// ones live in <c>Scarlet:Retail</c> options).
+/// </summary>
+internal sealed class WebhookSubscriptions(ScarletEventStream stream, IEventStore events, HostStateStore state, TimeProvider time, ILoggerFactory loggers, IHttpClientFactory clients) : IDisposable
 {
     private readonly ConcurrentDictionary<string, (WebhookView View, IDisposable Subscription, WebhookSink Sink)> _hooks = new(StringComparer.Ordinal);
 
-    public WebhookView Add(Uri url, string secret, IReadOnlyList<string> topics)
+    /// <summary>Subscribes the stored webhooks again (at start).</summary>
+    public void Load()
     {
-        var options = new WebhookOptions { Url = url, Secret = secret };
-        foreach (var t in topics)
+        foreach (var hook in state.List<StoredWebhook>(HostStateKinds.Webhook))
+        {
+            Subscribe(hook);
+        }
+    }
+
+    public async Task<WebhookView> AddAsync(Uri url, string secret, IReadOnlyList<string> topics, CancellationToken ct)
+    {
+        var hook = new StoredWebhook(Guid.NewGuid().ToString("N")[..12], url, secret, topics);
+        await state.PutAsync(HostStateKinds.Webhook, hook.Id, hook, ct);
+        return Subscribe(hook);
+    }
+
+    private WebhookView Subscribe(StoredWebhook hook)
+    {
+        var options = new WebhookOptions { Url = hook.Url, Secret = hook.Secret };
+        foreach (var t in hook.Topics)
         {
             options.Topics.Add(t);
         }
 
         // The host's client: no redirects, no non-public addresses (WebhookTargets).
         var sink = new WebhookSink(options, events, time, clients.CreateClient(WebhookTargets.HttpClientName), loggers.CreateLogger<WebhookSink>());
-        var view = new WebhookView(Guid.NewGuid().ToString("N")[..12], url, topics);
+        var view = new WebhookView(hook.Id, hook.Url, hook.Topics);
         _hooks[view.Id] = (view, stream.AddSink(sink), sink);
         return view;
     }
 
     public IReadOnlyList<WebhookView> List() => [.. _hooks.Values.Select(h => h.View)];
 
-    public bool Remove(string id)
+    public async Task<bool> RemoveAsync(string id, CancellationToken ct)
+    {
+        await state.DeleteAsync(HostStateKinds.Webhook, id, ct);
+        return Unsubscribe(id);
+    }
+
+    private bool Unsubscribe(string id)
     {
         if (!_hooks.TryRemove(id, out var h))
         {
@@ -325,9 +359,10 @@ internal sealed class WebhookSubscriptions(ScarletEventStream stream, IEventStor
 
     public void Dispose()
     {
+        // The process ends, the subscriptions stay stored.
         foreach (var id in _hooks.Keys)
         {
-            Remove(id);
+            Unsubscribe(id);
         }
     }
 }

@@ -59,11 +59,22 @@ internal static class RetailApi
     private static long ParseVectorId(string value) =>
         long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : throw ApiException.BadRequest("vector_id must be a non-negative integer");
 
-    public static async Task<IResult> GetCustomerAsync(string customer_id, HostContext ctx, CancellationToken ct) =>
-        TypedResults.Ok(CustomerView.From(await ctx.Customers.GetAsync(ctx.Org, customer_id, ct) ?? throw ApiException.NotFound("Customer not found")));
+    public static async Task<IResult> GetCustomerAsync(string customer_id, HttpContext http, HostContext ctx, AuditTrail audit, CancellationToken ct) =>
+        TypedResults.Ok(CustomerView.From(await ReadAuditedAsync(http, audit, customer_id, await ctx.Customers.GetAsync(ctx.Org, customer_id, ct), "route=customer")));
 
-    public static async Task<IResult> GetByVectorAsync(string vector_id, HostContext ctx, CancellationToken ct) =>
-        TypedResults.Ok(CustomerView.From(await ctx.Customers.GetByVectorIdAsync(ctx.Org, ParseVectorId(vector_id), ct) ?? throw ApiException.NotFound("Customer not found")));
+    public static async Task<IResult> GetByVectorAsync(string vector_id, HttpContext http, HostContext ctx, AuditTrail audit, CancellationToken ct)
+    {
+        var vectorId = ParseVectorId(vector_id);
+        var customer = await ctx.Customers.GetByVectorIdAsync(ctx.Org, vectorId, ct);
+        return TypedResults.Ok(CustomerView.From(await ReadAuditedAsync(http, audit, customer?.Id, customer, $"route=by-vector; vector_id={vectorId}")));
+    }
+
+    /// <summary>Records a read of one customer (found or not) and returns it, or 404.</summary>
+    public static async Task<Customer> ReadAuditedAsync(HttpContext http, AuditTrail audit, string? customerId, Customer? customer, string detail)
+    {
+        await audit.RecordAsync(http, AuditActions.CustomerRead, customerId, customer is null ? "not_found" : AuditRecord.Succeeded, detail);
+        return customer ?? throw ApiException.NotFound("Customer not found");
+    }
 
     public static async Task<IResult> CreatePromotionAsync(PromotionRequest? body, HostContext ctx, TimeProvider time, CancellationToken ct)
     {
@@ -123,16 +134,17 @@ internal static class RetailApi
     public static async Task<IResult> DeletePromotionAsync(string promotion_id, HostContext ctx, CancellationToken ct) =>
         await ctx.Promotions.DeleteAsync(ctx.Org, promotion_id, ct) ? TypedResults.NoContent() : throw ApiException.NotFound("Promotion not found");
 
-    public static async Task<IResult> ListCustomersAsync(HostContext ctx, int? limit, int? offset, CancellationToken ct)
+    public static async Task<IResult> ListCustomersAsync(HttpContext http, HostContext ctx, AuditTrail audit, int? limit, int? offset, CancellationToken ct)
     {
         var page = await ctx.Customers.ListAsync(ctx.Org, Paging.Limit(limit, 100, 1000), Paging.Offset(offset), ct);
+        await audit.RecordAsync(http, AuditActions.CustomersListed, null, detail: $"count={page.Items.Count}; offset={Paging.Offset(offset)}");
         return TypedResults.Ok(new { items = page.Items.Select(CustomerView.From).ToList(), total = page.Total });
     }
 
     public static async Task<IResult> ListDuplicatesAsync(HostContext ctx, CancellationToken ct) =>
         TypedResults.Ok((await ctx.Merges.ListAsync(ctx.Org, ct)).Select(PossibleDuplicateView.From).ToList());
 
-    public static async Task<IResult> MergeAsync(string customer_id, MergeRequest? body, HttpContext http, HostContext ctx, CancellationToken ct)
+    public static async Task<IResult> MergeAsync(string customer_id, MergeRequest? body, HttpContext http, HostContext ctx, AuditTrail audit, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body?.Into))
         {
@@ -145,19 +157,51 @@ internal static class RetailApi
         }
 
         // The library records the merge: audit trail, event log line, and the galleries follow through its events.
-        var r = await ctx.Merges.MergeAsync(ctx.Org, customer_id, body.Into, http.Name(), ct);
+        CustomerMergeResult r;
+        try
+        {
+            r = await ctx.Merges.MergeAsync(ctx.Org, customer_id, body.Into, http.Name(), ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await audit.RecordFailureAsync(http, AuditActions.CustomerMerged, body.Into, e);
+            throw;
+        }
+
         return TypedResults.Ok(new MergeView(r.MergedCustomer.Id, CustomerView.From(r.Customer), r.PurchasesMoved, r.VisitsMoved, r.DetectionsMoved, r.Embeddings.Count));
     }
 
-    public static async Task<IResult> EraseAsync(string customer_id, HttpContext http, HostContext ctx, CancellationToken ct)
+    public static async Task<IResult> EraseAsync(string customer_id, HttpContext http, HostContext ctx, AuditTrail audit, CancellationToken ct)
     {
-        // FaceIdentityService forgets the face when the privacy service reports the erasure.
-        var r = await ctx.Privacy.EraseAsync(ctx.Org, customer_id, http.Name(), ct);
+        // FaceIdentityService forgets the face when the privacy service reports the erasure; the store audits a success.
+        ErasureResult r;
+        try
+        {
+            r = await ctx.Privacy.EraseAsync(ctx.Org, customer_id, http.Name(), ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await audit.RecordFailureAsync(http, AuditActions.CustomerErased, customer_id, e);
+            throw;
+        }
+
         return TypedResults.Ok(new { customer_id = r.CustomerId, embeddings_removed = r.EmbeddingsRemoved, events_anonymised = r.EventsAnonymised });
     }
 
-    public static async Task<IResult> ExportAsync(string customer_id, HostContext ctx, CancellationToken ct) =>
-        TypedResults.File(await ctx.Privacy.ExportAsync(ctx.Org, customer_id, ct), "application/json", $"customer-{customer_id}.json");
+    public static async Task<IResult> ExportAsync(string customer_id, HttpContext http, HostContext ctx, AuditTrail audit, CancellationToken ct)
+    {
+        try
+        {
+            var export = await ctx.Privacy.ExportAsync(ctx.Org, customer_id, ct);
+            await audit.RecordAsync(http, AuditActions.CustomerExported, customer_id);
+            return TypedResults.File(export, "application/json", $"customer-{customer_id}.json");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await audit.RecordFailureAsync(http, AuditActions.CustomerExported, customer_id, e);
+            throw;
+        }
+    }
 
     public static async Task<IResult> ConsentAsync(string customer_id, ConsentRequest? body, HttpContext http, HostContext ctx, TimeProvider time, CancellationToken ct)
     {
@@ -177,9 +221,9 @@ internal static class RetailApi
         return TypedResults.Ok(CustomerView.From(c));
     }
 
-    public static async Task<IResult> PurchasesAsync(string customer_id, HostContext ctx, CancellationToken ct)
+    public static async Task<IResult> PurchasesAsync(string customer_id, HttpContext http, HostContext ctx, AuditTrail audit, CancellationToken ct)
     {
-        _ = await ctx.Customers.GetAsync(ctx.Org, customer_id, ct) ?? throw ApiException.NotFound("Customer not found");
+        _ = await ReadAuditedAsync(http, audit, customer_id, await ctx.Customers.GetAsync(ctx.Org, customer_id, ct), "route=purchases");
         return TypedResults.Ok(await ctx.Customers.GetPurchasesAsync(ctx.Org, customer_id, ct));
     }
 }

@@ -9,8 +9,10 @@ using Scarlet.Vision.Models;
 namespace Scarlet.WebHost.Live;
 
 /// <summary>What every camera runner shares.</summary>
-internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEventPublisher trackingEvents, FaceIdentityService faces, ScarletEventStream stream, PersonRegistry registry, LiveHubs hubs, IOptions<ScarletHostOptions> options, ILoggerFactory loggers)
+internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEventPublisher trackingEvents, FaceIdentityService faces, ScarletEventStream stream, PersonRegistry registry, LiveHubs hubs, Security.AuditTrail audit, IOptions<ScarletHostOptions> options, ILoggerFactory loggers)
 {
+    public Security.AuditTrail Audit => audit;
+
     public CameraPipelineHost Pipelines => pipelines;
 
     public TrackingEventPublisher TrackingEvents => trackingEvents;
@@ -28,8 +30,14 @@ internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEvent
     public ILogger Logger { get; } = loggers.CreateLogger("Scarlet.WebHost.Cameras");
 }
 
-/// <summary>The cameras of the host: the configured ones, the demo camera, and those added through the API.</summary>
-internal sealed class CameraManager(CameraServices services, ModelLocator models, IOptions<ScarletHostOptions> options, ILogger<CameraManager> logger) : IHostedService, IAsyncDisposable
+/// <summary>A camera added through the API, as kept in <see cref="HostStateStore"/>: its configuration and whether it started.</summary>
+internal sealed record StoredCamera(CameraConfig Config, bool Start);
+
+/// <summary>
+/// The cameras of the host: the configured ones, the demo camera, and those added through the API (kept in
+/// <see cref="HostStateStore"/> and added again at start).
+/// </summary>
+internal sealed class CameraManager(CameraServices services, ModelLocator models, HostStateStore state, IOptions<ScarletHostOptions> options, ILogger<CameraManager> logger) : IHostedService, IAsyncDisposable
 {
     public const string DemoCameraId = "demo";
     private readonly ConcurrentDictionary<string, CameraRunner> _cameras = new(StringComparer.Ordinal);
@@ -62,6 +70,15 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
             }
         }
 
+        foreach (var stored in state.List<StoredCamera>(HostStateKinds.Camera))
+        {
+            // Configuration wins over a stored camera of the same id (the machine owner's word).
+            if (TryAdd(stored.Config, stored.Start) is null)
+            {
+                logger.LogWarning("Camera {Camera} added through the API is not restored: a configured camera has its id.", stored.Config.Id);
+            }
+        }
+
         return Task.CompletedTask;
     }
 
@@ -84,10 +101,12 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
 
     /// <summary>Adds a camera after checking its source.</summary>
     /// <exception cref="ArgumentException">Bad id or source, or the id is taken.</exception>
-    public CameraRunner Add(CameraConfig config, bool start)
+    public async Task<CameraRunner> AddAsync(CameraConfig config, bool start, CancellationToken ct)
     {
         Validate(config);
-        return TryAdd(config, start) ?? throw new ArgumentException($"Camera '{config.Id}' already exists");
+        var runner = TryAdd(config, start) ?? throw new ArgumentException($"Camera '{config.Id}' already exists");
+        await state.PutAsync(HostStateKinds.Camera, config.Id, new StoredCamera(config, start), ct);
+        return runner;
     }
 
     public async Task<bool> RemoveAsync(string id)
@@ -96,6 +115,8 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
         {
             return false;
         }
+
+        await state.DeleteAsync(HostStateKinds.Camera, id);
 
         await c.DisposeAsync();
         return true;

@@ -386,6 +386,10 @@ internal sealed class CameraRunner : IAsyncDisposable
                 if (published.Status == RecognitionStatus.Matched)
                 {
                     HostMetrics.FacesRecognized.Add(1, HostMetrics.Tag("camera", Id));
+
+                    // One row per identification the tracker publishes (when a person's customer changes, at most every
+                    // 10 s per person), not per frame: the camera is the principal.
+                    await _services.Audit.RecordAsync("camera:" + Id, Security.AuditActions.FaceIdentified, published.CustomerId, detail: $"camera={Id}; person={published.PersonId}");
                 }
             }
         }

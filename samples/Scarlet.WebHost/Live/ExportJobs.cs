@@ -1,65 +1,98 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
 using OpenCvSharp;
 
 namespace Scarlet.WebHost.Live;
 
-/// <summary>A background export and its result (kept in memory for an hour).</summary>
-internal sealed class ExportJob(string id, string kind, string contentType, string fileName, DateTimeOffset created)
+/// <summary>A background export as kept in <see cref="HostStateStore"/>; the result is a file in the exports folder.</summary>
+internal sealed record ExportJob(string Id, string Kind, string ContentType, string FileName, DateTimeOffset CreatedAt, string Status, string? Error, long? SizeBytes, DateTimeOffset? FinishedAt)
 {
-    public string Id { get; } = id;
+    public const string Running = "running";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
 
-    public string Kind { get; } = kind;
-
-    public string ContentType { get; } = contentType;
-
-    public string FileName { get; } = fileName;
-
-    public DateTimeOffset CreatedAt { get; } = created;
-
-    public string Status { get; set; } = "running";
-
-    public string? Error { get; set; }
-
-    public byte[]? Result { get; set; }
-
-    public object View() => new { job_id = Id, kind = Kind, status = Status, created_at = CreatedAt, error = Error, size_bytes = Result?.Length, download_url = Result is null ? null : $"/api/export/jobs/{Id}/download" };
+    public object View() => new { job_id = Id, kind = Kind, status = Status, created_at = CreatedAt, error = Error, size_bytes = SizeBytes, download_url = Status == Completed ? $"/api/export/jobs/{Id}/download" : null };
 }
 
-/// <summary>Runs exports in the background, at most two at a time.</summary>
-internal sealed class ExportJobs(TimeProvider time, ILogger<ExportJobs> logger, IHostApplicationLifetime life)
+/// <summary>
+/// Runs exports in the background, at most two at a time. Jobs are kept in <see cref="HostStateStore"/> and their files in
+/// the exports folder next to the database, so a restart still lists them (a job the restart interrupted is failed); a
+/// finished job and its file are deleted <c>Scarlet:Exports:RetentionHours</c> after it finished (exports hold personal
+/// data: they must not pile up).
+/// </summary>
+internal sealed class ExportJobs : IHostedService, IDisposable
 {
-    private static readonly TimeSpan s_keep = TimeSpan.FromHours(1);
     private readonly ConcurrentDictionary<string, ExportJob> _jobs = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _slots = new(2);
+    private readonly HostStateStore _state;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ExportJobs> _logger;
+    private readonly IHostApplicationLifetime _life;
+    private readonly TimeSpan _retention;
+    private ITimer? _sweep;
 
-    public ExportJob? Get(string id) => _jobs.GetValueOrDefault(id);
-
-    public ExportJob Start(string kind, string contentType, string fileName, Func<CancellationToken, Task<byte[]>> work)
+    public ExportJobs(HostStateStore state, TimeProvider time, IOptions<ScarletHostOptions> options, ILogger<ExportJobs> logger, IHostApplicationLifetime life)
     {
-        foreach (var (k, v) in _jobs)
+        (_state, _time, _logger, _life) = (state, time, logger, life);
+        _retention = TimeSpan.FromHours(options.Value.Exports.RetentionHours);
+        Folder = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.Value.Storage.Path))!, "exports");
+        Directory.CreateDirectory(Folder);
+        foreach (var job in state.List<ExportJob>(HostStateKinds.ExportJob))
         {
-            if (time.GetUtcNow() - v.CreatedAt > s_keep)
-            {
-                _jobs.TryRemove(k, out _);
-            }
+            _jobs[job.Id] = job;
+        }
+    }
+
+    /// <summary>Gets the folder of the finished exports' files.</summary>
+    public string Folder { get; }
+
+    public string PathOf(ExportJob job) => Path.Combine(Folder, job.Id);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Nothing runs any more for a job that was running when the host stopped.
+        foreach (var job in _jobs.Values.Where(j => j.Status == ExportJob.Running))
+        {
+            await SaveAsync(job with { Status = ExportJob.Failed, Error = "Interrupted by a restart of the host", FinishedAt = _time.GetUtcNow() });
         }
 
-        var job = new ExportJob(Guid.NewGuid().ToString("N"), kind, contentType, fileName, time.GetUtcNow());
-        _jobs[job.Id] = job;
-        var ct = life.ApplicationStopping;
+        await SweepAsync();
+        var period = TimeSpan.FromTicks(Math.Clamp(_retention.Ticks / 4, TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromMinutes(10).Ticks));
+        _sweep = _time.CreateTimer(_ => _ = SweepAsync(), null, period, period);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _sweep?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _sweep?.Dispose();
+        _slots.Dispose();
+    }
+
+    public ExportJob? Get(string id) => _jobs.TryGetValue(id, out var job) && !Expired(job) ? job : null;
+
+    public async Task<ExportJob> StartAsync(string kind, string contentType, string fileName, Func<CancellationToken, Task<byte[]>> work)
+    {
+        var job = new ExportJob(Guid.NewGuid().ToString("N"), kind, contentType, fileName, _time.GetUtcNow(), ExportJob.Running, null, null, null);
+        await SaveAsync(job);
+        var ct = _life.ApplicationStopping;
         _ = Task.Run(async () =>
         {
             await _slots.WaitAsync(ct);
             try
             {
-                job.Result = await work(ct);
-                job.Status = "completed";
+                var bytes = await work(ct);
+                await File.WriteAllBytesAsync(PathOf(job), bytes, ct);
+                await SaveAsync(job with { Status = ExportJob.Completed, SizeBytes = bytes.Length, FinishedAt = _time.GetUtcNow() });
             }
             catch (Exception ex)
             {
-                job.Status = "failed";
-                job.Error = ex is ApiException or ArgumentException ? ex.Message : "Export failed";
-                logger.LogError(ex, "Export {Job} failed", job.Id);
+                await SaveAsync(job with { Status = ExportJob.Failed, Error = ex is ApiException or ArgumentException ? ex.Message : "Export failed", FinishedAt = _time.GetUtcNow() });
+                _logger.LogError(ex, "Export {Job} failed", job.Id);
             }
             finally
             {
@@ -67,6 +100,34 @@ internal sealed class ExportJobs(TimeProvider time, ILogger<ExportJobs> logger, 
             }
         }, ct);
         return job;
+    }
+
+    private async Task SaveAsync(ExportJob job)
+    {
+        // The process's own token: a finished export is recorded even while the host stops.
+        await _state.PutAsync(HostStateKinds.ExportJob, job.Id, job, CancellationToken.None);
+        _jobs[job.Id] = job;
+    }
+
+    private bool Expired(ExportJob job) => job.FinishedAt is { } done && _time.GetUtcNow() - done >= _retention;
+
+    /// <summary>Deletes the finished jobs past retention and their files.</summary>
+    public async Task SweepAsync()
+    {
+        try
+        {
+            foreach (var job in _jobs.Values.Where(Expired))
+            {
+                File.Delete(PathOf(job));
+                await _state.DeleteAsync(HostStateKinds.ExportJob, job.Id);
+                _jobs.TryRemove(job.Id, out _);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            // The next sweep tries again.
+            _logger.LogWarning(ex, "Export retention sweep failed");
+        }
     }
 }
 

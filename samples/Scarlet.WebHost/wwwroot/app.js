@@ -5,6 +5,8 @@ let token = sessionStorage.getItem('scarlet.token');
 let dashboardSocket = null;
 let trackingSocket = null;
 let timers = [];
+// Bumped at every log-out: a response that arrives for an earlier session is dropped, not drawn.
+let session = 0;
 
 async function api(path, options = {}) {
   const headers = Object.assign({}, options.headers || {});
@@ -46,20 +48,36 @@ async function login(ev) {
     const r = await api('/admin/login', { method: 'POST', body: JSON.stringify({ username: $('username').value, password: $('password').value }) });
     token = r.access_token;
     sessionStorage.setItem('scarlet.token', token);
+    $('password').value = '';
     start();
   } catch (e) { $('login-error').textContent = e.message; }
 }
 
+// Log-out forgets: the page and memory keep no customer, person, detection or credential of the session, and no
+// socket, stream or timer of it runs on (the next person at this screen sees the log-in card only).
 async function logout() {
-  if (token) { try { await fetch('/admin/logout', { method: 'POST', headers: { Authorization: 'Bearer ' + token } }); } catch { /* ignore */ } }
+  const old = token;
   token = null;
+  session++;
   sessionStorage.removeItem('scarlet.token');
   for (const t of timers) clearInterval(t);
   timers = [];
-  if (dashboardSocket) dashboardSocket.close();
-  if (trackingSocket) trackingSocket.close();
+  for (const s of [dashboardSocket, trackingSocket]) if (s) { s.onmessage = null; s.onclose = null; s.close(); }
+  dashboardSocket = null; trackingSocket = null;
   $('live').removeAttribute('src');
+  for (const id of ['present', 'customers', 'detections', 'alerts', 'promotions', 'camera-select', 'stats', 'register-result', 'status']) $(id).textContent = '';
+  $('frame-index').textContent = '-'; $('track-count').textContent = '0'; $('alert-count').textContent = '0';
+  $('register-form').reset();
+  $('password').value = '';
   $('app-view').hidden = true; $('logout').hidden = true; $('login-view').hidden = false;
+  if (old) { try { await fetch('/admin/logout', { method: 'POST', headers: { Authorization: 'Bearer ' + old } }); } catch { /* ignore */ } }
+}
+
+// Calls the API for the current session; resolves to null when the session ended meanwhile (nothing to draw).
+async function forSession(path, options) {
+  const s = session;
+  const r = await api(path, options);
+  return s === session && token ? r : null;
 }
 
 function wsUrl(path) { return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + path; }
@@ -73,7 +91,9 @@ async function withTicket(path) {
 
 async function connectDashboard() {
   let url;
+  const s = session;
   try { url = await withTicket('/ws/dashboard'); } catch { if (token) setTimeout(connectDashboard, 2000); return; }
+  if (s !== session || !token) return;
   dashboardSocket = new WebSocket(wsUrl(url));
   dashboardSocket.onmessage = (m) => {
     const msg = JSON.parse(m.data);
@@ -94,7 +114,9 @@ async function connectDashboard() {
 
 async function connectTracking() {
   let url;
+  const s = session;
   try { url = await withTicket('/ws/tracking'); } catch { if (token) setTimeout(connectTracking, 2000); return; }
+  if (s !== session || !token) return;
   trackingSocket = new WebSocket(wsUrl(url));
   trackingSocket.onmessage = (m) => {
     const msg = JSON.parse(m.data);
@@ -108,7 +130,8 @@ async function connectTracking() {
 }
 
 async function loadCameras() {
-  const cams = await api('/cameras');
+  const cams = await forSession('/cameras');
+  if (!cams) return;
   const sel = $('camera-select');
   const current = sel.value;
   sel.textContent = '';
@@ -120,18 +143,21 @@ async function loadCameras() {
 async function showCamera() {
   const id = $('camera-select').value;
   if (!id) return;
-  try { $('live').src = await withTicket('/cameras/' + encodeURIComponent(id) + '/stream'); } catch { /* logged out or camera gone */ }
+  const s = session;
+  try { const url = await withTicket('/cameras/' + encodeURIComponent(id) + '/stream'); if (s === session && token) $('live').src = url; } catch { /* logged out or camera gone */ }
 }
 
 async function loadPresent() {
-  const r = await api('/api/analytics/active-persons');
+  const r = await forSession('/api/analytics/active-persons');
+  if (!r) return;
   const body = $('present');
   body.textContent = '';
   for (const p of r.present.slice(0, 50)) body.appendChild(row([p.person_id, p.name || (p.customer_id ? p.customer_id.slice(0, 8) : 'unknown'), p.loyalty_status || '', time(p.first_seen)]));
 }
 
 async function loadCustomers() {
-  const r = await api('/api/customers?limit=200');
+  const r = await forSession('/api/customers?limit=200');
+  if (!r) return;
   const body = $('customers');
   body.textContent = '';
   for (const c of r.items) {
@@ -146,7 +172,8 @@ async function loadCustomers() {
 }
 
 async function loadAlerts() {
-  const alerts = await api('/api/alerts?active_only=true&limit=20');
+  const alerts = await forSession('/api/alerts?active_only=true&limit=20');
+  if (!alerts) return;
   $('alert-count').textContent = alerts.length;
   const list = $('alerts');
   if (list.children.length === 0) for (const a of alerts) list.appendChild(el('li', `${time(a.raised_at)} [${a.level}] ${a.message}`, 'level-' + a.level));

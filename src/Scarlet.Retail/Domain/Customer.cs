@@ -122,15 +122,25 @@ public sealed record VisitorCluster
 /// <param name="CropPaths">Stored face crops the events referenced; the caller deletes the files.</param>
 public sealed record ErasureResult(string CustomerId, int EmbeddingsRemoved, int EventsAnonymised, IReadOnlyList<string> CropPaths);
 
-/// <summary>An audit record (erasures, consent changes, admin assignments).</summary>
+/// <summary>
+/// An audit record: who did what to whom, when, and how it ended (erasures, merges, consent changes, admin assignments,
+/// and whatever a host records: face look-ups, customer reads, exports, keys, log-ins). Ids only: never a name or e-mail.
+/// </summary>
 /// <param name="Id">Row id.</param>
 /// <param name="OrganizationId">Organisation.</param>
 /// <param name="Action">What was done, e.g. <c>customer.erased</c>.</param>
-/// <param name="Subject">The id acted on.</param>
-/// <param name="Actor">Who did it.</param>
+/// <param name="Subject">The id acted on (a customer id where there is one), or <c>-</c>.</param>
+/// <param name="Actor">Who did it (a user name, a key id such as <c>key:…</c>, <c>retention</c>).</param>
 /// <param name="At">When.</param>
 /// <param name="Detail">Non-personal detail.</param>
-public sealed record AuditRecord(long Id, string OrganizationId, string Action, string Subject, string Actor, DateTimeOffset At, string Detail);
+public sealed record AuditRecord(long Id, string OrganizationId, string Action, string Subject, string Actor, DateTimeOffset At, string Detail)
+{
+    /// <summary>The outcome of an action that succeeded.</summary>
+    public const string Succeeded = "ok";
+
+    /// <summary>Gets how it ended: <see cref="Succeeded"/>, or a short word such as <c>failed</c>, <c>not_found</c>, <c>no_match</c>.</summary>
+    public string Outcome { get; init; } = Succeeded;
+}
 
 /// <summary>Result of a visitor retention purge.</summary>
 /// <param name="VisitorIds">Clusters deleted.</param>

@@ -67,6 +67,31 @@ public sealed record DetectionQuery
     public int Offset { get; init; }
 }
 
+/// <summary>A filter and page over the audit trail (<see cref="Storage.IEventStore.QueryAuditAsync"/>).</summary>
+public sealed record AuditQuery
+{
+    /// <summary>Gets the organisation (required: queries never cross organisations).</summary>
+    public required string OrganizationId { get; init; }
+
+    /// <summary>Gets the subject filter (a customer id).</summary>
+    public string? Subject { get; init; }
+
+    /// <summary>Gets the actor filter (a user name or key id).</summary>
+    public string? Actor { get; init; }
+
+    /// <summary>Gets the inclusive start.</summary>
+    public DateTimeOffset? From { get; init; }
+
+    /// <summary>Gets the exclusive end.</summary>
+    public DateTimeOffset? To { get; init; }
+
+    /// <summary>Gets the page size (1..1000, default 100).</summary>
+    public int Limit { get; init; } = 100;
+
+    /// <summary>Gets the number of rows to skip.</summary>
+    public int Offset { get; init; }
+}
+
 /// <summary>A page of results and the total matching count.</summary>
 /// <typeparam name="T">Item type.</typeparam>
 /// <param name="Items">The page.</param>

@@ -388,6 +388,12 @@ public interface IEventStore
     /// <param name="cancellationToken">Cancellation.</param>
     /// <returns>Records.</returns>
     Task<IReadOnlyList<AuditRecord>> GetAuditAsync(string organizationId, CancellationToken cancellationToken = default);
+
+    /// <summary>Queries the audit trail, newest first.</summary>
+    /// <param name="query">Filter and page.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A page.</returns>
+    Task<Page<AuditRecord>> QueryAuditAsync(AuditQuery query, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Alerts.</summary>

@@ -108,6 +108,21 @@ public abstract class CustomerStoreConformance : StoreConformance
     }
 
     [Fact]
+    public async Task Erase_keeps_the_audit_trail_of_the_customer_without_free_text()
+    {
+        var a = await S.Customers.AddAsync(NewCustomer(OrgA), []);
+        await S.Events.AppendAuditAsync(new AuditRecord(0, OrgA, "customer.read", a.Id, "alice", T0, string.Empty));
+        await S.Events.AppendAuditAsync(new AuditRecord(0, OrgA, "consent.recorded", a.Id, "Ada Lovelace", T0, "method=told Ada at the till"));
+
+        await S.Customers.EraseAsync(OrgA, a.Id, "admin", T0.AddDays(1));
+
+        var audit = (await S.Events.QueryAuditAsync(new AuditQuery { OrganizationId = OrgA, Subject = a.Id })).Items;
+        Assert.Equal(["customer.erased", "consent.recorded", "customer.read"], audit.Select(r => r.Action));
+        Assert.Equal("alice", audit[2].Actor);
+        Assert.DoesNotContain(audit, r => r.Actor.Contains("Ada", StringComparison.Ordinal) || r.Detail.Contains("Ada", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ListExpired_returns_only_unconsented_past_expiry()
     {
         var expired = await S.Customers.AddAsync(NewCustomer(OrgA) with { IsAutoRegistered = true, ExpiresAt = T0.AddDays(1) }, []);

@@ -203,6 +203,26 @@ public abstract class EventStoreConformance : StoreConformance
         Assert.Single(await S.Events.GetAuditAsync(OrgA));
         Assert.Empty(await S.Events.GetAuditAsync(OrgB));
     }
+
+    [Fact]
+    public async Task Audit_query_filters_by_subject_actor_and_time_newest_first_with_outcomes()
+    {
+        await S.Events.AppendAuditAsync(new AuditRecord(0, OrgA, "customer.read", "c1", "alice", T0, string.Empty));
+        await S.Events.AppendAuditAsync(new AuditRecord(0, OrgA, "face.recognized", "c1", "key:k1", T0.AddMinutes(1), "faces=1"));
+        await S.Events.AppendAuditAsync(new AuditRecord(0, OrgA, "admin.login", "-", "bob", T0.AddMinutes(2), string.Empty) { Outcome = "failed" });
+        await S.Events.AppendAuditAsync(new AuditRecord(0, OrgB, "customer.read", "c1", "alice", T0, string.Empty));
+
+        var c1 = await S.Events.QueryAuditAsync(new AuditQuery { OrganizationId = OrgA, Subject = "c1" });
+        Assert.Equal(2, c1.Total);
+        Assert.Equal(["face.recognized", "customer.read"], c1.Items.Select(a => a.Action));
+        Assert.Equal("key:k1", c1.Items[0].Actor);
+        Assert.Equal(AuditRecord.Succeeded, c1.Items[0].Outcome);
+        Assert.Equal("failed", Assert.Single((await S.Events.QueryAuditAsync(new AuditQuery { OrganizationId = OrgA, Actor = "bob" })).Items).Outcome);
+        var window = await S.Events.QueryAuditAsync(new AuditQuery { OrganizationId = OrgA, From = T0.AddMinutes(1), To = T0.AddMinutes(2) });
+        Assert.Equal("face.recognized", Assert.Single(window.Items).Action);
+        var page = await S.Events.QueryAuditAsync(new AuditQuery { OrganizationId = OrgA, Limit = 1, Offset = 1 });
+        Assert.Equal((3, "face.recognized"), (page.Total, Assert.Single(page.Items).Action));
+    }
 }
 
 public abstract class AlertStoreConformance : StoreConformance

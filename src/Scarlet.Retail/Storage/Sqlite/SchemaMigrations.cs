@@ -104,6 +104,14 @@ internal static class SchemaMigrations
             CREATE INDEX ix_possible_duplicates_existing ON possible_duplicates(existing_customer_id);
             CREATE INDEX ix_possible_duplicates_flagged ON possible_duplicates(org_id, flagged_at);
             """),
+
+        // The audit trail answers "who looked up whom": how each action ended, and look-ups by subject and by actor.
+        (3, """
+            ALTER TABLE audit ADD COLUMN outcome TEXT NOT NULL DEFAULT 'ok';
+            CREATE INDEX ix_audit_subject ON audit(org_id, subject, at);
+            CREATE INDEX ix_audit_actor ON audit(org_id, actor, at);
+            CREATE INDEX ix_audit_at ON audit(org_id, at);
+            """),
     ];
 
     public static int LatestVersion => s_migrations[^1].Version;

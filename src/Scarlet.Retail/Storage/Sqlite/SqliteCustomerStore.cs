@@ -319,6 +319,10 @@ public sealed class SqliteCustomerStore(SqliteDatabase db) : ICustomerStore
         anonymised += Execute(conn, "UPDATE logs SET customer_id = NULL, message = '[erased]' WHERE org_id = $org AND customer_id = $id", tx, p);
         Execute(conn, "DELETE FROM visitors WHERE org_id = $org AND customer_id = $id", tx, p);
         Execute(conn, "DELETE FROM customers WHERE org_id = $org AND id = $id", tx, p); // cascades embeddings, purchases and possible-duplicate pairs
+
+        // The audit trail stays (who looked the customer up, who erased them): ids only. A consent record's actor and
+        // method are the caller's free text (a registration names the customer as its grantor): those go.
+        Execute(conn, "UPDATE audit SET actor = '[erased]', detail = '[erased]' WHERE org_id = $org AND subject = $id AND action = 'consent.recorded'", tx, p);
         Execute(
             conn,
             "INSERT INTO audit(org_id, action, subject, actor, at, detail) VALUES ($org, 'customer.erased', $id, $actor, $at, $detail)",

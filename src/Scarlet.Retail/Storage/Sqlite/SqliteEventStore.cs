@@ -137,14 +137,64 @@ public sealed class SqliteEventStore(SqliteDatabase db) : IEventStore
     public Task AppendAuditAsync(AuditRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return db.WriteAsync((c, tx) => Execute(c, "INSERT INTO audit(org_id, action, subject, actor, at, detail) VALUES ($org, $a, $s, $actor, $at, $d)", tx, ("$org", record.OrganizationId), ("$a", record.Action), ("$s", record.Subject), ("$actor", record.Actor), ("$at", ToUnixMs(record.At)), ("$d", record.Detail)), cancellationToken);
+        return db.WriteAsync((c, tx) => Execute(c, "INSERT INTO audit(org_id, action, subject, actor, at, detail, outcome) VALUES ($org, $a, $s, $actor, $at, $d, $o)", tx, ("$org", record.OrganizationId), ("$a", record.Action), ("$s", record.Subject), ("$actor", record.Actor), ("$at", ToUnixMs(record.At)), ("$d", record.Detail), ("$o", record.Outcome)), cancellationToken);
     }
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<AuditRecord>> GetAuditAsync(string organizationId, CancellationToken cancellationToken = default) =>
         db.ReadAsync<IReadOnlyList<AuditRecord>>(
-            c => Query(c, null, "SELECT id, org_id, action, subject, actor, at, detail FROM audit WHERE org_id = $org ORDER BY id", r => new AuditRecord(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), FromUnixMs(r.GetInt64(5)), r.GetString(6)), ("$org", organizationId)),
+            c => Query(c, null, $"SELECT {AuditColumns} FROM audit WHERE org_id = $org ORDER BY id", MapAudit, ("$org", organizationId)),
             cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<Page<AuditRecord>> QueryAuditAsync(AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, 1000);
+        ArgumentOutOfRangeException.ThrowIfNegative(query.Offset);
+
+        // Only fixed SQL fragments are concatenated; every value is a parameter.
+        var where = new StringBuilder("org_id = $org");
+        var p = new List<(string, object?)> { ("$org", query.OrganizationId) };
+        if (query.Subject is not null)
+        {
+            where.Append(" AND subject = $s");
+            p.Add(("$s", query.Subject));
+        }
+
+        if (query.Actor is not null)
+        {
+            where.Append(" AND actor = $actor");
+            p.Add(("$actor", query.Actor));
+        }
+
+        if (query.From is { } from)
+        {
+            where.Append(" AND at >= $from");
+            p.Add(("$from", ToUnixMs(from)));
+        }
+
+        if (query.To is { } to)
+        {
+            where.Append(" AND at < $to");
+            p.Add(("$to", ToUnixMs(to)));
+        }
+
+        return db.ReadAsync(
+            c =>
+            {
+                var total = (int)Scalar(c, null, $"SELECT COUNT(*) FROM audit WHERE {where}", [.. p]);
+                var items = Query(c, null, $"SELECT {AuditColumns} FROM audit WHERE {where} ORDER BY at DESC, id DESC LIMIT $l OFFSET $o", MapAudit, [.. p, ("$l", query.Limit), ("$o", query.Offset)]);
+                return new Page<AuditRecord>(items, total);
+            },
+            cancellationToken);
+    }
+
+    private const string AuditColumns = "id, org_id, action, subject, actor, at, detail, outcome";
+
+    private static AuditRecord MapAudit(SqliteDataReader r) =>
+        new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), FromUnixMs(r.GetInt64(5)), r.GetString(6)) { Outcome = r.GetString(7) };
 
     private static DetectionRecord MapDetection(SqliteDataReader r) => new()
     {
