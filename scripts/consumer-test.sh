@@ -232,14 +232,18 @@ else
   cat "$work/store.log"; fail "template app starts"; finish
 fi
 
+# The template generated the app's API key into its appsettings.json; every endpoint needs it.
+key=$(grep -o '"ApiKey": "[^"]*"' "$work/MyStore/appsettings.json" | cut -d'"' -f4)
 post() { # path body-file -> prints the response body; fails unless HTTP 200
   local code
-  code=$(curl -sS -m 60 -o "$work/response" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "@$2" "$url$1") || return 1
+  code=$(curl -sS -m 60 -o "$work/response" -w '%{http_code}' -H "X-Api-Key: $key" -H 'Content-Type: application/json' --data-binary "@$2" "$url$1") || return 1
   cat "$work/response"; echo
   [ "$code" = 200 ]
 }
 printf '{"name":"Ada Lovelace","email":"ada@example.com","face_image_b64":"%s"}' "$(base64 -w0 "$photo1")" >"$work/register.json"
 printf '{"face_image_b64":"%s","zone":"entrance"}' "$(base64 -w0 "$photo2")" >"$work/recognize.json"
+anon=$(curl -sS -m 60 -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "@$work/register.json" "$url/register")
+[ "${#key}" -ge 32 ] && [ "$anon" = 401 ] && pass "template app: generated API key, 401 without it" || fail "template app: generated API key, 401 without it (key length ${#key}, status $anon)"
 if reg=$(post /register "$work/register.json") && grep -q '"customer_id"' <<<"$reg"; then
   pass "template app: POST /register"
 else
@@ -253,7 +257,7 @@ else
 fi
 echo "  | register: $(cut -c1-200 <<<"$reg")"
 echo "  | recognize: $(cut -c1-300 <<<"$rec")"
-cam=$(curl -sS -m 10 "$url/camera")
+cam=$(curl -sS -m 10 -H "X-Api-Key: $key" "$url/camera")
 grep -q '"camera_id":"entrance"' <<<"$cam" && pass "template app: GET /camera shows the configured camera" || fail "template app: GET /camera shows the configured camera"
 echo "  | camera: $(cut -c1-200 <<<"$cam")"
 

@@ -13,6 +13,10 @@ public sealed class StoreOptions
     /// <summary>Gets or sets the organisation (tenant) id every request works in.</summary>
     public string Organization { get; set; } = "my-store";
 
+    /// <summary>Gets or sets the API key every request must send as <c>X-Api-Key</c> (at least 32 characters).</summary>
+    [System.ComponentModel.DataAnnotations.MinLength(32)]
+    public string ApiKey { get; set; } = string.Empty;
+
     /// <summary>Gets or sets the store's display name.</summary>
     public string Name { get; set; } = "My Store";
 
@@ -42,7 +46,12 @@ public static class StoreSetup
     public static WebApplicationBuilder AddStore(this WebApplicationBuilder builder)
     {
         var config = builder.Configuration;
-        builder.Services.AddOptions<StoreOptions>().Bind(config.GetSection("Store")).ValidateOnStart();
+        builder.Services.AddOptions<StoreOptions>().Bind(config.GetSection("Store")).ValidateDataAnnotations().ValidateOnStart();
+
+        // Every endpoint needs the key (a fallback policy): enrolling and looking up faces is never anonymous.
+        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder().SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
