@@ -386,6 +386,44 @@ public sealed class ImageDecoderTests : IDisposable
         Assert.Contains("exceeds MaxPixels", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Jpeg_whose_scan_is_too_short_for_its_size_is_refused_before_decoding()
+    {
+        // Found by fuzzing (fuzz/corpus/image/regress-jpeg-*): libjpeg fills a cut-off scan with grey, so 16 bytes of scan
+        // behind a 6000x6000 frame header would decode to 108 MB. One bit per 8x8 block is the floor for a real scan.
+        var bomb = GreyJpeg(6000, 6000, scanBytes: 16);
+        var ex = Assert.Throws<InvalidImageException>(() => _decoder.Decode(bomb));
+        Assert.Contains("truncated", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("one bit per 8x8 block", ex.Message, StringComparison.Ordinal);
+
+        // The same image with its whole scan (2 bits per block: DC "no change", AC "end of block") passes the check.
+        var blocks = 750 * 750;
+        Assert.Equal(new ImageInfo(ImageFormat.Jpeg, 6000, 6000), _decoder.Inspect(GreyJpeg(6000, 6000, scanBytes: blocks / 4)));
+        using var small = _decoder.Decode(GreyJpeg(64, 64, scanBytes: 16));
+        Assert.Equal(64, small.Width);
+    }
+
+    /// <summary>A baseline grey JPEG built by hand: one-symbol Huffman tables, so every zero byte codes four flat blocks.</summary>
+    private static byte[] GreyJpeg(int width, int height, int scanBytes)
+    {
+        var bytes = new List<byte> { 0xFF, 0xD8 };
+        void Segment(byte marker, params byte[] payload)
+        {
+            bytes.AddRange([0xFF, marker, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2)]);
+            bytes.AddRange(payload);
+        }
+
+        Segment(0xDB, [0, .. Enumerable.Repeat((byte)1, 64)]);
+        Segment(0xC0, 8, (byte)(height >> 8), (byte)height, (byte)(width >> 8), (byte)width, 1, 1, 0x11, 0);
+        byte[] oneCode = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        Segment(0xC4, [0x00, .. oneCode]);
+        Segment(0xC4, [0x10, .. oneCode]);
+        Segment(0xDA, 1, 1, 0, 0, 63, 0);
+        bytes.AddRange(new byte[scanBytes]);
+        bytes.AddRange([0xFF, 0xD9]);
+        return [.. bytes];
+    }
+
     private static int FindSof(byte[] jpeg)
     {
         for (var i = 2; i < jpeg.Length - 1; i++)

@@ -35,8 +35,8 @@ public sealed class ImageDecoderOptions : IValidatableObject
     /// Gets the most pixels a PNG, WebP or BMP may declare per encoded byte once it declares more than
     /// <see cref="ExpansionCheckMinPixels"/>: more is a decompression bomb (a 1,080-byte RLE BMP of 6000x6000 declares
     /// 33,000 pixels per byte, a 105 KB PNG of the same size 343), refused before any pixel is decoded. Photographs stay
-    /// far under it (a few pixels per byte; flat screenshots tens). JPEG is not checked: it is decoded to the declared
-    /// size or refused, and its ratio is bounded by its 8x8 blocks.
+    /// far under it (a few pixels per byte; flat screenshots tens). JPEG is checked differently: its scans must carry at
+    /// least one bit per 8x8 block (at most 512 pixels per byte), since its decoder fills missing data with grey.
     /// </summary>
     /// <value>The default value is 100.</value>
     [Range(1.0, 1_000_000.0)]

@@ -54,21 +54,21 @@ internal static class ImageHeaderParser
     /// <exception cref="InvalidImageException">The header is malformed or cut off.</exception>
     public static ImageInfo ReadSize(ImageFormat format, ReadOnlySpan<byte> data) => format switch
     {
-        ImageFormat.Jpeg => ReadJpeg(data, untilEnd: false, out _),
+        ImageFormat.Jpeg => ReadJpeg(data, untilEnd: false, out _, out _),
         ImageFormat.Png => ReadPng(data, untilEnd: false),
         ImageFormat.Bmp => ReadBmp(data, checkRows: false),
         ImageFormat.WebP => ReadWebP(data, checkLength: false),
         _ => throw new InvalidImageException($"Cannot read the header of a {format} image."),
     };
 
-    /// <summary>Checks the structure of the whole file: a JPEG reaches its EOI marker, a PNG its IEND chunk, a BMP holds
-    /// all its rows, a WebP all the bytes its RIFF header declares.</summary>
+    /// <summary>Checks the structure of the whole file: a JPEG reaches its EOI marker with at least one bit of coded data
+    /// per 8x8 block, a PNG its IEND chunk, a BMP holds all its rows, a WebP all the bytes its RIFF header declares.</summary>
     /// <exception cref="InvalidImageException">The data is truncated or corrupt.</exception>
     public static void CheckComplete(ImageFormat format, ReadOnlySpan<byte> data)
     {
         _ = format switch
         {
-            ImageFormat.Jpeg => ReadJpeg(data, untilEnd: true, out _),
+            ImageFormat.Jpeg => CheckJpegScans(data),
             ImageFormat.Png => ReadPng(data, untilEnd: true),
             ImageFormat.Bmp => ReadBmp(data, checkRows: true),
             ImageFormat.WebP => ReadWebP(data, checkLength: true),
@@ -90,7 +90,7 @@ internal static class ImageHeaderParser
 
         try
         {
-            ReadJpeg(data, untilEnd: true, out var end);
+            ReadJpeg(data, untilEnd: true, out var end, out _);
             return end;
         }
         catch (InvalidImageException)
@@ -99,9 +99,30 @@ internal static class ImageHeaderParser
         }
     }
 
-    private static ImageInfo ReadJpeg(ReadOnlySpan<byte> data, bool untilEnd, out int end)
+    /// <summary>
+    /// A JPEG's decoder fills missing entropy-coded data with grey instead of failing, so a 150-byte file whose frame header
+    /// declares 6000x6000 and whose scan holds a few bytes would be decoded to 108 MB of pixels (found by fuzzing). Every
+    /// 8x8 block of the full-resolution component costs at least one bit in its first scan (a Huffman code is never
+    /// shorter), so less coded data than one bit per block is a cut-off scan. Arithmetic-coded JPEGs have no such floor
+    /// and are held to it too: they are rare, and browsers do not decode them either.
+    /// </summary>
+    private static ImageInfo CheckJpegScans(ReadOnlySpan<byte> data)
+    {
+        var info = ReadJpeg(data, untilEnd: true, out _, out var scanBytes);
+        var blocks = ((info.Width + 7L) / 8) * ((info.Height + 7L) / 8);
+        if (scanBytes * 8 < blocks)
+        {
+            throw Truncated("JPEG", $"its {info.Width}x{info.Height} pixels need at least {(blocks + 7) / 8} bytes of coded data (one bit per 8x8 block), it has {scanBytes}");
+        }
+
+        return info;
+    }
+
+    private static ImageInfo ReadJpeg(ReadOnlySpan<byte> data, bool untilEnd, out int end, out long scanBytes)
     {
         end = -1;
+        scanBytes = 0;
+        var scanStart = 0;
         int width = 0, height = 0;
         var pos = 2;
         var inScan = false;
@@ -131,6 +152,7 @@ internal static class ImageHeaderParser
                 }
 
                 inScan = false;
+                scanBytes += pos - scanStart;
             }
 
             if (pos + 1 >= data.Length)
@@ -217,6 +239,7 @@ internal static class ImageHeaderParser
                 }
 
                 inScan = true;
+                scanStart = segmentEnd;
             }
 
             pos = segmentEnd;

@@ -15,6 +15,12 @@ internal sealed class MultipartMjpegReader : IDisposable
     private const int InitialBuffer = 64 * 1024;
     private const int MaxHeaderLine = 8 * 1024;
     private const int MaxHeaderLines = 64;
+
+    // Each structural walk starts at the part's first byte, so a stream that drips end-of-image markers hidden in segment
+    // payloads (FF E0 00 04 FF D9, six bytes a read) would cost a walk per read: quadratic, hours of CPU for one 8 MB
+    // part (found while fuzzing). A real JPEG shows the walk a few false ends at most (an EXIF thumbnail's); past this
+    // many the part ends at its boundary or at the size cap instead.
+    private const int MaxJpegWalksPerPart = 64;
     private readonly Stream _stream;
     private readonly byte[]? _boundaryLine;     // "--boundary"; null: no boundary, scan for JPEG markers
     private readonly byte[]? _bareBoundaryLine; // the boundary as declared, when it already starts with "--"
@@ -26,6 +32,7 @@ internal sealed class MultipartMjpegReader : IDisposable
     private byte[] _buffer;
     private int _start;
     private int _end;
+    private int _jpegWalks;
 
     public MultipartMjpegReader(Stream stream, string? boundary, int maxPartBytes, TimeSpan readTimeout, TimeProvider timeProvider)
     {
@@ -73,6 +80,7 @@ internal sealed class MultipartMjpegReader : IDisposable
     /// <exception cref="TimeoutException">No data arrived within the read timeout.</exception>
     public async ValueTask<ReadOnlyMemory<byte>?> ReadPartAsync(CancellationToken cancellationToken)
     {
+        _jpegWalks = 0;
         if (_boundaryLine is null)
         {
             return await ReadMarkedJpegAsync(cancellationToken).ConfigureAwait(false);
@@ -236,7 +244,7 @@ internal sealed class MultipartMjpegReader : IDisposable
     private ReadOnlyMemory<byte>? TryTakeJpeg(int freshFrom)
     {
         var unread = _buffer.AsSpan(_start, _end - _start);
-        if (freshFrom >= unread.Length || unread[freshFrom..].IndexOf(EndOfImage) < 0)
+        if (freshFrom >= unread.Length || unread[freshFrom..].IndexOf(EndOfImage) < 0 || ++_jpegWalks > MaxJpegWalksPerPart)
         {
             return null;
         }
