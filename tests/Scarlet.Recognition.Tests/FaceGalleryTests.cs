@@ -296,7 +296,9 @@ public sealed class FaceGalleryTests(RecognitionFixture models, ITestOutputHelpe
         var vectors = Enumerable.Range(0, 400).Select(_ => Unit()).ToArray();
         using var stop = new CancellationTokenSource();
         using var started = new CountdownEvent(3);
-        var readers = Enumerable.Range(0, 3).Select(t => Task.Run(() =>
+        // Dedicated threads (LongRunning): on a 2-core machine busy with other test classes, three pool tasks can wait
+        // for thread injection longer than the start-up wait below.
+        var readers = Enumerable.Range(0, 3).Select(t => Task.Factory.StartNew(() =>
         {
             var n = 0;
             started.Signal();
@@ -307,7 +309,7 @@ public sealed class FaceGalleryTests(RecognitionFixture models, ITestOutputHelpe
             }
 
             return n;
-        })).ToArray();
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
         Assert.True(started.Wait(TimeSpan.FromSeconds(30)));
         for (var i = 0; i < vectors.Length; i++)
         {
