@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -13,18 +12,18 @@ public sealed class OpenSeedEndpointsTests
     [Fact]
     public async Task The_lab_switch_opens_the_seed_endpoints_warns_and_says_so_on_health()
     {
-        var warnings = new ConcurrentQueue<string>();
+        var capture = new LogCapture();
         using var parent = new HostFixture();
         using var factory = parent.WithWebHostBuilder(b =>
         {
             b.UseSetting("Scarlet:Security:OpenSeedEndpoints", "true");
-            b.ConfigureLogging(l => l.AddProvider(new WarningCapture(warnings)));
+            b.ConfigureLogging(l => l.AddProvider(capture));
         });
         using var anon = factory.CreateClient();
 
         var health = await anon.GetFromJsonAsync<JsonElement>("/health");
         Assert.True(health.GetProperty("open_endpoints").GetBoolean());
-        Assert.Contains(warnings, w => w.Contains("OpenSeedEndpoints", StringComparison.Ordinal));
+        Assert.Contains(capture.Entries, e => e.Level >= LogLevel.Warning && e.Message.Contains("OpenSeedEndpoints", StringComparison.Ordinal));
 
         // The seed's open endpoints answer anonymous callers again (their own answers: 200, 400 or 404).
         using (var reg = await anon.PostAsJsonAsync("/register", new { name = "Lab Person", face_image_b64 = Photos.Base64(Photos.Lfw("Colin_Powell", 0)) }))
@@ -56,30 +55,5 @@ public sealed class OpenSeedEndpointsTests
         using var anon = host.CreateClient();
         Assert.False((await anon.GetFromJsonAsync<JsonElement>("/health")).TryGetProperty("open_endpoints", out _));
         Assert.Equal(HttpStatusCode.Unauthorized, (await anon.PostAsJsonAsync("/register", new { name = "x" })).StatusCode);
-    }
-
-    private sealed class WarningCapture(ConcurrentQueue<string> lines) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new Logger(lines);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (logLevel >= LogLevel.Warning)
-                {
-                    lines.Enqueue(formatter(state, exception));
-                }
-            }
-        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
@@ -12,7 +11,7 @@ public sealed class SecretLoggingTests
     [Fact]
     public async Task Credentials_never_reach_the_log()
     {
-        var capture = new CapturingLoggerProvider();
+        var capture = new LogCapture();
         using var parent = new HostFixture();
         using var factory = parent.WithWebHostBuilder(b =>
         {
@@ -60,35 +59,6 @@ public sealed class SecretLoggingTests
         foreach (var secret in new[] { token, token.Split('.')[2], key, key[4..24], ticket, ticket[..24], Uri.EscapeDataString(ticket)[..24], HostFixture.AdminPassword })
         {
             Assert.DoesNotContain(lines, l => l.Contains(secret, StringComparison.Ordinal));
-        }
-    }
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<string> Lines { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, Lines);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull
-            {
-                lines.Enqueue($"{category} scope: {state}");
-                return null;
-            }
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                var values = state is IEnumerable<KeyValuePair<string, object?>> kv ? string.Join(' ', kv.Select(p => $"{p.Key}={p.Value}")) : string.Empty;
-                lines.Enqueue($"{category} {logLevel}: {formatter(state, exception)} {values} {exception}");
-            }
         }
     }
 }

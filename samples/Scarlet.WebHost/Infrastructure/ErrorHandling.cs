@@ -25,17 +25,22 @@ internal sealed class ApiException(int status, string detail) : Exception(detail
 
 /// <summary>
 /// Maps exceptions to <c>{"detail": ...}</c> in one place: bad input is 400, unknown ids 404, a face already registered
-/// 409 (naming the customer only to callers allowed to read customers), oversized bodies 413, anything else 500 with a
-/// generic text (the exception is logged, never shown).
+/// 409 (naming the customer only to callers allowed to read customers), oversized bodies 413, not ready 503 with
+/// Retry-After, anything else 500 with a generic text and a trace id (the exception is logged once, never shown).
 /// </summary>
 internal sealed class ErrorMapper(ILogger<ErrorMapper> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var (status, detail) = Map(exception);
-        if (status >= 500)
+
+        // Expected outcomes (ApiException: 4xx, a camera without a frame yet) are answers, not faults: no log entry, no
+        // stack trace (anonymous callers could flood the log). An unexpected fault is logged once, with the trace id the
+        // caller gets in the body to quote.
+        if (status >= 500 && exception is not ApiException)
         {
-            logger.LogError(exception, "Unhandled error on {Path}", httpContext.Request.Path);
+            logger.LogError(exception, "Unhandled error on {Path} (trace {TraceId})", httpContext.Request.Path, httpContext.TraceIdentifier);
+            detail = $"{detail} (trace {httpContext.TraceIdentifier})";
         }
 
         if (httpContext.Response.HasStarted)
@@ -45,6 +50,12 @@ internal sealed class ErrorMapper(ILogger<ErrorMapper> logger) : IExceptionHandl
 
         httpContext.Response.Clear();
         httpContext.Response.StatusCode = status;
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            // Not ready yet (a camera's first frame): worth asking again shortly.
+            httpContext.Response.Headers.RetryAfter = "2";
+        }
+
         object body = exception is DuplicateFaceException { ExistingCustomerId: { } existing } && AdminAuth.CanReadCustomers(httpContext)
             ? new DuplicateFaceBody(detail, existing)
             : new ErrorBody(detail);
