@@ -19,15 +19,13 @@ internal static class HostStateKinds
 /// </summary>
 internal sealed class HostStateStore
 {
-    private readonly string _connectionString;
+    private readonly HostDatabase _db;
     private readonly TimeProvider _time;
 
     public HostStateStore(string databasePath, TimeProvider time)
     {
         _time = time;
-        var full = Path.GetFullPath(databasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = full, Pooling = true, DefaultTimeout = 30 }.ToString();
+        _db = new HostDatabase(databasePath);
         using var c = Open();
         using var cmd = Cmd(c, """
             CREATE TABLE IF NOT EXISTS host_state(
@@ -69,22 +67,7 @@ internal sealed class HostStateStore
         return list;
     }
 
-    private SqliteConnection Open()
-    {
-        var c = new SqliteConnection(_connectionString);
-        c.Open();
-        return c;
-    }
+    private SqliteConnection Open() => _db.Open();
 
-    private static SqliteCommand Cmd(SqliteConnection c, string sql, params (string Name, object? Value)[] p)
-    {
-        var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var (name, value) in p)
-        {
-            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        return cmd;
-    }
+    private static SqliteCommand Cmd(SqliteConnection c, string sql, params (string Name, object? Value)[] args) => HostDatabase.Cmd(c, sql, args);
 }

@@ -9,13 +9,11 @@ internal sealed record AdminUser(string Username, string FullName, string Email,
 /// <summary>Admin users and revoked token ids, in host-owned tables of the same SQLite file as the retail data.</summary>
 internal sealed class AdminStore
 {
-    private readonly string _connectionString;
+    private readonly HostDatabase _db;
 
     public AdminStore(string databasePath)
     {
-        var full = Path.GetFullPath(databasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = full, Pooling = true, DefaultTimeout = 30 }.ToString();
+        _db = new HostDatabase(databasePath);
         using var c = Open();
         Exec(c, """
             CREATE TABLE IF NOT EXISTS host_admin_users(
@@ -106,31 +104,9 @@ internal sealed class AdminStore
     private static AdminUser Read(SqliteDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3) != 0, DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)), r.GetString(5));
 
-    private SqliteConnection Open()
-    {
-        var c = new SqliteConnection(_connectionString);
-        c.Open();
-        Exec(c, "PRAGMA busy_timeout = 10000;");
-        return c;
-    }
+    private SqliteConnection Open() => _db.Open();
 
-    private static void Exec(SqliteConnection c, string sql)
-    {
-        using var cmd = Cmd(c, sql);
-        cmd.ExecuteNonQuery();
-    }
+    private static void Exec(SqliteConnection c, string sql) => HostDatabase.Exec(c, sql);
 
-#pragma warning disable CA2100 // SQL text is constant; values are parameters.
-    private static SqliteCommand Cmd(SqliteConnection c, string sql, params (string Name, object Value)[] args)
-    {
-        var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var (n, v) in args)
-        {
-            cmd.Parameters.AddWithValue(n, v);
-        }
-
-        return cmd;
-    }
-#pragma warning restore CA2100
+    private static SqliteCommand Cmd(SqliteConnection c, string sql, params (string Name, object? Value)[] args) => HostDatabase.Cmd(c, sql, args);
 }

@@ -35,15 +35,13 @@ internal sealed class ApiKeyStore
 {
     private const string Prefix = "sck_";
     private static readonly TimeSpan s_lastUsedResolution = TimeSpan.FromMinutes(1);
-    private readonly string _connectionString;
+    private readonly HostDatabase _db;
     private readonly TimeProvider _time;
 
     public ApiKeyStore(string databasePath, TimeProvider time)
     {
         _time = time;
-        var full = Path.GetFullPath(databasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = full, Pooling = true, DefaultTimeout = 30 }.ToString();
+        _db = new HostDatabase(databasePath);
         using var c = Open();
         using var cmd = Cmd(c, """
             CREATE TABLE IF NOT EXISTS host_api_keys(
@@ -142,26 +140,7 @@ internal sealed class ApiKeyStore
         r.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)),
         r.GetInt64(6) != 0);
 
-    private SqliteConnection Open()
-    {
-        var c = new SqliteConnection(_connectionString);
-        c.Open();
-        using var busy = Cmd(c, "PRAGMA busy_timeout = 10000;");
-        busy.ExecuteNonQuery();
-        return c;
-    }
+    private SqliteConnection Open() => _db.Open();
 
-#pragma warning disable CA2100 // SQL text is constant; values are parameters.
-    private static SqliteCommand Cmd(SqliteConnection c, string sql, params (string Name, object Value)[] args)
-    {
-        var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var (n, v) in args)
-        {
-            cmd.Parameters.AddWithValue(n, v);
-        }
-
-        return cmd;
-    }
-#pragma warning restore CA2100
+    private static SqliteCommand Cmd(SqliteConnection c, string sql, params (string Name, object? Value)[] args) => HostDatabase.Cmd(c, sql, args);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace Scarlet.Recognition.Evaluation;
 
@@ -347,8 +348,8 @@ public static class OpenSetEvaluation
             }
         }
 
-        rng.Shuffle(CollectionsMarshalSpan(enrollable));
-        rng.Shuffle(CollectionsMarshalSpan(singles));
+        rng.Shuffle(CollectionsMarshal.AsSpan(enrollable));
+        rng.Shuffle(CollectionsMarshal.AsSpan(singles));
         var enrolled = enrollable.Take(size).ToList();
         var notEnrolled = enrollable.Skip(size).ToList();
 
@@ -432,7 +433,7 @@ public static class OpenSetEvaluation
         if (protocol.CohortSize > 0)
         {
             cohort = [.. galleryVectors];
-            rng.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(cohort));
+            rng.Shuffle(CollectionsMarshal.AsSpan(cohort));
             cohort = cohort.Take(protocol.CohortSize).ToList();
         }
 
@@ -578,8 +579,6 @@ public static class OpenSetEvaluation
         return above / ((double)probes.Count * customers.Count);
     }
 
-    private static Span<string> CollectionsMarshalSpan(List<string> list) => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list);
-
     private static FaceGalleryOptions CopyOf(FaceGalleryOptions o) => new()
     {
         MatchThreshold = -1f,
@@ -629,7 +628,8 @@ public static class OpenSetEvaluation
         return new ProbeOutcome(genuine, true, true, right, best, second, 0f, mean, std, r.Best?.IdentityId, person);
     }
 
-    private static readonly float[] s_zThresholds = Enumerable.Range(0, 301).Select(i => 1f + (i * 0.05f)).ToArray();
+    // T-norm thresholds in the units of Normalized (z / 10): z from 1 to 16 in steps of 0.05.
+    private static readonly float[] s_zThresholds = Enumerable.Range(0, 301).Select(i => 0.1f + (i * 0.005f)).ToArray();
 
     // Best and runner-up in standard deviations above the probe's cohort mean; the margin then applies in those units
     // scaled back by the cohort spread, so the rule is the same rule on normalised scores.
@@ -639,9 +639,8 @@ public static class OpenSetEvaluation
 
     private static float ChooseThreshold(List<ProbeOutcome> tuning, OpenSetProtocol protocol, IReadOnlyList<float> grid)
     {
-        foreach (var t0 in grid)
+        foreach (var t in grid)
         {
-            var t = grid == s_zThresholds ? t0 * 0.1f : t0;
             var p = Score(tuning, t, protocol.Gallery.Margin);
             if (p.FalseMatch <= protocol.TargetFalseMatchRate && p.Flagged <= protocol.TargetFalseMatchRate)
             {
@@ -649,7 +648,7 @@ public static class OpenSetEvaluation
             }
         }
 
-        return grid == s_zThresholds ? grid[^1] * 0.1f : grid[^1];
+        return grid[^1];
     }
 
     private static OpenSetPoint ScorePerOwnThreshold(List<ProbeOutcome> outcomes, float margin) => Score(outcomes, float.NaN, margin);

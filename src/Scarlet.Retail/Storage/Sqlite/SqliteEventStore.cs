@@ -41,51 +41,12 @@ public sealed class SqliteEventStore(SqliteDatabase db) : IEventStore
     public Task<Page<DetectionRecord>> QueryDetectionsAsync(DetectionQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, 1000);
-        ArgumentOutOfRangeException.ThrowIfNegative(query.Offset);
-
-        // Only fixed SQL fragments are concatenated; every value is a parameter.
-        var where = new StringBuilder("org_id = $org");
-        var p = new List<(string, object?)> { ("$org", query.OrganizationId) };
-        if (query.CameraId is not null)
-        {
-            where.Append(" AND camera_id = $cam");
-            p.Add(("$cam", query.CameraId));
-        }
-
-        if (query.CustomerId is not null)
-        {
-            where.Append(" AND customer_id = $c");
-            p.Add(("$c", query.CustomerId));
-        }
-
-        if (query.Status is { } status)
-        {
-            where.Append(" AND status = $st");
-            p.Add(("$st", (int)status));
-        }
-
-        if (query.From is { } from)
-        {
-            where.Append(" AND ts >= $from");
-            p.Add(("$from", ToUnixMs(from)));
-        }
-
-        if (query.To is { } to)
-        {
-            where.Append(" AND ts < $to");
-            p.Add(("$to", ToUnixMs(to)));
-        }
-
-        return db.ReadAsync(
-            c =>
-            {
-                var total = (int)Scalar(c, null, $"SELECT COUNT(*) FROM detections WHERE {where}", [.. p]);
-                var items = Query(c, null, $"SELECT {DetectionColumns} FROM detections WHERE {where} ORDER BY ts DESC, id DESC LIMIT $l OFFSET $o", MapDetection, [.. p, ("$l", query.Limit), ("$o", query.Offset)]);
-                return new Page<DetectionRecord>(items, total);
-            },
-            cancellationToken);
+        var f = new PageFilter(query.OrganizationId, query.Limit, query.Offset);
+        f.Equal("camera_id", query.CameraId);
+        f.Equal("customer_id", query.CustomerId);
+        f.Equal("status", query.Status is { } status ? (int)status : null);
+        f.Range("ts", query.From, query.To);
+        return f.ReadAsync(db, "detections", DetectionColumns, "ts", MapDetection, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -150,45 +111,11 @@ public sealed class SqliteEventStore(SqliteDatabase db) : IEventStore
     public Task<Page<AuditRecord>> QueryAuditAsync(AuditQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, 1000);
-        ArgumentOutOfRangeException.ThrowIfNegative(query.Offset);
-
-        // Only fixed SQL fragments are concatenated; every value is a parameter.
-        var where = new StringBuilder("org_id = $org");
-        var p = new List<(string, object?)> { ("$org", query.OrganizationId) };
-        if (query.Subject is not null)
-        {
-            where.Append(" AND subject = $s");
-            p.Add(("$s", query.Subject));
-        }
-
-        if (query.Actor is not null)
-        {
-            where.Append(" AND actor = $actor");
-            p.Add(("$actor", query.Actor));
-        }
-
-        if (query.From is { } from)
-        {
-            where.Append(" AND at >= $from");
-            p.Add(("$from", ToUnixMs(from)));
-        }
-
-        if (query.To is { } to)
-        {
-            where.Append(" AND at < $to");
-            p.Add(("$to", ToUnixMs(to)));
-        }
-
-        return db.ReadAsync(
-            c =>
-            {
-                var total = (int)Scalar(c, null, $"SELECT COUNT(*) FROM audit WHERE {where}", [.. p]);
-                var items = Query(c, null, $"SELECT {AuditColumns} FROM audit WHERE {where} ORDER BY at DESC, id DESC LIMIT $l OFFSET $o", MapAudit, [.. p, ("$l", query.Limit), ("$o", query.Offset)]);
-                return new Page<AuditRecord>(items, total);
-            },
-            cancellationToken);
+        var f = new PageFilter(query.OrganizationId, query.Limit, query.Offset);
+        f.Equal("subject", query.Subject);
+        f.Equal("actor", query.Actor);
+        f.Range("at", query.From, query.To);
+        return f.ReadAsync(db, "audit", AuditColumns, "at", MapAudit, cancellationToken);
     }
 
     private const string AuditColumns = "id, org_id, action, subject, actor, at, detail, outcome";
@@ -210,4 +137,62 @@ public sealed class SqliteEventStore(SqliteDatabase db) : IEventStore
         CropPath = StringOrNull(r, 12),
         Timestamp = FromUnixMs(r.GetInt64(13)),
     };
+
+    /// <summary>
+    /// A page of rows of one organisation filtered by optional equalities and a time range, newest first: only fixed SQL
+    /// fragments (column names of this class) are concatenated; every value is a parameter.
+    /// </summary>
+    private sealed class PageFilter
+    {
+        private readonly StringBuilder _where = new("org_id = $org");
+        private readonly List<(string Name, object? Value)> _parameters;
+        private readonly int _limit;
+        private readonly int _offset;
+
+        public PageFilter(string organizationId, int limit, int offset)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1000);
+            ArgumentOutOfRangeException.ThrowIfNegative(offset);
+            _parameters = [("$org", organizationId)];
+            _limit = limit;
+            _offset = offset;
+        }
+
+        public void Equal(string column, object? value)
+        {
+            if (value is not null)
+            {
+                var name = "$p" + _parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                _where.Append(" AND ").Append(column).Append(" = ").Append(name);
+                _parameters.Add((name, value));
+            }
+        }
+
+        public void Range(string timeColumn, DateTimeOffset? from, DateTimeOffset? to)
+        {
+            if (from is { } f)
+            {
+                _where.Append(" AND ").Append(timeColumn).Append(" >= $from");
+                _parameters.Add(("$from", ToUnixMs(f)));
+            }
+
+            if (to is { } t)
+            {
+                _where.Append(" AND ").Append(timeColumn).Append(" < $to");
+                _parameters.Add(("$to", ToUnixMs(t)));
+            }
+        }
+
+        public Task<Page<T>> ReadAsync<T>(SqliteDatabase db, string table, string columns, string timeColumn, Func<SqliteDataReader, T> map, CancellationToken cancellationToken) =>
+            db.ReadAsync(
+                c =>
+                {
+                    var where = _where.ToString();
+                    var total = (int)Scalar(c, null, $"SELECT COUNT(*) FROM {table} WHERE {where}", [.. _parameters]);
+                    var items = Query(c, null, $"SELECT {columns} FROM {table} WHERE {where} ORDER BY {timeColumn} DESC, id DESC LIMIT $l OFFSET $o", map, [.. _parameters, ("$l", _limit), ("$o", _offset)]);
+                    return new Page<T>(items, total);
+                },
+                cancellationToken);
+    }
 }
