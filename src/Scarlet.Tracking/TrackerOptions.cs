@@ -219,6 +219,11 @@ public sealed class TrackerOptions
     }
 
     internal TrackerOptions Clone() => (TrackerOptions)MemberwiseClone();
+
+    /// <summary>Whether a confirmed track's box is reported (<see cref="MinBoxArea"/>, <see cref="MaxAspectRatio"/>).</summary>
+    internal bool IsReportable(Vision.BoundingBox b) =>
+        (MinBoxArea <= 0 || b.Width * b.Height > MinBoxArea)
+        && (MaxAspectRatio <= 0 || b.Width / b.Height <= MaxAspectRatio);
 }
 
 /// <summary>Validates <see cref="TrackerOptions"/> (ranges and cross-field rules) for the options pipeline.</summary>

@@ -1,3 +1,5 @@
+using Scarlet.Tracking.Internal;
+
 namespace Scarlet.Tracking.Assignment;
 
 /// <summary>
@@ -69,7 +71,7 @@ public sealed class LinearAssignment
         }
 
         // Tall matrix: solve the transpose, as SciPy does.
-        EnsureCapacity(ref _transposed, rows * cols);
+        Buffers.EnsureCapacity(ref _transposed, rows * cols);
         for (var i = 0; i < rows; i++)
         {
             for (var j = 0; j < cols; j++)
@@ -87,25 +89,17 @@ public sealed class LinearAssignment
         return cols;
     }
 
-    private static void EnsureCapacity<T>(ref T[] buffer, int length)
-    {
-        if (buffer.Length < length)
-        {
-            buffer = new T[Math.Max(length, buffer.Length * 2)];
-        }
-    }
-
     private void SolveWide(ReadOnlySpan<double> cost, int nr, int nc)
     {
-        EnsureCapacity(ref _u, nr);
-        EnsureCapacity(ref _v, nc);
-        EnsureCapacity(ref _shortest, nc);
-        EnsureCapacity(ref _path, nc);
-        EnsureCapacity(ref _col4Row, nr);
-        EnsureCapacity(ref _row4Col, nc);
-        EnsureCapacity(ref _sr, nr);
-        EnsureCapacity(ref _sc, nc);
-        EnsureCapacity(ref _remaining, nc);
+        Buffers.EnsureCapacity(ref _u, nr);
+        Buffers.EnsureCapacity(ref _v, nc);
+        Buffers.EnsureCapacity(ref _shortest, nc);
+        Buffers.EnsureCapacity(ref _path, nc);
+        Buffers.EnsureCapacity(ref _col4Row, nr);
+        Buffers.EnsureCapacity(ref _row4Col, nc);
+        Buffers.EnsureCapacity(ref _sr, nr);
+        Buffers.EnsureCapacity(ref _sc, nc);
+        Buffers.EnsureCapacity(ref _remaining, nc);
         Array.Clear(_u, 0, nr);
         Array.Clear(_v, 0, nc);
         Array.Fill(_path, -1, 0, nc);

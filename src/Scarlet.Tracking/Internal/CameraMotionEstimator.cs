@@ -52,8 +52,8 @@ internal sealed class CameraMotionEstimator
             return false;
         }
 
-        Grow(ref _nearestPrev, m);
-        Grow(ref _nearestCur, n);
+        Buffers.EnsureCapacity(ref _nearestPrev, m);
+        Buffers.EnsureCapacity(ref _nearestCur, n);
         for (var i = 0; i < n; i++)
         {
             _nearestCur[i] = Nearest(previous, i, current);
@@ -66,13 +66,13 @@ internal sealed class CameraMotionEstimator
 
         var k = 0;
         var size = Math.Min(n, m);
-        Grow(ref _px, size);
-        Grow(ref _py, size);
-        Grow(ref _qx, size);
-        Grow(ref _qy, size);
-        Grow(ref _h, size);
-        Grow(ref _inlier, size);
-        Grow(ref _bestInlier, size);
+        Buffers.EnsureCapacity(ref _px, size);
+        Buffers.EnsureCapacity(ref _py, size);
+        Buffers.EnsureCapacity(ref _qx, size);
+        Buffers.EnsureCapacity(ref _qy, size);
+        Buffers.EnsureCapacity(ref _h, size);
+        Buffers.EnsureCapacity(ref _inlier, size);
+        Buffers.EnsureCapacity(ref _bestInlier, size);
         for (var i = 0; i < n; i++)
         {
             var j = _nearestCur[i];
@@ -147,14 +147,6 @@ internal sealed class CameraMotionEstimator
 
         Inliers = best;
         return true;
-    }
-
-    private static void Grow<T>(ref T[] buffer, int length)
-    {
-        if (buffer.Length < length)
-        {
-            buffer = new T[Math.Max(length, buffer.Length * 2)];
-        }
     }
 
     private static int Nearest(ReadOnlySpan<double> from, int i, ReadOnlySpan<double> to)
