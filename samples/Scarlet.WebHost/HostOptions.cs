@@ -25,6 +25,8 @@ public sealed class ScarletHostOptions
 
     public ExportOptions Exports { get; set; } = new();
 
+    public TelemetryOptions Telemetry { get; set; } = new();
+
     /// <summary>Gets or sets the organisation every request works in (single-tenant host).</summary>
     [Required]
     public string Organization { get; set; } = "default";

@@ -26,7 +26,7 @@ internal static class HostSetup
         services.AddOptions<ScarletHostOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
 
         // DataAnnotations do not recurse: check the nested sections here, before anything starts.
-        foreach (var part in new object[] { host, host.Jwt, host.Storage, host.Security, host.Live, host.Exports })
+        foreach (var part in new object[] { host, host.Jwt, host.Storage, host.Security, host.Live, host.Exports, host.Telemetry })
         {
             System.ComponentModel.DataAnnotations.Validator.ValidateObject(part, new System.ComponentModel.DataAnnotations.ValidationContext(part), validateAllProperties: true);
         }
@@ -104,7 +104,7 @@ internal static class HostSetup
             o.Retail = r => r.DatabasePath = storagePath;
         }).AddCameraPipelines(); // cameras are added at run time by CameraManager
 
-        services.AddSingleton<PrometheusExporter>();
+        services.AddScarletTelemetry(host.Telemetry);
         services.AddSingleton<LiveHubs>();
         services.AddSingleton<PersonRegistry>();
         services.AddSingleton<CameraServices>();
@@ -138,8 +138,6 @@ internal static class HostSetup
 
     public static WebApplication UseScarletHost(this WebApplication app)
     {
-        // Created first so it sees every measurement from the start.
-        app.Services.GetRequiredService<PrometheusExporter>();
         _ = HostMetrics.WorkingSet;
         app.UseExceptionHandler();
         app.UseStatusCodePages(StatusBodies.WriteAsync);

@@ -67,7 +67,14 @@ public sealed class FullFlowTests(HostFixture host)
         Assert.True(Value(metrics, "scarlet_faces_recognized_total{camera=\"till-1\"}") >= 1);
         Assert.True(Value(metrics, "scarlet_events_total{topic=\"action-events\",type=\"ActionEvent\"}") >= 1);
         Assert.True(Value(metrics, "scarlet_websocket_clients{channel=\"dashboard\"}") >= 1);
-        Assert.Contains("scarlet_http_request_duration_seconds_bucket{endpoint=\"/process-frame\",method=\"POST\",status=\"200\",le=\"+Inf\"}", metrics, StringComparison.Ordinal);
+        Assert.True(Value(metrics, "scarlet_http_request_duration_seconds_bucket{endpoint=\"/process-frame\",method=\"POST\",status=\"200\",le=\"+Inf\"}") >= 1);
+
+        // One family per name: /process-frame and the camera pipeline count into one scarlet.pipeline.frames.
+        Assert.Single(metrics.Split('\n'), l => l.StartsWith("# TYPE scarlet_pipeline_frames_total ", StringComparison.Ordinal));
+
+        // OpenTelemetry's own instrumentation comes along: ASP.NET Core's request duration and the runtime's GC counts.
+        Assert.True(Value(metrics, "http_server_request_duration_seconds_count{http_route=\"/process-frame\"}") >= 1, metrics);
+        Assert.Contains("dotnet_gc_collections_total", metrics, StringComparison.Ordinal);
 
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
     }
@@ -112,17 +119,48 @@ public sealed class FullFlowTests(HostFixture host)
         Assert.Empty(after.GetProperty("tracked_objects").EnumerateArray());
     }
 
+    /// <summary>
+    /// The sum of the Prometheus samples named like <paramref name="series"/> (<c>name{a="x",b="y"}</c>) whose labels
+    /// include the given ones, in any order: the exporter adds its own (<c>otel_scope_name</c>, ...) and a timestamp.
+    /// </summary>
     internal static double Value(string metrics, string series)
     {
-        foreach (var line in metrics.Split('\n'))
+        var (name, wanted) = ParseSeries(series);
+        double sum = 0;
+        foreach (var raw in metrics.Split('\n'))
         {
-            if (line.StartsWith(series + " ", StringComparison.Ordinal))
+            var line = raw.TrimEnd('\r');
+            if (line.StartsWith('#') || !line.StartsWith(name, StringComparison.Ordinal) || line.Length == name.Length || line[name.Length] is not ('{' or ' '))
             {
-                return double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+                continue;
+            }
+
+            var (_, labels) = ParseSeries(line[..(line[name.Length] == '{' ? line.IndexOf('}', StringComparison.Ordinal) + 1 : name.Length)]);
+            if (wanted.All(w => labels.TryGetValue(w.Key, out var v) && v == w.Value))
+            {
+                var rest = line[(line[name.Length] == '{' ? line.IndexOf('}', StringComparison.Ordinal) + 1 : name.Length)..].Trim();
+                sum += double.Parse(rest.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
             }
         }
 
-        return 0;
+        return sum;
+    }
+
+    private static (string Name, Dictionary<string, string> Labels) ParseSeries(string series)
+    {
+        var brace = series.IndexOf('{', StringComparison.Ordinal);
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (brace < 0)
+        {
+            return (series, labels);
+        }
+
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(series[brace..], "([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\""))
+        {
+            labels[m.Groups[1].Value] = m.Groups[2].Value;
+        }
+
+        return (series[..brace], labels);
     }
 
     internal static async Task<JsonElement> ReceiveAsync(WebSocket socket, TimeSpan timeout)

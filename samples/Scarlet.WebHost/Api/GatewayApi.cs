@@ -42,11 +42,7 @@ internal static class GatewayApi
     public static void MapGatewayApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/health", Health).WithTags("System").AllowAnonymous().WithSummary("Status; details (provider, cameras) for authenticated callers only");
-        var metrics = app.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Scrape(), "text/plain; version=0.0.4; charset=utf-8")).WithTags("System");
-        if (!app.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<ScarletHostOptions>>().Value.Security.MetricsRequireKey)
-        {
-            metrics.AllowAnonymous();
-        }
+        app.MapScarletMetrics(app.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<ScarletHostOptions>>().Value.Security.MetricsRequireKey);
 
         var staff = app.MapGroup(string.Empty).Require(ScarletPolicies.Staff);
         staff.MapGet("/cameras", Cameras).SeedOpen(app).WithTags("Cameras").WithSummary("The cameras; sources (paths, URLs) for admins only");

@@ -9,7 +9,9 @@ internal static class HostMetrics
 {
     public static readonly Counter<long> Requests = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.http.requests", description: "HTTP requests by method, endpoint and status");
     public static readonly Histogram<double> RequestDuration = ScarletDiagnostics.Meter.CreateHistogram<double>("scarlet.http.request.duration", "s", "HTTP request latency by endpoint and status");
-    public static readonly Counter<long> FramesProcessed = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.pipeline.frames", description: "Frames analysed per camera (live cameras and /process-frame)");
+    // The same instrument identity (name, unit, description) as the camera pipeline's counter in Scarlet.Tracking, so
+    // OpenTelemetry keeps one metric: /process-frame frames and live camera frames in one family, by camera.
+    public static readonly Counter<long> FramesProcessed = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.pipeline.frames", "{frame}", "Frames tracked by camera pipelines.");
     public static readonly Counter<long> FacesRecognized = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.faces.recognized", description: "Faces identified as a customer");
     public static readonly Counter<long> PipelineDrops = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.pipeline.drops", description: "Frames or messages dropped because a consumer was slow");
     public static readonly Counter<long> Events = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.events", description: "Events on the in-process stream by type");
