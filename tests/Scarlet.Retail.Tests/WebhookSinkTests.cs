@@ -92,6 +92,27 @@ public sealed class WebhookSinkTests
     }
 
     [Fact]
+    public async Task A_receiver_that_never_answers_times_out_per_try_on_the_fake_clock()
+    {
+        await using var h = new RetailHarness();
+        var org = await h.OrgAsync();
+        var clock = new StepClock();
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start(); // accepts connections (the kernel does), never reads or answers
+        var options = Options(new Uri($"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}/hook"));
+        options.MaxAttempts = 2;
+        options.RequestTimeout = TimeSpan.FromSeconds(5);
+        using var sink = new WebhookSink(options, h.Events, clock);
+        var delivery = sink.DeliverAsync(Evt(org), CancellationToken.None);
+        await clock.RunUntilAsync(delivery);
+
+        var dl = Assert.Single(await h.Events.ListDeadLettersAsync(org));
+        Assert.Equal(2, dl.Attempts);
+        Assert.StartsWith("TimeoutRejectedException", dl.LastError, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromSeconds(5 + 1 + 5), clock.GetUtcNow() - RetailHarness.Start); // try, back-off, try
+    }
+
+    [Fact]
     public async Task A_dead_receiver_does_not_stop_the_stream_or_an_in_process_sink()
     {
         await using var h = new RetailHarness();
@@ -137,13 +158,31 @@ public sealed class WebhookSinkTests
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
-            var timer = base.CreateTimer(callback, state, dueTime, period);
-            if (dueTime > TimeSpan.Zero && dueTime <= TimeSpan.FromSeconds(10) && period == Timeout.InfiniteTimeSpan)
+            var timer = new NotedTimer(this, base.CreateTimer(callback, state, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan));
+            timer.Change(dueTime, period);
+            return timer;
+        }
+
+        private void Note(TimeSpan dueTime, TimeSpan period)
+        {
+            if (dueTime > TimeSpan.Zero && dueTime <= TimeSpan.FromSeconds(10) && (period == Timeout.InfiniteTimeSpan || period == TimeSpan.Zero))
             {
                 _waits.Enqueue(dueTime);
             }
+        }
 
-            return timer;
+        /// <summary>A timer may be armed after it is created (Polly's timeout does): every arming is noted.</summary>
+        private sealed class NotedTimer(StepClock clock, ITimer inner) : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period)
+            {
+                clock.Note(dueTime, period);
+                return inner.Change(dueTime, period);
+            }
+
+            public void Dispose() => inner.Dispose();
+
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
         }
 
         public async Task RunUntilAsync(Task work)

@@ -5,6 +5,9 @@ using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
 using Scarlet.Retail.Events;
 using Scarlet.Retail.Storage;
 using Scarlet.Vision;
@@ -16,6 +19,12 @@ namespace Scarlet.Retail.Sinks;
 /// (waits on the injected <see cref="TimeProvider"/>), and recording a <see cref="DeadLetter"/> after the last try.
 /// A 4xx answer other than 408/429 is final: the receiver rejected the request and a retry would not change that.
 /// </summary>
+/// <remarks>
+/// Retries and the per-try timeout are a Polly resilience pipeline around the whole send rather than an
+/// <c>HttpClient</c> handler (<c>Microsoft.Extensions.Http.Resilience</c>): each try builds a new request signed with
+/// that moment's timestamp, so a late retry is not refused as a replay, and the outcome of the last try becomes the
+/// dead letter. The <see cref="HttpClient"/> itself may come from <c>IHttpClientFactory</c> (the web host's does).
+/// </remarks>
 public sealed class WebhookSink : IEventSink, IDisposable
 {
     private static readonly Counter<long> s_delivered = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.retail.webhook.delivered");
@@ -27,6 +36,7 @@ public sealed class WebhookSink : IEventSink, IDisposable
     private readonly IEventStore _deadLetters;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
 
     /// <summary>Initializes a new instance of the <see cref="WebhookSink"/> class.</summary>
     /// <param name="options">Sink options (validated by <see cref="RetailOptionsValidator"/>).</param>
@@ -45,6 +55,7 @@ public sealed class WebhookSink : IEventSink, IDisposable
         _http = http ?? new HttpClient();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         Name = "webhook:" + options.Url.GetLeftPart(UriPartial.Path);
+        _pipeline = BuildPipeline();
     }
 
     /// <inheritdoc/>
@@ -64,42 +75,37 @@ public sealed class WebhookSink : IEventSink, IDisposable
     {
         ArgumentNullException.ThrowIfNull(evt);
         var body = ScarletJson.Serialize(evt);
+        var attempts = 0;
         var lastError = string.Empty;
-        var attempt = 0;
-        while (attempt < _options.MaxAttempts)
+        try
         {
-            attempt++;
-            bool retryable;
-            try
-            {
-                using var response = await SendAsync(evt, body, cancellationToken).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode)
+            using var response = await _pipeline.ExecuteAsync(
+                async ct =>
                 {
-                    s_delivered.Add(1);
-                    return;
-                }
-
-                lastError = $"HTTP {(int)response.StatusCode}";
-                retryable = (int)response.StatusCode >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
-            }
-            catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+                    attempts++;
+                    return await SendAsync(evt, body, ct).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode)
             {
-                lastError = ex.GetType().Name + ": " + ex.Message;
-                retryable = true;
+                s_delivered.Add(1);
+                return;
             }
 
-            _logger.LogWarning("Webhook {Sink} try {Attempt}/{Max} for event {EventId} failed: {Error}", Name, attempt, _options.MaxAttempts, evt.EventId, lastError);
-            if (!retryable || attempt >= _options.MaxAttempts)
+            lastError = $"HTTP {(int)response.StatusCode}";
+            if (!IsRetryable(response))
             {
-                break;
+                _logger.LogWarning("Webhook {Sink} rejected event {EventId}: {Error}", Name, evt.EventId, lastError);
             }
-
-            await Task.Delay(Backoff(attempt), _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException)
+        {
+            lastError = ex.GetType().Name + ": " + ex.Message;
         }
 
         s_deadLetters.Add(1);
         await _deadLetters.AddDeadLetterAsync(
-            new DeadLetter(0, evt.OrganizationId, Name, evt.EventId, evt.Topic, Encoding.UTF8.GetString(body), attempt, lastError, _time.GetUtcNow()),
+            new DeadLetter(0, evt.OrganizationId, Name, evt.EventId, evt.Topic, Encoding.UTF8.GetString(body), attempts, lastError, _time.GetUtcNow()),
             CancellationToken.None).ConfigureAwait(false);
     }
 
@@ -121,6 +127,39 @@ public sealed class WebhookSink : IEventSink, IDisposable
         }
     }
 
+    private static bool IsRetryable(HttpResponseMessage response) =>
+        (int)response.StatusCode >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
+
+    private ResiliencePipeline<HttpResponseMessage> BuildPipeline()
+    {
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = _time };
+        if (_options.MaxAttempts > 1)
+        {
+            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = _options.MaxAttempts - 1,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = false,
+                Delay = _options.InitialBackoff,
+                MaxDelay = _options.MaxBackoff,
+                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
+                    .Handle<HttpRequestException>()
+                    .Handle<TimeoutRejectedException>()
+                    .HandleResult(IsRetryable),
+                OnRetry = args =>
+                {
+                    var error = args.Outcome.Exception is { } ex ? ex.GetType().Name + ": " + ex.Message : $"HTTP {(int)args.Outcome.Result!.StatusCode}";
+                    _logger.LogWarning("Webhook {Sink} try {Attempt}/{Max} failed: {Error}; next in {Delay}", Name, args.AttemptNumber + 1, _options.MaxAttempts, error, args.RetryDelay);
+                    args.Outcome.Result?.Dispose();
+                    return default;
+                },
+            });
+        }
+
+        // Inner: each try has its own timeout.
+        return builder.AddTimeout(_options.RequestTimeout).Build();
+    }
+
     private async Task<HttpResponseMessage> SendAsync(ScarletEvent evt, byte[] body, CancellationToken cancellationToken)
     {
         // Signed per try with the current time, so a late retry is not mistaken for a replay.
@@ -132,8 +171,6 @@ public sealed class WebhookSink : IEventSink, IDisposable
         request.Headers.Add(WebhookSignature.TimestampHeader, unix.ToString(CultureInfo.InvariantCulture));
         request.Headers.Add(WebhookSignature.EventIdHeader, evt.EventId);
         request.Headers.Add(WebhookSignature.TopicHeader, evt.Topic);
-        using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-        return await _http.SendAsync(request, linked.Token).ConfigureAwait(false);
+        return await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
     }
 }
