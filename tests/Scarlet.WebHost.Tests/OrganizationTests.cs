@@ -155,6 +155,30 @@ public sealed class OrganizationTests(HostFixture host)
         Assert.Equal(HttpStatusCode.NotFound, (await aAdmin.PostAsync($"/api/cameras/{camera}/start", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await aAdmin.GetAsync(await host.TicketPathAsync(aAdmin, $"/cameras/{camera}/stream"))).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await aAdmin.DeleteAsync($"/api/cameras/{camera}")).StatusCode);
+
+        // Processing tasks and export jobs: B's are not found by A.
+        using var task = await bAdmin.PostAsJsonAsync("/api/processing-tasks/start", new { camera_ids = new[] { camera } });
+        Assert.Equal(HttpStatusCode.OK, task.StatusCode);
+        var taskId = (await task.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("task_id").GetString()!;
+        Assert.Equal(HttpStatusCode.NotFound, (await aAdmin.GetAsync($"/api/processing-tasks/{taskId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await aAdmin.PostAsJsonAsync("/api/processing-tasks/stop", new { task_id = taskId })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await aAdmin.PostAsJsonAsync("/api/processing-tasks/start", new { camera_ids = new[] { camera } })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await bAdmin.PostAsJsonAsync("/api/processing-tasks/stop", new { task_id = taskId })).StatusCode);
+        using var export = await bAdmin.PostAsJsonAsync("/api/export/tracking-data", new { format = "json", camera_id = "till-" + org });
+        Assert.Equal(HttpStatusCode.Accepted, export.StatusCode);
+        var jobId = (await export.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("job_id").GetString()!;
+        Assert.Equal(HttpStatusCode.NotFound, (await aAdmin.GetAsync($"/api/export/jobs/{jobId}/status")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await aAdmin.GetAsync($"/api/export/jobs/{jobId}/download")).StatusCode);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await bAdmin.GetFromJsonAsync<JsonElement>($"/api/export/jobs/{jobId}/status")).GetProperty("status").GetString() == "running" && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        // The job ran in B after its request ended: it holds B's detections only.
+        var exported = await bAdmin.GetFromJsonAsync<JsonElement>($"/api/export/jobs/{jobId}/download");
+        Assert.NotEmpty(exported.EnumerateArray());
+        Assert.All(exported.EnumerateArray(), d => Assert.Equal("till-" + org, d.GetProperty("camera_id").GetString()));
         Assert.Equal(HttpStatusCode.NoContent, (await bAdmin.DeleteAsync($"/api/cameras/{camera}")).StatusCode);
     }
 
