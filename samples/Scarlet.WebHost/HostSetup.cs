@@ -207,7 +207,13 @@ internal sealed class HostStartup(IOrganizationStore organizations, ICatalogStor
         await organizations.EnsureAsync(o.Organization, o.Organization, cancellationToken);
         await accounts.BootstrapAsync(cancellationToken);
         webhooks.Load();
-        if (o.Demo.SeedCatalog && (await catalog.ListProductsInZoneAsync(o.Organization, "entrance", cancellationToken)).Count == 0)
+        await SeedCatalogAsync(catalog, o, o.Organization, cancellationToken);
+    }
+
+    /// <summary>Gives an organisation with an empty catalogue a few demo products (so recommendations flow), when <c>Scarlet:Demo:SeedCatalog</c>.</summary>
+    public static async Task SeedCatalogAsync(ICatalogStore catalog, ScarletHostOptions o, string organizationId, CancellationToken cancellationToken)
+    {
+        if (o.Demo.SeedCatalog && (await catalog.ListProductsInZoneAsync(organizationId, "entrance", cancellationToken)).Count == 0)
         {
             Product[] demo =
             [
@@ -218,7 +224,7 @@ internal sealed class HostStartup(IOrganizationStore organizations, ICatalogStor
             ];
             foreach (var p in demo)
             {
-                await catalog.UpsertProductAsync(o.Organization, p, cancellationToken);
+                await catalog.UpsertProductAsync(organizationId, p, cancellationToken);
             }
         }
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Scarlet.Testing;
 
 namespace Scarlet.WebHost.Tests;
@@ -26,6 +27,10 @@ public sealed class OrganizationTests(HostFixture host)
         var listed = await super.GetFromJsonAsync<JsonElement>("/api/organizations");
         Assert.Contains(org, listed.EnumerateArray().Select(o => o.GetProperty("id").GetString()));
         Assert.Contains("default", listed.EnumerateArray().Select(o => o.GetProperty("id").GetString()));
+
+        // A new organisation gets the demo catalogue as the default one did (Scarlet:Demo:SeedCatalog), so recommendations flow.
+        var catalog = host.Services.GetRequiredService<Scarlet.Retail.Storage.ICatalogStore>();
+        Assert.NotEmpty(await catalog.ListProductsInZoneAsync(org, "entrance"));
 
         var me = await b.GetFromJsonAsync<JsonElement>("/admin/me");
         Assert.Equal(org, me.GetProperty("organization_id").GetString());
@@ -53,6 +58,15 @@ public sealed class OrganizationTests(HostFixture host)
 
         using var anon = host.CreateClient();
         Assert.Equal(HttpStatusCode.Unauthorized, (await anon.GetAsync("/api/organizations")).StatusCode);
+
+        // An admin of the default organisation cannot remove the superadmin above it.
+        var second = "second-admin-" + org;
+        Assert.Equal(HttpStatusCode.Created, (await super.PostAsJsonAsync("/admin/users", new { username = second, password = OrgAdminPassword, role = "admin" })).StatusCode);
+        using var plainAdmin = host.CreateClient();
+        plainAdmin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await HostFixture.LoginAsync(plainAdmin, second, OrgAdminPassword));
+        Assert.Equal(HttpStatusCode.Forbidden, (await plainAdmin.DeleteAsync($"/admin/users/{HostFixture.AdminUser}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await plainAdmin.GetAsync("/api/organizations")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await super.DeleteAsync($"/admin/users/{second}")).StatusCode);
     }
 
     [Fact]

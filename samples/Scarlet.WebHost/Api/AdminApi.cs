@@ -114,6 +114,12 @@ internal static class AdminApi
             throw ApiException.BadRequest("Cannot delete your own account");
         }
 
+        // An admin cannot remove the superadmin above it.
+        if (await accounts.FindAsync(username, ct) is { User.Role: Roles.SuperAdmin } && !http.User.IsInRole(Roles.SuperAdmin))
+        {
+            throw new ApiException(StatusCodes.Status403Forbidden, "Only a superadmin may delete a superadmin");
+        }
+
         if (!await accounts.DeleteAsync(ctx.Org, username, ct))
         {
             throw ApiException.NotFound("User not found");

@@ -27,7 +27,7 @@ internal static class OrganizationsApi
             .WithSummary("The organisations (superadmin)");
     }
 
-    public static async Task<IResult> CreateAsync(CreateOrganizationRequest? body, IOrganizationStore store, AdminAccounts accounts, CancellationToken ct)
+    public static async Task<IResult> CreateAsync(CreateOrganizationRequest? body, IOrganizationStore store, ICatalogStore catalog, AdminAccounts accounts, Microsoft.Extensions.Options.IOptions<ScarletHostOptions> options, CancellationToken ct)
     {
         if (body?.Id is not { } id || id.Length is < 1 or > 64 || !id.All(ch => char.IsAsciiLetterLower(ch) || char.IsAsciiDigit(ch) || ch is '-' or '_' or '.'))
         {
@@ -48,6 +48,7 @@ internal static class OrganizationsApi
         var name = string.IsNullOrWhiteSpace(body.Name) ? id : body.Name.Trim();
         var user = await accounts.CreateAsync(id, username, password, admin.FullName, admin.Email, Roles.Admin, ct);
         await store.EnsureAsync(id, name, ct);
+        await HostStartup.SeedCatalogAsync(catalog, options.Value, id, ct);
         return TypedResults.Created($"/api/organizations/{id}", new CreatedOrganizationView(id, name, AdminUserView.From(user)));
     }
 }

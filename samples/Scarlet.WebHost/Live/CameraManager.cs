@@ -46,10 +46,9 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
     public const string DemoCameraId = "demo";
     private readonly ConcurrentDictionary<string, CameraRunner> _cameras = new(StringComparer.Ordinal);
 
-    public IReadOnlyList<CameraRunner> All => [.. _cameras.Values.OrderBy(c => c.Id, StringComparer.Ordinal)];
-
-    /// <summary>Gets one organisation's cameras.</summary>
-    public IReadOnlyList<CameraRunner> Of(string organizationId) => [.. All.Where(c => c.OrganizationId == organizationId)];
+    /// <summary>Gets one organisation's cameras, by id.</summary>
+    public IReadOnlyList<CameraRunner> Of(string organizationId) =>
+        [.. _cameras.Values.Where(c => c.OrganizationId == organizationId).OrderBy(c => c.Id, StringComparer.Ordinal)];
 
     /// <summary>Gets an organisation's camera; another organisation's is not found.</summary>
     public CameraRunner? Get(string id, string organizationId) =>
