@@ -53,7 +53,7 @@ public sealed class OrganizationLiveTests(LiveHostFixture host)
         }
 
         Assert.True(heard);
-        var bMessages = await DrainAsync(bDashboard, TimeSpan.FromSeconds(6));
+        var bMessages = await DrainAsync(bDashboard, TimeSpan.FromSeconds(2));
         Assert.All(bMessages, m => Assert.Equal("stats", m.GetProperty("type").GetString()));
         Assert.All(bMessages, m => Assert.Equal(0, m.GetProperty("data").GetProperty("total_users").GetInt32()));
         Assert.All(bMessages, m => Assert.Equal(0, m.GetProperty("data").GetProperty("cameras").GetInt32()));
