@@ -54,16 +54,7 @@ internal static class HostSetup
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
         services.AddExceptionHandler<ErrorMapper>();
-        services.AddOpenApi(o => o.AddOperationTransformer((operation, context, _) =>
-        {
-            // Says on every operation who may call it (the docs page shows it), from the endpoint's own metadata.
-            var metadata = context.Description.ActionDescriptor.EndpointMetadata;
-            var who = metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any()
-                ? "open"
-                : string.Join(", ", metadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Select(a => a.Policy).OfType<string>().DefaultIfEmpty("any principal"));
-            operation.Description = $"Who may call it: {who}. " + operation.Description;
-            return Task.CompletedTask;
-        }));
+        services.AddOpenApi(OpenApiSecurity.Configure);
         services.AddCors(o => o.AddDefaultPolicy(p =>
         {
             if (host.Security.CorsOrigins.Count > 0)
@@ -108,6 +99,7 @@ internal static class HostSetup
         services.AddSingleton<LiveHubs>();
         services.AddSingleton<PersonRegistry>();
         services.AddSingleton<CameraServices>();
+        services.AddHttpContextAccessor();
         services.AddSingleton<HostContext>();
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<ExportJobs>();
@@ -118,12 +110,12 @@ internal static class HostSetup
         services.AddSingleton<WebhookTargets>();
         services.AddHttpClient(WebhookTargets.HttpClientName).ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<WebhookTargets>().CreateHandler());
 
-        services.AddSingleton(new AdminStore(storagePath));
+        services.AddSingleton(new AdminStore(storagePath, host.Organization));
         services.AddSingleton(sp => new HostStateStore(storagePath, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new PasswordHasher(host.Security.PasswordIterations));
         services.AddSingleton(sp => new LoginGuard(host.Security.MaxLoginFailures, TimeSpan.FromMinutes(host.Security.LockoutMinutes), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<RevocationList>();
-        services.AddSingleton(sp => new ApiKeyStore(storagePath, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ApiKeyStore(storagePath, host.Organization, sp.GetRequiredService<TimeProvider>()));
         services.AddScarletAuthentication(secret, host.Jwt);
         services.AddScarletAuthorization();
         services.AddSingleton<AdminAccounts>();
@@ -165,6 +157,7 @@ internal static class HostSetup
         app.MapKeysApi();
         app.MapTicketsApi();
         app.MapAuditApi();
+        app.MapOrganizationsApi();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             if (app.Services.GetRequiredService<IOptions<ScarletHostOptions>>().Value.Security.OpenSeedEndpoints)
@@ -212,7 +205,13 @@ internal sealed class HostStartup(IOrganizationStore organizations, ICatalogStor
         await organizations.EnsureAsync(o.Organization, o.Organization, cancellationToken);
         await accounts.BootstrapAsync(cancellationToken);
         webhooks.Load();
-        if (o.Demo.SeedCatalog && (await catalog.ListProductsInZoneAsync(o.Organization, "entrance", cancellationToken)).Count == 0)
+        await SeedCatalogAsync(catalog, o, o.Organization, cancellationToken);
+    }
+
+    /// <summary>Gives an organisation with an empty catalogue a few demo products (so recommendations flow), when <c>Scarlet:Demo:SeedCatalog</c>.</summary>
+    public static async Task SeedCatalogAsync(ICatalogStore catalog, ScarletHostOptions o, string organizationId, CancellationToken cancellationToken)
+    {
+        if (o.Demo.SeedCatalog && (await catalog.ListProductsInZoneAsync(organizationId, "entrance", cancellationToken)).Count == 0)
         {
             Product[] demo =
             [
@@ -223,7 +222,7 @@ internal sealed class HostStartup(IOrganizationStore organizations, ICatalogStor
             ];
             foreach (var p in demo)
             {
-                await catalog.UpsertProductAsync(o.Organization, p, cancellationToken);
+                await catalog.UpsertProductAsync(organizationId, p, cancellationToken);
             }
         }
     }

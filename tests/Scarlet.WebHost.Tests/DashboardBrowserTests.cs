@@ -7,8 +7,8 @@ namespace Scarlet.WebHost.Tests;
 
 /// <summary>
 /// The dashboard in a real browser: Debian's chromium (<c>apt-get install chromium</c>) driven by Playwright, headless.
-/// Logs in, registers a customer from an LFW photo, watches the live view update, saves a screenshot, and logs out: the
-/// page then holds nothing of the session.
+/// Logs in, registers a customer from an LFW photo, watches the live view update, saves a screenshot, creates an API key
+/// (shown once), revokes it, reads the audit log, and logs out: the page then holds nothing of the session.
 /// </summary>
 [Collection("live")]
 public sealed class DashboardBrowserTests(LiveHostFixture host)
@@ -80,6 +80,44 @@ public sealed class DashboardBrowserTests(LiveHostFixture host)
         var rec = await (await client.PostAsJsonAsync("/recognize", new { face_image_b64 = Photos.Base64(Photos.Lfw("Amelia_Vega", 1)) })).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Contains(rec.GetProperty("tracked_objects").EnumerateArray(), o => o.GetProperty("name").GetString() == "Amelia Vega");
 
+        // API keys: create one with a scope; the key is shown once and works; "Done" removes it from the page; the list
+        // never shows it; revoking it stops it at once.
+        Assert.True(await page.IsVisibleAsync("#keys-card"));
+        await page.FillAsync("#key-name", "browser till");
+        await page.CheckAsync("input[name='key-scope'][value='device']");
+        await page.ClickAsync("#key-create");
+        await page.WaitForSelectorAsync("#new-key-box:not([hidden])");
+        var key = await page.TextContentAsync("#new-key") ?? string.Empty;
+        Assert.StartsWith("sck_", key, StringComparison.Ordinal);
+        var keyRow = page.Locator("#keys tr", new PageLocatorOptions { HasText = "browser till" });
+        await keyRow.WaitForAsync();
+        Assert.Contains("device", await keyRow.TextContentAsync() ?? string.Empty, StringComparison.Ordinal);
+        Assert.DoesNotContain(key, await page.TextContentAsync("#keys") ?? string.Empty, StringComparison.Ordinal);
+        using var till = host.CreateClient();
+        till.DefaultRequestHeaders.Add("X-Api-Key", key);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await till.PostAsJsonAsync("/recognize", new { face_image_b64 = Photos.Base64(Photos.Lfw("Amelia_Vega", 1)) })).StatusCode);
+        await page.ClickAsync("#new-key-done");
+        Assert.DoesNotContain(key, await page.ContentAsync(), StringComparison.Ordinal);
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+        await keyRow.Locator("button", new LocatorLocatorOptions { HasText = "Revoke" }).ClickAsync();
+        await page.Locator("#keys tr", new PageLocatorOptions { HasText = "revoked" }).Filter(new LocatorFilterOptions { HasText = "browser till" }).WaitForAsync();
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await till.PostAsJsonAsync("/recognize", new { face_image_b64 = Photos.Base64(Photos.Lfw("Amelia_Vega", 1)) })).StatusCode);
+
+        // The audit page: this admin's entries, newest first, paged; the key's creation and revocation are there.
+        Assert.True(await page.IsVisibleAsync("#audit-card"));
+        await page.FillAsync("#audit-principal", HostFixture.AdminUser);
+        await page.ClickAsync("#audit-search");
+        await page.Locator("#audit tr", new PageLocatorOptions { HasText = "key.revoked" }).First.WaitForAsync();
+        Assert.Contains("key.created", await page.TextContentAsync("#audit") ?? string.Empty, StringComparison.Ordinal);
+        Assert.Matches(@"^1-\d+ of \d+$", await page.TextContentAsync("#audit-page") ?? string.Empty);
+        await page.FillAsync("#audit-principal", "nobody-at-all");
+        await page.ClickAsync("#audit-search");
+        await page.WaitForFunctionAsync("() => document.getElementById('audit-page').textContent === 'no entries'");
+        Assert.Equal(0, await page.Locator("#audit tr").CountAsync());
+        await page.FillAsync("#audit-principal", HostFixture.AdminUser);
+        await page.ClickAsync("#audit-search");
+        await page.Locator("#audit tr").First.WaitForAsync();
+
         // Log-out forgets: no customer name or e-mail in the DOM, no password in its field, the live view gone, and
         // nothing comes back later (timers, sockets and late responses of the session are stopped or dropped).
         Assert.Contains("Amelia Vega", await page.ContentAsync(), StringComparison.Ordinal);
@@ -92,7 +130,9 @@ public sealed class DashboardBrowserTests(LiveHostFixture host)
         var html = await page.ContentAsync();
         Assert.DoesNotContain("Amelia Vega", html, StringComparison.Ordinal);
         Assert.DoesNotContain("amelia@example.com", html, StringComparison.Ordinal);
-        Assert.Equal(0, await page.Locator("#customers tr, #present tr, #detections li, #promotions li").CountAsync());
+        Assert.Equal(0, await page.Locator("#customers tr, #present tr, #detections li, #promotions li, #keys tr, #audit tr").CountAsync());
+        Assert.DoesNotContain("browser till", html, StringComparison.Ordinal);
+        Assert.False(await page.IsVisibleAsync("#keys-card"));
         Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('scarlet.token')"));
         Assert.Empty(external);
         Assert.DoesNotContain(consoleErrors, e => e.Contains("Content Security Policy", StringComparison.Ordinal));

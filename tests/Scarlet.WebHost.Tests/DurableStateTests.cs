@@ -13,7 +13,7 @@ public sealed class DurableStateTests
     public async Task Webhooks_runtime_cameras_processing_tasks_and_export_jobs_survive_a_restart()
     {
         var dir = Path.Combine(Path.GetTempPath(), "scarlet-webhost-durable-" + Guid.NewGuid().ToString("N"));
-        string hookId, taskId, jobId;
+        string hookId, taskId, jobId, bKey;
         byte[] exported;
         using (var first = new HostFixture { DataDirectory = dir, KeepData = true })
         {
@@ -38,6 +38,14 @@ public sealed class DurableStateTests
             Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync("/api/processing-tasks/stop", new { task_id = taskId })).StatusCode);
             jobId = await ExportAsync(admin);
             exported = await admin.GetByteArrayAsync($"/api/export/jobs/{jobId}/download");
+
+            // Another organisation's camera and key: they stay that organisation's after the restart.
+            using var org = await admin.PostAsJsonAsync("/api/organizations", new { id = "durable-b", admin = new { username = "durable-b-admin", password = "durable-b-password" } });
+            Assert.Equal(HttpStatusCode.Created, org.StatusCode);
+            using var b = first.CreateClient();
+            b.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await HostFixture.LoginAsync(b, "durable-b-admin", "durable-b-password"));
+            Assert.Equal(HttpStatusCode.Created, (await b.PostAsJsonAsync("/api/cameras", new { id = "durable-b-cam", source = TestAssets.VtestVideo, start = false })).StatusCode);
+            bKey = (await HostFixture.CreateKeyAsync(b, "b till", "device")).Key;
         }
 
         using (var second = new HostFixture { DataDirectory = dir, KeepData = true })
@@ -59,6 +67,17 @@ public sealed class DurableStateTests
             var job = await again.GetFromJsonAsync<JsonElement>($"/api/export/jobs/{jobId}/status");
             Assert.Equal("completed", job.GetProperty("status").GetString());
             Assert.Equal(exported, await again.GetByteArrayAsync($"/api/export/jobs/{jobId}/download"));
+
+            using var b = second.CreateClient();
+            b.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await HostFixture.LoginAsync(b, "durable-b-admin", "durable-b-password"));
+            Assert.Equal(HttpStatusCode.OK, (await b.GetAsync("/api/cameras/durable-b-cam")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await again.GetAsync("/api/cameras/durable-b-cam")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await b.GetAsync("/api/cameras/durable-cam")).StatusCode);
+            using var bTill = second.CreateClient();
+            bTill.DefaultRequestHeaders.Add("X-Api-Key", bKey);
+            Assert.Equal(HttpStatusCode.OK, (await bTill.PostAsJsonAsync("/recognize", new { face_image_b64 = Photos.Base64(Photos.Lfw("Colin_Powell", 0)) })).StatusCode);
+            Assert.Single((await b.GetFromJsonAsync<JsonElement>("/api/keys")).EnumerateArray());
+            Assert.DoesNotContain("b till", await again.GetStringAsync("/api/keys"), StringComparison.Ordinal);
 
             // A removed webhook and camera stay removed (checked by a third host on the same data).
             Assert.Equal(HttpStatusCode.NoContent, (await again.DeleteAsync($"/api/webhooks/{hookId}")).StatusCode);

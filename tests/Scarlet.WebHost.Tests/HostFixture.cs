@@ -74,6 +74,12 @@ public class HostFixture : WebApplicationFactory<Program>
     public async Task<(string Id, string Key)> CreateKeyAsync(string name, params string[] scopes)
     {
         using var admin = await AdminClientAsync();
+        return await CreateKeyAsync(admin, name, scopes);
+    }
+
+    /// <summary>Creates an API key through the API as the given admin (so in that admin's organisation).</summary>
+    public static async Task<(string Id, string Key)> CreateKeyAsync(HttpClient admin, string name, params string[] scopes)
+    {
         using var res = await admin.PostAsJsonAsync("/api/keys", new { name, scopes });
         Assert.Equal(System.Net.HttpStatusCode.Created, res.StatusCode);
         var body = await res.Content.ReadFromJsonAsync<JsonElement>();
@@ -83,7 +89,14 @@ public class HostFixture : WebApplicationFactory<Program>
     /// <summary>Creates a client that sends a new API key with the given scopes.</summary>
     public async Task<HttpClient> KeyClientAsync(params string[] scopes)
     {
-        var (_, key) = await CreateKeyAsync("test " + string.Join('+', scopes), scopes);
+        using var admin = await AdminClientAsync();
+        return await KeyClientAsync(admin, scopes);
+    }
+
+    /// <summary>Creates a client that sends a new API key of the given admin's organisation.</summary>
+    public async Task<HttpClient> KeyClientAsync(HttpClient admin, params string[] scopes)
+    {
+        var (_, key) = await CreateKeyAsync(admin, "test " + string.Join('+', scopes), scopes);
         var client = CreateClient();
         client.DefaultRequestHeaders.Add("X-Api-Key", key);
         return client;

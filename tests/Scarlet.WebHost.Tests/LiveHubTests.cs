@@ -14,13 +14,13 @@ public sealed class LiveHubTests
         var hub = new LiveHub("test", queueSize: 4, NullLogger.Instance, sendTimeout: TimeSpan.FromMilliseconds(500));
         using var stuck = new StuckSocket();
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var run = hub.RunAsync(stuck, null, stop.Token);
+        var run = hub.RunAsync(stuck, "org-a", null, stop.Token);
         await WaitUntilAsync(() => hub.ClientCount == 1);
 
         var watch = Stopwatch.StartNew();
         for (var i = 0; i < 500; i++)
         {
-            hub.Publish(new byte[] { (byte)'{', (byte)'}' });
+            hub.Publish("org-a", new byte[] { (byte)'{', (byte)'}' });
         }
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"publish blocked for {watch.Elapsed}");
@@ -35,17 +35,41 @@ public sealed class LiveHubTests
         var hub = new LiveHub("test", queueSize: 64, NullLogger.Instance);
         using var socket = new RecordingSocket();
         using var stop = new CancellationTokenSource();
-        var run = hub.RunAsync(socket, "hello"u8.ToArray(), stop.Token);
+        var run = hub.RunAsync(socket, "org-a", "hello"u8.ToArray(), stop.Token);
         await WaitUntilAsync(() => hub.ClientCount == 1);
         for (var i = 0; i < 10; i++)
         {
-            hub.Publish(new[] { (byte)('0' + i) });
+            hub.Publish("org-a", new[] { (byte)('0' + i) });
         }
 
         await WaitUntilAsync(() => socket.Sent.Count == 11);
         await stop.CancelAsync();
         await run;
         Assert.Equal(["hello", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"], socket.Sent);
+    }
+
+    [Fact]
+    public async Task A_client_receives_only_its_organisations_messages()
+    {
+        var hub = new LiveHub("test", queueSize: 64, NullLogger.Instance);
+        using var a = new RecordingSocket();
+        using var b = new RecordingSocket();
+        using var stop = new CancellationTokenSource();
+        var runA = hub.RunAsync(a, "org-a", null, stop.Token);
+        var runB = hub.RunAsync(b, "org-b", null, stop.Token);
+        await WaitUntilAsync(() => hub.ClientCount == 2);
+        Assert.Equal(["org-a", "org-b"], hub.Organizations.Order(StringComparer.Ordinal));
+        Assert.Equal(1, hub.ClientsOf("org-a"));
+        hub.Publish("org-a", "for-a"u8.ToArray());
+        hub.Publish("org-b", "for-b"u8.ToArray());
+        hub.Publish("org-c", "for-c"u8.ToArray());
+
+        await WaitUntilAsync(() => a.Sent.Count == 1 && b.Sent.Count == 1);
+        await Task.Delay(100);
+        await stop.CancelAsync();
+        await Task.WhenAll(runA, runB);
+        Assert.Equal(["for-a"], a.Sent);
+        Assert.Equal(["for-b"], b.Sent);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

@@ -12,11 +12,12 @@ namespace Scarlet.WebHost.Tests;
 public sealed class RoleTests(HostFixture host)
 {
     [Fact]
-    public async Task The_bootstrap_admin_is_admin_and_new_users_default_to_viewer()
+    public async Task The_bootstrap_admin_is_superadmin_of_the_default_organisation_and_new_users_default_to_viewer()
     {
         using var admin = await host.AdminClientAsync();
         var me = await admin.GetFromJsonAsync<JsonElement>("/admin/me");
-        Assert.Equal("admin", me.GetProperty("role").GetString());
+        Assert.Equal("superadmin", me.GetProperty("role").GetString());
+        Assert.Equal("default", me.GetProperty("organization_id").GetString());
 
         using (var created = await admin.PostAsJsonAsync("/admin/users", new { username = "vic-viewer", password = "viewer-password-123" }))
         {
@@ -42,11 +43,14 @@ public sealed class RoleTests(HostFixture host)
     }
 }
 
-/// <summary>A database from before roles: its admin users become role <c>admin</c> and still log in.</summary>
+/// <summary>
+/// A database from before roles and organisations: its admin users become role <c>admin</c> of the default organisation
+/// and still log in; the configured bootstrap admin becomes superadmin.
+/// </summary>
 public sealed class RoleMigrationTests
 {
     [Fact]
-    public async Task Existing_admin_rows_get_the_admin_role()
+    public async Task Existing_admin_rows_get_the_admin_role_and_the_default_organisation()
     {
         using var parent = new HostFixture();
         Directory.CreateDirectory(Path.GetDirectoryName(parent.DatabasePath)!);
@@ -59,14 +63,20 @@ public sealed class RoleMigrationTests
                     username TEXT PRIMARY KEY COLLATE NOCASE, password_hash TEXT NOT NULL, full_name TEXT NOT NULL,
                     email TEXT NOT NULL, is_active INTEGER NOT NULL, created_at INTEGER NOT NULL);
                 INSERT INTO host_admin_users VALUES ('old-admin', $h, 'Old Admin', 'old@example.com', 1, 0);
+                INSERT INTO host_admin_users VALUES ($boot, $bh, 'Bootstrap', '', 1, 0);
                 """;
             cmd.Parameters.AddWithValue("$h", new PasswordHasher(1000).Hash("old-admin-password-1"));
+            cmd.Parameters.AddWithValue("$boot", HostFixture.AdminUser);
+            cmd.Parameters.AddWithValue("$bh", new PasswordHasher(1000).Hash(HostFixture.AdminPassword));
             await cmd.ExecuteNonQueryAsync();
         }
 
         using var client = parent.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await HostFixture.LoginAsync(client, "old-admin", "old-admin-password-1"));
-        var users = await client.GetFromJsonAsync<JsonElement>("/admin/users");
-        Assert.Equal("admin", Assert.Single(users.EnumerateArray()).GetProperty("role").GetString());
+        var users = (await client.GetFromJsonAsync<JsonElement>("/admin/users")).EnumerateArray().ToDictionary(u => u.GetProperty("username").GetString()!);
+        Assert.Equal(2, users.Count);
+        Assert.Equal("admin", users["old-admin"].GetProperty("role").GetString());
+        Assert.Equal("superadmin", users[HostFixture.AdminUser].GetProperty("role").GetString());
+        Assert.All(users.Values, u => Assert.Equal("default", u.GetProperty("organization_id").GetString()));
     }
 }

@@ -23,11 +23,19 @@ public sealed class TokenValidationTests(HostFixture host)
     [InlineData("wrong-key", HttpStatusCode.Unauthorized)]
     [InlineData("no-jti", HttpStatusCode.Unauthorized)]
     [InlineData("unknown-role", HttpStatusCode.Unauthorized)]
+    [InlineData("no-org", HttpStatusCode.Unauthorized)]
+    [InlineData("other-org", HttpStatusCode.Unauthorized)]
     [InlineData("hs384", HttpStatusCode.Unauthorized)]
     public async Task Only_complete_current_tokens_of_this_issuer_pass(string variant, HttpStatusCode expected)
     {
         var now = DateTime.UtcNow;
-        var claims = new List<Claim> { new("sub", HostFixture.AdminUser), new("role", variant == "unknown-role" ? "superuser" : "admin") };
+        var claims = new List<Claim> { new("sub", HostFixture.AdminUser), new("role", variant == "unknown-role" ? "superuser" : "superadmin") };
+        if (variant != "no-org")
+        {
+            // A token naming another organisation than its user's is refused: the organisation is never taken on trust.
+            claims.Add(new("org", variant == "other-org" ? "other" : "default"));
+        }
+
         if (variant != "no-jti")
         {
             claims.Add(new("jti", Guid.NewGuid().ToString("N")));

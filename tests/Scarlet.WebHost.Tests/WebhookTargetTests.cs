@@ -60,6 +60,39 @@ public sealed class PrivateWebhookTargetTests
     }
 }
 
+/// <summary>A webhook receives its organisation's events only.</summary>
+public sealed class OrganizationWebhookTests
+{
+    [Fact]
+    public async Task A_webhook_of_one_organisation_never_receives_another_organisations_events()
+    {
+        using var parent = new HostFixture();
+        using var factory = parent.WithWebHostBuilder(b => b.UseSetting("Scarlet:Webhooks:AllowPrivateTargets", "true"));
+        using var a = factory.CreateClient();
+        a.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await HostFixture.LoginAsync(a, HostFixture.AdminUser, HostFixture.AdminPassword));
+        Assert.Equal(HttpStatusCode.Created, (await a.PostAsJsonAsync("/api/organizations", new { id = "hooks-b", admin = new { username = "hooks-b-admin", password = "hooks-b-password" } })).StatusCode);
+        using var b = factory.CreateClient();
+        b.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await HostFixture.LoginAsync(b, "hooks-b-admin", "hooks-b-password"));
+        using var target = new RedirectingServer();
+        Assert.Equal(HttpStatusCode.Created, (await b.PostAsJsonAsync("/api/webhooks", new { url = target.Url, secret = "0123456789abcdef" })).StatusCode);
+        Assert.Single((await b.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/webhooks")).EnumerateArray());
+        Assert.Empty((await a.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/webhooks")).EnumerateArray());
+
+        // A's registration (an event of A) reaches no webhook of B; B's own does.
+        Assert.Equal(HttpStatusCode.OK, (await a.PostAsJsonAsync("/register", new { name = "Hook A", face_image_b64 = Photos.Base64(Photos.Lfw("Colin_Powell", 0)) })).StatusCode);
+        await Task.Delay(2000);
+        Assert.Equal(0, target.Hits);
+        Assert.Equal(HttpStatusCode.OK, (await b.PostAsJsonAsync("/register", new { name = "Hook B", face_image_b64 = Photos.Base64(Photos.Lfw("Colin_Powell", 0)) })).StatusCode);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (target.Hits == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(target.Hits > 0);
+    }
+}
+
 /// <summary>A loopback HTTP server that answers every request with a redirect to itself, counting the requests.</summary>
 internal sealed class RedirectingServer : IDisposable
 {

@@ -6,16 +6,16 @@ namespace Scarlet.WebHost.Api;
 
 internal sealed record LoginRequest(string? Username, string? Password);
 
-internal sealed record AdminUserView(string Username, string FullName, string Email, bool IsActive, DateTimeOffset CreatedAt, string Role)
+internal sealed record AdminUserView(string Username, string FullName, string Email, bool IsActive, DateTimeOffset CreatedAt, string Role, string OrganizationId)
 {
-    public static AdminUserView From(AdminUser u) => new(u.Username, u.FullName, u.Email, u.IsActive, u.CreatedAt, u.Role);
+    public static AdminUserView From(AdminUser u) => new(u.Username, u.FullName, u.Email, u.IsActive, u.CreatedAt, u.Role, u.OrganizationId);
 }
 
 internal sealed record LoginResponse(string AccessToken, string TokenType, int ExpiresIn, AdminUserView User);
 
 internal sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn);
 
-/// <summary>A new admin user; <c>role</c> is admin, operator or viewer (least privilege, viewer, when left out).</summary>
+/// <summary>A new admin user of the caller's organisation; <c>role</c> is admin, operator or viewer (least privilege, viewer, when left out), superadmin from a superadmin only.</summary>
 internal sealed record CreateAdminRequest(string? Username, string? Password, string? FullName, string? Email, string? Role);
 
 internal sealed record MessageResponse(string Message);
@@ -41,7 +41,7 @@ internal static class AdminApi
         users.MapDelete("/{username}", DeleteUserAsync);
     }
 
-    public static async Task<IResult> LoginAsync(LoginRequest? body, AdminAccounts accounts, AdminTokens tokens, AuditTrail audit, CancellationToken ct)
+    public static async Task<IResult> LoginAsync(LoginRequest? body, AdminAccounts accounts, AdminTokens tokens, AuditTrail audit, HostContext ctx, CancellationToken ct)
     {
         if (body is null || string.IsNullOrEmpty(body.Username) || string.IsNullOrEmpty(body.Password))
         {
@@ -57,12 +57,13 @@ internal static class AdminApi
         if (result is not { } ok)
         {
             // A failed log-in names the account only when it exists: people type their password into the user field.
-            var known = await accounts.FindAsync(body.Username, ct) is { } user ? user.User.Username : "unknown";
-            await audit.RecordAsync(known, AuditActions.AdminLogin, null, "failed");
+            // It is recorded in the account's organisation (an unknown name in the default one).
+            var known = await accounts.FindAsync(body.Username, ct) is { } user ? user.User : null;
+            await audit.RecordAsync(known?.OrganizationId ?? ctx.DefaultOrg, known?.Username ?? "unknown", AuditActions.AdminLogin, null, "failed");
             return TypedResults.Json(new ErrorBody(AdminAccounts.LoginFailed), statusCode: 401);
         }
 
-        await audit.RecordAsync(ok.User.Username, AuditActions.AdminLogin, null);
+        await audit.RecordAsync(ok.User.OrganizationId, ok.User.Username, AuditActions.AdminLogin, null);
 
         return TypedResults.Ok(new LoginResponse(ok.Token.Token, "bearer", (int)tokens.Lifetime.TotalSeconds, AdminUserView.From(ok.User)));
     }
@@ -87,28 +88,39 @@ internal static class AdminApi
         return TypedResults.Ok(AdminUserView.From(found.User));
     }
 
-    public static async Task<IResult> ListUsersAsync(AdminAccounts accounts, CancellationToken ct) =>
-        TypedResults.Ok((await accounts.ListAsync(ct)).Select(AdminUserView.From).ToList());
+    public static async Task<IResult> ListUsersAsync(HostContext ctx, AdminAccounts accounts, CancellationToken ct) =>
+        TypedResults.Ok((await accounts.ListAsync(ctx.Org, ct)).Select(AdminUserView.From).ToList());
 
-    public static async Task<IResult> CreateUserAsync(CreateAdminRequest? body, AdminAccounts accounts, CancellationToken ct)
+    public static async Task<IResult> CreateUserAsync(CreateAdminRequest? body, HttpContext http, HostContext ctx, AdminAccounts accounts, CancellationToken ct)
     {
         if (body is null || body.Username is null || body.Password is null)
         {
             throw ApiException.BadRequest("username and password are required");
         }
 
-        var user = await accounts.CreateAsync(body.Username, body.Password, body.FullName, body.Email, string.IsNullOrEmpty(body.Role) ? Roles.Viewer : body.Role, ct);
+        if (body.Role == Roles.SuperAdmin && !http.User.IsInRole(Roles.SuperAdmin))
+        {
+            throw new ApiException(StatusCodes.Status403Forbidden, "Only a superadmin may create a superadmin");
+        }
+
+        var user = await accounts.CreateAsync(ctx.Org, body.Username, body.Password, body.FullName, body.Email, string.IsNullOrEmpty(body.Role) ? Roles.Viewer : body.Role, ct);
         return TypedResults.Created($"/admin/users/{Uri.EscapeDataString(user.Username)}", AdminUserView.From(user));
     }
 
-    public static async Task<IResult> DeleteUserAsync(string username, HttpContext http, AdminAccounts accounts, CancellationToken ct)
+    public static async Task<IResult> DeleteUserAsync(string username, HttpContext http, HostContext ctx, AdminAccounts accounts, CancellationToken ct)
     {
         if (string.Equals(username, http.Name(), StringComparison.OrdinalIgnoreCase))
         {
             throw ApiException.BadRequest("Cannot delete your own account");
         }
 
-        if (!await accounts.DeleteAsync(username, ct))
+        // An admin cannot remove the superadmin above it.
+        if (await accounts.FindAsync(username, ct) is { User.Role: Roles.SuperAdmin } && !http.User.IsInRole(Roles.SuperAdmin))
+        {
+            throw new ApiException(StatusCodes.Status403Forbidden, "Only a superadmin may delete a superadmin");
+        }
+
+        if (!await accounts.DeleteAsync(ctx.Org, username, ct))
         {
             throw ApiException.NotFound("User not found");
         }
@@ -117,15 +129,16 @@ internal static class AdminApi
     }
 
     public static async Task<IResult> StatsAsync(HostContext ctx, LiveHubs hubs, CameraManager cameras, PersonRegistry registry, CancellationToken ct) =>
-        TypedResults.Ok(await BuildStatsAsync(ctx, hubs, cameras, registry, ct));
+        TypedResults.Ok(await BuildStatsAsync(ctx, ctx.Org, hubs, cameras, registry, ct));
 
-    public static async Task<DashboardStats> BuildStatsAsync(HostContext ctx, LiveHubs hubs, CameraManager cameras, PersonRegistry registry, CancellationToken ct)
+    /// <summary>The dashboard's figures for one organisation (also sent on <c>/ws/dashboard</c>, outside any request).</summary>
+    public static async Task<DashboardStats> BuildStatsAsync(HostContext ctx, string org, LiveHubs hubs, CameraManager cameras, PersonRegistry registry, CancellationToken ct)
     {
-        var customers = await ctx.Customers.ListAsync(ctx.Org, 1, 0, ct);
-        var active = await ctx.Visits.GetActivePersonsAsync(ctx.Org, cancellationToken: ct);
-        var logs = await ctx.Log.CountAsync(ctx.Org, ct);
-        var alerts = await ctx.Alerts.CountActiveAsync(ctx.Org, ct);
-        return new DashboardStats(customers.Total, active, logs, hubs.Dashboard.ClientCount + hubs.Tracking.ClientCount, "healthy", cameras.All.Count, registry.Present().Count, alerts);
+        var customers = await ctx.Customers.ListAsync(org, 1, 0, ct);
+        var active = await ctx.Visits.GetActivePersonsAsync(org, cancellationToken: ct);
+        var logs = await ctx.Log.CountAsync(org, ct);
+        var alerts = await ctx.Alerts.CountActiveAsync(org, ct);
+        return new DashboardStats(customers.Total, active, logs, hubs.Dashboard.ClientsOf(org) + hubs.Tracking.ClientsOf(org), "healthy", cameras.Of(org).Count, registry.Present(org).Count, alerts);
     }
 
     public static async Task<IResult> AdminLogsAsync(HostContext ctx, int? limit, CancellationToken ct) =>
@@ -148,9 +161,17 @@ internal static class Paging
 }
 
 /// <summary>The retail services and the organisation every request works in.</summary>
-internal sealed class HostContext(CustomerService customers, PromotionEngine promotions, VisitAnalytics visits, AlertEngine alerts, EventLog log, PrivacyService privacy, CustomerMergeService merges, Scarlet.Retail.Storage.IEventStore events, Microsoft.Extensions.Options.IOptions<ScarletHostOptions> options)
+internal sealed class HostContext(CustomerService customers, PromotionEngine promotions, VisitAnalytics visits, AlertEngine alerts, EventLog log, PrivacyService privacy, CustomerMergeService merges, Scarlet.Retail.Storage.IEventStore events, IHttpContextAccessor http, Microsoft.Extensions.Options.IOptions<ScarletHostOptions> options)
 {
-    public string Org { get; } = options.Value.Organization;
+    /// <summary>Gets the default organisation (<c>Scarlet:Organization</c>): a one-store install's, the configured cameras'.</summary>
+    public string DefaultOrg { get; } = options.Value.Organization;
+
+    /// <summary>
+    /// Gets the organisation of the current request's principal (its <c>org</c> claim; an anonymous caller of the open
+    /// seed mode works in the default one). Read it while the request runs: work that outlives the request (an export
+    /// job) takes the value along, it does not read it later.
+    /// </summary>
+    public string Org => (http.HttpContext ?? throw new InvalidOperationException("HostContext.Org is read outside a request.")).User.Organization(DefaultOrg);
 
     public CustomerService Customers => customers;
 

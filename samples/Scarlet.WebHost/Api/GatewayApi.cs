@@ -48,7 +48,7 @@ internal static class GatewayApi
         staff.MapGet("/cameras", Cameras).SeedOpen(app).WithTags("Cameras").WithSummary("The cameras; sources (paths, URLs) for admins only");
         staff.MapGet("/cameras/{camera_id}/stream", StreamAsync).SeedOpen(app).WithTags("Cameras").WithSummary("Multipart MJPEG with overlays");
         staff.MapGet("/cameras/{camera_id}/snapshot", Snapshot).SeedOpen(app).WithTags("Cameras").WithSummary("The latest overlay frame as JPEG");
-        staff.MapGet("/cameras/{camera_id}/tracking", (string camera_id, CameraManager cameras) => TypedResults.Ok(new TrackingView(camera_id, cameras.Require(camera_id).Objects))).SeedOpen(app).WithTags("Cameras");
+        staff.MapGet("/cameras/{camera_id}/tracking", (string camera_id, HostContext ctx, CameraManager cameras) => TypedResults.Ok(new TrackingView(camera_id, cameras.Require(camera_id, ctx.Org).Objects))).SeedOpen(app).WithTags("Cameras");
         staff.MapGet("/logs", async (HostContext ctx, int? limit, CancellationToken ct) => TypedResults.Ok(await ctx.Log.GetRecentAsync(ctx.Org, Paging.Limit(limit, 50, 1000), ct))).SeedOpen(app).WithTags("Logs");
         staff.MapGet("/alerts/count", async (HostContext ctx, CancellationToken ct) => TypedResults.Ok(new { count = await ctx.Alerts.CountActiveAsync(ctx.Org, ct) })).SeedOpen(app).WithTags("Alerts");
         staff.Map("/ws/dashboard", DashboardSocketAsync).ExcludeFromDescription();
@@ -57,21 +57,21 @@ internal static class GatewayApi
         app.Map("/ws/tracking", TrackingSocketAsync).SeedOpen(app).Require(ScarletPolicies.Display).ExcludeFromDescription();
     }
 
-    public static IResult Health(HttpContext http, InferenceSessionCache sessions, CameraManager cameras, Microsoft.Extensions.Options.IOptions<ScarletHostOptions> options)
+    public static IResult Health(HttpContext http, HostContext ctx, InferenceSessionCache sessions, CameraManager cameras, Microsoft.Extensions.Options.IOptions<ScarletHostOptions> options)
     {
         // open_endpoints only when set: a lab host says so to anyone who looks.
         bool? open = options.Value.Security.OpenSeedEndpoints ? true : null;
         return http.User.Identity?.IsAuthenticated == true
-            ? TypedResults.Ok(new HealthView("healthy", open, sessions.ActiveProvider.ToString(), cameras.All.Count))
+            ? TypedResults.Ok(new HealthView("healthy", open, sessions.ActiveProvider.ToString(), cameras.Of(ctx.Org).Count))
             : TypedResults.Ok(new HealthView("healthy", open, null, null));
     }
 
-    public static IResult Cameras(HttpContext http, CameraManager cameras) =>
-        TypedResults.Ok(cameras.All.Select(c => CameraView.From(c, http)).ToList());
+    public static IResult Cameras(HttpContext http, HostContext ctx, CameraManager cameras) =>
+        TypedResults.Ok(cameras.Of(ctx.Org).Select(c => CameraView.From(c, http)).ToList());
 
-    public static async Task StreamAsync(string camera_id, HttpContext http, CameraManager cameras, CancellationToken ct)
+    public static async Task StreamAsync(string camera_id, HttpContext http, HostContext ctx, CameraManager cameras, CancellationToken ct)
     {
-        var camera = cameras.Require(camera_id);
+        var camera = cameras.Require(camera_id, ctx.Org);
         if (camera.Image is null && !camera.IsRunning)
         {
             throw new ApiException(StatusCodes.Status503ServiceUnavailable, "Service not ready: the camera has no frame yet");
@@ -98,20 +98,20 @@ internal static class GatewayApi
         }
     }
 
-    public static IResult Snapshot(string camera_id, CameraManager cameras)
+    public static IResult Snapshot(string camera_id, HostContext ctx, CameraManager cameras)
     {
-        var img = cameras.Require(camera_id).Image ?? throw new ApiException(StatusCodes.Status503ServiceUnavailable, "Service not ready: the camera has no frame yet");
+        var img = cameras.Require(camera_id, ctx.Org).Image ?? throw new ApiException(StatusCodes.Status503ServiceUnavailable, "Service not ready: the camera has no frame yet");
         return TypedResults.File(img.Jpeg, "image/jpeg");
     }
 
-    public static IResult GetPerson(string person_id, PersonRegistry registry)
+    public static IResult GetPerson(string person_id, HostContext ctx, PersonRegistry registry)
     {
-        var p = registry.Get(person_id) ?? throw ApiException.NotFound("Person not found");
+        var p = registry.Get(ctx.Org, person_id) ?? throw ApiException.NotFound("Person not found");
         var (cams, positions) = p.Snapshot();
         return TypedResults.Ok(new PersonView(p.PersonId, p.CustomerId, p.FirstSeen, p.LastSeen, cams, positions.Select(x => new PositionView(x.Timestamp, x.CameraId, new PointView(x.X, x.Y))).ToList()));
     }
 
-    public static IResult Track(TrackUpdateRequest? body, PersonRegistry registry, TimeProvider time)
+    public static IResult Track(TrackUpdateRequest? body, HostContext ctx, PersonRegistry registry, TimeProvider time)
     {
         if (body is null || string.IsNullOrWhiteSpace(body.CameraId) || body.Objects is null)
         {
@@ -124,6 +124,7 @@ internal static class GatewayApi
         }
 
         var at = body.Timestamp ?? time.GetUtcNow();
+        var org = ctx.Org;
         foreach (var o in body.Objects)
         {
             var id = o.PersonId ?? o.ObjectId;
@@ -132,7 +133,7 @@ internal static class GatewayApi
                 throw ApiException.BadRequest("each object needs object_id (or person_id) and bbox [x1, y1, x2, y2]");
             }
 
-            var p = registry.Touch(id, body.CameraId, (b[0] + b[2]) / 2, b[3], at);
+            var p = registry.Touch(org, id, body.CameraId, (b[0] + b[2]) / 2, b[3], at);
             if ((o.CustomerId ?? o.UserId) is { Length: > 0 } customer)
             {
                 p.CustomerId = customer;
@@ -150,14 +151,15 @@ internal static class GatewayApi
             throw ApiException.BadRequest("WebSocket upgrade required");
         }
 
-        var stats = await AdminApi.BuildStatsAsync(ctx, hubs, cameras, registry, http.RequestAborted);
+        var org = ctx.Org;
+        var stats = await AdminApi.BuildStatsAsync(ctx, org, hubs, cameras, registry, http.RequestAborted);
         var hello = JsonSerializer.SerializeToUtf8Bytes(new { type = "stats", data = stats, timestamp = DateTimeOffset.UtcNow }, ApiJson.Options);
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, life.ApplicationStopping);
-        await hubs.Dashboard.RunAsync(socket, hello, cts.Token);
+        await hubs.Dashboard.RunAsync(socket, org, hello, cts.Token);
     }
 
-    public static async Task TrackingSocketAsync(HttpContext http, LiveHubs hubs, IHostApplicationLifetime life)
+    public static async Task TrackingSocketAsync(HttpContext http, HostContext ctx, LiveHubs hubs, IHostApplicationLifetime life)
     {
         if (!http.WebSockets.IsWebSocketRequest)
         {
@@ -166,6 +168,6 @@ internal static class GatewayApi
 
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, life.ApplicationStopping);
-        await hubs.Tracking.RunAsync(socket, null, cts.Token);
+        await hubs.Tracking.RunAsync(socket, ctx.Org, null, cts.Token);
     }
 }

@@ -17,7 +17,8 @@ internal sealed record ProcessingTaskRequest(string[]? CameraIds, string? Enviro
 
 internal sealed record StopTaskRequest(string? TaskId);
 
-internal sealed record ProcessingTask(string TaskId, IReadOnlyList<string> CameraIds, string Status, DateTimeOffset StartedAt, DateTimeOffset? StoppedAt);
+/// <summary>A processing task; <c>organization_id</c> is <see langword="null"/> in rows from before organisations (the default one's).</summary>
+internal sealed record ProcessingTask(string TaskId, IReadOnlyList<string> CameraIds, string Status, DateTimeOffset StartedAt, DateTimeOffset? StoppedAt, string? OrganizationId = null);
 
 internal sealed record ExportRequest(string? Format, string? CameraId, DateTimeOffset? StartTime, DateTimeOffset? EndTime, string? Status);
 
@@ -33,21 +34,21 @@ internal static class OpsApi
         var api = app.MapGroup("/api");
         var cams = api.MapGroup("/cameras").Require(ScarletPolicies.Operator).WithTags("Cameras");
         cams.MapPost("/", AddCameraAsync).WithSummary("Add a camera by RTSP/HTTP-MJPEG URL, video file or image folder");
-        cams.MapGet("/{camera_id}", (string camera_id, HttpContext http, CameraManager m) => TypedResults.Ok(CameraView.From(m.Require(camera_id), http)));
-        cams.MapPost("/{camera_id}/start", (string camera_id, HttpContext http, CameraManager m) => Control(m, http, camera_id, c => c.Start()));
-        cams.MapPost("/{camera_id}/pause", (string camera_id, HttpContext http, CameraManager m) => Control(m, http, camera_id, c => c.Pause()));
-        cams.MapPost("/{camera_id}/resume", (string camera_id, HttpContext http, CameraManager m) => Control(m, http, camera_id, c => c.Start()));
-        cams.MapPost("/{camera_id}/stop", async (string camera_id, HttpContext http, CameraManager m) =>
+        cams.MapGet("/{camera_id}", (string camera_id, HttpContext http, HostContext ctx, CameraManager m) => TypedResults.Ok(CameraView.From(m.Require(camera_id, ctx.Org), http)));
+        cams.MapPost("/{camera_id}/start", (string camera_id, HttpContext http, HostContext ctx, CameraManager m) => Control(m.Require(camera_id, ctx.Org), http, c => c.Start()));
+        cams.MapPost("/{camera_id}/pause", (string camera_id, HttpContext http, HostContext ctx, CameraManager m) => Control(m.Require(camera_id, ctx.Org), http, c => c.Pause()));
+        cams.MapPost("/{camera_id}/resume", (string camera_id, HttpContext http, HostContext ctx, CameraManager m) => Control(m.Require(camera_id, ctx.Org), http, c => c.Start()));
+        cams.MapPost("/{camera_id}/stop", async (string camera_id, HttpContext http, HostContext ctx, CameraManager m) =>
         {
-            var c = m.Require(camera_id);
+            var c = m.Require(camera_id, ctx.Org);
             await c.StopAsync();
             return TypedResults.Ok(CameraView.From(c, http));
         });
-        cams.MapDelete("/{camera_id}", async (string camera_id, CameraManager m) => await m.RemoveAsync(camera_id) ? TypedResults.NoContent() : throw ApiException.NotFound("Camera not found"));
+        cams.MapDelete("/{camera_id}", async (string camera_id, HostContext ctx, CameraManager m) => await m.RemoveAsync(camera_id, ctx.Org) ? TypedResults.NoContent() : throw ApiException.NotFound("Camera not found"));
 
         var tasks = api.MapGroup("/processing-tasks").Require(ScarletPolicies.Operator).WithTags("Processing tasks");
         tasks.MapPost("/start", StartTaskAsync);
-        tasks.MapGet("/{task_id}", (string task_id, ProcessingTasks t) => TypedResults.Ok(t.Get(task_id) ?? throw ApiException.NotFound("Task not found")));
+        tasks.MapGet("/{task_id}", (string task_id, HostContext ctx, ProcessingTasks t) => TypedResults.Ok(t.Get(task_id, ctx.Org) ?? throw ApiException.NotFound("Task not found")));
         tasks.MapPost("/stop", StopTaskAsync);
 
         api.MapGet("/detections", DetectionsAsync).Require(ScarletPolicies.Read).WithTags("Detections").WithSummary("Detection events with status MATCHED / NEW_FACE / MULTIPLE_MATCHES / UNKNOWN, filters and paging");
@@ -59,23 +60,22 @@ internal static class OpsApi
         var export = api.MapGroup("/export").Require(ScarletPolicies.Operator).WithTags("Exports");
         export.MapPost("/tracking-data", ExportTrackingAsync).WithSummary("Export detection events as CSV or JSON (background job)");
         export.MapPost("/video-with-overlays", ExportVideoAsync).WithSummary("Record a camera's overlay frames to an AVI (background job)");
-        export.MapGet("/jobs/{job_id}/status", (string job_id, ExportJobs jobs) => TypedResults.Ok(jobs.Get(job_id)?.View() ?? throw ApiException.NotFound("Job not found")));
+        export.MapGet("/jobs/{job_id}/status", (string job_id, HostContext ctx, ExportJobs jobs) => TypedResults.Ok(jobs.Get(job_id, ctx.Org)?.View() ?? throw ApiException.NotFound("Job not found")));
         export.MapGet("/jobs/{job_id}/download", Download);
 
         var hooks = api.MapGroup("/webhooks").Require(ScarletPolicies.Webhooks).WithTags("Webhooks");
         hooks.MapPost("/", AddWebhookAsync).WithSummary("Subscribe a URL to signed event deliveries (HMAC-SHA256)");
-        hooks.MapGet("/", (WebhookSubscriptions w) => TypedResults.Ok(w.List()));
-        hooks.MapDelete("/{webhook_id}", async (string webhook_id, WebhookSubscriptions w, CancellationToken ct) => await w.RemoveAsync(webhook_id, ct) ? TypedResults.NoContent() : throw ApiException.NotFound("Webhook not found"));
+        hooks.MapGet("/", (HostContext ctx, WebhookSubscriptions w) => TypedResults.Ok(w.List(ctx.Org)));
+        hooks.MapDelete("/{webhook_id}", async (string webhook_id, HostContext ctx, WebhookSubscriptions w, CancellationToken ct) => await w.RemoveAsync(ctx.Org, webhook_id, ct) ? TypedResults.NoContent() : throw ApiException.NotFound("Webhook not found"));
     }
 
-    private static IResult Control(CameraManager m, HttpContext http, string id, Action<CameraRunner> action)
+    private static IResult Control(CameraRunner c, HttpContext http, Action<CameraRunner> action)
     {
-        var c = m.Require(id);
         action(c);
         return TypedResults.Ok(CameraView.From(c, http));
     }
 
-    public static async Task<IResult> AddCameraAsync(AddCameraRequest? body, HttpContext http, CameraManager m, MediaRoots media, CancellationToken ct)
+    public static async Task<IResult> AddCameraAsync(AddCameraRequest? body, HttpContext http, HostContext ctx, CameraManager m, MediaRoots media, CancellationToken ct)
     {
         if (body is null)
         {
@@ -84,36 +84,34 @@ internal static class OpsApi
 
         media.Validate(body.Source);
 
-        var c = await m.AddAsync(new CameraConfig { Id = body.Id ?? Guid.NewGuid().ToString("N")[..8], Name = body.Name, Source = body.Source ?? string.Empty, Location = body.Location, Zone = body.Zone, Loop = body.Loop ?? true }, body.Start ?? true, ct);
+        var c = await m.AddAsync(new CameraConfig { Id = body.Id ?? Guid.NewGuid().ToString("N")[..8], Name = body.Name, Source = body.Source ?? string.Empty, Location = body.Location, Zone = body.Zone, Loop = body.Loop ?? true }, ctx.Org, body.Start ?? true, ct);
         return TypedResults.Created($"/api/cameras/{c.Id}", CameraView.From(c, http));
     }
 
-    public static async Task<IResult> StartTaskAsync(ProcessingTaskRequest? body, CameraManager m, ProcessingTasks tasks, CancellationToken ct)
+    public static async Task<IResult> StartTaskAsync(ProcessingTaskRequest? body, HostContext ctx, CameraManager m, ProcessingTasks tasks, CancellationToken ct)
     {
         if (body?.CameraIds is not { Length: > 0 } ids)
         {
             throw ApiException.BadRequest("camera_ids is required");
         }
 
-        foreach (var id in ids)
+        var org = ctx.Org;
+        var cameras = ids.Select(id => m.Require(id ?? string.Empty, org)).ToList();
+        foreach (var c in cameras)
         {
-            m.Require(id ?? string.Empty);
+            c.Start();
         }
 
-        foreach (var id in ids)
-        {
-            m.Require(id).Start();
-        }
-
-        return TypedResults.Ok(await tasks.StartAsync(ids, ct));
+        return TypedResults.Ok(await tasks.StartAsync(org, ids, ct));
     }
 
-    public static async Task<IResult> StopTaskAsync(StopTaskRequest? body, CameraManager m, ProcessingTasks tasks, CancellationToken ct)
+    public static async Task<IResult> StopTaskAsync(StopTaskRequest? body, HostContext ctx, CameraManager m, ProcessingTasks tasks, CancellationToken ct)
     {
-        var t = tasks.Get(body?.TaskId ?? throw ApiException.BadRequest("task_id is required")) ?? throw ApiException.NotFound("Task not found");
+        var org = ctx.Org;
+        var t = tasks.Get(body?.TaskId ?? throw ApiException.BadRequest("task_id is required"), org) ?? throw ApiException.NotFound("Task not found");
         foreach (var id in t.CameraIds)
         {
-            if (m.Get(id) is { } c)
+            if (m.Get(id, org) is { } c)
             {
                 await c.StopAsync();
             }
@@ -184,7 +182,7 @@ internal static class OpsApi
 
     public static async Task<IResult> ActivePersonsAsync(HostContext ctx, PersonRegistry registry, CancellationToken ct)
     {
-        var present = registry.Present().Select(p => new { person_id = p.PersonId, customer_id = p.CustomerId, name = p.Name, loyalty_status = p.LoyaltyStatus, first_seen = p.FirstSeen, last_seen = p.LastSeen }).ToList();
+        var present = registry.Present(ctx.Org).Select(p => new { person_id = p.PersonId, customer_id = p.CustomerId, name = p.Name, loyalty_status = p.LoyaltyStatus, first_seen = p.FirstSeen, last_seen = p.LastSeen }).ToList();
         return TypedResults.Ok(new { active_persons = await ctx.Visits.GetActivePersonsAsync(ctx.Org, cancellationToken: ct), present });
     }
 
@@ -197,12 +195,15 @@ internal static class OpsApi
         }
 
         var status = ParseStatus(body?.Status);
-        var job = await jobs.StartAsync("tracking-data", format == "csv" ? "text/csv" : "application/json", $"tracking-data.{format}", async ct =>
+
+        // The job outlives the request: it takes the organisation along.
+        var org = ctx.Org;
+        var job = await jobs.StartAsync(org, "tracking-data", format == "csv" ? "text/csv" : "application/json", $"tracking-data.{format}", async ct =>
         {
             var items = new List<DetectionRecord>();
             for (var offset = 0; ; offset += 1000)
             {
-                var page = await ctx.Events.QueryDetectionsAsync(new DetectionQuery { OrganizationId = ctx.Org, CameraId = body?.CameraId, Status = status, From = body?.StartTime, To = body?.EndTime, Limit = 1000, Offset = offset }, ct);
+                var page = await ctx.Events.QueryDetectionsAsync(new DetectionQuery { OrganizationId = org, CameraId = body?.CameraId, Status = status, From = body?.StartTime, To = body?.EndTime, Limit = 1000, Offset = offset }, ct);
                 items.AddRange(page.Items);
                 if (page.Items.Count < 1000 || items.Count >= 1_000_000)
                 {
@@ -229,28 +230,28 @@ internal static class OpsApi
 
     private static string Csv(string? s) => s is null ? string.Empty : s.Contains(',', StringComparison.Ordinal) || s.Contains('"', StringComparison.Ordinal) ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 
-    public static async Task<IResult> ExportVideoAsync(VideoExportRequest? body, ExportJobs jobs, CameraManager cameras)
+    public static async Task<IResult> ExportVideoAsync(VideoExportRequest? body, HostContext ctx, ExportJobs jobs, CameraManager cameras)
     {
-        var camera = cameras.Require(body?.CameraId ?? throw ApiException.BadRequest("camera_id is required"));
+        var camera = cameras.Require(body?.CameraId ?? throw ApiException.BadRequest("camera_id is required"), ctx.Org);
         var seconds = body.Seconds ?? 10;
         if (seconds is < 1 or > 600)
         {
             throw ApiException.BadRequest("seconds must be 1 to 600");
         }
 
-        var job = await jobs.StartAsync("video-with-overlays", "video/x-msvideo", $"{camera.Id}-overlays.avi", ct => VideoExport.RecordAsync(camera, TimeSpan.FromSeconds(seconds), ct));
+        var job = await jobs.StartAsync(camera.OrganizationId, "video-with-overlays", "video/x-msvideo", $"{camera.Id}-overlays.avi", ct => VideoExport.RecordAsync(camera, TimeSpan.FromSeconds(seconds), ct));
         return TypedResults.Accepted($"/api/export/jobs/{job.Id}/status", job.View());
     }
 
-    public static IResult Download(string job_id, ExportJobs jobs)
+    public static IResult Download(string job_id, HostContext ctx, ExportJobs jobs)
     {
-        var job = jobs.Get(job_id) ?? throw ApiException.NotFound("Job not found");
+        var job = jobs.Get(job_id, ctx.Org) ?? throw ApiException.NotFound("Job not found");
         return job.Status == ExportJob.Completed && File.Exists(jobs.PathOf(job))
             ? TypedResults.PhysicalFile(jobs.PathOf(job), job.ContentType, job.FileName)
             : throw ApiException.BadRequest($"Job is {job.Status}; download when completed");
     }
 
-    public static async Task<IResult> AddWebhookAsync(WebhookRequest? body, WebhookSubscriptions hooks, WebhookTargets targets, CancellationToken ct)
+    public static async Task<IResult> AddWebhookAsync(WebhookRequest? body, HostContext ctx, WebhookSubscriptions hooks, WebhookTargets targets, CancellationToken ct)
     {
         if (body is null || !Uri.TryCreate(body.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
         {
@@ -264,25 +265,27 @@ internal static class OpsApi
 
         await targets.ValidateAsync(url, ct);
 
-        var created = await hooks.AddAsync(url, body.Secret, body.Topics ?? [], ct);
+        var created = await hooks.AddAsync(ctx.Org, url, body.Secret, body.Topics ?? [], ct);
         return TypedResults.Created($"/api/webhooks/{created.Id}", created);
     }
 }
 
 /// <summary>Processing tasks: a named set of cameras started together (SpotOn's tasks), kept in <see cref="HostStateStore"/>.</summary>
-internal sealed class ProcessingTasks(HostStateStore state, TimeProvider time)
+internal sealed class ProcessingTasks(HostStateStore state, TimeProvider time, Microsoft.Extensions.Options.IOptions<ScarletHostOptions> options)
 {
     private readonly Lazy<ConcurrentDictionary<string, ProcessingTask>> _tasks = new(() => new(state.List<ProcessingTask>(HostStateKinds.ProcessingTask).Select(t => KeyValuePair.Create(t.TaskId, t)), StringComparer.Ordinal));
 
-    public async Task<ProcessingTask> StartAsync(IReadOnlyList<string> cameraIds, CancellationToken ct)
+    public async Task<ProcessingTask> StartAsync(string organizationId, IReadOnlyList<string> cameraIds, CancellationToken ct)
     {
-        var t = new ProcessingTask(Guid.NewGuid().ToString("N"), cameraIds, "running", time.GetUtcNow(), null);
+        var t = new ProcessingTask(Guid.NewGuid().ToString("N"), cameraIds, "running", time.GetUtcNow(), null, organizationId);
         await state.PutAsync(HostStateKinds.ProcessingTask, t.TaskId, t, ct);
         _tasks.Value[t.TaskId] = t;
         return t;
     }
 
-    public ProcessingTask? Get(string id) => _tasks.Value.GetValueOrDefault(id);
+    /// <summary>Gets an organisation's task; another organisation's is not found.</summary>
+    public ProcessingTask? Get(string id, string organizationId) =>
+        _tasks.Value.GetValueOrDefault(id) is { } t && (t.OrganizationId ?? options.Value.Organization) == organizationId ? t : null;
 
     public async Task<ProcessingTask> StopAsync(string id, CancellationToken ct)
     {
@@ -293,16 +296,19 @@ internal sealed class ProcessingTasks(HostStateStore state, TimeProvider time)
 }
 
 /// <summary>A webhook subscription as listed (never the secret).</summary>
-internal sealed record WebhookView(string Id, Uri Url, IReadOnlyList<string> Topics);
+internal sealed record WebhookView(string Id, Uri Url, IReadOnlyList<string> Topics, [property: System.Text.Json.Serialization.JsonIgnore] string OrganizationId);
 
-/// <summary>A webhook subscription as stored: the secret signs every delivery, so the host keeps it (never lists it).</summary>
-internal sealed record StoredWebhook(string Id, Uri Url, string Secret, IReadOnlyList<string> Topics);
+/// <summary>
+/// A webhook subscription as stored: the secret signs every delivery, so the host keeps it (never lists it). It receives
+/// its organisation's events only (<see langword="null"/> in rows from before organisations: the default one).
+/// </summary>
+internal sealed record StoredWebhook(string Id, Uri Url, string Secret, IReadOnlyList<string> Topics, string? OrganizationId = null);
 
 /// <summary>
 /// Webhook subscriptions added at run time, kept in <see cref="HostStateStore"/> and subscribed again at start (configured
 /// ones live in <c>Scarlet:Retail</c> options).
 /// </summary>
-internal sealed class WebhookSubscriptions(ScarletEventStream stream, IEventStore events, HostStateStore state, TimeProvider time, ILoggerFactory loggers, IHttpClientFactory clients) : IDisposable
+internal sealed class WebhookSubscriptions(ScarletEventStream stream, IEventStore events, HostStateStore state, TimeProvider time, ILoggerFactory loggers, IHttpClientFactory clients, Microsoft.Extensions.Options.IOptions<ScarletHostOptions> options) : IDisposable
 {
     private readonly ConcurrentDictionary<string, (WebhookView View, IDisposable Subscription, WebhookSink Sink)> _hooks = new(StringComparer.Ordinal);
 
@@ -315,32 +321,37 @@ internal sealed class WebhookSubscriptions(ScarletEventStream stream, IEventStor
         }
     }
 
-    public async Task<WebhookView> AddAsync(Uri url, string secret, IReadOnlyList<string> topics, CancellationToken ct)
+    public async Task<WebhookView> AddAsync(string organizationId, Uri url, string secret, IReadOnlyList<string> topics, CancellationToken ct)
     {
-        var hook = new StoredWebhook(Guid.NewGuid().ToString("N")[..12], url, secret, topics);
+        var hook = new StoredWebhook(Guid.NewGuid().ToString("N")[..12], url, secret, topics, organizationId);
         await state.PutAsync(HostStateKinds.Webhook, hook.Id, hook, ct);
         return Subscribe(hook);
     }
 
     private WebhookView Subscribe(StoredWebhook hook)
     {
-        var options = new WebhookOptions { Url = hook.Url, Secret = hook.Secret };
+        var webhook = new WebhookOptions { Url = hook.Url, Secret = hook.Secret };
         foreach (var t in hook.Topics)
         {
-            options.Topics.Add(t);
+            webhook.Topics.Add(t);
         }
 
         // The host's client: no redirects, no non-public addresses (WebhookTargets).
-        var sink = new WebhookSink(options, events, time, clients.CreateClient(WebhookTargets.HttpClientName), loggers.CreateLogger<WebhookSink>());
-        var view = new WebhookView(hook.Id, hook.Url, hook.Topics);
-        _hooks[view.Id] = (view, stream.AddSink(sink), sink);
+        var sink = new WebhookSink(webhook, events, time, clients.CreateClient(WebhookTargets.HttpClientName), loggers.CreateLogger<WebhookSink>());
+        var view = new WebhookView(hook.Id, hook.Url, hook.Topics, hook.OrganizationId ?? options.Value.Organization);
+        _hooks[view.Id] = (view, stream.AddSink(new OrganizationSink(view.OrganizationId, sink)), sink);
         return view;
     }
 
-    public IReadOnlyList<WebhookView> List() => [.. _hooks.Values.Select(h => h.View)];
+    public IReadOnlyList<WebhookView> List(string organizationId) => [.. _hooks.Values.Select(h => h.View).Where(v => v.OrganizationId == organizationId)];
 
-    public async Task<bool> RemoveAsync(string id, CancellationToken ct)
+    public async Task<bool> RemoveAsync(string organizationId, string id, CancellationToken ct)
     {
+        if (!_hooks.TryGetValue(id, out var h) || h.View.OrganizationId != organizationId)
+        {
+            return false;
+        }
+
         await state.DeleteAsync(HostStateKinds.Webhook, id, ct);
         return Unsubscribe(id);
     }
@@ -365,4 +376,14 @@ internal sealed class WebhookSubscriptions(ScarletEventStream stream, IEventStor
             Unsubscribe(id);
         }
     }
+}
+
+/// <summary>Lets one organisation's events through to a sink (a webhook subscribed by that organisation).</summary>
+internal sealed class OrganizationSink(string organizationId, IEventSink inner) : IEventSink
+{
+    public string Name => inner.Name;
+
+    public bool Accepts(ScarletEvent evt) => evt.OrganizationId == organizationId && inner.Accepts(evt);
+
+    public Task DeliverAsync(ScarletEvent evt, CancellationToken cancellationToken) => inner.DeliverAsync(evt, cancellationToken);
 }

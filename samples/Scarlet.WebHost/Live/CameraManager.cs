@@ -30,30 +30,38 @@ internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEvent
     public ILogger Logger { get; } = loggers.CreateLogger("Scarlet.WebHost.Cameras");
 }
 
-/// <summary>A camera added through the API, as kept in <see cref="HostStateStore"/>: its configuration and whether it started.</summary>
-internal sealed record StoredCamera(CameraConfig Config, bool Start);
+/// <summary>
+/// A camera added through the API, as kept in <see cref="HostStateStore"/>: its configuration, whether it started and its
+/// organisation (<see langword="null"/> in rows from before organisations: the default one).
+/// </summary>
+internal sealed record StoredCamera(CameraConfig Config, bool Start, string? OrganizationId = null);
 
 /// <summary>
-/// The cameras of the host: the configured ones, the demo camera, and those added through the API (kept in
-/// <see cref="HostStateStore"/> and added again at start).
+/// The cameras of the host: the configured ones and the demo camera (the default organisation's), and those added through
+/// the API (the adding organisation's; kept in <see cref="HostStateStore"/> and added again at start). Ids are unique
+/// across organisations; a camera of another organisation is not found.
 /// </summary>
 internal sealed class CameraManager(CameraServices services, ModelLocator models, HostStateStore state, IOptions<ScarletHostOptions> options, ILogger<CameraManager> logger) : IHostedService, IAsyncDisposable
 {
     public const string DemoCameraId = "demo";
     private readonly ConcurrentDictionary<string, CameraRunner> _cameras = new(StringComparer.Ordinal);
 
-    public IReadOnlyList<CameraRunner> All => [.. _cameras.Values.OrderBy(c => c.Id, StringComparer.Ordinal)];
+    /// <summary>Gets one organisation's cameras, by id.</summary>
+    public IReadOnlyList<CameraRunner> Of(string organizationId) =>
+        [.. _cameras.Values.Where(c => c.OrganizationId == organizationId).OrderBy(c => c.Id, StringComparer.Ordinal)];
 
-    public CameraRunner? Get(string id) => _cameras.GetValueOrDefault(id);
+    /// <summary>Gets an organisation's camera; another organisation's is not found.</summary>
+    public CameraRunner? Get(string id, string organizationId) =>
+        _cameras.GetValueOrDefault(id) is { } c && c.OrganizationId == organizationId ? c : null;
 
-    public CameraRunner Require(string id) => Get(id) ?? throw ApiException.NotFound("Camera not found");
+    public CameraRunner Require(string id, string organizationId) => Get(id, organizationId) ?? throw ApiException.NotFound("Camera not found");
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
         foreach (var c in o.Cameras)
         {
-            TryAdd(c, start: true);
+            TryAdd(c, o.Organization, start: true);
         }
 
         if (o.Demo.Enabled && !_cameras.ContainsKey(DemoCameraId))
@@ -61,7 +69,7 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
             try
             {
                 var video = models.ResolveDemoVideo(o.Demo.Video);
-                TryAdd(new CameraConfig { Id = DemoCameraId, Name = "Demo camera (vtest.avi)", Source = video, Location = "store", Zone = "entrance", Loop = true }, start: true);
+                TryAdd(new CameraConfig { Id = DemoCameraId, Name = "Demo camera (vtest.avi)", Source = video, Location = "store", Zone = "entrance", Loop = true }, o.Organization, start: true);
                 logger.LogInformation("Demo camera running on {Video}", video);
             }
             catch (Exception ex) when (ex is ModelNotFoundException or FileNotFoundException or ArgumentException)
@@ -73,7 +81,7 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
         foreach (var stored in state.List<StoredCamera>(HostStateKinds.Camera))
         {
             // Configuration wins over a stored camera of the same id (the machine owner's word).
-            if (TryAdd(stored.Config, stored.Start) is null)
+            if (TryAdd(stored.Config, stored.OrganizationId ?? o.Organization, stored.Start) is null)
             {
                 logger.LogWarning("Camera {Camera} added through the API is not restored: a configured camera has its id.", stored.Config.Id);
             }
@@ -99,19 +107,19 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
         }
     }
 
-    /// <summary>Adds a camera after checking its source.</summary>
-    /// <exception cref="ArgumentException">Bad id or source, or the id is taken.</exception>
-    public async Task<CameraRunner> AddAsync(CameraConfig config, bool start, CancellationToken ct)
+    /// <summary>Adds a camera of an organisation after checking its source.</summary>
+    /// <exception cref="ArgumentException">Bad id or source, or the id is taken (in any organisation).</exception>
+    public async Task<CameraRunner> AddAsync(CameraConfig config, string organizationId, bool start, CancellationToken ct)
     {
         Validate(config);
-        var runner = TryAdd(config, start) ?? throw new ArgumentException($"Camera '{config.Id}' already exists");
-        await state.PutAsync(HostStateKinds.Camera, config.Id, new StoredCamera(config, start), ct);
+        var runner = TryAdd(config, organizationId, start) ?? throw new ArgumentException($"Camera '{config.Id}' already exists");
+        await state.PutAsync(HostStateKinds.Camera, config.Id, new StoredCamera(config, start, organizationId), ct);
         return runner;
     }
 
-    public async Task<bool> RemoveAsync(string id)
+    public async Task<bool> RemoveAsync(string id, string organizationId)
     {
-        if (!_cameras.TryRemove(id, out var c))
+        if (Get(id, organizationId) is null || !_cameras.TryRemove(id, out var c))
         {
             return false;
         }
@@ -122,9 +130,9 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
         return true;
     }
 
-    private CameraRunner? TryAdd(CameraConfig config, bool start)
+    private CameraRunner? TryAdd(CameraConfig config, string organizationId, bool start)
     {
-        var runner = new CameraRunner(config, services);
+        var runner = new CameraRunner(config, organizationId, services);
         if (!_cameras.TryAdd(config.Id, runner))
         {
             return null;

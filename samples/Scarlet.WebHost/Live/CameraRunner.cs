@@ -43,13 +43,17 @@ internal sealed class CameraRunner : IAsyncDisposable
     private volatile IReadOnlyList<TrackedObject> _objects = [];
     private volatile FrameSourceError? _startError;
 
-    public CameraRunner(CameraConfig config, CameraServices services)
+    public CameraRunner(CameraConfig config, string organizationId, CameraServices services)
     {
         _config = config;
+        OrganizationId = organizationId;
         _services = services;
     }
 
     public string Id => _config.Id;
+
+    /// <summary>Gets the organisation the camera belongs to (the one that added it; configured cameras: the default one).</summary>
+    public string OrganizationId { get; }
 
     public string Name => _config.Name ?? _config.Id;
 
@@ -224,7 +228,7 @@ internal sealed class CameraRunner : IAsyncDisposable
         {
             foreach (var globalId in _present)
             {
-                if (_services.Registry.Get(PersonIdOf(globalId)) is { } p)
+                if (_services.Registry.Get(OrganizationId, PersonIdOf(globalId)) is { } p)
                 {
                     p.Exited = true;
                 }
@@ -261,7 +265,7 @@ internal sealed class CameraRunner : IAsyncDisposable
 
     private static string PersonIdOf(int globalId) => TrackingEventPublisher.PersonIdOf(globalId);
 
-    private CameraPlacement Placement => new(_services.Options.Organization, StoreId, Zone);
+    private CameraPlacement Placement => new(OrganizationId, StoreId, Zone);
 
     /// <summary>Person enter/exit from the pipeline, published as retail events by the library (visits, zone occupancy).</summary>
     private void OnTrackingEvent(TrackingEvent e)
@@ -286,7 +290,7 @@ internal sealed class CameraRunner : IAsyncDisposable
         }
 
         _services.TrackingEvents.Publish(e, Placement, customer);
-        if (e.Kind == TrackingEventKind.PersonExited && _services.Registry.Get(PersonIdOf(e.GlobalId)) is { } gone)
+        if (e.Kind == TrackingEventKind.PersonExited && _services.Registry.Get(OrganizationId, PersonIdOf(e.GlobalId)) is { } gone)
         {
             gone.Exited = true;
         }
@@ -333,7 +337,7 @@ internal sealed class CameraRunner : IAsyncDisposable
             var personId = PersonIdOf(t.GlobalId);
             var box = t.Box;
             var (mx, my) = MapPoint(box, frame.Width, frame.Height);
-            var person = _services.Registry.Touch(personId, Id, mx, my, now);
+            var person = _services.Registry.Touch(OrganizationId, personId, Id, mx, my, now);
             if (_identities?.IdentityOf(t.TrackId) is { } identity)
             {
                 person.CustomerId = identity.Customer.Id;
@@ -371,7 +375,7 @@ internal sealed class CameraRunner : IAsyncDisposable
                     person_count_per_camera = new Dictionary<string, int> { [Id] = objects.Count },
                 },
             };
-            _services.Hubs.Tracking.Publish(JsonSerializer.SerializeToUtf8Bytes(message, ApiJson.Options));
+            _services.Hubs.Tracking.Publish(OrganizationId, JsonSerializer.SerializeToUtf8Bytes(message, ApiJson.Options));
         }
     }
 
@@ -389,7 +393,7 @@ internal sealed class CameraRunner : IAsyncDisposable
 
                     // One row per identification the tracker publishes (when a person's customer changes, at most every
                     // 10 s per person), not per frame: the camera is the principal.
-                    await _services.Audit.RecordAsync("camera:" + Id, Security.AuditActions.FaceIdentified, published.CustomerId, detail: $"camera={Id}; person={published.PersonId}");
+                    await _services.Audit.RecordAsync(OrganizationId, "camera:" + Id, Security.AuditActions.FaceIdentified, published.CustomerId, detail: $"camera={Id}; person={published.PersonId}");
                 }
             }
         }

@@ -25,8 +25,12 @@ internal sealed class DashboardFeed(ScarletEventStream stream, LiveHubs hubs, IS
 
                 try
                 {
-                    var stats = await Api.AdminApi.BuildStatsAsync(services.GetRequiredService<Api.HostContext>(), hubs, services.GetRequiredService<CameraManager>(), registry, stoppingToken);
-                    hubs.Dashboard.Publish(JsonSerializer.SerializeToUtf8Bytes(new { type = "stats", data = stats, timestamp = DateTimeOffset.UtcNow }, ApiJson.Options));
+                    // Each organisation with a dashboard open gets its own figures.
+                    foreach (var org in hubs.Dashboard.Organizations)
+                    {
+                        var stats = await Api.AdminApi.BuildStatsAsync(services.GetRequiredService<Api.HostContext>(), org, hubs, services.GetRequiredService<CameraManager>(), registry, stoppingToken);
+                        hubs.Dashboard.Publish(org, JsonSerializer.SerializeToUtf8Bytes(new { type = "stats", data = stats, timestamp = DateTimeOffset.UtcNow }, ApiJson.Options));
+                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -67,7 +71,7 @@ internal sealed class DashboardFeed(ScarletEventStream stream, LiveHubs hubs, IS
         try
         {
             var data = JsonSerializer.SerializeToElement(evt, evt.GetType(), ScarletJson.Options);
-            hubs.Dashboard.Publish(JsonSerializer.SerializeToUtf8Bytes(new { type, topic = evt.Topic, data, timestamp = evt.Timestamp }, ApiJson.Options));
+            hubs.Dashboard.Publish(evt.OrganizationId, JsonSerializer.SerializeToUtf8Bytes(new { type, topic = evt.Topic, data, timestamp = evt.Timestamp }, ApiJson.Options));
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException)
         {

@@ -4,8 +4,11 @@ using OpenCvSharp;
 
 namespace Scarlet.WebHost.Live;
 
-/// <summary>A background export as kept in <see cref="HostStateStore"/>; the result is a file in the exports folder.</summary>
-internal sealed record ExportJob(string Id, string Kind, string ContentType, string FileName, DateTimeOffset CreatedAt, string Status, string? Error, long? SizeBytes, DateTimeOffset? FinishedAt)
+/// <summary>
+/// A background export of one organisation as kept in <see cref="HostStateStore"/>; the result is a file in the exports
+/// folder (<c>OrganizationId</c> is <see langword="null"/> in rows from before organisations: the default one's).
+/// </summary>
+internal sealed record ExportJob(string Id, string Kind, string ContentType, string FileName, DateTimeOffset CreatedAt, string Status, string? Error, long? SizeBytes, DateTimeOffset? FinishedAt, string? OrganizationId = null)
 {
     public const string Running = "running";
     public const string Completed = "completed";
@@ -29,12 +32,14 @@ internal sealed class ExportJobs : IHostedService, IDisposable
     private readonly ILogger<ExportJobs> _logger;
     private readonly IHostApplicationLifetime _life;
     private readonly TimeSpan _retention;
+    private readonly string _defaultOrganization;
     private ITimer? _sweep;
 
     public ExportJobs(HostStateStore state, TimeProvider time, IOptions<ScarletHostOptions> options, ILogger<ExportJobs> logger, IHostApplicationLifetime life)
     {
         (_state, _time, _logger, _life) = (state, time, logger, life);
         _retention = TimeSpan.FromHours(options.Value.Exports.RetentionHours);
+        _defaultOrganization = options.Value.Organization;
         Folder = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.Value.Storage.Path))!, "exports");
         Directory.CreateDirectory(Folder);
         foreach (var job in state.List<ExportJob>(HostStateKinds.ExportJob))
@@ -73,11 +78,13 @@ internal sealed class ExportJobs : IHostedService, IDisposable
         _slots.Dispose();
     }
 
-    public ExportJob? Get(string id) => _jobs.TryGetValue(id, out var job) && !Expired(job) ? job : null;
+    /// <summary>Gets an organisation's job; another organisation's is not found.</summary>
+    public ExportJob? Get(string id, string organizationId) =>
+        _jobs.TryGetValue(id, out var job) && !Expired(job) && (job.OrganizationId ?? _defaultOrganization) == organizationId ? job : null;
 
-    public async Task<ExportJob> StartAsync(string kind, string contentType, string fileName, Func<CancellationToken, Task<byte[]>> work)
+    public async Task<ExportJob> StartAsync(string organizationId, string kind, string contentType, string fileName, Func<CancellationToken, Task<byte[]>> work)
     {
-        var job = new ExportJob(Guid.NewGuid().ToString("N"), kind, contentType, fileName, _time.GetUtcNow(), ExportJob.Running, null, null, null);
+        var job = new ExportJob(Guid.NewGuid().ToString("N"), kind, contentType, fileName, _time.GetUtcNow(), ExportJob.Running, null, null, null, organizationId);
         await SaveAsync(job);
         var ct = _life.ApplicationStopping;
         _ = Task.Run(async () =>

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Options;
 namespace Scarlet.WebHost.Live;
 
 /// <summary>
-/// Broadcasts JSON messages to the WebSocket clients of one channel. Each client has a small bounded queue: a full queue
+/// Broadcasts JSON messages to the WebSocket clients of one channel, each client receiving only its organisation's
+/// messages. Each client has a small bounded queue: a full queue
 /// skips the message for that client (counted as a drop) and a client that stays full is disconnected, so a slow
 /// client never holds up the publisher.
 /// </summary>
@@ -20,10 +21,21 @@ internal sealed class LiveHub(string name, int queueSize, ILogger logger, TimeSp
 
     public int ClientCount => _clients.Count;
 
-    public void Publish(ReadOnlyMemory<byte> utf8Json)
+    /// <summary>Gets the organisations with a client now (for messages built per organisation).</summary>
+    public IReadOnlyList<string> Organizations => [.. _clients.Values.Select(c => c.OrganizationId).Distinct(StringComparer.Ordinal)];
+
+    public int ClientsOf(string organizationId) => _clients.Values.Count(c => c.OrganizationId == organizationId);
+
+    /// <summary>Sends a message to the clients of one organisation.</summary>
+    public void Publish(string organizationId, ReadOnlyMemory<byte> utf8Json)
     {
         foreach (var c in _clients.Values)
         {
+            if (c.OrganizationId != organizationId)
+            {
+                continue;
+            }
+
             if (c.Queue.Writer.TryWrite(utf8Json))
             {
                 c.Drops = 0;
@@ -39,10 +51,10 @@ internal sealed class LiveHub(string name, int queueSize, ILogger logger, TimeSp
         }
     }
 
-    /// <summary>Runs one client until it disconnects, is dropped, or the host stops.</summary>
-    public async Task RunAsync(WebSocket socket, ReadOnlyMemory<byte>? hello, CancellationToken ct)
+    /// <summary>Runs one client of an organisation until it disconnects, is dropped, or the host stops.</summary>
+    public async Task RunAsync(WebSocket socket, string organizationId, ReadOnlyMemory<byte>? hello, CancellationToken ct)
     {
-        var client = new Client(Interlocked.Increment(ref _nextId), Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(queueSize) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait }));
+        var client = new Client(Interlocked.Increment(ref _nextId), organizationId, Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(queueSize) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait }));
         if (hello is { } h)
         {
             client.Queue.Writer.TryWrite(h);
@@ -126,9 +138,11 @@ internal sealed class LiveHub(string name, int queueSize, ILogger logger, TimeSp
         }
     }
 
-    private sealed class Client(long id, Channel<ReadOnlyMemory<byte>> queue)
+    private sealed class Client(long id, string organizationId, Channel<ReadOnlyMemory<byte>> queue)
     {
         public long Id { get; } = id;
+
+        public string OrganizationId { get; } = organizationId;
 
         public Channel<ReadOnlyMemory<byte>> Queue { get; } = queue;
 

@@ -5,9 +5,11 @@ namespace Scarlet.WebHost.Live;
 /// <summary>One position of a person (the seed's identity-tracker shape).</summary>
 internal sealed record PersonPosition(DateTimeOffset Timestamp, string CameraId, float X, float Y);
 
-/// <summary>What is known about one tracked person (global id).</summary>
-internal sealed class PersonTrack(string personId, DateTimeOffset firstSeen)
+/// <summary>What is known about one tracked person (global id) of one organisation.</summary>
+internal sealed class PersonTrack(string organizationId, string personId, DateTimeOffset firstSeen)
 {
+    public string OrganizationId { get; } = organizationId;
+
     private const int MaxPositions = 200;
     private readonly Queue<PersonPosition> _positions = new();
     private readonly HashSet<string> _cameras = new(StringComparer.Ordinal);
@@ -55,23 +57,27 @@ internal sealed class PersonTrack(string personId, DateTimeOffset firstSeen)
     }
 }
 
-/// <summary>Persons seen by the cameras (and posted to <c>POST /track</c>), kept in memory for a while after they leave.</summary>
+/// <summary>
+/// Persons seen by the cameras (and posted to <c>POST /track</c>), per organisation (the same person id in two
+/// organisations is two persons), kept in memory for a while after they leave.
+/// </summary>
 internal sealed class PersonRegistry(TimeProvider time)
 {
     private static readonly TimeSpan s_keep = TimeSpan.FromHours(1);
-    private readonly ConcurrentDictionary<string, PersonTrack> _persons = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Org, string Person), PersonTrack> _persons = new();
 
-    public PersonTrack Touch(string personId, string cameraId, float x, float y, DateTimeOffset at)
+    public PersonTrack Touch(string organizationId, string personId, string cameraId, float x, float y, DateTimeOffset at)
     {
-        var p = _persons.GetOrAdd(personId, id => new PersonTrack(id, at));
+        var p = _persons.GetOrAdd((organizationId, personId), k => new PersonTrack(k.Org, k.Person, at));
         p.Add(new PersonPosition(at, cameraId, x, y));
         p.Exited = false;
         return p;
     }
 
-    public PersonTrack? Get(string personId) => _persons.GetValueOrDefault(personId);
+    public PersonTrack? Get(string organizationId, string personId) => _persons.GetValueOrDefault((organizationId, personId));
 
-    public IReadOnlyList<PersonTrack> Present() => [.. _persons.Values.Where(p => !p.Exited).OrderBy(p => p.FirstSeen)];
+    public IReadOnlyList<PersonTrack> Present(string organizationId) =>
+        [.. _persons.Values.Where(p => !p.Exited && p.OrganizationId == organizationId).OrderBy(p => p.FirstSeen)];
 
     public void Sweep()
     {

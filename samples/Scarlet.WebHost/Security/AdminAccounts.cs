@@ -13,12 +13,21 @@ internal sealed class AdminAccounts(AdminStore store, PasswordHasher hasher, Log
     public async Task BootstrapAsync(CancellationToken ct)
     {
         await revoked.LoadAsync(ct);
+        var a = options.Value.Admin;
         if (await store.CountAsync(ct) > 0)
         {
+            // A database from before organisations has no superadmin: the configured bootstrap admin of the default
+            // organisation becomes it (so someone may create organisations), as a fresh install would have it.
+            if (!string.IsNullOrWhiteSpace(a.Username) && !await store.AnySuperAdminAsync(ct)
+                && await store.FindAsync(a.Username.Trim(), ct) is { User: { Role: Roles.Admin } user } && user.OrganizationId == options.Value.Organization
+                && await store.SetRoleAsync(user.Username, Roles.SuperAdmin, ct))
+            {
+                logger.LogInformation("The bootstrap admin {User} of organisation {Organization} is now superadmin.", user.Username, user.OrganizationId);
+            }
+
             return;
         }
 
-        var a = options.Value.Admin;
         if (string.IsNullOrWhiteSpace(a.Username) || string.IsNullOrEmpty(a.Password))
         {
             logger.LogWarning("No admin user exists. Set Scarlet__Admin__Username and Scarlet__Admin__Password (at least {Min} characters) and restart to create the first admin.", MinPasswordLength);
@@ -26,8 +35,8 @@ internal sealed class AdminAccounts(AdminStore store, PasswordHasher hasher, Log
         }
 
         ValidateNew(a.Username, a.Password);
-        await store.AddAsync(new AdminUser(a.Username.Trim(), a.Username.Trim(), string.Empty, true, time.GetUtcNow(), Roles.Admin), hasher.Hash(a.Password), ct);
-        logger.LogInformation("Created the bootstrap admin {User} from configuration.", a.Username);
+        await store.AddAsync(new AdminUser(a.Username.Trim(), a.Username.Trim(), string.Empty, true, time.GetUtcNow(), Roles.SuperAdmin, options.Value.Organization), hasher.Hash(a.Password), ct);
+        logger.LogInformation("Created the bootstrap admin {User} (superadmin of organisation {Organization}) from configuration.", a.Username, options.Value.Organization);
     }
 
     public async Task<(IssuedToken Token, AdminUser User)?> LoginAsync(string username, string password, CancellationToken ct)
@@ -53,7 +62,7 @@ internal sealed class AdminAccounts(AdminStore store, PasswordHasher hasher, Log
         }
 
         guard.Succeeded(username);
-        return (tokens.Issue(found.Value.User.Username, found.Value.User.Role), found.Value.User);
+        return (tokens.Issue(found.Value.User), found.Value.User);
     }
 
     public Task LogoutAsync(string tokenId, DateTimeOffset expiresAt, CancellationToken ct) => revoked.RevokeAsync(tokenId, expiresAt, ct);
@@ -68,18 +77,19 @@ internal sealed class AdminAccounts(AdminStore store, PasswordHasher hasher, Log
         }
 
         await revoked.RevokeAsync(tokenId, expiresAt, ct);
-        return tokens.Issue(found.Value.User.Username, found.Value.User.Role);
+        return tokens.Issue(found.Value.User);
     }
 
-    public async Task<AdminUser> CreateAsync(string username, string password, string? fullName, string? email, string role, CancellationToken ct)
+    /// <summary>Creates a user in an organisation (the caller's; a new organisation's first admin).</summary>
+    public async Task<AdminUser> CreateAsync(string organizationId, string username, string password, string? fullName, string? email, string role, CancellationToken ct)
     {
         ValidateNew(username, password);
         if (!Roles.IsValid(role))
         {
-            throw new ArgumentException("role must be admin, operator or viewer");
+            throw new ArgumentException("role must be admin, operator or viewer (superadmin: only a superadmin may give it)");
         }
 
-        var user = new AdminUser(username.Trim(), fullName?.Trim() ?? string.Empty, email?.Trim() ?? string.Empty, true, time.GetUtcNow(), role);
+        var user = new AdminUser(username.Trim(), fullName?.Trim() ?? string.Empty, email?.Trim() ?? string.Empty, true, time.GetUtcNow(), role, organizationId);
         if (!await store.AddAsync(user, hasher.Hash(password), ct))
         {
             throw new ArgumentException("Username already exists");
@@ -88,9 +98,9 @@ internal sealed class AdminAccounts(AdminStore store, PasswordHasher hasher, Log
         return user;
     }
 
-    public Task<IReadOnlyList<AdminUser>> ListAsync(CancellationToken ct) => store.ListAsync(ct);
+    public Task<IReadOnlyList<AdminUser>> ListAsync(string organizationId, CancellationToken ct) => store.ListAsync(organizationId, ct);
 
-    public Task<bool> DeleteAsync(string username, CancellationToken ct) => store.DeleteAsync(username, ct);
+    public Task<bool> DeleteAsync(string organizationId, string username, CancellationToken ct) => store.DeleteAsync(organizationId, username, ct);
 
     public Task<(AdminUser User, string Hash)?> FindAsync(string username, CancellationToken ct) => store.FindAsync(username, ct);
 

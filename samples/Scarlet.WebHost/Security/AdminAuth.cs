@@ -18,8 +18,8 @@ internal static class AdminAuth
     public static bool CanReadCustomers(HttpContext http) => CanReadCustomers(http.User);
 
     public static bool CanReadCustomers(ClaimsPrincipal user) =>
-        ScarletPolicies.HasRole(user, Roles.Admin, Roles.Operator) || ScarletPolicies.HasScope(user, Scopes.Integration);
+        ScarletPolicies.HasRole(user, Roles.Operators) || ScarletPolicies.HasScope(user, Scopes.Integration);
 
     /// <summary>Whether the caller may see camera sources (paths, URLs, credentials): admins only.</summary>
-    public static bool CanSeeCameraSources(HttpContext http) => http.User.IsInRole(Roles.Admin);
+    public static bool CanSeeCameraSources(HttpContext http) => ScarletPolicies.HasRole(http.User, Roles.Admins);
 }

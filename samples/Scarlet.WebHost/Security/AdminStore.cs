@@ -3,15 +3,21 @@ using Microsoft.Data.Sqlite;
 
 namespace Scarlet.WebHost.Security;
 
-/// <summary>An admin user as the API shows it (the seed's user object; never the hash).</summary>
-internal sealed record AdminUser(string Username, string FullName, string Email, bool IsActive, DateTimeOffset CreatedAt, string Role);
+/// <summary>An admin user as the API shows it (the seed's user object; never the hash); it belongs to one organisation.</summary>
+internal sealed record AdminUser(string Username, string FullName, string Email, bool IsActive, DateTimeOffset CreatedAt, string Role, string OrganizationId);
 
-/// <summary>Admin users and revoked token ids, in host-owned tables of the same SQLite file as the retail data.</summary>
+/// <summary>
+/// Admin users and revoked token ids, in host-owned tables of the same SQLite file as the retail data. User names are
+/// unique across organisations (a log-in names no organisation).
+/// </summary>
 internal sealed class AdminStore
 {
+    private const string Columns = "username, full_name, email, is_active, created_at, role, organization_id";
     private readonly HostDatabase _db;
 
-    public AdminStore(string databasePath)
+    /// <param name="databasePath">The SQLite file.</param>
+    /// <param name="defaultOrganization">The organisation users from before organisations belong to.</param>
+    public AdminStore(string databasePath, string defaultOrganization)
     {
         _db = new HostDatabase(databasePath);
         using var c = Open();
@@ -28,6 +34,32 @@ internal sealed class AdminStore
         {
             Exec(c, "ALTER TABLE host_admin_users ADD COLUMN role TEXT NOT NULL DEFAULT 'admin'");
         }
+
+        // Databases from before organisations: every user worked in the one configured organisation.
+        using var orgColumn = Cmd(c, "SELECT COUNT(*) FROM pragma_table_info('host_admin_users') WHERE name = 'organization_id'");
+        if (Convert.ToInt32(orgColumn.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
+        {
+            Exec(c, "ALTER TABLE host_admin_users ADD COLUMN organization_id TEXT NOT NULL DEFAULT ''");
+        }
+
+        using var migrate = Cmd(c, "UPDATE host_admin_users SET organization_id = $o WHERE organization_id = ''", ("$o", defaultOrganization));
+        migrate.ExecuteNonQuery();
+    }
+
+    /// <summary>Whether any superadmin exists (the bootstrap admin of a database from before organisations becomes one).</summary>
+    public async Task<bool> AnySuperAdminAsync(CancellationToken ct)
+    {
+        await using var c = Open();
+        using var cmd = Cmd(c, "SELECT COUNT(*) FROM host_admin_users WHERE role = $r", ("$r", Roles.SuperAdmin));
+        return Convert.ToInt32(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) > 0;
+    }
+
+    /// <summary>Gives a user another role (its tokens stop working: they carry the old one).</summary>
+    public async Task<bool> SetRoleAsync(string username, string role, CancellationToken ct)
+    {
+        await using var c = Open();
+        using var cmd = Cmd(c, "UPDATE host_admin_users SET role = $r WHERE username = $u", ("$r", role), ("$u", username));
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
     public async Task<int> CountAsync(CancellationToken ct)
@@ -41,23 +73,23 @@ internal sealed class AdminStore
     public async Task<bool> AddAsync(AdminUser user, string passwordHash, CancellationToken ct)
     {
         await using var c = Open();
-        using var cmd = Cmd(c, "INSERT OR IGNORE INTO host_admin_users(username, password_hash, full_name, email, is_active, created_at, role) VALUES ($u, $h, $f, $e, $a, $t, $r)",
-            ("$u", user.Username), ("$h", passwordHash), ("$f", user.FullName), ("$e", user.Email), ("$a", user.IsActive ? 1 : 0), ("$t", user.CreatedAt.ToUnixTimeMilliseconds()), ("$r", user.Role));
+        using var cmd = Cmd(c, "INSERT OR IGNORE INTO host_admin_users(username, password_hash, full_name, email, is_active, created_at, role, organization_id) VALUES ($u, $h, $f, $e, $a, $t, $r, $o)",
+            ("$u", user.Username), ("$h", passwordHash), ("$f", user.FullName), ("$e", user.Email), ("$a", user.IsActive ? 1 : 0), ("$t", user.CreatedAt.ToUnixTimeMilliseconds()), ("$r", user.Role), ("$o", user.OrganizationId));
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
     public async Task<(AdminUser User, string Hash)?> FindAsync(string username, CancellationToken ct)
     {
         await using var c = Open();
-        using var cmd = Cmd(c, "SELECT username, full_name, email, is_active, created_at, role, password_hash FROM host_admin_users WHERE username = $u", ("$u", username));
+        using var cmd = Cmd(c, $"SELECT {Columns}, password_hash FROM host_admin_users WHERE username = $u", ("$u", username));
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? (Read(r), r.GetString(6)) : null;
+        return await r.ReadAsync(ct) ? (Read(r), r.GetString(7)) : null;
     }
 
-    public async Task<IReadOnlyList<AdminUser>> ListAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<AdminUser>> ListAsync(string organizationId, CancellationToken ct)
     {
         await using var c = Open();
-        using var cmd = Cmd(c, "SELECT username, full_name, email, is_active, created_at, role FROM host_admin_users ORDER BY username");
+        using var cmd = Cmd(c, $"SELECT {Columns} FROM host_admin_users WHERE organization_id = $o ORDER BY username", ("$o", organizationId));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var list = new List<AdminUser>();
         while (await r.ReadAsync(ct))
@@ -68,10 +100,10 @@ internal sealed class AdminStore
         return list;
     }
 
-    public async Task<bool> DeleteAsync(string username, CancellationToken ct)
+    public async Task<bool> DeleteAsync(string organizationId, string username, CancellationToken ct)
     {
         await using var c = Open();
-        using var cmd = Cmd(c, "DELETE FROM host_admin_users WHERE username = $u", ("$u", username));
+        using var cmd = Cmd(c, "DELETE FROM host_admin_users WHERE username = $u AND organization_id = $o", ("$u", username), ("$o", organizationId));
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
@@ -102,7 +134,7 @@ internal sealed class AdminStore
     }
 
     private static AdminUser Read(SqliteDataReader r) =>
-        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3) != 0, DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)), r.GetString(5));
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3) != 0, DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)), r.GetString(5), r.GetString(6));
 
     private SqliteConnection Open() => _db.Open();
 

@@ -9,7 +9,7 @@ internal sealed record IssuedToken(string Token, string TokenId, DateTimeOffset 
 
 /// <summary>
 /// Issues the admin bearer tokens that <c>JwtBearer</c> validates (see <see cref="ScarletAuthentication"/>): HS256 with
-/// <c>sub</c>, <c>jti</c>, <c>role</c>, <c>iat</c>, <c>nbf</c>, <c>exp</c>, <c>iss</c>. Signing is IdentityModel's, so
+/// <c>sub</c>, <c>jti</c>, <c>role</c>, <c>org</c>, <c>iat</c>, <c>nbf</c>, <c>exp</c>, <c>iss</c>. Signing is IdentityModel's, so
 /// issuance and validation share one implementation and one key.
 /// </summary>
 internal sealed class AdminTokens(SymmetricSecurityKey key, string issuer, TimeSpan lifetime, TimeProvider time)
@@ -19,7 +19,7 @@ internal sealed class AdminTokens(SymmetricSecurityKey key, string issuer, TimeS
 
     public TimeSpan Lifetime => lifetime;
 
-    public IssuedToken Issue(string username, string role)
+    public IssuedToken Issue(AdminUser user)
     {
         // Whole seconds, as in the token, so the stored revocation expiry equals the token's.
         var now = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds());
@@ -28,7 +28,7 @@ internal sealed class AdminTokens(SymmetricSecurityKey key, string issuer, TimeS
         var token = _handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = issuer,
-            Subject = new ClaimsIdentity([new Claim(ScarletClaims.Subject, username), new Claim(ScarletClaims.TokenId, jti), new Claim(ScarletClaims.Role, role)]),
+            Subject = new ClaimsIdentity([new Claim(ScarletClaims.Subject, user.Username), new Claim(ScarletClaims.TokenId, jti), new Claim(ScarletClaims.Role, user.Role), new Claim(ScarletClaims.Organization, user.OrganizationId)]),
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = exp.UtcDateTime,

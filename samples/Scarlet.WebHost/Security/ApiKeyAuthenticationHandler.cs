@@ -10,7 +10,7 @@ internal sealed class ApiKeyAuthenticationOptions : AuthenticationSchemeOptions;
 
 /// <summary>
 /// Authenticates machines by the <c>X-Api-Key</c> header against <see cref="ApiKeyStore"/>. The principal's name is
-/// <c>key:{id}</c>, its <c>scope</c> claims are the key's scopes; a missing header is no result (another scheme may
+/// <c>key:{id}</c>, its <c>scope</c> claims are the key's scopes, its <c>org</c> the key's organisation; a missing header is no result (another scheme may
 /// apply), a wrong, revoked or expired key is a failure (401 where the endpoint needs a principal).
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<ApiKeyAuthenticationOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyStore keys)
@@ -34,7 +34,7 @@ internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<ApiKeyAuthenti
             return AuthenticateResult.Fail("Unknown, revoked or expired API key.");
         }
 
-        List<Claim> claims = [new(ScarletClaims.Subject, "key:" + key.Id), new(ScarletClaims.KeyName, key.Name)];
+        List<Claim> claims = [new(ScarletClaims.Subject, "key:" + key.Id), new(ScarletClaims.KeyName, key.Name), new(ScarletClaims.Organization, key.OrganizationId)];
         claims.AddRange(key.Scopes.Select(s => new Claim(ScarletClaims.Scope, s)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, ScarletClaims.Subject, ScarletClaims.Role));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));

@@ -23,8 +23,8 @@ internal static class Scopes
     public static bool IsValid(string? scope) => scope is Device or Display or Integration;
 }
 
-/// <summary>An API key as listed: never the key, never its hash.</summary>
-internal sealed record ApiKeyInfo(string Id, string Name, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt, bool Revoked);
+/// <summary>An API key of one organisation as listed: never the key, never its hash.</summary>
+internal sealed record ApiKeyInfo(string Id, string Name, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt, bool Revoked, string OrganizationId);
 
 /// <summary>
 /// API keys for machines, in a host-owned table of the same SQLite file as the retail data. A key is 256 random bits and
@@ -38,7 +38,10 @@ internal sealed class ApiKeyStore
     private readonly HostDatabase _db;
     private readonly TimeProvider _time;
 
-    public ApiKeyStore(string databasePath, TimeProvider time)
+    /// <param name="databasePath">The SQLite file.</param>
+    /// <param name="defaultOrganization">The organisation keys from before organisations belong to.</param>
+    /// <param name="time">The clock.</param>
+    public ApiKeyStore(string databasePath, string defaultOrganization, TimeProvider time)
     {
         _time = time;
         _db = new HostDatabase(databasePath);
@@ -46,19 +49,30 @@ internal sealed class ApiKeyStore
         using var cmd = Cmd(c, """
             CREATE TABLE IF NOT EXISTS host_api_keys(
                 id TEXT PRIMARY KEY, name TEXT NOT NULL, key_hash BLOB NOT NULL UNIQUE, scopes TEXT NOT NULL,
-                created_at INTEGER NOT NULL, expires_at INTEGER NULL, last_used_at INTEGER NULL, revoked INTEGER NOT NULL DEFAULT 0);
+                created_at INTEGER NOT NULL, expires_at INTEGER NULL, last_used_at INTEGER NULL, revoked INTEGER NOT NULL DEFAULT 0,
+                organization_id TEXT NOT NULL DEFAULT '');
             """);
         cmd.ExecuteNonQuery();
+
+        // Databases from before organisations: every key worked in the one configured organisation.
+        using var column = Cmd(c, "SELECT COUNT(*) FROM pragma_table_info('host_api_keys') WHERE name = 'organization_id'");
+        if (Convert.ToInt32(column.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
+        {
+            HostDatabase.Exec(c, "ALTER TABLE host_api_keys ADD COLUMN organization_id TEXT NOT NULL DEFAULT ''");
+        }
+
+        using var migrate = Cmd(c, "UPDATE host_api_keys SET organization_id = $o WHERE organization_id = ''", ("$o", defaultOrganization));
+        migrate.ExecuteNonQuery();
     }
 
-    /// <summary>Creates a key; the returned secret exists only in this result.</summary>
-    public async Task<(ApiKeyInfo Info, string Key)> CreateAsync(string name, IReadOnlyList<string> scopes, DateTimeOffset? expiresAt, CancellationToken ct)
+    /// <summary>Creates a key of an organisation; the returned secret exists only in this result.</summary>
+    public async Task<(ApiKeyInfo Info, string Key)> CreateAsync(string organizationId, string name, IReadOnlyList<string> scopes, DateTimeOffset? expiresAt, CancellationToken ct)
     {
         var key = Prefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-        var info = new ApiKeyInfo(Guid.NewGuid().ToString("N"), name, scopes, _time.GetUtcNow(), expiresAt, null, false);
+        var info = new ApiKeyInfo(Guid.NewGuid().ToString("N"), name, scopes, _time.GetUtcNow(), expiresAt, null, false, organizationId);
         await using var c = Open();
-        using var cmd = Cmd(c, "INSERT INTO host_api_keys(id, name, key_hash, scopes, created_at, expires_at) VALUES ($i, $n, $h, $s, $c, $x)",
-            ("$i", info.Id), ("$n", name), ("$h", Hash(key)), ("$s", string.Join(' ', scopes)), ("$c", info.CreatedAt.ToUnixTimeMilliseconds()), ("$x", (object?)expiresAt?.ToUnixTimeMilliseconds() ?? DBNull.Value));
+        using var cmd = Cmd(c, "INSERT INTO host_api_keys(id, name, key_hash, scopes, created_at, expires_at, organization_id) VALUES ($i, $n, $h, $s, $c, $x, $o)",
+            ("$i", info.Id), ("$n", name), ("$h", Hash(key)), ("$s", string.Join(' ', scopes)), ("$c", info.CreatedAt.ToUnixTimeMilliseconds()), ("$x", (object?)expiresAt?.ToUnixTimeMilliseconds() ?? DBNull.Value), ("$o", organizationId));
         await cmd.ExecuteNonQueryAsync(ct);
         return (info, key);
     }
@@ -105,10 +119,10 @@ internal sealed class ApiKeyStore
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) == 1;
     }
 
-    public async Task<IReadOnlyList<ApiKeyInfo>> ListAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<ApiKeyInfo>> ListAsync(string organizationId, CancellationToken ct)
     {
         await using var c = Open();
-        using var cmd = Cmd(c, $"{Select} ORDER BY created_at, id");
+        using var cmd = Cmd(c, $"{Select} WHERE organization_id = $o ORDER BY created_at, id", ("$o", organizationId));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var list = new List<ApiKeyInfo>();
         while (await r.ReadAsync(ct))
@@ -119,15 +133,15 @@ internal sealed class ApiKeyStore
         return list;
     }
 
-    /// <returns><see langword="false"/> when no such key exists.</returns>
-    public async Task<bool> RevokeAsync(string id, CancellationToken ct)
+    /// <returns><see langword="false"/> when the organisation has no such key.</returns>
+    public async Task<bool> RevokeAsync(string organizationId, string id, CancellationToken ct)
     {
         await using var c = Open();
-        using var cmd = Cmd(c, "UPDATE host_api_keys SET revoked = 1 WHERE id = $i", ("$i", id));
+        using var cmd = Cmd(c, "UPDATE host_api_keys SET revoked = 1 WHERE id = $i AND organization_id = $o", ("$i", id), ("$o", organizationId));
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
-    private const string Select = "SELECT id, name, scopes, created_at, expires_at, last_used_at, revoked FROM host_api_keys";
+    private const string Select = "SELECT id, name, scopes, created_at, expires_at, last_used_at, revoked, organization_id FROM host_api_keys";
 
     private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
@@ -138,7 +152,8 @@ internal sealed class ApiKeyStore
         DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3)),
         r.IsDBNull(4) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)),
         r.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)),
-        r.GetInt64(6) != 0);
+        r.GetInt64(6) != 0,
+        r.GetString(7));
 
     private SqliteConnection Open() => _db.Open();
 

@@ -33,12 +33,14 @@ internal sealed class AuditTrail(IEventStore events, HostContext ctx, TimeProvid
     public static string PrincipalOf(HttpContext http) =>
         http.User.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name } ? name : "anonymous";
 
+    /// <summary>Records an action of the request's principal, in its organisation.</summary>
     public Task RecordAsync(HttpContext http, string action, string? subject, string outcome = AuditRecord.Succeeded, string detail = "") =>
-        RecordAsync(PrincipalOf(http), action, subject, outcome, detail);
+        RecordAsync(ctx.Org, PrincipalOf(http), action, subject, outcome, detail);
 
-    public Task RecordAsync(string principal, string action, string? subject, string outcome = AuditRecord.Succeeded, string detail = "") =>
+    /// <summary>Records an action outside a principal's request (a log-in, a camera's identification) in the given organisation.</summary>
+    public Task RecordAsync(string organizationId, string principal, string action, string? subject, string outcome = AuditRecord.Succeeded, string detail = "") =>
         // Not the request's token: a look-up that happened is recorded even when its caller hangs up.
-        events.AppendAuditAsync(new AuditRecord(0, ctx.Org, action, subject ?? AuditActions.NoSubject, principal, time.GetUtcNow(), detail) { Outcome = outcome }, CancellationToken.None);
+        events.AppendAuditAsync(new AuditRecord(0, organizationId, action, subject ?? AuditActions.NoSubject, principal, time.GetUtcNow(), detail) { Outcome = outcome }, CancellationToken.None);
 
     /// <summary>Records how a failed action ended (the library records the successful ones it owns), then lets the failure go on.</summary>
     public Task RecordFailureAsync(HttpContext http, string action, string? subject, Exception error) =>

@@ -15,18 +15,31 @@ internal static class ScarletClaims
     public const string Expires = "exp";
     public const string Scope = "scope";
     public const string KeyName = "key_name";
+
+    /// <summary>The organisation the principal belongs to: every request works inside it.</summary>
+    public const string Organization = "org";
 }
 
-/// <summary>The roles of admin users: <c>admin</c> everything, <c>operator</c> day-to-day work, <c>viewer</c> read-only.</summary>
+/// <summary>
+/// The roles of admin users: <c>admin</c> everything in its organisation, <c>operator</c> day-to-day work, <c>viewer</c>
+/// read-only; <c>superadmin</c> is an admin that may also create organisations (the bootstrap admin of the default one).
+/// </summary>
 internal static class Roles
 {
+    public const string SuperAdmin = "superadmin";
     public const string Admin = "admin";
     public const string Operator = "operator";
     public const string Viewer = "viewer";
 
-    public static IReadOnlyList<string> All { get; } = [Admin, Operator, Viewer];
+    public static IReadOnlyList<string> All { get; } = [SuperAdmin, Admin, Operator, Viewer];
 
-    public static bool IsValid(string? role) => role is Admin or Operator or Viewer;
+    /// <summary>Gets the roles that may do everything inside their organisation.</summary>
+    public static IReadOnlyList<string> Admins { get; } = [SuperAdmin, Admin];
+
+    /// <summary>Gets the roles that run the store: cameras, promotions, alerts, customer changes.</summary>
+    public static IReadOnlyList<string> Operators { get; } = [SuperAdmin, Admin, Operator];
+
+    public static bool IsValid(string? role) => role is SuperAdmin or Admin or Operator or Viewer;
 }
 
 /// <summary>
@@ -79,18 +92,19 @@ internal static class ScarletAuthentication
                         var jti = ctx.Principal?.FindFirstValue(ScarletClaims.TokenId);
                         var role = ctx.Principal?.FindFirstValue(ScarletClaims.Role);
                         var sub = ctx.Principal?.FindFirstValue(ScarletClaims.Subject);
-                        if (string.IsNullOrEmpty(jti) || string.IsNullOrEmpty(sub) || ctx.HttpContext.RequestServices.GetRequiredService<RevocationList>().IsRevoked(jti) || !Roles.IsValid(role))
+                        var org = ctx.Principal?.FindFirstValue(ScarletClaims.Organization);
+                        if (string.IsNullOrEmpty(jti) || string.IsNullOrEmpty(sub) || string.IsNullOrEmpty(org) || ctx.HttpContext.RequestServices.GetRequiredService<RevocationList>().IsRevoked(jti) || !Roles.IsValid(role))
                         {
                             ctx.Fail("The token is revoked or incomplete.");
                             return;
                         }
 
-                        // A deleted or deactivated user, or one whose role changed, loses the token's rights at once, not in
-                        // up to 30 minutes (one indexed SQLite read per admin request).
+                        // A deleted or deactivated user, or one whose role or organisation changed, loses the token's rights at
+                        // once, not in up to 30 minutes (one indexed SQLite read per admin request).
                         var user = await ctx.HttpContext.RequestServices.GetRequiredService<AdminStore>().FindAsync(sub, ctx.HttpContext.RequestAborted);
-                        if (user is not { User.IsActive: true } found || found.User.Role != role)
+                        if (user is not { User.IsActive: true } found || found.User.Role != role || found.User.OrganizationId != org)
                         {
-                            ctx.Fail("The token's user no longer exists, is inactive or has another role.");
+                            ctx.Fail("The token's user no longer exists, is inactive or has another role or organisation.");
                         }
                     },
                 };
@@ -122,6 +136,15 @@ internal static class Caller
     /// <summary>Gets the name recorded as "by" in audit-like fields (consent, merges, erasures, acknowledgements).</summary>
     public static string Name(this HttpContext http) =>
         http.User.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name } ? name : throw new UnauthorizedException();
+
+    /// <summary>
+    /// Gets the organisation of the request's principal; an anonymous caller (the open seed mode) works in
+    /// <paramref name="defaultOrganization"/>.
+    /// </summary>
+    public static string Organization(this ClaimsPrincipal user, string defaultOrganization) =>
+        user.Identity is { IsAuthenticated: true }
+            ? user.FindFirstValue(ScarletClaims.Organization) is { Length: > 0 } org ? org : throw new UnauthorizedException()
+            : defaultOrganization;
 
     /// <summary>Gets the admin token id and expiry of the current request (for log-out and refresh).</summary>
     public static (string TokenId, DateTimeOffset ExpiresAt) Token(this HttpContext http)

@@ -10,7 +10,10 @@ namespace Scarlet.WebHost.Security;
 /// </summary>
 internal static class ScarletPolicies
 {
-    /// <summary>Role admin: admin users, API keys, everything.</summary>
+    /// <summary>Role superadmin: organisations.</summary>
+    public const string SuperAdmin = "superadmin";
+
+    /// <summary>Roles admin and superadmin: admin users, API keys, audit, everything in the organisation.</summary>
     public const string Admin = "admin";
 
     /// <summary>Roles admin and operator: cameras, promotions, alerts, customer changes, exports.</summary>
@@ -35,13 +38,14 @@ internal static class ScarletPolicies
     {
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
-            .AddPolicy(Admin, p => p.RequireRole(Roles.Admin))
-            .AddPolicy(Operator, p => p.RequireRole(Roles.Admin, Roles.Operator))
+            .AddPolicy(SuperAdmin, p => p.RequireRole(Roles.SuperAdmin))
+            .AddPolicy(Admin, p => p.RequireRole(Roles.Admins))
+            .AddPolicy(Operator, p => p.RequireRole(Roles.Operators))
             .AddPolicy(Staff, p => p.RequireRole(Roles.All))
-            .AddPolicy(Device, p => p.RequireAssertion(c => HasRole(c.User, Roles.Admin, Roles.Operator) || HasScope(c.User, Scopes.Device)))
+            .AddPolicy(Device, p => p.RequireAssertion(c => HasRole(c.User, Roles.Operators) || HasScope(c.User, Scopes.Device)))
             .AddPolicy(Display, p => p.RequireAssertion(c => HasRole(c.User, Roles.All) || HasScope(c.User, Scopes.Display)))
             .AddPolicy(Read, p => p.RequireAssertion(c => HasRole(c.User, Roles.All) || HasScope(c.User, Scopes.Integration)))
-            .AddPolicy(Webhooks, p => p.RequireAssertion(c => HasRole(c.User, Roles.Admin) || HasScope(c.User, Scopes.Integration)));
+            .AddPolicy(Webhooks, p => p.RequireAssertion(c => HasRole(c.User, Roles.Admins) || HasScope(c.User, Scopes.Integration)));
         return services;
     }
 

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Scarlet.WebHost.Security;
 
 /// <summary>What a ticket carries: the one path it opens and the principal that asked for it.</summary>
-internal sealed record StreamTicket(string Path, string Subject, string? TokenId, string? KeyId, string[] Roles, string[] Scopes);
+internal sealed record StreamTicket(string Path, string Subject, string? TokenId, string? KeyId, string[] Roles, string[] Scopes, string Organization);
 
 /// <summary>
 /// Short-lived tickets for what a browser cannot send a header with (an <c>&lt;img&gt;</c> MJPEG view, a WebSocket):
@@ -38,7 +38,8 @@ internal sealed class StreamTickets
             user.FindFirstValue(ScarletClaims.TokenId),
             key,
             [.. user.FindAll(ScarletClaims.Role).Select(c => c.Value)],
-            [.. user.FindAll(ScarletClaims.Scope).Select(c => c.Value)]);
+            [.. user.FindAll(ScarletClaims.Scope).Select(c => c.Value)],
+            user.FindFirstValue(ScarletClaims.Organization) ?? throw new UnauthorizedException());
         return _protector.Protect(JsonSerializer.Serialize(ticket), Lifetime);
     }
 
@@ -60,8 +61,8 @@ internal sealed class StreamTickets
 internal sealed class TicketAuthenticationOptions : AuthenticationSchemeOptions;
 
 /// <summary>
-/// Authenticates a <c>?ticket=</c> for the one path it was issued for, as the principal that asked for it (so the
-/// endpoint's policy still decides), unless that admin token was revoked or that key revoked meanwhile.
+/// Authenticates a <c>?ticket=</c> for the one path it was issued for, as the principal that asked for it, in its
+/// organisation (so the endpoint's policy and organisation still decide), unless that admin token was revoked or that key revoked meanwhile.
 /// </summary>
 internal sealed class TicketAuthenticationHandler(IOptionsMonitor<TicketAuthenticationOptions> options, ILoggerFactory logger, UrlEncoder encoder, StreamTickets tickets, RevocationList revoked, ApiKeyStore keys)
     : AuthenticationHandler<TicketAuthenticationOptions>(options, logger, encoder)
@@ -88,7 +89,7 @@ internal sealed class TicketAuthenticationHandler(IOptionsMonitor<TicketAuthenti
             return AuthenticateResult.Fail("The ticket's principal is no longer valid.");
         }
 
-        List<Claim> claims = [new(ScarletClaims.Subject, ticket.Subject)];
+        List<Claim> claims = [new(ScarletClaims.Subject, ticket.Subject), new(ScarletClaims.Organization, ticket.Organization)];
         claims.AddRange(ticket.Roles.Select(r => new Claim(ScarletClaims.Role, r)));
         claims.AddRange(ticket.Scopes.Select(s => new Claim(ScarletClaims.Scope, s)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, ScarletClaims.Subject, ScarletClaims.Role));

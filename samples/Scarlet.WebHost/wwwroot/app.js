@@ -7,6 +7,8 @@ let trackingSocket = null;
 let timers = [];
 // Bumped at every log-out: a response that arrives for an earlier session is dropped, not drawn.
 let session = 0;
+const auditPageSize = 20;
+let auditOffset = 0;
 
 async function api(path, options = {}) {
   const headers = Object.assign({}, options.headers || {});
@@ -40,6 +42,9 @@ function prepend(listId, text, cls, max = 50) {
 }
 
 const time = (t) => new Date(t).toLocaleTimeString();
+const when = (t) => (t ? new Date(t).toLocaleString() : '');
+// A datetime-local input's value (local time) as ISO 8601, or null when empty.
+const isoOf = (v) => (v ? new Date(v).toISOString() : null);
 
 async function login(ev) {
   ev.preventDefault();
@@ -65,9 +70,12 @@ async function logout() {
   for (const s of [dashboardSocket, trackingSocket]) if (s) { s.onmessage = null; s.onclose = null; s.close(); }
   dashboardSocket = null; trackingSocket = null;
   $('live').removeAttribute('src');
-  for (const id of ['present', 'customers', 'detections', 'alerts', 'promotions', 'camera-select', 'stats', 'register-result', 'status']) $(id).textContent = '';
+  for (const id of ['present', 'customers', 'detections', 'alerts', 'promotions', 'camera-select', 'stats', 'register-result', 'status',
+    'keys', 'new-key', 'key-result', 'audit', 'audit-page', 'audit-error']) $(id).textContent = '';
   $('frame-index').textContent = '-'; $('track-count').textContent = '0'; $('alert-count').textContent = '0';
-  $('register-form').reset();
+  for (const id of ['register-form', 'key-form', 'audit-form']) $(id).reset();
+  for (const id of ['keys-card', 'audit-card', 'new-key-box']) $(id).hidden = true;
+  auditOffset = 0;
   $('password').value = '';
   $('app-view').hidden = true; $('logout').hidden = true; $('login-view').hidden = false;
   if (old) { try { await fetch('/admin/logout', { method: 'POST', headers: { Authorization: 'Bearer ' + old } }); } catch { /* ignore */ } }
@@ -196,13 +204,79 @@ async function register(ev) {
   } catch (e) { out.textContent = e.message; out.className = 'error'; }
 }
 
+// API keys (admins): the secret is shown once, in its own box, until "Done" or log-out; the list never has it.
+async function loadKeys() {
+  const keys = await forSession('/api/keys');
+  if (!keys) return;
+  const body = $('keys');
+  body.textContent = '';
+  const now = new Date();
+  for (const k of keys) {
+    const state = k.revoked ? 'revoked' : (k.expires_at && new Date(k.expires_at) <= now ? 'expired' : 'active');
+    let revoke = '';
+    if (state === 'active') {
+      revoke = el('button', 'Revoke');
+      revoke.addEventListener('click', async () => {
+        if (!confirm(`Revoke the key "${k.name}"? Whatever uses it stops at once.`)) return;
+        try { await api('/api/keys/' + encodeURIComponent(k.id), { method: 'DELETE' }); await loadKeys(); } catch (e) { $('key-result').textContent = e.message; }
+      });
+    }
+    const tr = row([k.name, k.scopes.join(', '), when(k.created_at), when(k.expires_at) || 'never', when(k.last_used_at) || 'never', state, revoke]);
+    tr.dataset.keyId = k.id;
+    body.appendChild(tr);
+  }
+}
+
+async function createKey(ev) {
+  ev.preventDefault();
+  const out = $('key-result');
+  out.textContent = ''; out.className = '';
+  const scopes = Array.from(document.querySelectorAll('input[name="key-scope"]:checked'), (c) => c.value);
+  try {
+    const r = await api('/api/keys', { method: 'POST', body: JSON.stringify({ name: $('key-name').value, scopes, expires_at: isoOf($('key-expires').value) }) });
+    $('new-key').textContent = r.key;
+    $('new-key-box').hidden = false;
+    $('key-form').reset();
+    await loadKeys();
+  } catch (e) { out.textContent = e.message; out.className = 'error'; }
+}
+
+function forgetNewKey() { $('new-key').textContent = ''; $('new-key-box').hidden = true; }
+
+// The audit trail (admins), newest first, a page at a time, with the API's filters.
+async function loadAudit() {
+  const q = new URLSearchParams({ limit: String(auditPageSize), offset: String(auditOffset) });
+  const filters = { customer_id: $('audit-customer').value.trim(), principal: $('audit-principal').value.trim(), from: isoOf($('audit-from').value), to: isoOf($('audit-to').value) };
+  for (const [k, v] of Object.entries(filters)) if (v) q.set(k, v);
+  $('audit-error').textContent = '';
+  let r;
+  try { r = await forSession('/api/audit?' + q.toString()); } catch (e) { $('audit-error').textContent = e.message; return; }
+  if (!r) return;
+  const body = $('audit');
+  body.textContent = '';
+  for (const a of r.items) body.appendChild(row([when(a.at), a.principal, a.action, a.subject === '-' ? '' : a.subject, a.outcome, a.detail]));
+  $('audit-page').textContent = r.total === 0 ? 'no entries' : `${auditOffset + 1}-${auditOffset + r.items.length} of ${r.total}`;
+  $('audit-prev').disabled = auditOffset === 0;
+  $('audit-next').disabled = auditOffset + r.items.length >= r.total;
+}
+
+function searchAudit(ev) { ev.preventDefault(); auditOffset = 0; loadAudit(); }
+
+function pageAudit(step) { auditOffset = Math.max(0, auditOffset + step * auditPageSize); loadAudit(); }
+
 function safe(fn) { return () => fn().catch((e) => { $('status').textContent = e.message; }); }
 
 async function start() {
   $('login-view').hidden = true; $('app-view').hidden = false; $('logout').hidden = false;
-  try { await api('/admin/me'); } catch { return; }
+  let me;
+  try { me = await api('/admin/me'); } catch { return; }
   $('status').textContent = '';
-  await Promise.all([safe(loadCameras)(), safe(loadCustomers)(), safe(loadPresent)(), safe(loadAlerts)()]);
+  // Keys and audit are for admins; the API refuses the others anyway (403), the page just does not offer them.
+  const admin = me.role === 'admin' || me.role === 'superadmin';
+  $('keys-card').hidden = !admin; $('audit-card').hidden = !admin;
+  const loads = [safe(loadCameras)(), safe(loadCustomers)(), safe(loadPresent)(), safe(loadAlerts)()];
+  if (admin) loads.push(safe(loadKeys)(), safe(loadAudit)());
+  await Promise.all(loads);
   connectDashboard();
   connectTracking();
   timers.push(setInterval(safe(loadPresent), 2000));
@@ -214,5 +288,10 @@ document.addEventListener('DOMContentLoaded', () => {
   $('logout').addEventListener('click', logout);
   $('register-form').addEventListener('submit', register);
   $('camera-select').addEventListener('change', showCamera);
+  $('key-form').addEventListener('submit', createKey);
+  $('new-key-done').addEventListener('click', forgetNewKey);
+  $('audit-form').addEventListener('submit', searchAudit);
+  $('audit-prev').addEventListener('click', () => pageAudit(-1));
+  $('audit-next').addEventListener('click', () => pageAudit(1));
   if (token) start();
 });
