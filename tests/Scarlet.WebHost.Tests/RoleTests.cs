@@ -65,9 +65,9 @@ public sealed class RoleMigrationTests
                 INSERT INTO host_admin_users VALUES ('old-admin', $h, 'Old Admin', 'old@example.com', 1, 0);
                 INSERT INTO host_admin_users VALUES ($boot, $bh, 'Bootstrap', '', 1, 0);
                 """;
-            cmd.Parameters.AddWithValue("$h", new PasswordHasher(1000).Hash("old-admin-password-1"));
+            cmd.Parameters.AddWithValue("$h", LegacyHash("old-admin-password-1"));
             cmd.Parameters.AddWithValue("$boot", HostFixture.AdminUser);
-            cmd.Parameters.AddWithValue("$bh", new PasswordHasher(1000).Hash(HostFixture.AdminPassword));
+            cmd.Parameters.AddWithValue("$bh", LegacyHash(HostFixture.AdminPassword));
             await cmd.ExecuteNonQueryAsync();
         }
 
@@ -78,5 +78,27 @@ public sealed class RoleMigrationTests
         Assert.Equal("admin", users["old-admin"].GetProperty("role").GetString());
         Assert.Equal("superadmin", users[HostFixture.AdminUser].GetProperty("role").GetString());
         Assert.All(users.Values, u => Assert.Equal("default", u.GetProperty("organization_id").GetString()));
+
+        // The hash of that day verified once and was rewritten in ASP.NET Core Identity's format; it still logs in.
+        await using (var c = new SqliteConnection($"Data Source={parent.DatabasePath};Pooling=False"))
+        {
+            await c.OpenAsync();
+            await using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT password_hash FROM host_admin_users WHERE username = 'old-admin'";
+            var upgraded = (string)(await cmd.ExecuteScalarAsync())!;
+            Assert.False(upgraded.StartsWith("pbkdf2-sha256$", StringComparison.Ordinal), upgraded);
+            Assert.Equal(1, Convert.FromBase64String(upgraded)[0]); // Identity's format marker V3
+        }
+
+        using var again = parent.CreateClient();
+        Assert.False(string.IsNullOrEmpty(await HostFixture.LoginAsync(again, "old-admin", "old-admin-password-1")));
+    }
+
+    /// <summary>A hash as the host wrote them before it used ASP.NET Core Identity's hasher.</summary>
+    private static string LegacyHash(string password)
+    {
+        var salt = System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
+        var hash = System.Security.Cryptography.Rfc2898DeriveBytes.Pbkdf2(password, salt, 1000, System.Security.Cryptography.HashAlgorithmName.SHA256, 32);
+        return $"pbkdf2-sha256$1000${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}";
     }
 }

@@ -55,10 +55,17 @@ internal sealed class AdminAccounts(AdminStore store, PasswordHasher hasher, Log
             return null;
         }
 
-        if (!PasswordHasher.Verify(password, found.Value.Hash) || !found.Value.User.IsActive)
+        var check = hasher.Verify(password, found.Value.Hash);
+        if (check == Microsoft.AspNetCore.Identity.PasswordVerificationResult.Failed || !found.Value.User.IsActive)
         {
             guard.Failed(username);
             return null;
+        }
+
+        if (check == Microsoft.AspNetCore.Identity.PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            // An older format or fewer iterations than configured: upgraded now that the password is known.
+            await store.SetPasswordHashAsync(found.Value.User.Username, hasher.Hash(password), ct);
         }
 
         guard.Succeeded(username);

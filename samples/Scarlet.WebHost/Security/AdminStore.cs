@@ -62,6 +62,13 @@ internal sealed class AdminStore
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
+    public async Task SetPasswordHashAsync(string username, string passwordHash, CancellationToken ct)
+    {
+        await using var c = Open();
+        using var cmd = Cmd(c, "UPDATE host_admin_users SET password_hash = $h WHERE username = $u", ("$h", passwordHash), ("$u", username));
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
     public async Task<int> CountAsync(CancellationToken ct)
     {
         await using var c = Open();
