@@ -198,37 +198,76 @@ internal static class OpsApi
 
         // The job outlives the request: it takes the organisation along.
         var org = ctx.Org;
-        var job = await jobs.StartAsync(org, "tracking-data", format == "csv" ? "text/csv" : "application/json", $"tracking-data.{format}", async ct =>
-        {
-            var items = new List<DetectionRecord>();
-            for (var offset = 0; ; offset += 1000)
-            {
-                var page = await ctx.Events.QueryDetectionsAsync(new DetectionQuery { OrganizationId = org, CameraId = body?.CameraId, Status = status, From = body?.StartTime, To = body?.EndTime, Limit = 1000, Offset = offset }, ct);
-                items.AddRange(page.Items);
-                if (page.Items.Count < 1000 || items.Count >= 1_000_000)
-                {
-                    break;
-                }
-            }
-
-            if (format == "json")
-            {
-                return JsonSerializer.SerializeToUtf8Bytes(items.Select(DetectionView), ApiJson.Options);
-            }
-
-            var sb = new StringBuilder("id,timestamp,camera_id,status,customer_id,visitor_id,confidence,x1,y1,x2,y2\n");
-            foreach (var d in items)
-            {
-                var b = d.Box is { } box ? FaceApi.Xyxy(box) : [0, 0, 0, 0];
-                sb.Append(CultureInfo.InvariantCulture, $"{d.Id},{d.Timestamp:O},{Csv(d.CameraId)},{FaceApi.StatusText(d.Status)},{Csv(d.CustomerId)},{Csv(d.VisitorId)},{d.Confidence},{b[0]},{b[1]},{b[2]},{b[3]}\n");
-            }
-
-            return Encoding.UTF8.GetBytes(sb.ToString());
-        });
+        var query = new DetectionQuery { OrganizationId = org, CameraId = body?.CameraId, Status = status, From = body?.StartTime, To = body?.EndTime, Limit = ExportPageSize };
+        var job = await jobs.StartAsync(org, "tracking-data", format == "csv" ? "text/csv" : "application/json", $"tracking-data.{format}", (output, ct) =>
+            format == "json" ? WriteDetectionsJsonAsync(ctx.Events, query, output, ct) : WriteDetectionsCsvAsync(ctx.Events, query, output, ct));
         return TypedResults.Accepted($"/api/export/jobs/{job.Id}/status", job.View());
     }
 
-    private static string Csv(string? s) => s is null ? string.Empty : s.Contains(',', StringComparison.Ordinal) || s.Contains('"', StringComparison.Ordinal) ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+    private const int ExportPageSize = 1000;
+    private const int ExportMaxRows = 1_000_000;
+
+    /// <summary>The detections of a query, page by page (never all in memory), at most <see cref="ExportMaxRows"/>.</summary>
+    private static async IAsyncEnumerable<DetectionRecord> PagesAsync(Scarlet.Retail.Storage.IEventStore events, DetectionQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        for (var offset = 0; offset < ExportMaxRows; offset += ExportPageSize)
+        {
+            var page = await events.QueryDetectionsAsync(query with { Offset = offset }, ct);
+            foreach (var d in page.Items)
+            {
+                yield return d;
+            }
+
+            if (page.Items.Count < ExportPageSize)
+            {
+                yield break;
+            }
+        }
+    }
+
+    /// <summary>RFC 4180 CSV by CsvHelper: fields with commas, quotes or line breaks are quoted and round-trip.</summary>
+    private static async Task WriteDetectionsCsvAsync(Scarlet.Retail.Storage.IEventStore events, DetectionQuery query, Stream output, CancellationToken ct)
+    {
+        // Escape = formula-looking text (=, +, -, @ ...) is defused: camera ids come from devices, and exports open in spreadsheets.
+        await using var csv = CsvHelper.CsvWriter.Create(output, new CsvHelper.CsvWriterOptions { Injection = CsvHelper.CsvInjection.Escape }, leaveOpen: true);
+        csv.WriteHeader(["id", "timestamp", "camera_id", "status", "customer_id", "visitor_id", "confidence", "x1", "y1", "x2", "y2"]);
+        await foreach (var d in PagesAsync(events, query, ct))
+        {
+            var b = d.Box is { } box ? FaceApi.Xyxy(box) : [0, 0, 0, 0];
+            csv.WriteField(d.Id, default);
+            csv.WriteField(d.Timestamp, "O");
+            csv.WriteField(d.CameraId);
+            csv.WriteField(FaceApi.StatusText(d.Status));
+            csv.WriteField(d.CustomerId);
+            csv.WriteField(d.VisitorId);
+            csv.WriteField(d.Confidence, default);
+            foreach (var v in b)
+            {
+                csv.WriteField(v, default);
+            }
+
+            await csv.EndRecordAsync(ct);
+        }
+
+        await csv.FlushAsync(ct);
+    }
+
+    private static async Task WriteDetectionsJsonAsync(Scarlet.Retail.Storage.IEventStore events, DetectionQuery query, Stream output, CancellationToken ct)
+    {
+        await using var json = new Utf8JsonWriter(output);
+        json.WriteStartArray();
+        await foreach (var d in PagesAsync(events, query, ct))
+        {
+            JsonSerializer.Serialize(json, DetectionView(d), ApiJson.Options);
+            if (json.BytesPending > 32 * 1024)
+            {
+                await json.FlushAsync(ct);
+            }
+        }
+
+        json.WriteEndArray();
+        await json.FlushAsync(ct);
+    }
 
     public static async Task<IResult> ExportVideoAsync(VideoExportRequest? body, HostContext ctx, ExportJobs jobs, CameraManager cameras)
     {
@@ -239,7 +278,7 @@ internal static class OpsApi
             throw ApiException.BadRequest("seconds must be 1 to 600");
         }
 
-        var job = await jobs.StartAsync(camera.OrganizationId, "video-with-overlays", "video/x-msvideo", $"{camera.Id}-overlays.avi", ct => VideoExport.RecordAsync(camera, TimeSpan.FromSeconds(seconds), ct));
+        var job = await jobs.StartAsync(camera.OrganizationId, "video-with-overlays", "video/x-msvideo", $"{camera.Id}-overlays.avi", (output, ct) => VideoExport.RecordAsync(camera, TimeSpan.FromSeconds(seconds), output, ct));
         return TypedResults.Accepted($"/api/export/jobs/{job.Id}/status", job.View());
     }
 

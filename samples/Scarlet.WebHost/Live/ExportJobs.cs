@@ -82,7 +82,8 @@ internal sealed class ExportJobs : IHostedService, IDisposable
     public ExportJob? Get(string id, string organizationId) =>
         _jobs.TryGetValue(id, out var job) && !Expired(job) && (job.OrganizationId ?? _defaultOrganization) == organizationId ? job : null;
 
-    public async Task<ExportJob> StartAsync(string organizationId, string kind, string contentType, string fileName, Func<CancellationToken, Task<byte[]>> work)
+    /// <summary>Starts a job whose <paramref name="work"/> streams the file's content into the stream it is given.</summary>
+    public async Task<ExportJob> StartAsync(string organizationId, string kind, string contentType, string fileName, Func<Stream, CancellationToken, Task> work)
     {
         var job = new ExportJob(Guid.NewGuid().ToString("N"), kind, contentType, fileName, _time.GetUtcNow(), ExportJob.Running, null, null, null, organizationId);
         await SaveAsync(job);
@@ -92,9 +93,17 @@ internal sealed class ExportJobs : IHostedService, IDisposable
             await _slots.WaitAsync(ct);
             try
             {
-                var bytes = await work(ct);
-                await File.WriteAllBytesAsync(PathOf(job), bytes, ct);
-                await SaveAsync(job with { Status = ExportJob.Completed, SizeBytes = bytes.Length, FinishedAt = _time.GetUtcNow() });
+                // Written beside the final name and moved when complete: a download never sees half a file.
+                var partial = PathOf(job) + ".partial";
+                long size;
+                await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
+                {
+                    await work(file, ct);
+                    size = file.Length;
+                }
+
+                File.Move(partial, PathOf(job), overwrite: true);
+                await SaveAsync(job with { Status = ExportJob.Completed, SizeBytes = size, FinishedAt = _time.GetUtcNow() });
             }
             catch (Exception ex)
             {
@@ -141,7 +150,7 @@ internal sealed class ExportJobs : IHostedService, IDisposable
 /// <summary>Records a camera's overlay frames into an MJPG AVI.</summary>
 internal static class VideoExport
 {
-    public static async Task<byte[]> RecordAsync(CameraRunner camera, TimeSpan duration, CancellationToken ct)
+    public static async Task RecordAsync(CameraRunner camera, TimeSpan duration, Stream output, CancellationToken ct)
     {
         var path = Path.Combine(Path.GetTempPath(), $"scarlet-export-{Guid.NewGuid():N}.avi");
         try
@@ -172,7 +181,13 @@ internal static class VideoExport
                 writer?.Dispose();
             }
 
-            return writer is null ? throw new ArgumentException("The camera produced no frame to record") : await File.ReadAllBytesAsync(path, ct);
+            if (writer is null)
+            {
+                throw new ArgumentException("The camera produced no frame to record");
+            }
+
+            await using var recorded = File.OpenRead(path);
+            await recorded.CopyToAsync(output, ct);
         }
         finally
         {
