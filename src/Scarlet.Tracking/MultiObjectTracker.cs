@@ -78,6 +78,7 @@ public sealed class MultiObjectTracker
             }
         }
 
+        using var activity = TrackingActivities.Source.StartActivity("track.update");
         _association.SetEmbeddings(detections.Length, embeddings);
         FrameCount++;
         TrackingMetrics.FramesTracked.Add(1);

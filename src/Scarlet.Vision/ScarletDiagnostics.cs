@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Scarlet.Vision;
@@ -15,6 +16,16 @@ public static class ScarletDiagnostics
 
     /// <summary>The meter all Scarlet instruments are created on.</summary>
     public static Meter Meter { get; } = new(MeterName, "0.1.0");
+
+    /// <summary>
+    /// The prefix of every Scarlet <see cref="ActivitySource"/>: one per library (<c>Scarlet.Vision</c>,
+    /// <c>Scarlet.Recognition</c>, <c>Scarlet.Tracking</c>, <c>Scarlet.Retail</c>), so a tracer subscribes to all with
+    /// <c>Scarlet.*</c>. Spans cost nothing while nobody listens.
+    /// </summary>
+    public const string ActivitySourcePrefix = "Scarlet.";
+
+    /// <summary>Gets the activity source of this library: spans for decoding, detection and landmark refinement.</summary>
+    internal static ActivitySource Activities { get; } = new(ActivitySourcePrefix + "Vision", "0.1.0");
 
     /// <summary>Gets the number of Scarlet objects that own native memory and have not been disposed yet.</summary>
     public static long LiveNativeObjects => Interlocked.Read(ref s_liveNativeObjects);

@@ -46,7 +46,7 @@ internal static class Telemetry
         if (options.OtlpEndpoint is { } traces)
         {
             otel.WithTracing(t => t
-                .AddSource(ScarletDiagnostics.MeterName + "*")
+                .AddSource(ScarletDiagnostics.ActivitySourcePrefix + "*")
                 .AddAspNetCoreInstrumentation()
                 .AddOtlpExporter(o => o.Endpoint = traces));
         }

@@ -271,6 +271,7 @@ public sealed class FaceGallery : IDisposable
             return IdentifyResult.UnknownFace;
         }
 
+        using var activity = RecognitionActivities.Source.StartActivity("gallery.search");
         _lock.EnterReadLock();
         try
         {

@@ -48,6 +48,7 @@ public sealed class MirrorLandmarkRefiner
     public FaceLandmarks5 Refine(Mat image, in FaceDetection face)
     {
         ArgumentNullException.ThrowIfNull(image);
+        using var activity = ScarletDiagnostics.Activities.StartActivity("face.refine");
         var box = face.Box;
         var side = CropScale * Math.Max(box.Width, box.Height);
         var x0 = (int)Math.Floor(box.CenterX - (side / 2));

@@ -87,6 +87,7 @@ public sealed class YoloxPersonDetector : IPersonDetector, IDisposable
     /// <summary>Detects people, recording per-stage times in <paramref name="timings"/> when given.</summary>
     public IReadOnlyList<PersonDetection> Detect(Mat image, StageTimings? timings)
     {
+        using var activity = ScarletDiagnostics.Activities.StartActivity("person.detect");
         DetectorInput.Validate(image);
         var t0 = Stopwatch.GetTimestamp();
         var scale = MathF.Min((float)_width / image.Width, (float)_height / image.Height);

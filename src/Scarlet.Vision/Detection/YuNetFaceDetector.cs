@@ -79,6 +79,7 @@ public sealed class YuNetFaceDetector : IFaceDetector, IDisposable
     public IReadOnlyList<FaceDetection> Detect(Mat image, StageTimings? timings)
     {
         DetectorInput.Validate(image);
+        using var activity = ScarletDiagnostics.Activities.StartActivity("face.detect");
         var t0 = Stopwatch.GetTimestamp();
         int netW, netH;
         float scale;
