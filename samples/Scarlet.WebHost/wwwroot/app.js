@@ -496,6 +496,24 @@ function label(at, granularity) {
   return d.toLocaleDateString();
 }
 
+// The API returns the periods that had visits; the chart shows the empty ones too (hours, days and weeks are fixed
+// steps from a returned period; months are left as returned). A period the steps miss (a DST change) is kept as is.
+function withEmptyPeriods(buckets, granularity, from, to) {
+  const step = { hour: 3600e3, day: 86400e3, week: 7 * 86400e3 }[granularity];
+  if (!step || buckets.length === 0) return buckets;
+  const byTime = new Map(buckets.map((x) => [Date.parse(x.period_start), x]));
+  let t = Date.parse(buckets[0].period_start);
+  while (t - step >= from) t -= step;
+  const out = [];
+  for (; t < to; t += step) {
+    const x = byTime.get(t);
+    byTime.delete(t);
+    out.push(x || { period_start: new Date(t).toISOString(), visits: 0, unique_visitors: 0, returning_visits: 0, average_dwell_seconds: 0 });
+  }
+  out.push(...byTime.values());
+  return out.sort((a, c) => Date.parse(a.period_start) - Date.parse(c.period_start));
+}
+
 function chart(canvasId, config) {
   const existing = charts.findIndex((c) => c.canvas.id === canvasId);
   if (existing >= 0) { charts[existing].destroy(); charts.splice(existing, 1); }
@@ -516,16 +534,17 @@ async function loadAnalytics() {
     ...statuses.map((s) => forSession(`/api/detections?limit=1&status=${s}`)),
   ]);
   if (!visits) return;
-  const b = visits.buckets;
+  const b = withEmptyPeriods(visits.buckets, g, from.getTime(), to.getTime());
   const labels = b.map((x) => label(x.period_start, g));
   const sum = (k) => b.reduce((a, x) => a + x[k], 0);
-  $('an-summary').textContent = `${sum('visits')} visits · ${sum('unique_visitors')} unique visitors · ${sum('returning_visits')} returning`;
+  // Unique visitors are per period (a sum over periods would count a person once per period): the chart has them.
+  $('an-summary').textContent = `${sum('visits')} visits · ${sum('returning_visits')} returning`;
   chart('chart-visits', { type: 'bar', data: { labels, datasets: [
     { label: 'Visits', data: b.map((x) => x.visits), backgroundColor: '#8b0000' },
     { label: 'Unique visitors', data: b.map((x) => x.unique_visitors), backgroundColor: '#d9822b' },
     { label: 'Returning visits', data: b.map((x) => x.returning_visits), backgroundColor: '#3b6ea5' },
   ] } });
-  chart('chart-dwell', { type: 'line', data: { labels, datasets: [{ label: 'Average dwell (min)', data: b.map((x) => Math.round(x.average_dwell_seconds / 6) / 10), borderColor: '#8b0000' }] } });
+  chart('chart-dwell', { type: 'line', data: { labels, datasets: [{ label: 'Average dwell (min)', data: b.map((x) => (x.visits ? Math.round(x.average_dwell_seconds / 6) / 10 : null)), borderColor: '#8b0000', spanGaps: true }] } });
   const counts = outcomes.map((o) => (o ? o.total : 0));
   const names = statuses.map((s) => statusText(s));
   chart('chart-outcomes', { type: 'doughnut', data: { labels: names, datasets: [{ label: 'Detections', data: counts, backgroundColor: ['#1b7a1b', '#3b6ea5', '#d9822b', '#999'] }] }, options: { interaction: { mode: 'nearest', intersect: true } } });
