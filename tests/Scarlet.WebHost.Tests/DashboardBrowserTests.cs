@@ -243,6 +243,10 @@ public sealed class DashboardBrowserTests(LiveHostFixture host, DashboardBrowser
         using var admin = await host.AdminClientAsync();
         var cam = await admin.GetFromJsonAsync<JsonElement>($"/api/cameras/{id}");
         Assert.Equal("aisle-3", cam.GetProperty("zone").GetString());
+        foreach (var health in new[] { "fps", "frames_captured", "frames_dropped" })
+        {
+            Assert.True(cam.TryGetProperty(health, out _), health);
+        }
 
         // Pause from the page once it runs; the API says paused.
         await row.Locator("button", new LocatorLocatorOptions { HasText = "pause" }).ClickAsync();
