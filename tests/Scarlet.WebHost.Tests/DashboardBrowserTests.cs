@@ -1,88 +1,351 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using Scarlet.Retail;
+using Scarlet.Retail.Storage;
 using Scarlet.Testing;
 
 namespace Scarlet.WebHost.Tests;
 
-/// <summary>
-/// The dashboard in a real browser: Debian's chromium (<c>apt-get install chromium</c>) driven by Playwright, headless.
-/// Logs in, registers a customer from an LFW photo, watches the live view update, saves a screenshot, creates an API key
-/// (shown once), revokes it, reads the audit log, and logs out: the page then holds nothing of the session.
-/// </summary>
-[Collection("live")]
-public sealed class DashboardBrowserTests(LiveHostFixture host)
+/// <summary>One headless Debian chromium (<c>apt-get install chromium</c>) for all the dashboard's page tests.</summary>
+public sealed class DashboardBrowser : IAsyncLifetime
 {
     private const string Chromium = "/usr/bin/chromium";
+    private IPlaywright? _playwright;
 
-    [Fact]
-    public async Task Admin_logs_in_registers_a_customer_and_sees_the_live_view()
+    public IBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's chromium (apt-get install -y --no-install-recommends chromium).");
-        var baseUrl = host.BaseAddress.ToString().TrimEnd('/');
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's chromium (scripts/setup.sh --test).");
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = Chromium,
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         });
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
-        var external = new List<string>();
-        page.Request += (_, r) =>
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        _playwright?.Dispose();
+    }
+}
+
+/// <summary>
+/// The dashboard in a real browser, a test per page: each does the page's main action in the page and checks the result
+/// through the API, saves a screenshot of the page under <c>artifacts/screenshots/</c>, and checks that the page asked
+/// nothing of another origin and broke no Content Security Policy rule.
+/// </summary>
+[Collection("live")]
+public sealed class DashboardBrowserTests(LiveHostFixture host, DashboardBrowser browser) : IClassFixture<DashboardBrowser>
+{
+    private static readonly string Shots = Path.Combine(TestAssets.RepoRoot, "artifacts", "screenshots");
+
+    private sealed record Session(IPage Page, List<string> External, List<string> ConsoleErrors) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
         {
-            if (!r.Url.StartsWith(baseUrl, StringComparison.Ordinal) && !r.Url.StartsWith(baseUrl.Replace("http", "ws", StringComparison.Ordinal), StringComparison.Ordinal) && !r.Url.StartsWith("data:", StringComparison.Ordinal))
+            Assert.Empty(External);
+            Assert.DoesNotContain(ConsoleErrors, e => e.Contains("Content Security Policy", StringComparison.Ordinal));
+            await Page.Context.CloseAsync();
+        }
+    }
+
+    private string BaseUrl => host.BaseAddress.ToString().TrimEnd('/');
+
+    private async Task<Session> OpenAsync(string user = HostFixture.AdminUser, string password = HostFixture.AdminPassword, string page = "live")
+    {
+        var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 }, AcceptDownloads = true });
+        var p = await context.NewPageAsync();
+        var external = new List<string>();
+        var ws = BaseUrl.Replace("http", "ws", StringComparison.Ordinal);
+        p.Request += (_, r) =>
+        {
+            if (!r.Url.StartsWith(BaseUrl, StringComparison.Ordinal) && !r.Url.StartsWith(ws, StringComparison.Ordinal) && !r.Url.StartsWith("data:", StringComparison.Ordinal) && !r.Url.StartsWith("blob:", StringComparison.Ordinal))
             {
                 external.Add(r.Url);
             }
         };
-        var consoleErrors = new List<string>();
-        page.Console += (_, m) =>
+        var errors = new List<string>();
+        p.Console += (_, m) =>
         {
             if (m.Type == "error")
             {
-                consoleErrors.Add(m.Text);
+                errors.Add(m.Text);
             }
         };
+        p.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+        await p.GotoAsync($"{BaseUrl}/#{page}");
+        Assert.False(await p.IsVisibleAsync("#app-view"));
+        await p.FillAsync("#username", user);
+        await p.FillAsync("#password", password);
+        await p.ClickAsync("#login-button");
+        await p.WaitForSelectorAsync("#app-view:not([hidden])");
+        await p.WaitForSelectorAsync($"#page-{page}:not([hidden])");
+        return new Session(p, external, errors);
+    }
 
-        await page.GotoAsync(baseUrl + "/");
+    private static async Task ShotAsync(IPage page, string name)
+    {
+        Directory.CreateDirectory(Shots);
+        var path = Path.Combine(Shots, name + ".png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        Assert.True(new FileInfo(path).Length > 10_000);
+    }
 
-        // Before log-in only the log-in card shows (the hidden attribute is not overridden by a display rule).
-        Assert.False(await page.IsVisibleAsync("#app-view"));
-        Assert.False(await page.IsVisibleAsync("#logout"));
-        await page.FillAsync("#username", HostFixture.AdminUser);
-        await page.FillAsync("#password", HostFixture.AdminPassword);
-        await page.ClickAsync("#login-button");
-        await page.WaitForSelectorAsync("#app-view:not([hidden])");
+    private static Task WaitAsync(IPage page, string js, int timeoutMs = 30_000) =>
+        page.WaitForFunctionAsync(js, null, new PageWaitForFunctionOptions { Timeout = timeoutMs });
 
-        // Live view: the MJPEG image shows frames and the tracking socket advances the frame index.
-        await page.WaitForFunctionAsync("() => document.getElementById('live').naturalWidth > 0", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
-        await page.WaitForFunctionAsync("() => /^\\d+$/.test(document.getElementById('frame-index').textContent)", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
-        var firstFrame = long.Parse(await page.TextContentAsync("#frame-index") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
-        await page.WaitForFunctionAsync($"() => Number(document.getElementById('frame-index').textContent) > {firstFrame}", null, new PageWaitForFunctionOptions { Timeout = 30_000 });
+    private static async Task<string> RegisterAsync(HttpClient admin, string person, string name)
+    {
+        var r = await admin.PostAsJsonAsync("/register", new { name, face_image_b64 = Photos.Base64(Photos.Lfw(person, 0)) });
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        return (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customer_id").GetString()!;
+    }
 
-        // Register a customer from an LFW photo through the file input.
+    [Fact]
+    public async Task Live_shows_every_camera_one_count_of_people_and_detections_in_words()
+    {
+        using var admin = await host.AdminClientAsync();
+        await RegisterAsync(admin, "Bode_Miller", "Bode Miller");
+        await using var s = await OpenAsync();
+        var page = s.Page;
+
+        // The grid has a tile per camera of the API, and its streams show frames.
+        var cameras = await admin.GetFromJsonAsync<JsonElement>("/cameras");
+        await WaitAsync(page, $"() => document.querySelectorAll('#camera-grid .tile').length === {cameras.GetArrayLength()}");
+        await WaitAsync(page, "() => document.querySelector('#camera-grid img').naturalWidth > 0", 60_000);
+
+        // A recognised face comes to the feed in words: who, where, status; no raw status or score.
+        using var device = await host.KeyClientAsync("device");
+        var frame = await device.PostAsJsonAsync("/process-frame", new { frame_b64 = Photos.Base64(Photos.Lfw("Bode_Miller", 1)), camera_id = "till-2" });
+        Assert.Equal(HttpStatusCode.OK, frame.StatusCode);
+        var line = page.Locator("#detections li", new PageLocatorOptions { HasText = "Bode Miller, recognised at till-2" });
+        await line.First.WaitForAsync();
+        Assert.DoesNotMatch(@"MATCHED|\(0\.\d+\)", await line.First.TextContentAsync() ?? string.Empty);
+
+        // One count of people present: the number shown is the one the API answered the page (it refreshes every 2 s,
+        // and the demo video's people come and go, so the page's own response is the one to compare with).
+        var response = await page.RunAndWaitForResponseAsync(() => Task.CompletedTask, r => r.Url.Contains("/api/analytics/active-persons", StringComparison.Ordinal), new PageRunAndWaitForResponseOptions { Timeout = 10_000 });
+        var present = (await response.JsonAsync())!.Value.GetProperty("present").GetArrayLength();
+        await WaitAsync(page, $"() => document.getElementById('present-count').textContent === '{present}' && document.querySelectorAll('#present tr').length === {Math.Min(present, 50)}", 1_500);
+        await ShotAsync(page, "live");
+
+        // Click a camera: it alone, its stream running, the tracking socket advancing the frame index.
+        await page.ClickAsync("#camera-grid .tile");
+        await page.WaitForSelectorAsync("#single-card:not([hidden])");
+        await WaitAsync(page, "() => document.getElementById('live').naturalWidth > 0", 60_000);
+        await WaitAsync(page, "() => /^\\d+$/.test(document.getElementById('frame-index').textContent)");
+        var first = long.Parse(await page.TextContentAsync("#frame-index") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        await WaitAsync(page, $"() => Number(document.getElementById('frame-index').textContent) > {first}");
+        await ShotAsync(page, "live-camera");
+    }
+
+    [Fact]
+    public async Task Customers_register_search_detail_export_and_erase()
+    {
+        await using var s = await OpenAsync(page: "customers");
+        var page = s.Page;
+
+        // Register from an LFW photo through the file input; the registration is real (their other photo is recognised).
         await page.FillAsync("#reg-name", "Amelia Vega");
         await page.FillAsync("#reg-email", "amelia@example.com");
         await page.SetInputFilesAsync("#reg-photo", Photos.Lfw("Amelia_Vega", 0));
         await page.ClickAsync("#register-button");
-        await page.WaitForFunctionAsync("() => document.getElementById('register-result').textContent.startsWith('Registered')", null, new PageWaitForFunctionOptions { Timeout = 30_000 });
-        await page.WaitForSelectorAsync("#customers td:text('Amelia Vega')");
-
-        var shots = Path.Combine(TestAssets.RepoRoot, "artifacts", "screenshots");
-        Directory.CreateDirectory(shots);
-        var shot = Path.Combine(shots, "dashboard.png");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
-        Assert.True(new FileInfo(shot).Length > 10_000);
-
-        // The registration is real: the customer exists and their other photo is recognised.
-        using var client = await host.KeyClientAsync("device");
-        var rec = await (await client.PostAsJsonAsync("/recognize", new { face_image_b64 = Photos.Base64(Photos.Lfw("Amelia_Vega", 1)) })).Content.ReadFromJsonAsync<JsonElement>();
+        await WaitAsync(page, "() => document.getElementById('register-result').textContent.startsWith('Registered')");
+        var id = (await page.TextContentAsync("#register-result"))!.Split(' ')[1];
+        using var device = await host.KeyClientAsync("device");
+        var rec = await (await device.PostAsJsonAsync("/recognize", new { face_image_b64 = Photos.Base64(Photos.Lfw("Amelia_Vega", 1)) })).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Contains(rec.GetProperty("tracked_objects").EnumerateArray(), o => o.GetProperty("name").GetString() == "Amelia Vega");
 
-        // API keys: create one with a scope; the key is shown once and works; "Done" removes it from the page; the list
-        // never shows it; revoking it stops it at once.
-        Assert.True(await page.IsVisibleAsync("#keys-card"));
+        // A purchase made at a till shows in the detail, with the loyalty it drives.
+        using var admin = await host.AdminClientAsync();
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync($"/api/customers/{id}/purchases", new { product_id = "sku-coffee", quantity = 2, amount = 31.5m })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await device.PostAsJsonAsync("/process-frame", new { frame_b64 = Photos.Base64(Photos.Lfw("Amelia_Vega", 1)), camera_id = "till-7" })).StatusCode);
+
+        // The frame's detection is stored by the event pipeline, a moment after the answer.
+        for (var i = 0; i < 50 && (await admin.GetFromJsonAsync<JsonElement>($"/api/detections?customer_id={id}")).GetProperty("total").GetInt32() == 0; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        // Search, open the detail.
+        await page.FillAsync("#customer-search", "amelia");
+        await page.ClickAsync("#customer-search-button");
+        await WaitAsync(page, "() => document.getElementById('customer-page').textContent === '1-1 of 1'");
+        Assert.All(await page.Locator("#customers tr").AllTextContentsAsync(), t => Assert.Contains("Amelia", t, StringComparison.Ordinal));
+        await page.ClickAsync($"#customers tr[data-customer-id='{id}']");
+        await page.Locator("#cd-purchases tr", new PageLocatorOptions { HasText = "sku-coffee" }).WaitForAsync();
+        await page.Locator("#cd-detections tr", new PageLocatorOptions { HasText = "till-7" }).Filter(new LocatorFilterOptions { HasText = "recognised" }).WaitForAsync();
+        var facts = await page.TextContentAsync("#cd-facts") ?? string.Empty;
+        Assert.Contains("31.50", facts, StringComparison.Ordinal);
+        Assert.Contains(id, facts, StringComparison.Ordinal);
+        await ShotAsync(page, "customers");
+
+        // Export: the download is the API's export of this customer.
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#cd-export"));
+        var exported = JsonDocument.Parse(await File.ReadAllTextAsync(await download.PathAsync()));
+        Assert.Contains(id, exported.RootElement.GetRawText(), StringComparison.Ordinal);
+        Assert.Contains("sku-coffee", exported.RootElement.GetRawText(), StringComparison.Ordinal);
+
+        // Erase, after the confirmation: gone from the API and the page.
+        await page.ClickAsync("#cd-erase");
+        await page.WaitForSelectorAsync("#customer-detail", new PageWaitForSelectorOptions { State = WaitForSelectorState.Hidden });
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/customer/{id}")).StatusCode);
+        await page.Locator($"#customers tr[data-customer-id='{id}']").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Detached });
+    }
+
+    [Fact]
+    public async Task Promotions_create_and_delete()
+    {
+        await using var s = await OpenAsync(page: "promotions");
+        var page = s.Page;
+        await page.FillAsync("#promo-title", "Gold week in the bakery");
+        await page.FillAsync("#promo-discount", "15%");
+        await page.SelectOptionAsync("#promo-tier", "gold");
+        await page.FillAsync("#promo-days", "7");
+        await page.FillAsync("#promo-zones", "bakery, entrance");
+        await page.ClickAsync("#promo-create");
+        var row = page.Locator("#promo-list tr", new PageLocatorOptions { HasText = "Gold week in the bakery" });
+        await row.WaitForAsync();
+        await ShotAsync(page, "promotions");
+
+        using var admin = await host.AdminClientAsync();
+        var listed = (await admin.GetFromJsonAsync<JsonElement>("/api/promotions")).EnumerateArray().Single(p => p.GetProperty("title").GetString() == "Gold week in the bakery");
+        Assert.Equal("gold", listed.GetProperty("target_loyalty_status").GetString());
+        Assert.Equal(["bakery", "entrance"], listed.GetProperty("zones").EnumerateArray().Select(z => z.GetString()));
+        Assert.InRange(listed.GetProperty("valid_to").GetDateTimeOffset() - DateTimeOffset.UtcNow, TimeSpan.FromDays(6.9), TimeSpan.FromDays(7.1));
+
+        await row.Locator("button", new LocatorLocatorOptions { HasText = "Delete" }).ClickAsync();
+        await row.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Detached });
+        Assert.DoesNotContain((await admin.GetFromJsonAsync<JsonElement>("/api/promotions")).EnumerateArray(), p => p.GetProperty("id").GetString() == listed.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Cameras_add_a_file_pause_and_remove()
+    {
+        await using var s = await OpenAsync(page: "cameras");
+        var page = s.Page;
+        await page.FillAsync("#cam-name", "Browser aisle");
+        await page.FillAsync("#cam-source", TestAssets.VtestVideo);
+        await page.FillAsync("#cam-zone", "aisle-3");
+        await page.ClickAsync("#cam-add");
+        await WaitAsync(page, "() => document.getElementById('cam-result').textContent.startsWith('Added')");
+        var id = (await page.TextContentAsync("#cam-result"))!.Split(' ')[1];
+        var row = page.Locator($"#camera-list tr[data-camera-id='{id}']");
+        await row.WaitForAsync();
+
+        using var admin = await host.AdminClientAsync();
+        var cam = await admin.GetFromJsonAsync<JsonElement>($"/api/cameras/{id}");
+        Assert.Equal("aisle-3", cam.GetProperty("zone").GetString());
+        foreach (var health in new[] { "fps", "frames_captured", "frames_dropped" })
+        {
+            Assert.True(cam.TryGetProperty(health, out _), health);
+        }
+
+        // Pause from the page once it runs; the API says paused.
+        await row.Locator("button", new LocatorLocatorOptions { HasText = "pause" }).ClickAsync();
+        await page.Locator($"#camera-list tr[data-camera-id='{id}']", new PageLocatorOptions { HasText = "paused" }).WaitForAsync();
+        Assert.Equal("paused", (await admin.GetFromJsonAsync<JsonElement>($"/api/cameras/{id}")).GetProperty("status").GetString());
+        await ShotAsync(page, "cameras");
+
+        await page.Locator($"#camera-list tr[data-camera-id='{id}'] button", new PageLocatorOptions { HasText = "remove" }).ClickAsync();
+        await page.Locator($"#camera-list tr[data-camera-id='{id}']").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Detached });
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/cameras/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Alerts_filter_by_level_and_acknowledge()
+    {
+        // Two alerts as the alert engine stores them (zone rules are issue 16's).
+        var store = host.Services.GetRequiredService<IAlertStore>();
+        var critical = new Alert { Id = Guid.NewGuid().ToString("N"), OrganizationId = "default", Level = AlertLevel.Critical, Kind = AlertKind.OccupancyExceeded, Zone = "stockroom", Message = "Browser test: too many people in the stockroom", RaisedAt = DateTimeOffset.UtcNow };
+        var info = critical with { Id = Guid.NewGuid().ToString("N"), Level = AlertLevel.Info, Kind = AlertKind.DwellExceeded, Message = "Browser test: a long stay at the tills" };
+        await store.AddAsync(critical);
+        await store.AddAsync(info);
+
+        await using var s = await OpenAsync(page: "alerts");
+        var page = s.Page;
+        await page.Locator($"#alert-list tr[data-alert-id='{info.Id}']").WaitForAsync();
+        await page.SelectOptionAsync("#alert-level", "critical");
+        await page.Locator($"#alert-list tr[data-alert-id='{info.Id}']").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Detached });
+        Assert.All(await page.Locator("#alert-list tr td:nth-child(2)").AllTextContentsAsync(), l => Assert.Equal("critical", l));
+        var row = page.Locator($"#alert-list tr[data-alert-id='{critical.Id}']");
+        await ShotAsync(page, "alerts");
+        await row.Locator("button", new LocatorLocatorOptions { HasText = "Acknowledge" }).ClickAsync();
+        await page.Locator($"#alert-list tr[data-alert-id='{critical.Id}']", new PageLocatorOptions { HasText = HostFixture.AdminUser }).WaitForAsync();
+
+        using var admin = await host.AdminClientAsync();
+        var acked = (await admin.GetFromJsonAsync<JsonElement>("/api/alerts?limit=1000")).EnumerateArray().Single(a => a.GetProperty("id").GetString() == critical.Id);
+        Assert.Equal(HostFixture.AdminUser, acked.GetProperty("acknowledged_by").GetString());
+        Assert.DoesNotContain((await admin.GetFromJsonAsync<JsonElement>("/api/alerts?active_only=true&limit=1000")).EnumerateArray(), a => a.GetProperty("id").GetString() == critical.Id);
+    }
+
+    [Fact]
+    public async Task Analytics_charts_show_the_api_numbers_on_hover()
+    {
+        // Two finished visits as the visit tracker stores them (the demo video's may still be open), one returning.
+        var visitStore = host.Services.GetRequiredService<IVisitStore>();
+        var now = DateTimeOffset.UtcNow;
+        foreach (var (days, returning) in new[] { (1, false), (3, true) })
+        {
+            await visitStore.AddAsync(new Visit { Id = Guid.NewGuid().ToString("N"), OrganizationId = "default", StoreId = "default", PersonId = "browser-" + Guid.NewGuid().ToString("N"), EntryAt = now.AddDays(-days), ExitAt = now.AddDays(-days).AddMinutes(12), IsReturning = returning });
+        }
+
+        await using var s = await OpenAsync(page: "analytics");
+        var page = s.Page;
+        await page.SelectOptionAsync("#an-granularity", "day");
+        await WaitAsync(page, "() => window.Chart && Chart.getChart('chart-visits') && Chart.getChart('chart-visits').data.labels.length >= 30");
+
+        // The visit series are the API's buckets over the same 30 days.
+        using var admin = await host.AdminClientAsync();
+        var from = await page.EvaluateAsync<string>("() => new Date(Date.now() - 30 * 86400e3).toISOString()");
+        var api = await admin.GetFromJsonAsync<JsonElement>($"/api/analytics/visits?granularity=day&from={Uri.EscapeDataString(from)}");
+        var visits = await page.EvaluateAsync<int[]>("() => Chart.getChart('chart-visits').data.datasets[0].data");
+        var apiVisits = api.GetProperty("buckets").EnumerateArray().Sum(b => b.GetProperty("visits").GetInt32());
+        Assert.InRange(visits.Sum(), 2, apiVisits);
+        Assert.InRange(visits.Length, 30, 31); // every day of the 30, the empty ones too
+        var returningShown = await page.EvaluateAsync<int[]>("() => Chart.getChart('chart-visits').data.datasets[2].data");
+        Assert.True(returningShown.Sum() >= 1);
+
+        // Recognition outcomes: one number per status, the API's count (detections only grow meanwhile).
+        await page.Locator("#an-outcomes tr").Nth(3).WaitForAsync();
+        foreach (var status in new[] { "MATCHED", "NEW_FACE", "MULTIPLE_MATCHES", "UNKNOWN" })
+        {
+            var shown = int.Parse(await page.Locator($"#an-outcomes tr[data-status='{status}'] td:nth-child(2)").TextContentAsync() ?? "-1", System.Globalization.CultureInfo.InvariantCulture);
+            var total = (await admin.GetFromJsonAsync<JsonElement>($"/api/detections?limit=1&status={status}")).GetProperty("total").GetInt32();
+            Assert.InRange(shown, 0, total);
+        }
+
+        // Numbers on hover: the pointer over the chart opens its tooltip.
+        var box = (await page.Locator("#chart-visits").BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(box.X + (box.Width * 0.9f), box.Y + (box.Height / 2));
+        await WaitAsync(page, "() => Chart.getChart('chart-visits').tooltip.getActiveElements().length === 3");
+        await ShotAsync(page, "analytics");
+    }
+
+    [Fact]
+    public async Task Settings_users_keys_and_audit_then_a_viewer_sees_read_only_pages()
+    {
+        using var admin = await host.AdminClientAsync();
+        await RegisterAsync(admin, "Brad_Garrett", "Brad Garrett");
+        var session = await OpenAsync(page: "settings");
+        var page = session.Page;
+
+        // A new viewer.
+        await page.FillAsync("#user-name", "browser-viewer");
+        await page.FillAsync("#user-password", "viewer-password-123");
+        await page.SelectOptionAsync("#user-role", "viewer");
+        await page.ClickAsync("#user-create");
+        await page.Locator("#users tr[data-username='browser-viewer']").WaitForAsync();
+        Assert.Contains((await admin.GetFromJsonAsync<JsonElement>("/admin/users")).EnumerateArray(), u => u.GetProperty("username").GetString() == "browser-viewer" && u.GetProperty("role").GetString() == "viewer");
+
+        // API keys: created with a scope, shown once, works; "Done" removes it from the page; revoking stops it at once.
         await page.FillAsync("#key-name", "browser till");
         await page.CheckAsync("input[name='key-scope'][value='device']");
         await page.ClickAsync("#key-create");
@@ -91,20 +354,18 @@ public sealed class DashboardBrowserTests(LiveHostFixture host)
         Assert.StartsWith("sck_", key, StringComparison.Ordinal);
         var keyRow = page.Locator("#keys tr", new PageLocatorOptions { HasText = "browser till" });
         await keyRow.WaitForAsync();
-        Assert.Contains("device", await keyRow.TextContentAsync() ?? string.Empty, StringComparison.Ordinal);
         Assert.DoesNotContain(key, await page.TextContentAsync("#keys") ?? string.Empty, StringComparison.Ordinal);
         using var till = host.CreateClient();
         till.DefaultRequestHeaders.Add("X-Api-Key", key);
-        Assert.Equal(System.Net.HttpStatusCode.OK, (await till.PostAsJsonAsync("/recognize", new { face_image_b64 = Photos.Base64(Photos.Lfw("Amelia_Vega", 1)) })).StatusCode);
+        var photo = new { face_image_b64 = Photos.Base64(Photos.Lfw("Boris_Becker", 0)) };
+        Assert.Equal(HttpStatusCode.OK, (await till.PostAsJsonAsync("/recognize", photo)).StatusCode);
         await page.ClickAsync("#new-key-done");
         Assert.DoesNotContain(key, await page.ContentAsync(), StringComparison.Ordinal);
-        page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
         await keyRow.Locator("button", new LocatorLocatorOptions { HasText = "Revoke" }).ClickAsync();
         await page.Locator("#keys tr", new PageLocatorOptions { HasText = "revoked" }).Filter(new LocatorFilterOptions { HasText = "browser till" }).WaitForAsync();
-        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await till.PostAsJsonAsync("/recognize", new { face_image_b64 = Photos.Base64(Photos.Lfw("Amelia_Vega", 1)) })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await till.PostAsJsonAsync("/recognize", photo)).StatusCode);
 
-        // The audit page: this admin's entries, newest first, paged; the key's creation and revocation are there.
-        Assert.True(await page.IsVisibleAsync("#audit-card"));
+        // The audit log: this admin's entries, paged; the key's creation and revocation are there.
         await page.FillAsync("#audit-principal", HostFixture.AdminUser);
         await page.ClickAsync("#audit-search");
         await page.Locator("#audit tr", new PageLocatorOptions { HasText = "key.revoked" }).First.WaitForAsync();
@@ -112,29 +373,44 @@ public sealed class DashboardBrowserTests(LiveHostFixture host)
         Assert.Matches(@"^1-\d+ of \d+$", await page.TextContentAsync("#audit-page") ?? string.Empty);
         await page.FillAsync("#audit-principal", "nobody-at-all");
         await page.ClickAsync("#audit-search");
-        await page.WaitForFunctionAsync("() => document.getElementById('audit-page').textContent === 'no entries'");
-        Assert.Equal(0, await page.Locator("#audit tr").CountAsync());
+        await WaitAsync(page, "() => document.getElementById('audit-page').textContent === 'no entries'");
         await page.FillAsync("#audit-principal", HostFixture.AdminUser);
         await page.ClickAsync("#audit-search");
         await page.Locator("#audit tr").First.WaitForAsync();
+        await ShotAsync(page, "settings");
 
-        // Log-out forgets: no customer name or e-mail in the DOM, no password in its field, the live view gone, and
-        // nothing comes back later (timers, sockets and late responses of the session are stopped or dropped).
-        Assert.Contains("Amelia Vega", await page.ContentAsync(), StringComparison.Ordinal);
+        // Log-out forgets: nothing of the session stays in the page, and nothing comes back later.
         await page.ClickAsync("#logout");
         await page.WaitForSelectorAsync("#login-view:not([hidden])");
         Assert.False(await page.IsVisibleAsync("#app-view"));
         Assert.Equal(string.Empty, await page.InputValueAsync("#password"));
-        Assert.Null(await page.GetAttributeAsync("#live", "src"));
         await page.WaitForTimeoutAsync(3_000);
         var html = await page.ContentAsync();
-        Assert.DoesNotContain("Amelia Vega", html, StringComparison.Ordinal);
-        Assert.DoesNotContain("amelia@example.com", html, StringComparison.Ordinal);
-        Assert.Equal(0, await page.Locator("#customers tr, #present tr, #detections li, #promotions li, #keys tr, #audit tr").CountAsync());
         Assert.DoesNotContain("browser till", html, StringComparison.Ordinal);
-        Assert.False(await page.IsVisibleAsync("#keys-card"));
+        Assert.DoesNotContain("browser-viewer", html, StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("#customers tr, #present tr, #detections li, #keys tr, #audit tr, #users tr, #camera-grid .tile, #alert-list tr").CountAsync());
         Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('scarlet.token')"));
-        Assert.Empty(external);
-        Assert.DoesNotContain(consoleErrors, e => e.Contains("Content Security Policy", StringComparison.Ordinal));
+        await session.DisposeAsync();
+
+        // The viewer: read-only pages (no change, no export), no settings.
+        await using var viewer = await OpenAsync("browser-viewer", "viewer-password-123", "customers");
+        page = viewer.Page;
+        await page.Locator("#customers tr").First.WaitForAsync();
+        Assert.False(await page.IsVisibleAsync("#register-form"));
+        Assert.False(await page.IsVisibleAsync("#nav-settings"));
+        await page.Locator("#customers tr").First.ClickAsync();
+        await page.WaitForSelectorAsync("#customer-detail:not([hidden])");
+        Assert.False(await page.IsVisibleAsync("#cd-export"));
+        Assert.False(await page.IsVisibleAsync("#cd-erase"));
+        await ShotAsync(page, "viewer-customers");
+        foreach (var (hash, form) in new[] { ("promotions", "#promo-form"), ("cameras", "#camera-form") })
+        {
+            await page.GotoAsync($"{BaseUrl}/#{hash}");
+            await page.WaitForSelectorAsync($"#page-{hash}:not([hidden])");
+            Assert.False(await page.IsVisibleAsync(form));
+        }
+
+        await page.Locator("#camera-list tr").First.WaitForAsync();
+        Assert.Equal(0, await page.Locator("#camera-list button").CountAsync());
     }
 }

@@ -7,13 +7,15 @@ using Scarlet.WebHost.Security;
 
 namespace Scarlet.WebHost.Api;
 
-internal sealed record CameraView(string Id, string Name, string Status, DateTimeOffset? LastSeen, string Location, string Zone, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Source, long FramesProcessed, string? LastError, string? LastErrorKind, DateTimeOffset? LastErrorAt)
+internal sealed record CameraView(string Id, string Name, string Status, DateTimeOffset? LastSeen, string Location, string Zone, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Source, long FramesProcessed, string? LastError, string? LastErrorKind, DateTimeOffset? LastErrorAt, double? Fps, long? FramesCaptured, long? FramesDropped)
 {
     /// <summary>The camera as the caller may see it: the source (a path, a URL, maybe credentials) only for admins.</summary>
     public static CameraView From(CameraRunner c, HttpContext http)
     {
         var error = c.LastError;
-        return new(c.Id, c.Name, c.Status, c.LastSeen, c.Location, c.Zone, AdminAuth.CanSeeCameraSources(http) ? c.Source : null, c.FramesProcessed, error?.Text, error?.Kind, error?.At);
+        var health = c.Health;
+        return new(c.Id, c.Name, c.Status, c.LastSeen, c.Location, c.Zone, AdminAuth.CanSeeCameraSources(http) ? c.Source : null, c.FramesProcessed, error?.Text, error?.Kind, error?.At,
+            health is null ? null : Math.Round(health.ProcessedFps, 2), health?.FramesCaptured, health?.FramesDropped);
     }
 }
 

@@ -180,9 +180,15 @@ internal static class OpsApi
         return TypedResults.Ok(new { granularity = g.ToString().ToLowerInvariant(), from = start, to = end, buckets });
     }
 
-    public static async Task<IResult> ActivePersonsAsync(HostContext ctx, PersonRegistry registry, CancellationToken ct)
+    public static async Task<IResult> ActivePersonsAsync(HostContext ctx, PersonRegistry registry, CameraManager cameras, CancellationToken ct)
     {
-        var present = registry.Present(ctx.Org).Select(p => new { person_id = p.PersonId, customer_id = p.CustomerId, name = p.Name, loyalty_status = p.LoyaltyStatus, first_seen = p.FirstSeen, last_seen = p.LastSeen }).ToList();
+        var org = ctx.Org;
+        var present = registry.Present(org).Select(p =>
+        {
+            // Where: the camera of the person's latest position, and that camera's zone.
+            var last = p.Snapshot().Positions is [.., var l] ? l.CameraId : null;
+            return new { person_id = p.PersonId, customer_id = p.CustomerId, name = p.Name, loyalty_status = p.LoyaltyStatus, first_seen = p.FirstSeen, last_seen = p.LastSeen, camera_id = last, zone = last is null ? null : cameras.Get(last, org)?.Zone };
+        }).ToList();
         return TypedResults.Ok(new { active_persons = await ctx.Visits.GetActivePersonsAsync(ctx.Org, cancellationToken: ct), present });
     }
 

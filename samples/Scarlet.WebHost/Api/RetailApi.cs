@@ -43,6 +43,7 @@ internal static class RetailApi
         read.MapGet("/api/customers", ListCustomersAsync).WithTags("Customers");
         read.MapGet("/api/customers/duplicates", ListDuplicatesAsync).WithTags("Customers").WithSummary("Possible duplicate customers (lookalike registrations) to review");
         read.MapGet("/api/customers/{customer_id}/purchases", PurchasesAsync).WithTags("Customers");
+        read.MapGet("/api/promotions", ListPromotionsAsync).WithTags("Promotions").WithSummary("The promotions valid now, priority first");
         app.MapGet("/promotions/{user_id}", PromotionsForAsync).WithTags("Promotions").Require(ScarletPolicies.Display).SeedOpen(app).WithSummary("The promotions a customer qualifies for by loyalty status");
 
         // Changes and personal-data exports: admins and operators (viewers are read-only and export nothing).
@@ -130,6 +131,9 @@ internal static class RetailApi
         var list = await ctx.Promotions.GetPromotionsForAsync(ctx.Org, user_id, cancellationToken: ct);
         return TypedResults.Ok(list.Select(PromotionView.From).ToList());
     }
+
+    public static async Task<IResult> ListPromotionsAsync(HostContext ctx, CancellationToken ct) =>
+        TypedResults.Ok((await ctx.Promotions.ListValidAsync(ctx.Org, cancellationToken: ct)).Select(PromotionView.From).ToList());
 
     public static async Task<IResult> DeletePromotionAsync(string promotion_id, HostContext ctx, CancellationToken ct) =>
         await ctx.Promotions.DeleteAsync(ctx.Org, promotion_id, ct) ? TypedResults.NoContent() : throw ApiException.NotFound("Promotion not found");

@@ -92,6 +92,9 @@ internal sealed class CameraRunner : IAsyncDisposable
 
     public DateTimeOffset? LastSeen { get; private set; }
 
+    /// <summary>The pipeline's counters (fps processed, frames captured and dropped), or null while it is not running.</summary>
+    public CameraPipelineStatus? Health => _pipeline?.GetStatus();
+
     public long FramesProcessed => Interlocked.Read(ref _processed);
 
     /// <summary>

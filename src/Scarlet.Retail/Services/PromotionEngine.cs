@@ -84,6 +84,14 @@ public sealed class PromotionEngine
     public Task<Promotion?> GetAsync(string organizationId, string promotionId, CancellationToken cancellationToken = default) =>
         _promotions.GetAsync(organizationId, promotionId, cancellationToken);
 
+    /// <summary>The organisation's promotions valid at a time (now by default), priority descending.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="at">Time; now when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Promotions.</returns>
+    public Task<IReadOnlyList<Promotion>> ListValidAsync(string organizationId, DateTimeOffset? at = null, CancellationToken cancellationToken = default) =>
+        _promotions.ListValidAsync(organizationId, at ?? _time.GetUtcNow(), cancellationToken);
+
     /// <summary>Deletes a promotion.</summary>
     /// <param name="organizationId">Organisation.</param>
     /// <param name="promotionId">Promotion.</param>
