@@ -515,5 +515,10 @@ public sealed partial class CameraPipeline : IDisposable
         public float BestFace { get; set; }
 
         public bool Entered { get; set; }
+
+        // Face frames (1-based) when the head region was last searched and when a face was last seen; 0 = never.
+        public long LastSearched { get; set; }
+
+        public long LastFace { get; set; }
     }
 }
