@@ -1,3 +1,4 @@
+using Scarlet.Tracking.Identity;
 using Scarlet.Vision;
 
 namespace Scarlet.Tracking.Pipeline;
@@ -8,8 +9,8 @@ public sealed partial class CameraPipeline
     private long _detectionFrames;
 
     // Faces are looked for every FaceInterval-th detection frame, on the whole frame and/or in the head regions of the
-    // tracks that still need a face (within the crop budget); a face is embedded and identified only when it is better
-    // (size × score) than the best one already embedded for its track, and its result is one vote.
+    // tracks that still need a face (within the crop budget); each face is given to its track's owner, embedded,
+    // identified and counted as one vote (see Vote for when a face is skipped).
     private void ProcessFaces(Frame frame, IReadOnlyList<Track> tracks)
     {
         var faces = _models.Faces;
@@ -41,7 +42,7 @@ public sealed partial class CameraPipeline
         foreach (var t in tracks)
         {
             var state = StateOf(t.Id);
-            if (state.Voter.Decision.Status != Identity.TrackIdentityStatus.Known && state.LastFace != frameNumber)
+            if (state.Voter.Decision.Status != TrackIdentityStatus.Known && state.LastFace != frameNumber)
             {
                 _needing.Add((t, state.LastSearched, t.Id));
             }
@@ -83,20 +84,22 @@ public sealed partial class CameraPipeline
             return;
         }
 
+        // An undecided track takes every usable face as a vote (it needs MinFaces of them); a decided one is re-decided
+        // only on a clearly better face, so a known customer is not embedded again frame after frame.
         var goodness = size * face.Score;
-        if (goodness < state.BestFace * _options.FaceImprovement)
+        if (state.Voter.Decision.Status != TrackIdentityStatus.Undecided && goodness < state.BestFace * _options.FaceImprovement)
         {
             return;
         }
 
-        state.BestFace = goodness;
-        var recognized = faces.Recognizer.Analyze(frame.Image, face, identify: true);
+        state.BestFace = MathF.Max(state.BestFace, goodness);
+        var recognized = faces.Recognizer.Analyze(frame.Image, face, identify: false);
         if (recognized.Embedding is null)
         {
             return; // failed the quality gate: no vote
         }
 
-        var best = recognized.Identity?.Best;
+        var best = faces.Gallery.Identify(recognized.Embedding, recognized.Quality).Best;
         state.Voter.Add(best?.IdentityId, best?.Similarity ?? float.NaN, size, Math.Clamp(face.Score, 0.01f, 1f));
     }
 

@@ -380,7 +380,7 @@ public sealed partial class CameraPipeline : IDisposable
                 _pendingEvents.Add(new TrackingEvent(TrackingEventKind.PersonEntered, CameraId, frame.Timestamp, frame.Sequence, t.Id, globals[i], customer));
             }
 
-            persons[i] = new TrackedPerson(t.Id, globals[i], t.Box, t.Score, customer, state.Voter.Decision.Status, floors[i]);
+            persons[i] = new TrackedPerson(t.Id, globals[i], t.Box, t.Score, customer, state.Voter.Decision.Status, floors[i], state.Voter.Decision.Score);
             var position = new PersonPosition(CameraId, frame.Timestamp, Zone.FootPoint(t.Box), floors[i]);
             if (_identities.Observe(globals[i], position, customer))
             {
