@@ -34,10 +34,10 @@ internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEvent
 internal sealed record StoredCamera(CameraConfig Config, bool Start);
 
 /// <summary>
-/// The cameras of the host: the configured ones, the demo camera, and those added through the API (kept in
+/// The cameras of the host: the configured ones, the demo cameras, and those added through the API (kept in
 /// <see cref="HostStateStore"/> and added again at start).
 /// </summary>
-internal sealed class CameraManager(CameraServices services, ModelLocator models, HostStateStore state, IOptions<ScarletHostOptions> options, ILogger<CameraManager> logger) : IHostedService, IAsyncDisposable
+internal sealed class CameraManager(CameraServices services, ModelLocator models, HostStateStore state, DemoFacesCamera demoFaces, IOptions<ScarletHostOptions> options, ILogger<CameraManager> logger) : IHostedService, IAsyncDisposable
 {
     public const string DemoCameraId = "demo";
     private readonly ConcurrentDictionary<string, CameraRunner> _cameras = new(StringComparer.Ordinal);
@@ -48,7 +48,7 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
 
     public CameraRunner Require(string id) => Get(id) ?? throw ApiException.NotFound("Camera not found");
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
         foreach (var c in o.Cameras)
@@ -63,6 +63,11 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
                 var video = models.ResolveDemoVideo(o.Demo.Video);
                 TryAdd(new CameraConfig { Id = DemoCameraId, Name = "Demo camera (vtest.avi)", Source = video, Location = "store", Zone = "entrance", Loop = true }, start: true);
                 logger.LogInformation("Demo camera running on {Video}", video);
+                if (o.Demo.Customers && await demoFaces.PrepareAsync(video, cancellationToken) is { } faces && !_cameras.ContainsKey(faces.Id))
+                {
+                    TryAdd(faces, start: true);
+                    logger.LogInformation("Demo faces camera running on {Clip}", faces.Source);
+                }
             }
             catch (Exception ex) when (ex is ModelNotFoundException or FileNotFoundException or ArgumentException)
             {
@@ -78,8 +83,6 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
                 logger.LogWarning("Camera {Camera} added through the API is not restored: a configured camera has its id.", stored.Config.Id);
             }
         }
-
-        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
