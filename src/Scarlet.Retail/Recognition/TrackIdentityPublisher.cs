@@ -1,4 +1,5 @@
 using Scarlet.Retail.Events;
+using Scarlet.Tracking.Identity;
 using Scarlet.Tracking.Pipeline;
 
 namespace Scarlet.Retail;
@@ -14,7 +15,8 @@ public sealed record TrackFaceIdentity(Customer Customer, float Similarity);
 /// gallery (<see cref="FaceIdentityService.FaceModelsForAsync"/>); this class turns a track decided as a gallery
 /// identity into its <see cref="Customer"/> and publishes a <see cref="RecognitionEvent"/> (MATCHED, with the person
 /// id) when a person's customer changes or at most every <c>repeatInterval</c> per person, which the retail pipeline
-/// records, identifies and recommends on.
+/// records, identifies and recommends on. A track decided as a stranger is published once as NEW_FACE with its best
+/// face's embedding (visitor clustering).
 /// </summary>
 /// <remarks>One per camera. <see cref="PublishAsync"/> for the updates in order, never twice at once;
 /// <see cref="HasNews"/>, <see cref="IdentityOf"/> and <see cref="Forget"/> (call it when a track ends) are thread-safe.</remarks>
@@ -83,6 +85,12 @@ public sealed class TrackIdentityPublisher
                 continue;
             }
 
+            if (person.CustomerId is null)
+            {
+                published.Add(PublishStranger(update, person));
+                continue;
+            }
+
             var customer = await _faces.CustomerOfIdentityAsync(_placement.OrganizationId, person.CustomerId!, cancellationToken).ConfigureAwait(false);
             var similarity = float.IsFinite(person.IdentityScore) ? person.IdentityScore : _faces.MatchThreshold;
             lock (_gate)
@@ -98,25 +106,37 @@ public sealed class TrackIdentityPublisher
                 continue; // erased meanwhile: the gallery forgets it too
             }
 
-            var evt = new RecognitionEvent
-            {
-                OrganizationId = _placement.OrganizationId,
-                Timestamp = update.Timestamp,
-                CameraId = update.CameraId,
-                Status = RecognitionStatus.Matched,
-                CustomerId = customer.Id,
-                Box = person.Box,
-                Confidence = Math.Clamp(similarity, 0f, 1f),
-                Distance = 1f - similarity,
-                StoreZone = _placement.Zone,
-                PersonId = TrackingEventPublisher.PersonIdOf(person.GlobalId),
-            };
+            var evt = EventOf(update, person, RecognitionStatus.Matched, similarity) with { CustomerId = customer.Id, Distance = 1f - similarity };
             _stream.Publish(evt);
             published.Add(evt);
         }
 
         return published;
     }
+
+    private RecognitionEvent PublishStranger(TrackingUpdate update, in TrackedPerson person)
+    {
+        lock (_gate)
+        {
+            StateOf(person.TrackId).StrangerAnnounced = true;
+        }
+
+        var evt = EventOf(update, person, RecognitionStatus.NewFace, person.Score) with { Embedding = person.FaceEmbedding };
+        _stream.Publish(evt);
+        return evt;
+    }
+
+    private RecognitionEvent EventOf(TrackingUpdate update, in TrackedPerson person, RecognitionStatus status, float confidence) => new()
+    {
+        OrganizationId = _placement.OrganizationId,
+        Timestamp = update.Timestamp,
+        CameraId = update.CameraId,
+        Status = status,
+        Box = person.Box,
+        Confidence = Math.Clamp(confidence, 0f, 1f),
+        StoreZone = _placement.Zone,
+        PersonId = TrackingEventPublisher.PersonIdOf(person.GlobalId),
+    };
 
     /// <summary>Gets who a track was identified as, if anyone.</summary>
     /// <param name="trackId">The camera-local track id.</param>
@@ -145,7 +165,9 @@ public sealed class TrackIdentityPublisher
     {
         if (person.CustomerId is null)
         {
-            return false;
+            // A stranger (decided by the vote) once per track.
+            return person.IdentityStatus == TrackIdentityStatus.Unknown && !person.FaceEmbedding.IsEmpty
+                && !(_tracks.TryGetValue(person.TrackId, out var known) && known.StrangerAnnounced);
         }
 
         return !_tracks.TryGetValue(person.TrackId, out var s)
@@ -170,5 +192,7 @@ public sealed class TrackIdentityPublisher
         public TrackFaceIdentity? Identity { get; set; }
 
         public DateTimeOffset LastEvent { get; set; } = DateTimeOffset.MinValue;
+
+        public bool StrangerAnnounced { get; set; }
     }
 }

@@ -161,7 +161,7 @@ public sealed class FaceDistanceEvaluation
             var results = new List<FaceDistanceResult>();
             foreach (var size in options.Sizes)
             {
-                var random = new Random(HashCode.Combine(options.Seed, size));
+                var random = new Random((options.Seed * 1000) + size); // stable across processes (HashCode is randomised per process)
                 var whole = new Tally();
                 var crops = new Tally();
                 var frames = 0;

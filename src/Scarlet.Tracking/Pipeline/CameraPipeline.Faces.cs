@@ -84,14 +84,16 @@ public sealed partial class CameraPipeline
             return;
         }
 
-        // An undecided track takes every usable face as a vote (it needs MinFaces of them); a decided one is re-decided
-        // only on a clearly better face, so a known customer is not embedded again frame after frame.
+        // A track not yet known takes every usable face as a vote (it needs MinFaces of them, and a stranger's first poor
+        // face must not shut out the customer's later good ones); a known one is re-decided only on a clearly better
+        // face, so a customer is not embedded again frame after frame.
         var goodness = size * face.Score;
-        if (state.Voter.Decision.Status != TrackIdentityStatus.Undecided && goodness < state.BestFace * _options.FaceImprovement)
+        if (state.Voter.Decision.Status == TrackIdentityStatus.Known && goodness < state.BestFace * _options.FaceImprovement)
         {
             return;
         }
 
+        var best = goodness >= state.BestFace;
         state.BestFace = MathF.Max(state.BestFace, goodness);
         var recognized = faces.Recognizer.Analyze(frame.Image, face, identify: false);
         if (recognized.Embedding is null)
@@ -99,8 +101,13 @@ public sealed partial class CameraPipeline
             return; // failed the quality gate: no vote
         }
 
-        var best = faces.Gallery.Identify(recognized.Embedding, recognized.Quality).Best;
-        state.Voter.Add(best?.IdentityId, best?.Similarity ?? float.NaN, size, Math.Clamp(face.Score, 0.01f, 1f));
+        if (best)
+        {
+            state.BestEmbedding = recognized.Embedding;
+        }
+
+        var match = faces.Gallery.Identify(recognized.Embedding, recognized.Quality).Best;
+        state.Voter.Add(match?.IdentityId, match?.Similarity ?? float.NaN, size, Math.Clamp(face.Score, 0.01f, 1f));
     }
 
     // The face belongs to the person whose box holds the face centre in its upper two thirds (head-and-shoulders views included); the smallest such box wins

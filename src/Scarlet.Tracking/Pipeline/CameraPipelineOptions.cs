@@ -69,7 +69,7 @@ public sealed class CameraPipelineOptions
     [Range(1, 1000)]
     public int FaceInterval { get; set; } = 2;
 
-    /// <summary>Gets or sets how much larger (relative size × score) a new face must be than the track's best embedded one to be embedded again once the track is decided (undecided tracks take every usable face as a vote).</summary>
+    /// <summary>Gets or sets how much larger (relative size × score) a new face must be than the track's best embedded one to be embedded again once the track is known (tracks not yet known take every usable face as a vote).</summary>
     [Range(1.0, 10.0)]
     public double FaceImprovement { get; set; } = 1.2;
 

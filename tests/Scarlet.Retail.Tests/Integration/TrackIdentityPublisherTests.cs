@@ -70,7 +70,7 @@ public sealed class TrackIdentityPublisherTests : IDisposable
     }
 
     [Fact]
-    public async Task A_stranger_is_never_named_and_bad_arguments_are_refused()
+    public async Task A_stranger_is_never_named_is_published_once_as_a_new_face_and_bad_arguments_are_refused()
     {
         await using var h = new ScarletHarness(_dir.Path, snapshots: false);
         var org = await h.OrgAsync("org-a");
@@ -78,14 +78,21 @@ public sealed class TrackIdentityPublisherTests : IDisposable
         using var pipeline = await PipelineAsync(h, org);
         var ids = new TrackIdentityPublisher(h.Faces, h.Stream, new CameraPlacement(org, "store-1", "aisle-1"));
         using var stranger = ScarletHarness.Lfw("Hans_Blix", 1);
+        var published = new List<RecognitionEvent>();
         for (var f = 0; f < 4; f++)
         {
             using var view = new Mat();
             Cv2.Resize(stranger, view, new Size(250 + (30 * f), 250 + (30 * f)));
             var update = Step(pipeline, view, f);
             Assert.All(update.Persons, p => Assert.Null(p.CustomerId));
-            Assert.Empty(await ids.PublishAsync(update));
+            published.AddRange(await ids.PublishAsync(update));
         }
+
+        // Decided a stranger after MinFaces (2) faces: one NEW_FACE with the best face's embedding, for visitor clustering.
+        var newFace = Assert.Single(published);
+        Assert.Equal(RecognitionStatus.NewFace, newFace.Status);
+        Assert.Null(newFace.CustomerId);
+        Assert.Equal(128, newFace.Embedding.Length);
 
         Assert.Throws<ArgumentOutOfRangeException>(() => new TrackIdentityPublisher(h.Faces, h.Stream, new CameraPlacement(org, "s", "z"), TimeSpan.FromSeconds(-1)));
         await Assert.ThrowsAsync<ArgumentNullException>(() => ids.PublishAsync(null!));
