@@ -168,9 +168,7 @@ internal sealed class CameraRunner : IAsyncDisposable
             CameraPipeline pipeline;
             try
             {
-                // The organisation's gallery decides the tracks' customers (built from the customer store on first use).
-                var faces = _services.Faces.FaceModelsForAsync(Placement.OrganizationId).GetAwaiter().GetResult();
-                pipeline = _services.Pipelines.Add(options, null, faces);
+                pipeline = _services.Pipelines.Add(options, null, FaceModels(options));
             }
             catch (Exception ex) when (ex is ArgumentException or IOException or InvalidOperationException or NotSupportedException)
             {
@@ -190,6 +188,22 @@ internal sealed class CameraRunner : IAsyncDisposable
     }
 
     public void Pause() => _pipeline?.Pause();
+
+    // The organisation's gallery decides the tracks' customers (built from the customer store on first use); a camera
+    // whose gallery cannot be read still tracks people, without faces.
+    private FaceModels? FaceModels(CameraPipelineOptions options)
+    {
+        try
+        {
+            return _services.Faces.FaceModelsForAsync(Placement.OrganizationId).GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException and not ArgumentException)
+        {
+            _services.Logger.LogError(ex, "Camera {Camera}: the face gallery could not be read; faces are off", Id);
+            options.EnableFaces = false;
+            return null;
+        }
+    }
 
     /// <summary>Stops the camera; a second caller (the hosted-service stop, then disposal) waits for the first stop to finish.</summary>
     public Task StopAsync()
