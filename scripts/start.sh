@@ -28,6 +28,8 @@ else
   pw_note="its password is the one you set in Scarlet__Admin__Password"
 fi
 export Scarlet__Storage__Path="${Scarlet__Storage__Path:-$data/scarlet.db}"
+# The demo: a second camera whose clip shows two enrolled demo customers (docs: README, "Main job").
+export Scarlet__Demo__Customers="${Scarlet__Demo__Customers:-true}"
 echo "Scarlet web host: dashboard $urls/  API docs $urls/docs  metrics $urls/metrics"
 echo "Bootstrap admin: user '$Scarlet__Admin__Username'; $pw_note. Add admins in the dashboard or with POST /admin/users."
 exec dotnet run -c Release --project samples/Scarlet.WebHost -- --urls "$urls"

@@ -69,6 +69,16 @@ public sealed class DemoOptions
 
     /// <summary>Gets or sets a value indicating whether an empty catalogue gets a few demo products (so recommendations flow).</summary>
     public bool SeedCatalog { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether a second demo camera (<c>demo-faces</c>) plays a clip built from LFW photos
+    /// with two people enrolled as demo customers and a demo promotion, so recognition shows on the dashboard. Off by
+    /// default (production); <c>./scripts/start.sh</c> turns it on.
+    /// </summary>
+    public bool Customers { get; set; }
+
+    /// <summary>Gets or sets the LFW <c>images</c> folder for <see cref="Customers"/>; <see langword="null"/> finds <c>faces/lfw/images</c> like the demo video.</summary>
+    public string? Photos { get; set; }
 }
 
 public sealed class SecurityOptions

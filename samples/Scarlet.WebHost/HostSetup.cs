@@ -122,6 +122,7 @@ internal static class HostSetup
 
         // Start order matters: organisation and admin first, then the cameras (galleries build on first use if not at start).
         services.AddHostedService<HostStartup>();
+        services.AddSingleton<DemoFacesCamera>();
         services.AddSingleton<CameraManager>();
         services.AddHostedService(sp => sp.GetRequiredService<CameraManager>());
         services.AddHostedService<DashboardFeed>();

@@ -9,7 +9,7 @@ using Scarlet.Vision.Models;
 namespace Scarlet.ConsoleHost.Commands;
 
 /// <summary>
-/// <c>scarlet bench cameras [--cameras N] [--fps 10] [--seconds S] [--detect-every K]</c>: N live 640x480 cameras (the
+/// <c>scarlet bench cameras [--cameras N] [--fps 10] [--seconds S] [--detect-every K] [--face-search whole|crops|both] [--no-faces]</c>: N live 640x480 cameras (the
 /// demo video, resized, paced in real time and looped) through camera pipelines on shared sessions; reports the
 /// processed fps and drop rate per camera.
 /// </summary>
@@ -25,6 +25,13 @@ internal static class BenchCamerasCommand
         var reIdOn = args.Flag("reid");
         var videoArg = args.Optional("video");
         var facesOn = !args.Flag("no-faces");
+        var faceSearch = (args.Optional("face-search") ?? "crops") switch
+        {
+            "whole" => FaceSearchMode.WholeFrame,
+            "crops" => FaceSearchMode.PersonCrops,
+            "both" => FaceSearchMode.Both,
+            var other => throw new UsageException($"--face-search takes whole, crops or both, got '{other}'"),
+        };
         using var vision = new VisionSetup(args, 0.1f);
         args.EnsureAllUsed();
         if (cameras < 1 || fps <= 0 || seconds <= 0 || every < 1)
@@ -50,6 +57,7 @@ internal static class BenchCamerasCommand
                 DetectionInterval = every,
                 EnableReId = reIdOn,
                 EnableFaces = facesOn,
+                FaceSearch = faceSearch,
                 Tracker = new TrackerOptions { FrameRate = fps / every },
             };
             // The demo video is 10 fps; pacing replays it in real time, looped, resized to 640x480.
@@ -57,7 +65,7 @@ internal static class BenchCamerasCommand
             host.Add(options, source);
         }
 
-        Console.Error.WriteLine($"bench cameras: {cameras} x 640x480 @ {fps} fps (demo video paced), detection every {every} frame(s), re-ID {(reIdOn ? "on" : "off")}, faces {(facesOn ? "on" : "off")}, {Environment.ProcessorCount} cores, {seconds} s");
+        Console.Error.WriteLine($"bench cameras: {cameras} x 640x480 @ {fps} fps (demo video paced), detection every {every} frame(s), re-ID {(reIdOn ? "on" : "off")}, faces {(facesOn ? "on (" + faceSearch + ")" : "off")}, {Environment.ProcessorCount} cores, {seconds} s");
         var sw = Stopwatch.StartNew();
         host.StartAll();
         while (sw.Elapsed.TotalSeconds < seconds)

@@ -8,7 +8,7 @@ internal static class BenchCommand
         ArgumentNullException.ThrowIfNull(args);
         if (args.Positional.Count == 0)
         {
-            throw new UsageException("bench needs a target: vision, hnsw-gen, hnsw, tracker or cameras");
+            throw new UsageException("bench needs a target: vision, hnsw-gen, hnsw, tracker, cameras, faces or recognition");
         }
 
         var what = args.Positional[0];
@@ -19,6 +19,8 @@ internal static class BenchCommand
             "hnsw" => BenchHnswCommand.RunAsync(args),
             "tracker" => BenchTrackerCommand.RunAsync(args),
             "cameras" => BenchCamerasCommand.RunAsync(args),
+            "faces" => BenchFacesCommand.RunAsync(args),
+            "recognition" => BenchRecognitionCommand.RunAsync(args),
             _ => throw new UsageException($"unknown bench target '{what}'"),
         };
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Scarlet.Recognition;
 using Scarlet.Tracking;
 using Scarlet.Tracking.CrossCamera;
 using Scarlet.Tracking.Geometry;
@@ -9,8 +10,10 @@ using Scarlet.Vision.Models;
 namespace Scarlet.ConsoleHost.Commands;
 
 /// <summary>
-/// <c>scarlet run --camera NAME=URL_OR_FILE [--camera ...] [--fps F] [--max-seconds S]</c>: runs several camera
-/// pipelines at once, prints events as JSON lines on stdout and a live status line (fps, drops per camera) on stderr.
+/// <c>scarlet run --camera NAME=URL_OR_FILE [--camera ...] [--fps F] [--max-seconds S] [--enrol ID=DIR ...]</c>: runs
+/// several camera pipelines at once, prints events as JSON lines on stdout and a live status line (fps, drops per
+/// camera) on stderr. With <c>--enrol</c> (the photos of a folder enrolled as one identity) faces are found per track
+/// and each track is decided by its face vote: <c>IdentityResolved</c> events name the identity.
 /// </summary>
 internal static class RunCommand
 {
@@ -33,6 +36,7 @@ internal static class RunCommand
         var zones = args.All("zone");
         var lines = args.All("line");
         var updates = args.Flag("updates");
+        var enrol = args.All("enrol");
         using var vision = new VisionSetup(args, 0.1f);
         var reIdModel = args.Optional("reid-model") ?? ModelCatalog.OsNetX025.Id;
         args.EnsureAllUsed();
@@ -54,7 +58,21 @@ internal static class RunCommand
         }
 
         using var reId = reIdOn ? new OsNetReIdEmbedder(vision.Sessions.Get(vision.Locator.Resolve(reIdModel))) : null;
-        var models = new CameraPipelineModels(vision.Persons, reId);
+        using var embedder = enrol.Count > 0 ? new OnnxFaceEmbedder(vision.Sessions.Get(vision.Locator.Resolve(ModelCatalog.MobileFaceNet.Id)), ModelCatalog.MobileFaceNet.Id) : null;
+        using var gallery = embedder is null ? null : new FaceGallery(embedder.Dimension, embedder.ModelId);
+        FaceModels? faces = null;
+        if (embedder is not null)
+        {
+            var recognizer = new FaceRecognizer(vision.Faces, embedder, gallery!, landmarkRefiner: new MirrorLandmarkRefiner(vision.Faces));
+            foreach (var e in enrol)
+            {
+                Enrol(recognizer, e);
+            }
+
+            faces = new FaceModels(vision.Faces, recognizer);
+        }
+
+        var models = new CameraPipelineModels(vision.Persons, reId, faces);
         await using var host = new CameraPipelineHost(models, new CrossCameraResolver(topology));
         foreach (var c in cameraArgs)
         {
@@ -72,7 +90,7 @@ internal static class RunCommand
                 SourceOptions = new FrameSourceOptions { Loop = loop, RealTimePacing = !noPacing, FolderFrameRate = fps },
                 DetectionInterval = every,
                 EnableReId = reIdOn,
-                EnableFaces = false,
+                EnableFaces = faces is not null,
                 Tracker = new TrackerOptions { FrameRate = fps / every },
             };
             foreach (var z in zones.Where(z => z.StartsWith(name + ":", StringComparison.Ordinal)))
@@ -138,6 +156,40 @@ internal static class RunCommand
 
         Console.Error.WriteLine($"global persons: {host.Identities.Count}, cross-camera joins {host.Resolver.Joins}, splits {host.Resolver.Splits}");
         return failed ? ExitCodes.Failure : ExitCodes.Ok;
+    }
+
+    // ID=DIR: every image of the folder is a photo of identity ID (the largest usable face of each is enrolled).
+    private static void Enrol(FaceRecognizer recognizer, string arg)
+    {
+        var eq = arg.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0 || eq == arg.Length - 1 || !Directory.Exists(arg[(eq + 1)..]))
+        {
+            throw new UsageException($"--enrol takes ID=DIR (a folder of photos of one person), got '{arg}'");
+        }
+
+        var files = Directory.GetFiles(arg[(eq + 1)..]).Where(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".jpeg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".png", StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal).ToList();
+        var images = files.Select(f => OpenCvSharp.Cv2.ImRead(f, OpenCvSharp.ImreadModes.Color)).ToList();
+        try
+        {
+            if (images.Count == 0 || images.Any(m => m.Empty()))
+            {
+                throw new UsageException($"--enrol {arg}: no readable photos");
+            }
+
+            var result = recognizer.Enroll(arg[..eq], images);
+            Console.Error.WriteLine($"enrolled {arg[..eq]}: {result.Added} face(s) from {files.Count} photo(s)");
+        }
+        catch (NoUsableFaceException ex)
+        {
+            throw new UsageException($"--enrol {arg}: {ex.Message}");
+        }
+        finally
+        {
+            foreach (var m in images)
+            {
+                m.Dispose();
+            }
+        }
     }
 
     private static List<PointF> Points(string text, string arg)

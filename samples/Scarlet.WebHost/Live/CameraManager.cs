@@ -37,11 +37,11 @@ internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEvent
 internal sealed record StoredCamera(CameraConfig Config, bool Start, string? OrganizationId = null);
 
 /// <summary>
-/// The cameras of the host: the configured ones and the demo camera (the default organisation's), and those added through
-/// the API (the adding organisation's; kept in <see cref="HostStateStore"/> and added again at start). Ids are unique
-/// across organisations; a camera of another organisation is not found.
+/// The cameras of the host: the configured ones and the demo cameras (the default organisation's), and those added
+/// through the API (the adding organisation's; kept in <see cref="HostStateStore"/> and added again at start). Ids are
+/// unique across organisations; a camera of another organisation is not found.
 /// </summary>
-internal sealed class CameraManager(CameraServices services, ModelLocator models, HostStateStore state, IOptions<ScarletHostOptions> options, ILogger<CameraManager> logger) : IHostedService, IAsyncDisposable
+internal sealed class CameraManager(CameraServices services, ModelLocator models, HostStateStore state, DemoFacesCamera demoFaces, IOptions<ScarletHostOptions> options, ILogger<CameraManager> logger) : IHostedService, IAsyncDisposable
 {
     public const string DemoCameraId = "demo";
     private readonly ConcurrentDictionary<string, CameraRunner> _cameras = new(StringComparer.Ordinal);
@@ -56,7 +56,7 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
 
     public CameraRunner Require(string id, string organizationId) => Get(id, organizationId) ?? throw ApiException.NotFound("Camera not found");
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
         foreach (var c in o.Cameras)
@@ -71,6 +71,11 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
                 var video = models.ResolveDemoVideo(o.Demo.Video);
                 TryAdd(new CameraConfig { Id = DemoCameraId, Name = "Demo camera (vtest.avi)", Source = video, Location = "store", Zone = "entrance", Loop = true }, o.Organization, start: true);
                 logger.LogInformation("Demo camera running on {Video}", video);
+                if (o.Demo.Customers && await demoFaces.PrepareAsync(video, cancellationToken) is { } faces && !_cameras.ContainsKey(faces.Id))
+                {
+                    TryAdd(faces, o.Organization, start: true);
+                    logger.LogInformation("Demo faces camera running on {Clip}", faces.Source);
+                }
             }
             catch (Exception ex) when (ex is ModelNotFoundException or FileNotFoundException or ArgumentException)
             {
@@ -86,8 +91,6 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
                 logger.LogWarning("Camera {Camera} added through the API is not restored: a configured camera has its id.", stored.Config.Id);
             }
         }
-
-        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

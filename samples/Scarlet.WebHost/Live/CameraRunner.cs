@@ -16,9 +16,10 @@ internal sealed record CameraImage(long Sequence, byte[] Jpeg, DateTimeOffset Ti
 
 /// <summary>
 /// One camera of the host on a library <see cref="CameraPipeline"/> (capture, newest-frame queue, person detection,
-/// ByteTrack, cross-camera ids, enter/exit), with <see cref="TrackFaceIdentifier"/> (customers by face, recognition
-/// events) and <see cref="TrackingEventPublisher"/> (store/zone events). This class only adapts them to the host: API
-/// status, the person list, the overlay JPEG for the MJPEG stream and the <c>/ws/tracking</c> messages.
+/// ByteTrack, cross-camera ids, enter/exit, faces found per track and the track's identity decided by its face vote over
+/// the organisation's gallery), with <see cref="TrackIdentityPublisher"/> (recognition events for the decided customers)
+/// and <see cref="TrackingEventPublisher"/> (store/zone events). This class only adapts them to the host: API status,
+/// the person list, the overlay JPEG for the MJPEG stream and the <c>/ws/tracking</c> messages.
 /// </summary>
 internal sealed class CameraRunner : IAsyncDisposable
 {
@@ -31,10 +32,9 @@ internal sealed class CameraRunner : IAsyncDisposable
     private readonly HashSet<int> _present = [];
     private readonly OverlayRenderer _overlay = new();
     private volatile CameraPipeline? _pipeline;
-    private TrackFaceIdentifier? _identities;
+    private TrackIdentityPublisher? _identities;
     private Task _faceWork = Task.CompletedTask;
     private Task _stopping = Task.CompletedTask;
-    private IReadOnlyList<FaceSighting> _newFaces = [];
     private IDisposable? _events;
     private volatile CameraImage? _image;
     private TaskCompletionSource _nextImage = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -168,13 +168,14 @@ internal sealed class CameraRunner : IAsyncDisposable
                     MaxStartAttempts = live.MaxStartAttempts,
                 },
                 MaxProcessingFps = live.ProcessingFps,
-                EnableFaces = false, // faces are looked up against the customer gallery (FaceIdentityService) below
+                EnableFaces = true,
+                FaceInterval = live.RecognizeEvery,
                 Tracker = new TrackerOptions { FrameRate = live.ProcessingFps, LostTrackBuffer = ExitAfterFrames },
             };
             CameraPipeline pipeline;
             try
             {
-                pipeline = _services.Pipelines.Add(options);
+                pipeline = _services.Pipelines.Add(options, null, FaceModels(options));
             }
             catch (Exception ex) when (ex is ArgumentException or IOException or InvalidOperationException or NotSupportedException)
             {
@@ -185,7 +186,7 @@ internal sealed class CameraRunner : IAsyncDisposable
             }
 
             _startError = null;
-            _identities = new TrackFaceIdentifier(_services.Faces, _services.Stream, Placement, live.RecognizeEvery);
+            _identities = new TrackIdentityPublisher(_services.Faces, _services.Stream, Placement);
             pipeline.FrameProcessed += OnFrameProcessed;
             _events = pipeline.Events.Subscribe(OnTrackingEvent);
             _pipeline = pipeline;
@@ -194,6 +195,22 @@ internal sealed class CameraRunner : IAsyncDisposable
     }
 
     public void Pause() => _pipeline?.Pause();
+
+    // The organisation's gallery decides the tracks' customers (built from the customer store on first use); a camera
+    // whose gallery cannot be read still tracks people, without faces.
+    private FaceModels? FaceModels(CameraPipelineOptions options)
+    {
+        try
+        {
+            return _services.Faces.FaceModelsForAsync(Placement.OrganizationId).GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException and not ArgumentException)
+        {
+            _services.Logger.LogError(ex, "Camera {Camera}: the face gallery could not be read; faces are off", Id);
+            options.EnableFaces = false;
+            return null;
+        }
+    }
 
     /// <summary>Stops the camera; a second caller (the hosted-service stop, then disposal) waits for the first stop to finish.</summary>
     public Task StopAsync()
@@ -319,19 +336,10 @@ internal sealed class CameraRunner : IAsyncDisposable
         var image = frame.Image;
         Interlocked.Increment(ref _processed);
 
-        if (_identities is { } ids)
+        if (_identities is { } ids && ids.HasNews(update) && _faceWork.IsCompleted)
         {
-            if (!ids.IsDue(update))
-            {
-                _ = ids.ProcessAsync(image, update); // not a look-up frame: completes at once, only counts the frame
-            }
-            else if (_faceWork.IsCompleted)
-            {
-                // Faces cost several detection frames: looked up off the inference thread, on a copy, one at a time, so
-                // tracking keeps its frame rate (long gaps between frames would break tracks).
-                var copy = image.Clone();
-                _faceWork = Task.Run(() => LookUpFacesAsync(ids, copy, update));
-            }
+            // Naming a customer reads the store: off the inference thread, one at a time (a later frame catches up).
+            _faceWork = Task.Run(() => PublishIdentitiesAsync(ids, update));
         }
 
         var objects = new List<TrackedObject>(update.Persons.Count);
@@ -352,11 +360,6 @@ internal sealed class CameraRunner : IAsyncDisposable
             objects.Add(new TrackedObject(personId, Id, [box.X, box.Y, box.Right, box.Bottom], t.Score, "person", now, person.CustomerId, person.IdentificationConfidence, person.Name, person.LoyaltyStatus, [mx, my]));
             var label = person.Name is { Length: > 0 } n ? $"#{t.GlobalId} {n} ({person.LoyaltyStatus})" : $"#{t.GlobalId}";
             _overlay.DrawBox(image, box, person.CustomerId is null ? new Scalar(0, 200, 255) : new Scalar(0, 220, 0), label);
-        }
-
-        foreach (var f in Interlocked.Exchange(ref _newFaces, []))
-        {
-            _overlay.DrawBox(image, f.Box, new Scalar(255, 128, 0), f.Customer?.Name);
         }
 
         _objects = objects;
@@ -382,13 +385,11 @@ internal sealed class CameraRunner : IAsyncDisposable
         }
     }
 
-    private async Task LookUpFacesAsync(TrackFaceIdentifier ids, Mat image, TrackingUpdate update)
+    private async Task PublishIdentitiesAsync(TrackIdentityPublisher ids, TrackingUpdate update)
     {
         try
         {
-            var result = await ids.ProcessAsync(image, update);
-            Volatile.Write(ref _newFaces, result.Faces);
-            foreach (var published in result.Published)
+            foreach (var published in await ids.PublishAsync(update))
             {
                 if (published.Status == RecognitionStatus.Matched)
                 {
@@ -402,11 +403,7 @@ internal sealed class CameraRunner : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            _services.Logger.LogError(ex, "Camera {Camera}: face look-up failed", Id);
-        }
-        finally
-        {
-            image.Dispose();
+            _services.Logger.LogError(ex, "Camera {Camera}: publishing identities failed", Id);
         }
     }
 

@@ -119,6 +119,9 @@ public sealed class FaceRecognizer
     /// <summary>Gets the gallery.</summary>
     public FaceGallery Gallery { get; }
 
+    /// <summary>Gets the face detector.</summary>
+    public IFaceDetector Detector => _detector;
+
     /// <summary>Gets the quality gate.</summary>
     public FaceQualityGate QualityGate { get; }
 

@@ -8,6 +8,7 @@ using OpenCvSharp;
 using Scarlet.Recognition;
 using Scarlet.Retail.Events;
 using Scarlet.Retail.Storage;
+using Scarlet.Tracking.Pipeline;
 using Scarlet.Vision;
 
 namespace Scarlet.Retail;
@@ -283,6 +284,33 @@ public sealed class FaceIdentityService : IDisposable
     /// <returns>One sighting per face (with a <see langword="null"/> <see cref="FaceSighting.EventId"/>), best detector score first.</returns>
     public Task<IReadOnlyList<FaceSighting>> RecognizeAsync(string organizationId, Mat image, CancellationToken cancellationToken = default) =>
         IdentifyCoreAsync(organizationId, image, null, null, null, publish: false, cancellationToken);
+
+    /// <summary>
+    /// Gets the face models a camera pipeline of the organisation identifies its tracks with: the shared detector and
+    /// recognizer over the organisation's gallery (the current one, also after <see cref="RebuildAsync"/>). The track's
+    /// gallery identities are customers' <see cref="Customer.VectorId"/>s: <see cref="CustomerOfIdentityAsync"/> names them.
+    /// </summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="headRegions">The head-region search's options, or null for the defaults.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The face models.</returns>
+    public async Task<FaceModels> FaceModelsForAsync(string organizationId, HeadRegionFaceSearchOptions? headRegions = null, CancellationToken cancellationToken = default)
+    {
+        var loaded = await GetGalleryAsync(organizationId, cancellationToken).ConfigureAwait(false);
+        return new FaceModels(_recognizer.Detector, _recognizer, () => _galleries.TryGetValue(organizationId, out var org) ? org.Gallery : loaded, headRegions);
+    }
+
+    /// <summary>Gets the customer a gallery identity of the organisation stands for.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="identityId">The gallery identity (a customer's <see cref="Customer.VectorId"/> as an invariant decimal string).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The customer, or <see langword="null"/> when none (erased, or not a customer's identity).</returns>
+    public Task<Customer?> CustomerOfIdentityAsync(string organizationId, string identityId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(organizationId);
+        ArgumentNullException.ThrowIfNull(identityId);
+        return CustomerOfAsync(organizationId, identityId, cancellationToken);
+    }
 
     /// <summary>Gets how many embeddings of a customer the organisation's gallery holds (0 when the customer is not enrolled).</summary>
     /// <param name="organizationId">Organisation.</param>

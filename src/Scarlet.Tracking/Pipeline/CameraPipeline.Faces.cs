@@ -1,13 +1,16 @@
+using Scarlet.Tracking.Identity;
 using Scarlet.Vision;
 
 namespace Scarlet.Tracking.Pipeline;
 
 public sealed partial class CameraPipeline
 {
+    private readonly List<(Track Track, long LastSearched, int Id)> _needing = [];
     private long _detectionFrames;
 
-    // Faces are looked for every FaceInterval-th detection frame; a face is embedded and identified only when it is
-    // better (size × score) than the best one already embedded for its track, and its result is one vote.
+    // Faces are looked for every FaceInterval-th detection frame, on the whole frame and/or in the head regions of the
+    // tracks that still need a face (within the crop budget); each face is given to its track's owner, embedded,
+    // identified and counted as one vote (see Vote for when a face is skipped).
     private void ProcessFaces(Frame frame, IReadOnlyList<Track> tracks)
     {
         var faces = _models.Faces;
@@ -16,38 +19,95 @@ public sealed partial class CameraPipeline
             return;
         }
 
-        var detected = faces.Detector.Detect(frame.Image);
-        foreach (var face in detected)
+        var frameNumber = _detectionFrames;
+        if (_options.FaceSearch != FaceSearchMode.PersonCrops)
         {
-            var size = MathF.Min(face.Box.Width, face.Box.Height);
-            if (size < _options.MinFaceSize)
+            foreach (var face in faces.Detector.Detect(frame.Image))
             {
-                continue;
+                Vote(frame, face, tracks, faces, frameNumber);
             }
-
-            var owner = OwnerOf(face.Box, tracks);
-            if (owner is null)
-            {
-                continue;
-            }
-
-            var state = StateOf(owner.Id);
-            var goodness = size * face.Score;
-            if (goodness < state.BestFace * _options.FaceImprovement)
-            {
-                continue;
-            }
-
-            state.BestFace = goodness;
-            var recognized = faces.Recognizer.Analyze(frame.Image, face, identify: true);
-            if (recognized.Embedding is null)
-            {
-                continue; // failed the quality gate: no vote
-            }
-
-            var best = recognized.Identity?.Best;
-            state.Voter.Add(best?.IdentityId, best?.Similarity ?? float.NaN, size, Math.Clamp(face.Score, 0.01f, 1f));
         }
+
+        if (_options.FaceSearch != FaceSearchMode.WholeFrame)
+        {
+            SearchHeadRegions(frame, tracks, faces, frameNumber);
+        }
+    }
+
+    // Newest need first: tracks never searched (the newest of them first), then the longest-waiting; tracks whose
+    // identity is decided, or that got a face from the whole frame this time, wait.
+    private void SearchHeadRegions(Frame frame, IReadOnlyList<Track> tracks, FaceModels faces, long frameNumber)
+    {
+        _needing.Clear();
+        foreach (var t in tracks)
+        {
+            var state = StateOf(t.Id);
+            if (state.Voter.Decision.Status != TrackIdentityStatus.Known && state.LastFace != frameNumber)
+            {
+                _needing.Add((t, state.LastSearched, t.Id));
+            }
+        }
+
+        if (_needing.Count == 0)
+        {
+            return;
+        }
+
+        _needing.Sort(static (a, b) => a.LastSearched != b.LastSearched ? a.LastSearched.CompareTo(b.LastSearched) : b.Id.CompareTo(a.Id));
+        var count = Math.Min(_needing.Count, _options.FaceCropsPerFrame);
+        Span<BoundingBox> boxes = count <= 64 ? stackalloc BoundingBox[count] : new BoundingBox[count];
+        for (var i = 0; i < count; i++)
+        {
+            boxes[i] = _needing[i].Track.Box;
+            StateOf(_needing[i].Id).LastSearched = frameNumber;
+        }
+
+        foreach (var found in faces.HeadRegions.Search(frame.Image, boxes))
+        {
+            Vote(frame, found.Face, tracks, faces, frameNumber);
+        }
+    }
+
+    private void Vote(Frame frame, in FaceDetection face, IReadOnlyList<Track> tracks, FaceModels faces, long frameNumber)
+    {
+        var size = MathF.Min(face.Box.Width, face.Box.Height);
+        var owner = OwnerOf(face.Box, tracks);
+        if (owner is null)
+        {
+            return;
+        }
+
+        var state = StateOf(owner.Id);
+        state.LastFace = frameNumber;
+        if (size < _options.MinFaceSize)
+        {
+            return;
+        }
+
+        // A track not yet known takes every usable face as a vote (it needs MinFaces of them, and a stranger's first poor
+        // face must not shut out the customer's later good ones); a known one is re-decided only on a clearly better
+        // face, so a customer is not embedded again frame after frame.
+        var goodness = size * face.Score;
+        if (state.Voter.Decision.Status == TrackIdentityStatus.Known && goodness < state.BestFace * _options.FaceImprovement)
+        {
+            return;
+        }
+
+        var best = goodness >= state.BestFace;
+        state.BestFace = MathF.Max(state.BestFace, goodness);
+        var recognized = faces.Recognizer.Analyze(frame.Image, face, identify: false);
+        if (recognized.Embedding is null)
+        {
+            return; // failed the quality gate: no vote
+        }
+
+        if (best)
+        {
+            state.BestEmbedding = recognized.Embedding;
+        }
+
+        var match = faces.Gallery.Identify(recognized.Embedding, recognized.Quality).Best;
+        state.Voter.Add(match?.IdentityId, match?.Similarity ?? float.NaN, size, Math.Clamp(face.Score, 0.01f, 1f));
     }
 
     // The face belongs to the person whose box holds the face centre in its upper two thirds (head-and-shoulders views included); the smallest such box wins

@@ -380,7 +380,7 @@ public sealed partial class CameraPipeline : IDisposable
                 _pendingEvents.Add(new TrackingEvent(TrackingEventKind.PersonEntered, CameraId, frame.Timestamp, frame.Sequence, t.Id, globals[i], customer));
             }
 
-            persons[i] = new TrackedPerson(t.Id, globals[i], t.Box, t.Score, customer, state.Voter.Decision.Status, floors[i]);
+            persons[i] = new TrackedPerson(t.Id, globals[i], t.Box, t.Score, customer, state.Voter.Decision.Status, floors[i], state.Voter.Decision.Score, state.BestEmbedding);
             var position = new PersonPosition(CameraId, frame.Timestamp, Zone.FootPoint(t.Box), floors[i]);
             if (_identities.Observe(globals[i], position, customer))
             {
@@ -515,5 +515,12 @@ public sealed partial class CameraPipeline : IDisposable
         public float BestFace { get; set; }
 
         public bool Entered { get; set; }
+
+        // Face frames (1-based) when the head region was last searched and when a face was last seen; 0 = never.
+        public long LastSearched { get; set; }
+
+        public long LastFace { get; set; }
+
+        public float[]? BestEmbedding { get; set; }
     }
 }

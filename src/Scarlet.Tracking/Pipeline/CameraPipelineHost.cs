@@ -69,7 +69,15 @@ public sealed class CameraPipelineHost : IAsyncDisposable
     /// <param name="source">A source object (the host disposes it), or null.</param>
     /// <returns>The pipeline.</returns>
     /// <exception cref="ArgumentException">The options are invalid, the camera id is taken, or no source is given.</exception>
-    public CameraPipeline Add(CameraPipelineOptions options, IFrameSource? source = null)
+    public CameraPipeline Add(CameraPipelineOptions options, IFrameSource? source = null) => Add(options, source, null);
+
+    /// <summary>Adds a camera (not started) whose faces are identified with <paramref name="faces"/> (e.g. its organisation's gallery) instead of the host's face models.</summary>
+    /// <param name="options">The camera's options; <see cref="CameraPipelineOptions.Source"/> is opened with <see cref="FrameSourceFactory"/> unless <paramref name="source"/> is given.</param>
+    /// <param name="source">A source object (the host disposes it), or null.</param>
+    /// <param name="faces">The camera's face models, or null for the host's.</param>
+    /// <returns>The pipeline.</returns>
+    /// <exception cref="ArgumentException">The options are invalid, the camera id is taken, or no source is given.</exception>
+    public CameraPipeline Add(CameraPipelineOptions options, IFrameSource? source, FaceModels? faces)
     {
         ArgumentNullException.ThrowIfNull(options);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -85,7 +93,8 @@ public sealed class CameraPipelineHost : IAsyncDisposable
                 throw new ArgumentException($"Camera {options.CameraId} is already added.", nameof(options));
             }
 
-            var pipeline = new CameraPipeline(options, _models, Resolver, Identities, _loggerFactory.CreateLogger<CameraPipeline>());
+            var models = faces is null ? _models : new CameraPipelineModels(_models.Persons, _models.ReId, faces);
+            var pipeline = new CameraPipeline(options, models, Resolver, Identities, _loggerFactory.CreateLogger<CameraPipeline>());
             source ??= FrameSourceFactory.Create(options.CameraId, options.Source!, options.SourceOptions, _time, _loggerFactory);
             var camera = new Camera(pipeline, source);
             camera.Subscriptions.Add(pipeline.Updates.Subscribe(u => _updates.OnNext(u)));

@@ -11,6 +11,19 @@ namespace Scarlet.Tracking.Pipeline;
 /// <param name="B">Second end point (image pixels).</param>
 public sealed record LineDefinition(string Name, PointF A, PointF B);
 
+/// <summary>Where a camera pipeline looks for faces.</summary>
+public enum FaceSearchMode
+{
+    /// <summary>The face detector on the whole frame (scaled to its input: faces under about 3 % of the frame width are lost).</summary>
+    WholeFrame,
+
+    /// <summary>The head regions of the tracks that still need a face, at native resolution (<see cref="HeadRegionFaceSearch"/>), within <see cref="CameraPipelineOptions.FaceCropsPerFrame"/>.</summary>
+    PersonCrops,
+
+    /// <summary>The whole frame, then the head regions of the tracks it gave no face.</summary>
+    Both,
+}
+
 /// <summary>Options of one <see cref="CameraPipeline"/>.</summary>
 public sealed class CameraPipelineOptions
 {
@@ -56,9 +69,23 @@ public sealed class CameraPipelineOptions
     [Range(1, 1000)]
     public int FaceInterval { get; set; } = 2;
 
-    /// <summary>Gets or sets how much larger (relative size × score) a new face must be than the track's best embedded one to be embedded again.</summary>
+    /// <summary>Gets or sets how much larger (relative size × score) a new face must be than the track's best embedded one to be embedded again once the track is known (tracks not yet known take every usable face as a vote).</summary>
     [Range(1.0, 10.0)]
     public double FaceImprovement { get; set; } = 1.2;
+
+    /// <summary>
+    /// Gets or sets where faces are looked for. The default value, <see cref="FaceSearchMode.PersonCrops"/>, finds
+    /// 16–24 px faces of a 1920x1080 frame that the whole-frame search misses (docs/benchmarks.md, "Faces at store-camera
+    /// distances"), at about the cost of one whole-frame detection per four tracks searched.
+    /// </summary>
+    public FaceSearchMode FaceSearch { get; set; } = FaceSearchMode.PersonCrops;
+
+    /// <summary>
+    /// Gets or sets the most head regions searched per face frame (the cost bound): tracks without a decided identity,
+    /// those never searched first (newest first), then the longest-waiting. The default value is 4 (one detector run).
+    /// </summary>
+    [Range(1, 64)]
+    public int FaceCropsPerFrame { get; set; } = 4;
 
     /// <summary>Gets or sets the smallest face (shorter side, pixels) worth embedding.</summary>
     [Range(1.0, 10_000.0)]

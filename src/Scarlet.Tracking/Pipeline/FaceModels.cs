@@ -3,23 +3,63 @@ using Scarlet.Vision;
 
 namespace Scarlet.Tracking.Pipeline;
 
-/// <summary>The face models a camera pipeline uses: a face detector (run on the frame) and the recognizer (align, quality gate, embed, identify).</summary>
-/// <remarks>Shared by every camera; both must be thread-safe (ONNX Runtime sessions are).</remarks>
+/// <summary>
+/// The face models a camera pipeline uses: a face detector (run on the frame or on persons' head regions), the
+/// recognizer (align, quality gate, embed) and the gallery that names the customers.
+/// </summary>
+/// <remarks>Shared by every camera of one gallery; the components must be thread-safe (ONNX Runtime sessions and <see cref="FaceGallery"/> are).</remarks>
 public sealed class FaceModels
 {
-    /// <summary>Creates the pair.</summary>
+    private readonly Func<FaceGallery> _gallery;
+
+    /// <summary>Creates the models; faces are identified against the recognizer's own gallery.</summary>
+    /// <param name="detector">The face detector.</param>
+    /// <param name="recognizer">The recognizer.</param>
+    /// <param name="headRegions">The head-region search's options (tiles, head share of the person box), or null for the defaults.</param>
     /// <exception cref="ArgumentNullException">A component is null.</exception>
-    public FaceModels(IFaceDetector detector, FaceRecognizer recognizer)
+    /// <exception cref="ArgumentException">The head-region options are invalid.</exception>
+    public FaceModels(IFaceDetector detector, FaceRecognizer recognizer, HeadRegionFaceSearchOptions? headRegions = null)
+        : this(detector, recognizer, Own(recognizer), headRegions)
+    {
+    }
+
+    /// <summary>
+    /// Creates the models with the gallery given by <paramref name="gallery"/>, asked at every identification (an
+    /// organisation's gallery may be rebuilt and replaced while the camera runs).
+    /// </summary>
+    /// <param name="detector">The face detector.</param>
+    /// <param name="recognizer">The recognizer (its embedder must match the gallery's model).</param>
+    /// <param name="gallery">Gives the current gallery.</param>
+    /// <param name="headRegions">The head-region search's options, or null for the defaults.</param>
+    /// <exception cref="ArgumentNullException">A component is null.</exception>
+    /// <exception cref="ArgumentException">The head-region options are invalid.</exception>
+    public FaceModels(IFaceDetector detector, FaceRecognizer recognizer, Func<FaceGallery> gallery, HeadRegionFaceSearchOptions? headRegions = null)
     {
         ArgumentNullException.ThrowIfNull(detector);
         ArgumentNullException.ThrowIfNull(recognizer);
+        ArgumentNullException.ThrowIfNull(gallery);
         Detector = detector;
         Recognizer = recognizer;
+        _gallery = gallery;
+        HeadRegions = new HeadRegionFaceSearch(detector, headRegions);
     }
 
     /// <summary>Gets the face detector.</summary>
     public IFaceDetector Detector { get; }
 
-    /// <summary>Gets the recognizer (its gallery decides the customers).</summary>
+    /// <summary>Gets the recognizer (alignment, quality gate, embedding).</summary>
     public FaceRecognizer Recognizer { get; }
+
+    /// <summary>Gets the gallery faces are identified against now.</summary>
+    public FaceGallery Gallery => _gallery();
+
+    /// <summary>Gets the search of persons' head regions (on <see cref="Detector"/>).</summary>
+    public HeadRegionFaceSearch HeadRegions { get; }
+
+    private static Func<FaceGallery> Own(FaceRecognizer recognizer)
+    {
+        ArgumentNullException.ThrowIfNull(recognizer);
+        var gallery = recognizer.Gallery;
+        return () => gallery;
+    }
 }

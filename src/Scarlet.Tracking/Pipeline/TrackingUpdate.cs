@@ -12,7 +12,9 @@ namespace Scarlet.Tracking.Pipeline;
 /// <param name="CustomerId">The customer when the track's face votes decided it.</param>
 /// <param name="IdentityStatus">The state of the face vote of this track.</param>
 /// <param name="Floor">The foot point on the floor plan, when the camera has a homography.</param>
-public readonly record struct TrackedPerson(int TrackId, int GlobalId, BoundingBox Box, float Score, string? CustomerId, TrackIdentityStatus IdentityStatus, PointF? Floor);
+/// <param name="IdentityScore">The weighted mean similarity of the track's winning face votes (NaN before any).</param>
+/// <param name="FaceEmbedding">The embedding of the track's best face so far (empty before any): a stranger's, for visitor clustering.</param>
+public readonly record struct TrackedPerson(int TrackId, int GlobalId, BoundingBox Box, float Score, string? CustomerId, TrackIdentityStatus IdentityStatus, PointF? Floor, float IdentityScore = float.NaN, ReadOnlyMemory<float> FaceEmbedding = default);
 
 /// <summary>The tracking result of one frame of one camera.</summary>
 /// <param name="CameraId">The camera.</param>
