@@ -98,6 +98,10 @@ internal static class HostSetup
 
                 // CUDA that cannot start is an error unless falling back is asked for; a fallback is logged and shown by /health.
                 v.Inference.AllowCpuFallback = config.GetValue("Scarlet:Inference:AllowCpuFallback", false);
+
+                // The decoded-image memory budget (MaxConcurrentDecodes, MaxDecodedPixelsInFlight, QueueTimeout,
+                // MaxFullScaleJpegPixels), validated at start with the rest of the vision options.
+                config.GetSection("Scarlet:Images").Bind(v.Images);
             };
             // Thresholds and every other recognition setting: Scarlet:Recognition (e.g. Scarlet:Recognition:Gallery:MatchThreshold).
             o.Recognition = r => config.GetSection("Scarlet:Recognition").Bind(r);
