@@ -17,8 +17,20 @@ internal static class HostSetup
     public const string LoginPolicy = "login";
     public const int MinSecretBytes = 32;
 
+    /// <summary>
+    /// Default log levels, below every configuration source (appsettings, environment, command line win): ASP.NET Core's
+    /// per-request Information lines (endpoint executing/executed, result writing, authorization challenges) cost ~370
+    /// bytes per request; at Warning a busy host writes under 20 (docs/hosting.md, "Logs"; LogVolumeTests).
+    /// </summary>
+    internal static readonly IReadOnlyDictionary<string, string?> DefaultLogLevels = new Dictionary<string, string?>
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+    };
+
     public static WebApplicationBuilder AddScarletHost(this WebApplicationBuilder builder)
     {
+        ((IConfigurationBuilder)builder.Configuration).Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = DefaultLogLevels });
         var config = builder.Configuration;
         var services = builder.Services;
         var section = config.GetSection(ScarletHostOptions.Section);
