@@ -10,10 +10,13 @@ using System.Text.Json;
 using Scarlet.Testing;
 
 // Soak: the web host as a child process (Production, two cameras looping the demo video) under steady load:
-// --clients loops alternating POST /recognize and POST /process-frame, one dashboard socket and one tracking socket.
+// --clients loops alternating POST /recognize and POST /process-frame (twice as many during the warm-up), one dashboard
+// socket and one tracking socket.
 // Every --sample seconds it records the host's RSS, managed heap, live native objects, open handles and threads into
 // soak.csv and, at the end, soak.png, and prints the slope of each after --warmup as a least-squares line.
-// Exit 1 when the RSS slope exceeds --max-rss-slope (MB per 10 minutes) or handles grow by more than --max-handle-growth.
+// Exit 1 when the RSS slope exceeds --max-rss-slope (MB per 10 minutes), or handles or live native objects (frames,
+// tensors) end more than --max-handle-growth / --max-native-growth above their level at the end of the warm-up, or RSS
+// ever exceeds --max-rss-mb.
 // Usage: dotnet run -c Release --project benchmarks/Scarlet.Soak -- [--minutes 30] [--warmup 5] [--sample 10]
 //        [--clients 4] [--out artifacts/soak] [--max-rss-slope 1] [--max-handle-growth 20]
 var o = Args.Parse(args);
@@ -23,6 +26,8 @@ var sample = o.Double("sample", 10);
 var clients = (int)o.Double("clients", 4);
 var maxSlope = o.Double("max-rss-slope", 1);
 var maxHandleGrowth = o.Double("max-handle-growth", 20);
+var maxNativeGrowth = o.Double("max-native-growth", 5);
+var maxRss = o.Double("max-rss-mb", double.PositiveInfinity);
 var outDir = Path.GetFullPath(o.Get("out", Path.Combine(TestAssets.RepoRoot, "artifacts", "soak")));
 Directory.CreateDirectory(outDir);
 
@@ -35,10 +40,14 @@ var probes = new[] { Lfw("Amelia_Vega", 1), Lfw("Al_Sharpton", 0), Path.Combine(
 (await http.PostAsJsonAsync("/register", new { name = "Soak Customer", face_image_b64 = enrol })).EnsureSuccessStatusCode();
 
 using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(minutes));
+
+// The warm-up runs twice the clients, so pools, heaps and arenas reach the size the measured load needs (and more)
+// before measuring: what still grows after it is growth, not settling.
+using var warmupEnd = new CancellationTokenSource(TimeSpan.FromMinutes(warmup));
 var counts = new long[3]; // ok, shed (429/503), failed
-var load = Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
+var load = Enumerable.Range(0, clients * 2).Select(c => Task.Run(async () =>
 {
-    for (var n = c; !stop.IsCancellationRequested; n++)
+    for (var n = c; !stop.IsCancellationRequested && (c < clients || !warmupEnd.IsCancellationRequested); n++)
     {
         var probe = probes[n % probes.Length];
         try
@@ -114,9 +123,11 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"requests: {last[
 Plot(rows, warmup, Path.Combine(outDir, "soak.png"));
 Console.WriteLine($"csv: {Path.Combine(outDir, "soak.csv")}  plot: {Path.Combine(outDir, "soak.png")}");
 var handleGrowth = after[^1][4] - after.Take(3).Average(r => r[4]);
-var ok = slopes[0] <= maxSlope && handleGrowth <= maxHandleGrowth && last[6] > 0;
+var nativeGrowth = after.TakeLast(3).Min(r => r[3]) - after.Take(3).Max(r => r[3]);
+var peakRss = rows.Max(r => r[1]);
+var ok = slopes[0] <= maxSlope && peakRss <= maxRss && handleGrowth <= maxHandleGrowth && nativeGrowth <= maxNativeGrowth && last[6] > 0;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"soak: {(ok ? "passed" : "FAILED")} (RSS slope {slopes[0]:F2} MB per 10 min, limit {maxSlope}; handles {handleGrowth:+0;-0;0}, limit {maxHandleGrowth})"));
+    $"soak: {(ok ? "passed" : "FAILED")} (RSS slope {slopes[0]:F2} MB per 10 min, limit {maxSlope}; peak RSS {peakRss:F0} MB, limit {maxRss}; handles {handleGrowth:+0;-0;0}, limit {maxHandleGrowth}; native objects {nativeGrowth:+0;-0;0}, limit {maxNativeGrowth})"));
 return ok ? 0 : 1;
 
 static string Lfw(string person, int index) =>
