@@ -70,7 +70,7 @@ var token = await host.AdminTokenAsync(http);
 load.Add(Socket("/ws/dashboard", token, stop.Token));
 load.Add(Socket("/ws/tracking", token, stop.Token));
 
-var csv = new StringBuilder("seconds,rss_mb,managed_heap_mb,native_objects,handles,threads,requests_ok,requests_shed,requests_failed\n");
+var csv = new StringBuilder("seconds,rss_mb,managed_heap_mb,native_objects,handles,threads,requests_ok,requests_shed,requests_failed,websocket_clients\n");
 var rows = new List<double[]>();
 var clock = Stopwatch.StartNew();
 while (!stop.IsCancellationRequested)
@@ -87,6 +87,7 @@ while (!stop.IsCancellationRequested)
         Interlocked.Read(ref counts[0]),
         Interlocked.Read(ref counts[1]),
         Interlocked.Read(ref counts[2]),
+        MetricSum(metrics, "scarlet_websocket_clients"),
     ];
     rows.Add(row);
     csv.AppendLine(string.Join(',', row.Select(v => v.ToString("0.##", CultureInfo.InvariantCulture))));
@@ -119,7 +120,7 @@ for (var i = 0; i < names.Length; i++)
 
 var last = rows[^1];
 var seconds = last[0];
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"requests: {last[6]} ok, {last[7]} shed, {last[8]} failed in {seconds:F0} s ({last[6] / seconds:F1}/s)"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"requests: {last[6]} ok, {last[7]} shed, {last[8]} failed in {seconds:F0} s ({last[6] / seconds:F1}/s); WebSocket clients at the end: {last[9]}"));
 Plot(rows, warmup, Path.Combine(outDir, "soak.png"));
 Console.WriteLine($"csv: {Path.Combine(outDir, "soak.csv")}  plot: {Path.Combine(outDir, "soak.png")}");
 var handleGrowth = after[^1][4] - after.Take(3).Average(r => r[4]);
@@ -145,6 +146,10 @@ static double Metric(string text, string name)
 
     return double.NaN;
 }
+
+static double MetricSum(string text, string name) =>
+    text.Split('\n').Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal))
+        .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
 
 static double Slope(List<double[]> rows, int column)
 {
