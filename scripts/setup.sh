@@ -2,13 +2,17 @@
 # One-time machine set-up from Debian packages. Idempotent.
 #   libgtk-3-0: needed by OpenCvSharp's native runtime (always).
 #   chromium:   the browser the dashboard's Playwright test drives (only with --test).
-#   curl:       the consumer test's HTTP calls to the template app (only with --test).
+#   curl:       the consumer test's HTTP calls to the template app (only with --test or --load).
+#   wrk, python3: scripts/load.sh, the repeatable load benchmark (only with --load).
 set -euo pipefail
 need=()
 dpkg -s libgtk-3-0 >/dev/null 2>&1 || need+=(libgtk-3-0)
 if [ "${1:-}" = "--test" ]; then
   dpkg -s chromium >/dev/null 2>&1 || need+=(chromium)
   dpkg -s curl >/dev/null 2>&1 || need+=(curl)
+fi
+if [ "${1:-}" = "--load" ]; then
+  for p in wrk curl python3; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
 fi
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

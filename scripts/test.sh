@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite (every tests/*.Tests project) in Release, then the recognition and tracking tests a second
-# time on the AVX2 code path, then the consumer test (scripts/consumer-test.sh: the packed packages used from a folder
+# time on the AVX2 code path, then three minutes of the soak benchmark, then the consumer test (scripts/consumer-test.sh: the packed packages used from a folder
 # feed), and ends with one line "tests: N passed, N failed, N skipped" summed over every run (each consumer-test check
 # counts as one test).
 set -uo pipefail
@@ -22,12 +22,25 @@ for project in tests/Scarlet.Recognition.Tests tests/Scarlet.Tracking.Tests; do
   [ "$r" -ne 0 ] && rc=$r
 done
 
+# Three minutes of the soak benchmark (benchmarks/Scarlet.Soak): a host process with two cameras under /recognize,
+# /process-frame and socket load fails when open handles or live native objects (frames, tensors) grow after the
+# warm-up, or RSS passes 1 GB (healthy runs peak at 0.6-0.71 GB). No RSS slope is enforced here: in 3 minutes on a
+# loaded machine the managed heap is still building up to its first full collections (healthy runs measured +160 and
+# +343 MB per 10 minutes); the 25-minute run against the 1 MB per 10 minutes target is in docs/benchmarks.md.
+echo "== soak, 3 minutes (benchmarks/Scarlet.Soak)"
+dotnet artifacts/bin/Scarlet.Soak/release/Scarlet.Soak.dll --minutes 3 --warmup 1.5 --sample 5 \
+  --max-rss-slope 1e9 --max-rss-mb 1024 --max-handle-growth 20 --max-native-growth 5 --out artifacts/soak-ci 2>&1 | tee -a "$log"
+r=${PIPESTATUS[0]}
+[ "$r" -ne 0 ] && rc=$r
+
 echo "== scripts/consumer-test.sh (the packages from a folder feed)"
 ./scripts/consumer-test.sh 2>&1 | tee -a "$log"
 r=${PIPESTATUS[0]}
 [ "$r" -ne 0 ] && rc=$r
 
 awk '/^consumer-test: [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
+     /^soak: passed/ { p += 1 }
+     /^soak: FAILED/ { f += 1 }
      /(Passed|Failed)!  - Failed:/ {
        gsub(/,/, ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
      }

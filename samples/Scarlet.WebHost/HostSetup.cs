@@ -17,8 +17,20 @@ internal static class HostSetup
     public const string LoginPolicy = "login";
     public const int MinSecretBytes = 32;
 
+    /// <summary>
+    /// Default log levels, below every configuration source (appsettings, environment, command line win): ASP.NET Core's
+    /// per-request Information lines (endpoint executing/executed, result writing, authorization challenges) cost ~370
+    /// bytes per request; at Warning a busy host writes under 20 (docs/hosting.md, "Logs"; LogVolumeTests).
+    /// </summary>
+    internal static readonly IReadOnlyDictionary<string, string?> DefaultLogLevels = new Dictionary<string, string?>
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+    };
+
     public static WebApplicationBuilder AddScarletHost(this WebApplicationBuilder builder)
     {
+        ((IConfigurationBuilder)builder.Configuration).Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = DefaultLogLevels });
         var config = builder.Configuration;
         var services = builder.Services;
         var section = config.GetSection(ScarletHostOptions.Section);
@@ -89,6 +101,10 @@ internal static class HostSetup
 
                 // CUDA that cannot start is an error unless falling back is asked for; a fallback is logged and shown by /health.
                 v.Inference.AllowCpuFallback = config.GetValue("Scarlet:Inference:AllowCpuFallback", false);
+
+                // The decoded-image memory budget (MaxConcurrentDecodes, MaxDecodedPixelsInFlight, QueueTimeout,
+                // MaxFullScaleJpegPixels), validated at start with the rest of the vision options.
+                config.GetSection("Scarlet:Images").Bind(v.Images);
             };
             // Thresholds and every other recognition setting: Scarlet:Recognition (e.g. Scarlet:Recognition:Gallery:MatchThreshold).
             o.Recognition = r => config.GetSection("Scarlet:Recognition").Bind(r);

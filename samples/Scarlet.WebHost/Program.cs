@@ -1,5 +1,6 @@
 using Scarlet.WebHost;
 
+NativeHeap.Configure();
 var builder = WebApplication.CreateBuilder(args);
 builder.AddScarletHost();
 var app = builder.Build();

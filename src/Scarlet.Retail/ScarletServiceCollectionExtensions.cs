@@ -54,7 +54,7 @@ public static class ScarletServiceCollectionExtensions
             builder.Configure(configure);
         }
 
-        services.TryAddSingleton(sp => new ImageDecoder(ImageDecoderOptions.Default, sp.GetService<TimeProvider>()));
+        services.TryAddSingleton(sp => new ImageDecoder(ImageDecoderOptions.Default, sp.GetService<TimeProvider>(), sp.GetService<ImageMemoryBudget>()));
         services.TryAddSingleton<FaceIdentityService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, FaceIdentityHostedService>());
         return services;

@@ -26,6 +26,9 @@ public sealed class VisionOptions
 
     /// <summary>Gets the person detector settings.</summary>
     public PersonDetectorOptions PersonDetector { get; } = new();
+
+    /// <summary>Gets the memory budget for decoded images (hosts bind it from <c>Scarlet:Images</c>).</summary>
+    public ImageMemoryOptions Images { get; } = new();
 }
 
 /// <summary>Validates <see cref="VisionOptions"/> and its nested settings at start.</summary>
@@ -37,6 +40,7 @@ internal sealed class VisionOptionsValidator : IValidateOptions<VisionOptions>
         Check(options, errors);
         Check(options.FaceDetector, errors);
         Check(options.PersonDetector, errors);
+        Check(options.Images, errors);
         if (options.Inference.IntraOpThreads < 0 || options.Inference.InterOpThreads < 0)
         {
             errors.Add("Inference thread counts must be 0 (automatic) or positive.");

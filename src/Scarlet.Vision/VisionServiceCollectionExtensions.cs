@@ -12,7 +12,8 @@ public static class VisionServiceCollectionExtensions
     /// <summary>
     /// Adds the vision layer: validated <see cref="VisionOptions"/>, the <see cref="ModelLocator"/>, one shared
     /// <see cref="InferenceSessionCache"/>, <see cref="IFaceDetector"/> (YuNet), <see cref="IPersonDetector"/> (YOLOX) and the
-    /// <see cref="FaceAligner"/>, the <see cref="ImageDecoder"/> (default limits; register your own first to change them) and the
+    /// <see cref="FaceAligner"/>, the <see cref="ImageMemoryBudget"/> (<see cref="VisionOptions.Images"/>), the
+    /// <see cref="ImageDecoder"/> (default limits, sharing that budget; register your own first to change them) and the
     /// <see cref="OverlayRenderer"/>, all singletons.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -49,7 +50,8 @@ public static class VisionServiceCollectionExtensions
             return new YoloxPersonDetector(sp.GetRequiredService<InferenceSessionCache>().Get(path), o.PersonDetector);
         });
         services.TryAddSingleton<FaceAligner>();
-        services.TryAddSingleton(sp => new ImageDecoder(ImageDecoderOptions.Default, sp.GetService<TimeProvider>()));
+        services.TryAddSingleton(sp => new ImageMemoryBudget(sp.GetRequiredService<IOptions<VisionOptions>>().Value.Images));
+        services.TryAddSingleton(sp => new ImageDecoder(ImageDecoderOptions.Default, sp.GetService<TimeProvider>(), sp.GetRequiredService<ImageMemoryBudget>()));
         services.TryAddSingleton<OverlayRenderer>();
         return new ScarletBuilder(services);
     }

@@ -16,6 +16,10 @@ public sealed class SecretLoggingTests
         using var factory = parent.WithWebHostBuilder(b =>
         {
             b.UseSetting("Logging:LogLevel:Default", "Trace");
+
+            // The host's own default puts Microsoft.AspNetCore at Warning (a more specific rule than Default): lifted here,
+            // so the framework's authentication and routing lines are checked too.
+            b.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Trace");
             b.ConfigureLogging(l => l.AddProvider(capture).SetMinimumLevel(LogLevel.Trace));
         });
 

@@ -62,33 +62,24 @@ internal static class FaceApi
         var device = app.MapGroup(string.Empty).Require(ScarletPolicies.Device);
         device.MapPost("/register", RegisterAsync).SeedOpen(app).WithTags("Customers").WithSummary("Register a customer with name, optional e-mail and a face photo (base64)");
         device.MapPost("/auto-register", AutoRegisterAsync).WithTags("Customers").WithSummary("Register an unrecognised face as a provisional customer (the caller vouches for consent)");
-        device.MapPost("/generate-embedding", GenerateEmbedding).SeedOpen(app).WithTags("Faces");
+        device.MapPost("/generate-embedding", GenerateEmbeddingAsync).SeedOpen(app).WithTags("Faces");
         device.MapPost("/recognize", RecognizeAsync).SeedOpen(app).WithTags("Faces");
         device.MapPost("/process-frame", ProcessFrameAsync).SeedOpen(app).WithTags("Edge");
         app.MapGet("/users/{user_id}/face", GetUserFaceAsync).WithTags("Faces").Require(ScarletPolicies.Read).SeedOpen(app);
     }
 
-    public static Mat Decode(ImageDecoder decoder, string? base64, string field)
+    /// <summary>
+    /// Decodes a request's base64 image through the process's one <see cref="ImageDecoder"/> (its memory budget, pooled
+    /// base64 buffer and JPEG scaled decode): a bad image is a 400, a busy budget a 503 with Retry-After (ErrorMapper).
+    /// </summary>
+    public static ValueTask<DecodedImage> DecodeAsync(ImageDecoder decoder, string? base64, string field, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(base64))
         {
             throw ApiException.BadRequest($"{field} is required");
         }
 
-        return decoder.DecodeMat(DecodeBase64(base64, field));
-    }
-
-    private static byte[] DecodeBase64(string value, string field)
-    {
-        var comma = value.StartsWith("data:", StringComparison.OrdinalIgnoreCase) ? value.IndexOf(',', StringComparison.Ordinal) : -1;
-        var payload = comma >= 0 ? value.AsSpan(comma + 1) : value.AsSpan();
-        var buffer = new byte[(payload.Length * 3 / 4) + 3];
-        if (!Convert.TryFromBase64Chars(payload, buffer, out var written))
-        {
-            throw ApiException.BadRequest($"{field} is not valid base64");
-        }
-
-        return buffer.AsSpan(0, written).ToArray();
+        return decoder.DecodeBase64Async(base64, ct);
     }
 
     public static async Task<IResult> RegisterAsync(RegisterRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, TimeProvider time, CancellationToken ct)
@@ -109,13 +100,13 @@ internal static class FaceApi
             throw ApiException.BadRequest($"face_images_b64 takes at most {MaxRegistrationPhotos - 1} more photos");
         }
 
-        var images = new List<Mat>(1 + more.Count);
+        var images = new List<DecodedImage>(1 + more.Count);
         try
         {
-            images.Add(Decode(decoder, body.FaceImageB64, "face_image_b64"));
+            images.Add(await DecodeAsync(decoder, body.FaceImageB64, "face_image_b64", ct));
             for (var i = 0; i < more.Count; i++)
             {
-                images.Add(Decode(decoder, more[i], $"face_images_b64[{i}]"));
+                images.Add(await DecodeAsync(decoder, more[i], $"face_images_b64[{i}]", ct));
             }
 
             var result = await faces.RegisterAsync(ctx.Org, new FaceRegistration
@@ -123,7 +114,7 @@ internal static class FaceApi
                 Name = body.Name.Trim(),
                 Email = string.IsNullOrWhiteSpace(body.Email) ? null : body.Email.Trim(),
                 Consent = new ConsentRecord(body.Name.Trim(), time.GetUtcNow(), "registration"),
-            }, images, ct);
+            }, images.ConvertAll(i => i.Pixels), ct);
             return TypedResults.Ok(RegisterResponse.From("Registration successful", result, http));
         }
         finally
@@ -137,28 +128,28 @@ internal static class FaceApi
 
     public static async Task<IResult> AutoRegisterAsync(FaceImageRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, TimeProvider time, CancellationToken ct)
     {
-        using var image = Decode(decoder, body?.FaceImageB64, "face_image_b64");
+        using var image = await DecodeAsync(decoder, body?.FaceImageB64, "face_image_b64", ct);
         var result = await faces.RegisterAsync(ctx.Org, new FaceRegistration
         {
             Name = "Visitor " + Guid.NewGuid().ToString("N")[..8],
             Consent = new ConsentRecord(http.Name(), time.GetUtcNow(), "auto-register"),
-        }, [image], ct);
+        }, [image.Pixels], ct);
         return TypedResults.Ok(RegisterResponse.From("Auto-registration successful", result, http));
     }
 
-    public static IResult GenerateEmbedding(FaceImageRequest? body, ImageDecoder decoder, FaceRecognizer recognizer)
+    public static async Task<IResult> GenerateEmbeddingAsync(FaceImageRequest? body, ImageDecoder decoder, FaceRecognizer recognizer, CancellationToken ct)
     {
-        using var image = Decode(decoder, body?.FaceImageB64, "face_image_b64");
-        return TypedResults.Ok(new EmbeddingResponse(recognizer.LargestFace(image).Embedding!));
+        using var image = await DecodeAsync(decoder, body?.FaceImageB64, "face_image_b64", ct);
+        return TypedResults.Ok(new EmbeddingResponse(recognizer.LargestFace(image.Pixels).Embedding!));
     }
 
     public static async Task<IResult> RecognizeAsync(FaceImageRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, AuditTrail audit, CancellationToken ct)
     {
-        using var image = Decode(decoder, body?.FaceImageB64, "face_image_b64");
-        var sightings = await faces.RecognizeAsync(ctx.Org, image, ct);
+        using var image = await DecodeAsync(decoder, body?.FaceImageB64, "face_image_b64", ct);
+        var sightings = await faces.RecognizeAsync(ctx.Org, image.Pixels, ct);
         var users = sightings
             .Where(s => s.Customer is not null)
-            .Select(s => new RecognizedUser(s.Customer!.Id, s.Customer.Name, s.Similarity ?? 0f, CameraRunner.LoyaltyText(s.Customer.LoyaltyStatus), Xyxy(s.Box)))
+            .Select(s => new RecognizedUser(s.Customer!.Id, s.Customer.Name, s.Similarity ?? 0f, CameraRunner.LoyaltyText(s.Customer.LoyaltyStatus), Xyxy(s.Box, image.Scale)))
             .ToList();
         HostMetrics.FacesRecognized.Add(users.Count, HostMetrics.Tag("camera", "api"));
         await AuditLookupAsync(audit, http, AuditActions.FaceRecognized, users.Select(u => u.Id), $"faces={sightings.Count}");
@@ -201,17 +192,17 @@ internal static class FaceApi
             throw ApiException.BadRequest("camera_id must be at most 64 characters");
         }
 
-        using var image = Decode(decoder, body.FrameB64, "frame_b64");
+        using var image = await DecodeAsync(decoder, body.FrameB64, "frame_b64", ct);
         var now = time.GetUtcNow();
 
         // The library publishes one RecognitionEvent per face; the retail pipeline records and acts on it.
-        var sightings = await faces.IdentifyAsync(ctx.Org, image, cameraId, body.StoreZone ?? "entrance", now, ct);
+        var sightings = await faces.IdentifyAsync(ctx.Org, image.Pixels, cameraId, body.StoreZone ?? "entrance", now, ct);
         var detections = new List<FrameDetection>(sightings.Count);
         for (var i = 0; i < sightings.Count; i++)
         {
             var s = sightings[i];
             var matched = s.Status == RecognitionStatus.Matched;
-            detections.Add(new FrameDetection(Xyxy(s.Box), s.CustomerId, matched ? s.Similarity ?? 0f : s.DetectorScore, s.Customer?.Name, s.Customer is null ? null : CameraRunner.LoyaltyText(s.Customer.LoyaltyStatus), $"{cameraId}-face-{i}", StatusText(s.Status))
+            detections.Add(new FrameDetection(Xyxy(s.Box, image.Scale), s.CustomerId, matched ? s.Similarity ?? 0f : s.DetectorScore, s.Customer?.Name, s.Customer is null ? null : CameraRunner.LoyaltyText(s.Customer.LoyaltyStatus), $"{cameraId}-face-{i}", StatusText(s.Status))
             {
                 Candidates = s.Candidates.Count == 0 ? null : s.Candidates.Select(c => new MatchCandidate(c.CustomerId, c.Similarity)).ToList(),
             });
@@ -226,7 +217,11 @@ internal static class FaceApi
         return TypedResults.Ok(new ProcessFrameResponse(cameraId, now, detections));
     }
 
-    public static float[] Xyxy(BoundingBox b) => [MathF.Round(b.X, 1), MathF.Round(b.Y, 1), MathF.Round(b.Right, 1), MathF.Round(b.Bottom, 1)];
+    public static float[] Xyxy(BoundingBox b) => Xyxy(b, 1);
+
+    /// <summary>The box in the source image's pixels when the image was decoded at 1/<paramref name="scale"/> (a large JPEG).</summary>
+    public static float[] Xyxy(BoundingBox b, int scale) =>
+        [MathF.Round(b.X * scale, 1), MathF.Round(b.Y * scale, 1), MathF.Round(b.Right * scale, 1), MathF.Round(b.Bottom * scale, 1)];
 
     public static string StatusText(RecognitionStatus s) => s switch
     {

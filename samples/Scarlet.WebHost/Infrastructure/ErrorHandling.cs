@@ -25,8 +25,8 @@ internal sealed class ApiException(int status, string detail) : Exception(detail
 
 /// <summary>
 /// Maps exceptions to <c>{"detail": ...}</c> in one place: bad input is 400, unknown ids 404, a face already registered
-/// 409 (naming the customer only to callers allowed to read customers), oversized bodies 413, not ready 503 with
-/// Retry-After, anything else 500 with a generic text and a trace id (the exception is logged once, never shown).
+/// 409 (naming the customer only to callers allowed to read customers), oversized bodies 413, not ready or the image
+/// memory budget busy 503 with Retry-After, anything else 500 with a generic text and a trace id (the exception is logged once, never shown).
 /// </summary>
 internal sealed class ErrorMapper(ILogger<ErrorMapper> logger) : IExceptionHandler
 {
@@ -37,7 +37,7 @@ internal sealed class ErrorMapper(ILogger<ErrorMapper> logger) : IExceptionHandl
         // Expected outcomes (ApiException: 4xx, a camera without a frame yet) are answers, not faults: no log entry, no
         // stack trace (anonymous callers could flood the log). An unexpected fault is logged once, with the trace id the
         // caller gets in the body to quote.
-        if (status >= 500 && exception is not ApiException)
+        if (status >= 500 && exception is not (ApiException or ImageBudgetExceededException))
         {
             logger.LogError(exception, "Unhandled error on {Path} (trace {TraceId})", httpContext.Request.Path, httpContext.TraceIdentifier);
             detail = $"{detail} (trace {httpContext.TraceIdentifier})";
@@ -52,8 +52,10 @@ internal sealed class ErrorMapper(ILogger<ErrorMapper> logger) : IExceptionHandl
         httpContext.Response.StatusCode = status;
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
-            // Not ready yet (a camera's first frame): worth asking again shortly.
-            httpContext.Response.Headers.RetryAfter = "2";
+            // Not ready yet (a camera's first frame) or busy decoding other images: worth asking again shortly.
+            httpContext.Response.Headers.RetryAfter = exception is ImageBudgetExceededException busy
+                ? ((int)Math.Ceiling(busy.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : "2";
         }
 
         object body = exception is DuplicateFaceException { ExistingCustomerId: { } existing } && AdminAuth.CanReadCustomers(httpContext)
@@ -72,6 +74,7 @@ internal sealed class ErrorMapper(ILogger<ErrorMapper> logger) : IExceptionHandl
         BadHttpRequestException b => (b.StatusCode is >= 400 and < 500 ? b.StatusCode : 400, Clip(b.Message)),
         JsonException j => (400, JsonDetail(j)),
         InvalidImageException i => (400, i.Message),
+        ImageBudgetExceededException b => (503, b.Message),
         RetailNotFoundException n => (404, $"{Capitalize(n.Kind)} not found"),
         DuplicateEntityException d => (400, d.Message),
         NoUsableFaceException f => (400, f.Message),

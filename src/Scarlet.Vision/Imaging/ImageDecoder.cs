@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Threading.RateLimiting;
 using OpenCvSharp;
 
 namespace Scarlet.Vision;
@@ -12,6 +13,10 @@ namespace Scarlet.Vision;
 public sealed class ImageDecoder
 {
     private const string DefaultCameraId = "image";
+
+    // Base64 bytes live only while decoding. The shared pool would keep up to 32 arrays per size and core, so a burst of
+    // 40 large uploads left ~100 MB of idle buffers behind (issue 21); this pool keeps few, and none above 1 MB.
+    private static readonly ArrayPool<byte> s_base64Pool = ArrayPool<byte>.Create(maxArrayLength: 1024 * 1024, maxArraysPerBucket: 8);
     private readonly TimeProvider _timeProvider;
 
     /// <summary>Creates a decoder.</summary>
@@ -19,14 +24,31 @@ public sealed class ImageDecoder
     /// <param name="timeProvider">The clock for default timestamps; <see langword="null"/> for the system clock.</param>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public ImageDecoder(ImageDecoderOptions? options = null, TimeProvider? timeProvider = null)
+        : this(options, timeProvider, budget: null)
+    {
+    }
+
+    /// <summary>Creates a decoder whose decoded images share a process-wide memory budget.</summary>
+    /// <param name="options">The limits; <see langword="null"/> for <see cref="ImageDecoderOptions.Default"/>.</param>
+    /// <param name="timeProvider">The clock for default timestamps; <see langword="null"/> for the system clock.</param>
+    /// <param name="budget">
+    /// The budget every decoded image takes its share of until disposed, and whose options decide JPEG scaled decode;
+    /// <see langword="null"/> for none.
+    /// </param>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public ImageDecoder(ImageDecoderOptions? options, TimeProvider? timeProvider, ImageMemoryBudget? budget)
     {
         Options = options ?? ImageDecoderOptions.Default;
         Options.Validate();
         _timeProvider = timeProvider ?? TimeProvider.System;
+        Budget = budget;
     }
 
     /// <summary>Gets the limits in force.</summary>
     public ImageDecoderOptions Options { get; }
+
+    /// <summary>Gets the memory budget decoded images take their share of; <see langword="null"/> for none.</summary>
+    public ImageMemoryBudget? Budget { get; }
 
     /// <summary>
     /// Reads the format and declared size of an encoded image and checks it against the limits, without decoding pixels.
@@ -92,19 +114,149 @@ public sealed class ImageDecoder
 
     /// <summary>
     /// Decodes an encoded image (JPEG, PNG, BMP or WebP) to BGR pixels the caller owns. A JPEG's EXIF orientation is
-    /// applied, so phone photos come out upright.
+    /// applied, so phone photos come out upright. With a <see cref="Budget"/>, the image takes its share at once or is
+    /// refused (use <see cref="DecodeAsync(ReadOnlyMemory{byte}, CancellationToken)"/> to wait for it), and is decoded at
+    /// full scale.
     /// </summary>
     /// <param name="data">The encoded image.</param>
     /// <returns>An 8-bit, 3-channel BGR <see cref="Mat"/>; grey and alpha images are converted. The caller disposes it.</returns>
     /// <exception cref="InvalidImageException">The input is not an acceptable image; the message says why.</exception>
+    /// <exception cref="ImageBudgetExceededException">The budget is in use by other images.</exception>
     public Mat DecodeMat(ReadOnlySpan<byte> data)
     {
         var info = Inspect(data);
+        if (Budget is null)
+        {
+            return DecodePixels(data, info, 1);
+        }
+
+        // Without waiting, both acquisitions complete synchronously.
+        var pixels = Budget.AcquirePixelsAsync(info.PixelCount, wait: false, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        RateLimitLease slot;
+        try
+        {
+            slot = Budget.AcquireDecodeSlotAsync(wait: false, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        }
+        catch
+        {
+            pixels.Dispose();
+            throw;
+        }
+
+        return DecodeLeased(data, info, 1, pixels, slot);
+    }
+
+    /// <summary>
+    /// Decodes an encoded image, waiting for its share of the <see cref="Budget"/> (if any) up to the budget's queue
+    /// timeout. A JPEG above <see cref="ImageMemoryOptions.MaxFullScaleJpegPixels"/> is decoded at 1/2, 1/4 or 1/8 scale
+    /// (<see cref="DecodedImage.Scale"/> says which).
+    /// </summary>
+    /// <param name="data">The encoded image; not read after the returned task completes.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The decoded image; the caller disposes it.</returns>
+    /// <exception cref="InvalidImageException">The input is not an acceptable image; the message says why.</exception>
+    /// <exception cref="ImageBudgetExceededException">The budget stayed in use by other images for the whole queue timeout.</exception>
+    public async ValueTask<DecodedImage> DecodeAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        var info = Inspect(data.Span);
+        var scale = ScaleFor(info);
+        if (Budget is null)
+        {
+            return new DecodedImage(DecodePixels(data.Span, info, scale), info, scale);
+        }
+
+        var pixels = await Budget.AcquirePixelsAsync(info.PixelCount / (scale * scale), wait: true, cancellationToken).ConfigureAwait(false);
+        RateLimitLease slot;
+        try
+        {
+            slot = await Budget.AcquireDecodeSlotAsync(wait: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            pixels.Dispose();
+            throw;
+        }
+
+        return new DecodedImage(DecodeLeased(data.Span, info, scale, pixels, slot), info, scale);
+    }
+
+    /// <summary>
+    /// Decodes a base64 string or a data URL (<c>data:image/jpeg;base64,...</c>) as
+    /// <see cref="DecodeAsync(ReadOnlyMemory{byte}, CancellationToken)"/> does; the bytes live in a pooled buffer only
+    /// while decoding. Whitespace inside the base64 text is ignored.
+    /// </summary>
+    /// <param name="base64OrDataUrl">Plain base64 or a base64 data URL of a JPEG, PNG, BMP or WebP image.</param>
+    /// <param name="cancellationToken">Cancels the wait for the budget.</param>
+    /// <returns>The decoded image; the caller disposes it.</returns>
+    /// <exception cref="InvalidImageException">The text is null, empty, not base64, or not an acceptable image.</exception>
+    /// <exception cref="ImageBudgetExceededException">The budget stayed in use by other images for the whole queue timeout.</exception>
+    public async ValueTask<DecodedImage> DecodeBase64Async(string? base64OrDataUrl, CancellationToken cancellationToken = default)
+    {
+        var (buffer, written) = RentBase64Bytes(base64OrDataUrl);
+        try
+        {
+            return await DecodeAsync(buffer.AsMemory(0, written), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            s_base64Pool.Return(buffer);
+        }
+    }
+
+    private int ScaleFor(ImageInfo info)
+    {
+        var limit = Budget?.Options.MaxFullScaleJpegPixels ?? 0;
+        if (info.Format != ImageFormat.Jpeg || limit <= 0)
+        {
+            return 1;
+        }
+
+        var scale = 1;
+        while (scale < 8 && info.PixelCount / ((long)scale * scale) > limit)
+        {
+            scale *= 2;
+        }
+
+        return scale;
+    }
+
+    private static Mat DecodeLeased(ReadOnlySpan<byte> data, ImageInfo info, int scale, RateLimitLease pixels, RateLimitLease slot)
+    {
         Mat decoded;
         try
         {
-            // IMREAD_COLOR converts grey, palette, 16-bit and alpha images to 8-bit BGR.
-            decoded = Cv2.ImDecode(data, ImreadModes.Color);
+            using (slot)
+            {
+                decoded = DecodePixels(data, info, scale);
+            }
+        }
+        catch
+        {
+            pixels.Dispose();
+            throw;
+        }
+
+        using (decoded)
+        {
+            return new BudgetedMat(decoded, pixels);
+        }
+    }
+
+    private static Mat DecodePixels(ReadOnlySpan<byte> data, ImageInfo info, int scale)
+    {
+        Mat decoded;
+        try
+        {
+            // IMREAD_COLOR converts grey, palette, 16-bit and alpha images to 8-bit BGR; the REDUCED modes are libjpeg's
+            // scaled decode (DCT scaling: the full-size pixels never exist).
+            var mode = scale switch
+            {
+                2 => ImreadModes.ReducedColor2,
+                4 => ImreadModes.ReducedColor4,
+                8 => ImreadModes.ReducedColor8,
+                _ => ImreadModes.Color,
+            };
+            decoded = Cv2.ImDecode(data, mode);
         }
         catch (OpenCVException ex)
         {
@@ -117,12 +269,13 @@ public sealed class ImageDecoder
             throw new InvalidImageException($"The {info.Format} image is corrupt and could not be decoded.");
         }
 
-        // EXIF orientation may swap the axes; anything else means the header lied about the pixels.
-        var sameSize = decoded.Width == info.Width && decoded.Height == info.Height;
-        var rotated = decoded.Width == info.Height && decoded.Height == info.Width;
+        // EXIF orientation may swap the axes; anything else means the header lied about the pixels. Scaled decode rounds up.
+        int w = (info.Width + scale - 1) / scale, h = (info.Height + scale - 1) / scale;
+        var sameSize = decoded.Width == w && decoded.Height == h;
+        var rotated = decoded.Width == h && decoded.Height == w;
         if (!sameSize && !rotated)
         {
-            var message = $"The {info.Format} image is inconsistent: the header says {info.Width}x{info.Height}, the pixels are {decoded.Width}x{decoded.Height}.";
+            var message = $"The {info.Format} image is inconsistent: the header says {info.Width}x{info.Height}, the pixels are {decoded.Width * scale}x{decoded.Height * scale}.";
             decoded.Dispose();
             throw new InvalidImageException(message);
         }
@@ -163,6 +316,20 @@ public sealed class ImageDecoder
     /// <exception cref="InvalidImageException">The text is null, empty, not base64, or not an acceptable image.</exception>
     public Frame DecodeBase64(string? base64OrDataUrl, string? cameraId = null, DateTimeOffset? timestamp = null, long sequence = 0)
     {
+        var (buffer, written) = RentBase64Bytes(base64OrDataUrl);
+        try
+        {
+            return Decode(buffer.AsSpan(0, written), cameraId, timestamp, sequence);
+        }
+        finally
+        {
+            s_base64Pool.Return(buffer);
+        }
+    }
+
+    /// <summary>The bytes of base64 text or a data URL in a buffer rented from the shared pool; the caller returns it.</summary>
+    private (byte[] Buffer, int Written) RentBase64Bytes(string? base64OrDataUrl)
+    {
         var text = Base64Payload(base64OrDataUrl);
 
         // Base64 carries 3 bytes per 4 characters: refuse oversized text before allocating for it.
@@ -173,20 +340,14 @@ public sealed class ImageDecoder
             throw new InvalidImageException($"The image is too large: about {maxDecoded} bytes; the limit is {Options.MaxEncodedBytes}.");
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, Math.Min(maxDecoded + 3, int.MaxValue)));
-        try
+        var buffer = s_base64Pool.Rent((int)Math.Max(1, Math.Min(maxDecoded + 3, int.MaxValue)));
+        if (!Convert.TryFromBase64Chars(text, buffer, out var written))
         {
-            if (!Convert.TryFromBase64Chars(text, buffer, out var written))
-            {
-                throw new InvalidImageException("The text is not valid base64.");
-            }
+            s_base64Pool.Return(buffer);
+            throw new InvalidImageException("The text is not valid base64.");
+        }
 
-            return Decode(buffer.AsSpan(0, written), cameraId, timestamp, sequence);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        return (buffer, written);
     }
 
     private static ReadOnlySpan<char> Base64Payload(string? text)
