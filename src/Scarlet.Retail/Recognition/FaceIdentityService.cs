@@ -618,25 +618,41 @@ public sealed class FaceIdentityService : IDisposable
 
     private async Task ReplicateAsync(ScarletEvent e, CancellationToken cancellationToken)
     {
-        try
+        // The shared database away: wait for it (later events queue behind this one, in order) rather than lose the change.
+        for (var delay = TimeSpan.FromMilliseconds(250); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks)))
         {
-            switch (e)
+            try
             {
-                case CustomerRegisteredEvent registered:
-                    await ReloadIdentityAsync(registered.OrganizationId, registered.CustomerId, registered.VectorId, cancellationToken).ConfigureAwait(false);
-                    break;
-                case VisitorAssignedEvent assigned:
-                    await ReloadIdentityAsync(assigned.OrganizationId, assigned.CustomerId, assigned.VectorId, cancellationToken).ConfigureAwait(false);
-                    break;
-                case CustomersMergedEvent merged:
-                    await ReloadIdentityAsync(merged.OrganizationId, merged.CustomerId, merged.VectorId, cancellationToken).ConfigureAwait(false);
-                    Apply(merged.OrganizationId, g => g.Forget(IdentityOf(merged.MergedVectorId)));
-                    break;
+                await ApplyRemoteAsync(e, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (StoreUnavailableException ex)
+            {
+                _logger.LogWarning("Gallery replica waits for the store to apply {Topic} event {EventId}: {Reason}", e.Topic, e.EventId, ex.Message);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                _logger.LogError(ex, "Gallery replica could not apply {Topic} event {EventId} of another host", e.Topic, e.EventId);
+                return;
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+    }
+
+    private async Task ApplyRemoteAsync(ScarletEvent e, CancellationToken cancellationToken)
+    {
+        switch (e)
         {
-            _logger.LogError(ex, "Gallery replica could not apply {Topic} event {EventId} of another host", e.Topic, e.EventId);
+            case CustomerRegisteredEvent registered:
+                await ReloadIdentityAsync(registered.OrganizationId, registered.CustomerId, registered.VectorId, cancellationToken).ConfigureAwait(false);
+                break;
+            case VisitorAssignedEvent assigned:
+                await ReloadIdentityAsync(assigned.OrganizationId, assigned.CustomerId, assigned.VectorId, cancellationToken).ConfigureAwait(false);
+                break;
+            case CustomersMergedEvent merged:
+                await ReloadIdentityAsync(merged.OrganizationId, merged.CustomerId, merged.VectorId, cancellationToken).ConfigureAwait(false);
+                Apply(merged.OrganizationId, g => g.Forget(IdentityOf(merged.MergedVectorId)));
+                break;
         }
     }
 

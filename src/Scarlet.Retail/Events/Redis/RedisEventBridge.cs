@@ -69,7 +69,8 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
     /// <inheritdoc/>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_cts is null)
+        // Idempotent and safe to race (the host stops it, then the container disposes it).
+        if (Interlocked.Exchange(ref _cts, null) is not { } cts)
         {
             return;
         }
@@ -88,15 +89,14 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            await _cts.CancelAsync().ConfigureAwait(false);
+            await cts.CancelAsync().ConfigureAwait(false);
             if (_outbox.Reader.Count > 0)
             {
                 _logger.LogError("{Count} events were not published to Redis before shutdown", _outbox.Reader.Count);
             }
         }
 
-        _cts.Dispose();
-        _cts = null;
+        cts.Dispose();
     }
 
     /// <inheritdoc/>

@@ -149,12 +149,13 @@ public sealed class RedisStreamBus : IDisposable
 
         public async ValueTask DisposeAsync()
         {
-            if (_cts is null)
+            // Idempotent and safe to race (the host stops the bridge, then the container disposes it).
+            if (Interlocked.Exchange(ref _cts, null) is not { } cts)
             {
                 return;
             }
 
-            await _cts.CancelAsync().ConfigureAwait(false);
+            await cts.CancelAsync().ConfigureAwait(false);
             try
             {
                 await _loop!.ConfigureAwait(false);
@@ -163,8 +164,7 @@ public sealed class RedisStreamBus : IDisposable
             {
             }
 
-            _cts.Dispose();
-            _cts = null;
+            cts.Dispose();
         }
 
         private async Task RunAsync(CancellationToken ct)
