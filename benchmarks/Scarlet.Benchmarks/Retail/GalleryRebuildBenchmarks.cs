@@ -17,7 +17,7 @@ namespace Scarlet.Benchmarks.Retail;
 /// (Debian package, scripts/setup.sh --test) and fills it by COPY with synthetic 128-d embeddings, one per customer.
 /// Run: <c>dotnet run -c Release --project benchmarks/Scarlet.Benchmarks -- --filter *GalleryRebuild*</c>.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 0, iterationCount: 3)]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 0, iterationCount: 1)]
 public class GalleryRebuildBenchmarks
 {
     private const int Dimension = 128;
