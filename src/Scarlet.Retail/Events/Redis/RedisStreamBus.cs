@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -32,7 +31,6 @@ public sealed class RedisStreamBus : IDisposable
     private readonly ConnectionMultiplexer _redis;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly ConcurrentBag<Task> _consumers = [];
     private bool _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="RedisStreamBus"/> class and connects (reconnecting by itself later).</summary>
