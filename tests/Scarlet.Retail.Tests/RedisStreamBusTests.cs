@@ -168,6 +168,28 @@ public sealed class RedisStreamBusTests : IDisposable
         Assert.Equal(0, bridgeA.OutboxCount);
     }
 
+    [Fact]
+    public async Task A_second_running_host_with_the_same_id_fails_to_start_and_a_clean_stop_frees_the_id()
+    {
+        using var stream = new ScarletEventStream();
+        var lease = Options("same", hostLease: TimeSpan.FromSeconds(1));
+        using var busA = new RedisStreamBus(lease);
+        using var busB = new RedisStreamBus(lease);
+        await using (var first = new RedisEventBridge(busA, stream, lease))
+        {
+            await first.StartAsync(CancellationToken.None);
+            await using var second = new RedisEventBridge(busB, stream, lease);
+            var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => second.StartAsync(CancellationToken.None));
+            Assert.Contains("'same'", ex.Message, StringComparison.Ordinal);
+        }
+
+        // The first one stopped cleanly (released the id): a new host with that id starts without waiting for the lease.
+        var longLease = Options("same", hostLease: TimeSpan.FromMinutes(5));
+        using var busC = new RedisStreamBus(longLease);
+        await using var third = new RedisEventBridge(busC, stream, longLease);
+        await third.StartAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     private static AlertRaisedEvent Alert(string id) => new()
     {
         OrganizationId = "org",
@@ -191,9 +213,9 @@ public sealed class RedisStreamBusTests : IDisposable
         }
     }
 
-    private IOptions<RedisBusOptions> Options(string host, TimeSpan? claimAfter = null, long maxLength = 100_000)
+    private IOptions<RedisBusOptions> Options(string host, TimeSpan? claimAfter = null, long maxLength = 100_000, TimeSpan? hostLease = null)
     {
-        var o = new RedisBusOptions { Configuration = _redis.Configuration, HostId = host, PollInterval = TimeSpan.FromMilliseconds(20), ClaimAfter = claimAfter ?? TimeSpan.FromSeconds(30), MaxStreamLength = maxLength };
+        var o = new RedisBusOptions { Configuration = _redis.Configuration, HostId = host, PollInterval = TimeSpan.FromMilliseconds(20), ClaimAfter = claimAfter ?? TimeSpan.FromSeconds(30), MaxStreamLength = maxLength, HostLease = hostLease ?? TimeSpan.FromSeconds(15) };
         return Microsoft.Extensions.Options.Options.Create(o);
     }
 

@@ -18,6 +18,13 @@ public sealed class RedisBusOptions
     [RegularExpression("^[A-Za-z0-9._:-]{1,100}$")]
     public string HostId { get; set; } = Environment.MachineName;
 
+    /// <summary>
+    /// Gets or sets how long this host's claim on its <see cref="HostId"/> lasts without renewal (renewed at a third of it).
+    /// Two running hosts with one id would each take the other's events for their own; the second one to start waits
+    /// up to twice this long for the claim of a host that died, then fails to start. The default is 15 seconds.
+    /// </summary>
+    public TimeSpan HostLease { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Gets or sets the prefix of the stream keys: a topic's stream is <c>{prefix}{topic}</c>. The default is <c>scarlet:</c>.</summary>
     [Required]
     public string StreamPrefix { get; set; } = "scarlet:";

@@ -31,6 +31,7 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
     private IAsyncDisposable? _consumer;
     private CancellationTokenSource? _cts;
     private Task? _sender;
+    private Task? _lease;
 
     /// <summary>Initializes a new instance of the <see cref="RedisEventBridge"/> class.</summary>
     /// <param name="bus">The bus.</param>
@@ -52,18 +53,22 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
     public int OutboxCount => _outbox.Reader.Count;
 
     /// <inheritdoc/>
-    public Task StartAsync(CancellationToken cancellationToken)
+    /// <exception cref="InvalidOperationException">Another running host uses this host's id.</exception>
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (_cts is not null)
         {
-            return Task.CompletedTask;
+            return;
         }
 
+        // Two hosts with one id would each drop the other's events as their own: refuse to start instead.
+        await _bus.ClaimHostIdAsync(cancellationToken).ConfigureAwait(false);
         _cts = new CancellationTokenSource();
-        _sender = Task.Run(() => SendAsync(_cts.Token), CancellationToken.None);
+        var token = _cts.Token; // not the field: a stop may clear it before the loops start
+        _sender = Task.Run(() => SendAsync(token), CancellationToken.None);
+        _lease = Task.Run(() => RenewAsync(token), CancellationToken.None);
         _subscription = _stream.Events.Subscribe(Enqueue);
         _consumer = _bus.Consume(ReplicaRole, shared: false, _options.Topics, Receive);
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
@@ -96,6 +101,16 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
             }
         }
 
+        await cts.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _lease!.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await _bus.ReleaseHostIdAsync().ConfigureAwait(false);
         cts.Dispose();
     }
 
@@ -113,6 +128,18 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
         {
             s_dropped.Add(1, new KeyValuePair<string, object?>("topic", evt.Topic));
             _logger.LogError("Redis outbox full ({Capacity}): event {EventId} ({Topic}) is not published to the cluster", _options.OutboxCapacity, evt.EventId, evt.Topic);
+        }
+    }
+
+    private async Task RenewAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            await Task.Delay(_options.HostLease / 3, ct).ConfigureAwait(false);
+            if (!await _bus.RenewHostLeaseAsync().ConfigureAwait(false))
+            {
+                _logger.LogError("Bus host id {Host} is now held by another process: two hosts share one id and miss each other's events", _bus.HostId);
+            }
         }
     }
 

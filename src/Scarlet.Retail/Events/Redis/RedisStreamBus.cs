@@ -31,6 +31,7 @@ public sealed class RedisStreamBus : IDisposable
     private readonly ConnectionMultiplexer _redis;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly string _instance = Guid.NewGuid().ToString("N");
     private bool _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="RedisStreamBus"/> class and connects (reconnecting by itself later).</summary>
@@ -59,8 +60,64 @@ public sealed class RedisStreamBus : IDisposable
     /// <summary>Gets this host's id (<see cref="RedisBusOptions.HostId"/>).</summary>
     public string HostId => _options.HostId;
 
+    private string HostKey => _options.StreamPrefix + "host:" + HostId;
+
     /// <summary>Gets a value indicating whether the connection to Redis is up now.</summary>
     public bool IsConnected => _redis.IsConnected;
+
+    /// <summary>
+    /// Claims <see cref="HostId"/> for this process (<c>SET NX</c> with <see cref="RedisBusOptions.HostLease"/>): waits up
+    /// to twice the lease for a dead holder's claim to lapse, then throws. <see cref="RenewHostLeaseAsync"/> keeps it.
+    /// </summary>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    /// <exception cref="InvalidOperationException">Another running host holds the id.</exception>
+    public async Task ClaimHostIdAsync(CancellationToken cancellationToken = default)
+    {
+        var db = _redis.GetDatabase();
+        var deadline = DateTimeOffset.UtcNow + (2 * _options.HostLease);
+        while (!await db.LockTakeAsync(HostKey, _instance, _options.HostLease).ConfigureAwait(false))
+        {
+            if (DateTimeOffset.UtcNow >= deadline)
+            {
+                throw new InvalidOperationException($"Bus host id '{HostId}' is held by another running host: give every host its own id (Scarlet:Bus:HostId, RedisBusOptions.HostId).");
+            }
+
+            _logger.LogWarning("Bus host id {Host} is held by another process; waiting for it to lapse", HostId);
+            await Task.Delay(TimeSpan.FromTicks(Math.Max(_options.HostLease.Ticks / 5, TimeSpan.TicksPerMillisecond * 100)), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Renews this process's claim on <see cref="HostId"/>; a lost connection is logged, not thrown.</summary>
+    /// <returns>Whether the claim is still this process's.</returns>
+    public async Task<bool> RenewHostLeaseAsync()
+    {
+        try
+        {
+            var db = _redis.GetDatabase();
+            return await db.LockExtendAsync(HostKey, _instance, _options.HostLease).ConfigureAwait(false)
+                || await db.LockTakeAsync(HostKey, _instance, _options.HostLease).ConfigureAwait(false); // lapsed while Redis was away
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+        {
+            _logger.LogWarning("Bus host id lease of {Host} not renewed: {Reason}", HostId, ex.Message);
+            return true;
+        }
+    }
+
+    /// <summary>Gives up the claim on <see cref="HostId"/> (a clean stop: the next start need not wait).</summary>
+    /// <returns>A task.</returns>
+    public async Task ReleaseHostIdAsync()
+    {
+        try
+        {
+            await _redis.GetDatabase().LockReleaseAsync(HostKey, _instance).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
+        {
+            // it lapses by itself
+        }
+    }
 
     /// <summary>The stream key of a topic.</summary>
     /// <param name="topic">Topic.</param>
@@ -142,7 +199,8 @@ public sealed class RedisStreamBus : IDisposable
         public void Start(CancellationToken busStopping)
         {
             _cts = CancellationTokenSource.CreateLinkedTokenSource(busStopping);
-            _loop = Task.Run(() => RunAsync(_cts.Token), CancellationToken.None);
+            var token = _cts.Token; // not the field: a stop may clear it before the loop starts
+            _loop = Task.Run(() => RunAsync(token), CancellationToken.None);
         }
 
         public async ValueTask DisposeAsync()
