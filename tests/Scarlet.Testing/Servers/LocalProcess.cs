@@ -49,6 +49,18 @@ internal static class LocalProcess
             : throw new InvalidOperationException($"{file} {string.Join(' ', psi.ArgumentList)} exited with {p.ExitCode}: {stdout.Result} {stderr.Result}");
     }
 
+    /// <summary>
+    /// Starts a detached watchdog that runs <paramref name="cleanup"/> (a shell command) once this process is gone: the
+    /// test host may exit without running finalisers or exit handlers, and a server it started must not outlive it.
+    /// </summary>
+    public static void WhenThisProcessExits(string cleanup)
+    {
+        var psi = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add($"while [ -e /proc/{Environment.ProcessId} ]; do sleep 1; done; {cleanup}");
+        using var _ = Process.Start(psi);
+    }
+
     /// <summary>Waits until a TCP port accepts connections.</summary>
     public static void WaitForPort(int port, TimeSpan timeout, Func<string> whyNot)
     {

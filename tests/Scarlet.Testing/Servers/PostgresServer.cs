@@ -38,6 +38,9 @@ public sealed class PostgresServer : IDisposable
         Port = LocalProcess.FreePort();
         LocalProcess.Run(Path.Combine(_bin, "initdb"), ["-D", Path.Combine(DataDirectory, "data"), "-U", "scarlet", "--auth=trust", "--no-locale", "-E", "UTF8", "--no-sync"], _runAs, TimeSpan.FromMinutes(2));
         Start();
+        var pgCtl = Path.Combine(_bin, "pg_ctl");
+        var asUser = _runAs is null ? string.Empty : $"runuser -u {_runAs} -- ";
+        LocalProcess.WhenThisProcessExits($"{asUser}'{pgCtl}' -D '{Path.Combine(DataDirectory, "data")}' -m immediate -w stop >/dev/null 2>&1; rm -rf '{DataDirectory}'");
     }
 
     /// <summary>Gets the server shared by every test of this process (started on first use, stopped at exit).</summary>

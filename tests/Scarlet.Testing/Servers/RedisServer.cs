@@ -23,6 +23,7 @@ public sealed class RedisServer : IDisposable
         DataDirectory = Directory.CreateTempSubdirectory("scarlet-redis-").FullName;
         Port = LocalProcess.FreePort();
         Start();
+        LocalProcess.WhenThisProcessExits($"[ -s '{PidFile}' ] && kill \"$(cat '{PidFile}')\" 2>/dev/null; sleep 1; rm -rf '{DataDirectory}'");
     }
 
     /// <summary>Gets the loopback port.</summary>
@@ -34,13 +35,15 @@ public sealed class RedisServer : IDisposable
     /// <summary>Gets the StackExchange.Redis configuration string.</summary>
     public string Configuration => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=2000,syncTimeout=2000";
 
+    private string PidFile => Path.Combine(DataDirectory, "redis.pid");
+
     private static string Binary => Environment.GetEnvironmentVariable("SCARLET_REDIS_SERVER") is { Length: > 0 } b ? b : "/usr/bin/redis-server";
 
     /// <summary>Starts the server (again, after <see cref="Kill"/>).</summary>
     public void Start()
     {
         var psi = new ProcessStartInfo(Binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", DataDirectory, "--save", string.Empty, "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no", "--protected-mode", "yes"])
+        foreach (var a in (string[])["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", DataDirectory, "--save", string.Empty, "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no", "--protected-mode", "yes", "--pidfile", PidFile])
         {
             psi.ArgumentList.Add(a);
         }

@@ -15,7 +15,7 @@ namespace Scarlet.Retail.Storage.Postgres;
 /// </summary>
 public sealed class PostgresDatabase : SqlDatabase
 {
-    private const int MaxAttempts = 8;
+    private const int MaxAttempts = 30;
 
     private readonly NpgsqlDataSource _source;
     private bool _disposed;
@@ -91,8 +91,9 @@ public sealed class PostgresDatabase : SqlDatabase
             }
             catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected && attempt < MaxAttempts)
             {
-                // Another host's transaction touched the same rows: run ours again on the new state.
-                await Task.Delay(Random.Shared.Next(1, 10 * attempt), cancellationToken).ConfigureAwait(false);
+                // Another host's transaction touched the same rows: run ours again on the new state, after a random
+                // pause that grows with the attempts (full jitter), so a crowd of writers on one row spreads out.
+                await Task.Delay(Random.Shared.Next(1, Math.Min(1 << Math.Min(attempt, 10), 250)), cancellationToken).ConfigureAwait(false);
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
             {
