@@ -4,6 +4,8 @@
 #   chromium:   the browser the dashboard's Playwright test drives (only with --test).
 #   curl:       the consumer test's HTTP calls to the template app (only with --test or --load).
 #   wrk, python3: scripts/load.sh, the repeatable load benchmark (only with --load).
+#   postgresql, redis-server: the scale-out tests start private instances of both (only with --test or
+#               --cluster, for scripts/start-cluster.sh); the system services are never used.
 set -euo pipefail
 need=()
 dpkg -s libgtk-3-0 >/dev/null 2>&1 || need+=(libgtk-3-0)
@@ -13,6 +15,10 @@ if [ "${1:-}" = "--test" ]; then
 fi
 if [ "${1:-}" = "--load" ]; then
   for p in wrk curl python3; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
+fi
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--cluster" ]; then
+  dpkg -s postgresql >/dev/null 2>&1 || need+=(postgresql)
+  dpkg -s redis-server >/dev/null 2>&1 || need+=(redis-server)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

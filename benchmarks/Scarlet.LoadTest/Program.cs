@@ -10,7 +10,13 @@ using System.Text.Json;
 // and POST /process-frame with the --probe photo; prints throughput, p50/p99 per endpoint, errors, and the host's
 // memory (from /metrics) before and after. The host needs a device key (POST /api/keys, scopes ["device"]): pass it
 // in the environment as SCARLET_API_KEY (not on the command line, where other users' `ps` would see it).
+// Cluster mode: --propagate-to <host B> measures how long a registration on --url takes to reach B (Propagation.cs).
 var opts = Args.Parse(args);
+if (opts.Has("propagate-to"))
+{
+    return await Propagation.RunAsync(opts);
+}
+
 var url = new Uri(opts.Get("url", "http://127.0.0.1:8000"));
 var clients = int.Parse(opts.Get("clients", "8"), CultureInfo.InvariantCulture);
 var seconds = int.Parse(opts.Get("seconds", "60"), CultureInfo.InvariantCulture);
@@ -107,6 +113,8 @@ internal sealed class Args(Dictionary<string, string> values)
     }
 
     public string Get(string key, string fallback) => values.GetValueOrDefault(key, fallback);
+
+    public bool Has(string key) => values.ContainsKey(key);
 
     public string Require(string key) => values.TryGetValue(key, out var v) ? v : throw new ArgumentException($"--{key} is required");
 }

@@ -13,6 +13,8 @@ public sealed class ScarletHostOptions
 
     public StorageOptions Storage { get; set; } = new();
 
+    public BusOptions Bus { get; set; } = new();
+
     public DemoOptions Demo { get; set; } = new();
 
     public SecurityOptions Security { get; set; } = new();
@@ -55,9 +57,38 @@ public sealed class JwtOptions
 
 public sealed class StorageOptions
 {
-    /// <summary>Gets or sets the SQLite file; relative paths are under the working directory.</summary>
+    /// <summary>
+    /// Gets or sets the SQLite file; relative paths are under the working directory. With the Postgres provider it still
+    /// holds this host's own state (admin users, keys, cameras), beside the shared customer store.
+    /// </summary>
     [Required]
     public string Path { get; set; } = System.IO.Path.Combine("scarlet-data", "scarlet.db");
+
+    /// <summary>Gets or sets where customers, events and the audit trail live: <c>Sqlite</c> (the file above) or <c>Postgres</c> (shared by a cluster).</summary>
+    public Scarlet.Retail.StorageProvider Provider { get; set; } = Scarlet.Retail.StorageProvider.Sqlite;
+
+    /// <summary>Gets or sets the Npgsql connection string (Postgres provider).</summary>
+    public string? ConnectionString { get; set; }
+}
+
+/// <summary>The event bus between hosts (<c>Scarlet:Bus</c>).</summary>
+public sealed class BusOptions
+{
+    /// <summary>Gets or sets <c>InProcess</c> (one host) or <c>Redis</c> (Redis Streams: a cluster).</summary>
+    public BusProvider Provider { get; set; } = BusProvider.InProcess;
+
+    /// <summary>Gets or sets the StackExchange.Redis configuration (<c>host:port</c>) for the Redis provider.</summary>
+    public string? Connection { get; set; }
+
+    /// <summary>Gets or sets this host's id in the cluster (unique, stable across restarts); the machine name when unset.</summary>
+    [RegularExpression("^[A-Za-z0-9._:-]{1,100}$")]
+    public string? HostId { get; set; }
+}
+
+public enum BusProvider
+{
+    InProcess,
+    Redis,
 }
 
 public sealed class DemoOptions

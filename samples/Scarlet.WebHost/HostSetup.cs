@@ -38,7 +38,7 @@ internal static class HostSetup
         services.AddOptions<ScarletHostOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
 
         // DataAnnotations do not recurse: check the nested sections here, before anything starts.
-        foreach (var part in new object[] { host, host.Jwt, host.Storage, host.Security, host.Live, host.Exports, host.Telemetry })
+        foreach (var part in new object[] { host, host.Jwt, host.Storage, host.Bus, host.Security, host.Live, host.Exports, host.Telemetry })
         {
             System.ComponentModel.DataAnnotations.Validator.ValidateObject(part, new System.ComponentModel.DataAnnotations.ValidationContext(part), validateAllProperties: true);
         }
@@ -109,6 +109,19 @@ internal static class HostSetup
             // Thresholds and every other recognition setting: Scarlet:Recognition (e.g. Scarlet:Recognition:Gallery:MatchThreshold).
             o.Recognition = r => config.GetSection("Scarlet:Recognition").Bind(r);
             o.Retail = r => r.DatabasePath = storagePath;
+
+            // Scale-out (docs/scale-out.md): customers in a shared PostgreSQL, events between hosts on Redis Streams.
+            if (host.Storage.Provider == StorageProvider.Postgres)
+            {
+                o.UsePostgres(host.Storage.ConnectionString is { Length: > 0 } cs ? cs : throw new InvalidOperationException("Scarlet:Storage:ConnectionString is required when Scarlet:Storage:Provider is Postgres."));
+            }
+
+            if (host.Bus.Provider == BusProvider.Redis)
+            {
+                o.UseRedisStreams(
+                    host.Bus.Connection is { Length: > 0 } bus ? bus : throw new InvalidOperationException("Scarlet:Bus:Connection is required when Scarlet:Bus:Provider is Redis."),
+                    b => b.HostId = host.Bus.HostId ?? b.HostId);
+            }
         }).AddCameraPipelines(); // cameras are added at run time by CameraManager
 
         services.AddScarletTelemetry(host.Telemetry);

@@ -5,9 +5,17 @@ namespace Scarlet.Retail;
 /// <summary>Options of Scarlet.Retail, validated at start (<see cref="RetailOptionsValidator"/>).</summary>
 public sealed class RetailOptions
 {
-    /// <summary>Gets or sets the SQLite database file path. Required.</summary>
-    [Required]
+    /// <summary>Gets or sets the SQLite database file path. Required with <see cref="StorageProvider.Sqlite"/>.</summary>
     public string DatabasePath { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets where customers, events and the audit trail are stored. The default is <see cref="StorageProvider.Sqlite"/> (one host).</summary>
+    public StorageProvider StorageProvider { get; set; } = StorageProvider.Sqlite;
+
+    /// <summary>
+    /// Gets or sets the Npgsql connection string of the shared database (<c>Host=...;Port=...;Username=...;Password=...;Database=...</c>).
+    /// Required with <see cref="StorageProvider.Postgres"/>.
+    /// </summary>
+    public string? PostgresConnectionString { get; set; }
 
     /// <summary>Gets or sets what happens to faces no enrolled identity matched. The default is <see cref="AutoRegistrationMode.Disabled"/>.</summary>
     public AutoRegistrationMode AutoRegistration { get; set; } = AutoRegistrationMode.Disabled;
@@ -133,4 +141,14 @@ public sealed class WebhookOptions
 
     /// <summary>Gets or sets the timeout of one try. The default is ten seconds.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>Where the retail stores keep their records.</summary>
+public enum StorageProvider
+{
+    /// <summary>One SQLite file (<see cref="RetailOptions.DatabasePath"/>): one host.</summary>
+    Sqlite,
+
+    /// <summary>A PostgreSQL database (<see cref="RetailOptions.PostgresConnectionString"/>) shared by several hosts.</summary>
+    Postgres,
 }

@@ -10,9 +10,19 @@ public sealed class RetailOptionsValidator : IValidateOptions<RetailOptions>
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.DatabasePath))
+        switch (options.StorageProvider)
         {
-            errors.Add("DatabasePath is required.");
+            case StorageProvider.Sqlite when string.IsNullOrWhiteSpace(options.DatabasePath):
+                errors.Add("DatabasePath is required.");
+                break;
+            case StorageProvider.Postgres:
+                ValidatePostgres(options.PostgresConnectionString, errors);
+                break;
+            case StorageProvider.Sqlite:
+                break;
+            default:
+                errors.Add($"StorageProvider '{options.StorageProvider}' is unknown (Sqlite or Postgres).");
+                break;
         }
 
         if (options.UnconsentedRetention <= TimeSpan.Zero)
@@ -129,6 +139,28 @@ public sealed class RetailOptionsValidator : IValidateOptions<RetailOptions>
             {
                 errors.Add($"LoyaltyRules: {hi.Tier} thresholds must not be below {lo.Tier}'s.");
             }
+        }
+    }
+
+    private static void ValidatePostgres(string? connectionString, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            errors.Add("PostgresConnectionString is required when StorageProvider is Postgres.");
+            return;
+        }
+
+        try
+        {
+            var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+            if (string.IsNullOrWhiteSpace(builder.Host))
+            {
+                errors.Add("PostgresConnectionString names no Host.");
+            }
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException)
+        {
+            errors.Add("PostgresConnectionString is malformed: " + ex.Message);
         }
     }
 }

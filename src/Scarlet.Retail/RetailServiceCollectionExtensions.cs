@@ -5,6 +5,8 @@ using Microsoft.Extensions.Options;
 using Scarlet.Retail;
 using Scarlet.Retail.Events;
 using Scarlet.Retail.Storage;
+using Scarlet.Retail.Storage.Postgres;
+using Scarlet.Retail.Storage.Sql;
 using Scarlet.Retail.Storage.Sqlite;
 using Scarlet.Vision;
 
@@ -29,16 +31,16 @@ public static class RetailServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RetailOptions>, RetailOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IScheduler>(DefaultScheduler.Instance);
-        services.TryAddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<RetailOptions>>().Value.DatabasePath));
-        services.TryAddSingleton<IOrganizationStore>(sp => new SqliteOrganizationStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton<ICustomerStore>(sp => new SqliteCustomerStore(sp.GetRequiredService<SqliteDatabase>()));
-        services.TryAddSingleton<ICatalogStore>(sp => new SqliteCatalogStore(sp.GetRequiredService<SqliteDatabase>()));
-        services.TryAddSingleton<IVisitorStore>(sp => new SqliteVisitorStore(sp.GetRequiredService<SqliteDatabase>()));
-        services.TryAddSingleton<IPromotionStore>(sp => new SqlitePromotionStore(sp.GetRequiredService<SqliteDatabase>()));
-        services.TryAddSingleton<IVisitStore>(sp => new SqliteVisitStore(sp.GetRequiredService<SqliteDatabase>()));
-        services.TryAddSingleton<IEventStore>(sp => new SqliteEventStore(sp.GetRequiredService<SqliteDatabase>()));
-        services.TryAddSingleton<IAlertStore>(sp => new SqliteAlertStore(sp.GetRequiredService<SqliteDatabase>()));
-        services.TryAddSingleton<IPossibleDuplicateStore>(sp => new SqlitePossibleDuplicateStore(sp.GetRequiredService<SqliteDatabase>()));
+        services.TryAddSingleton<SqlDatabase>(sp => OpenDatabase(sp.GetRequiredService<IOptions<RetailOptions>>().Value));
+        services.TryAddSingleton<IOrganizationStore>(sp => new SqlOrganizationStore(sp.GetRequiredService<SqlDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<ICustomerStore>(sp => new SqlCustomerStore(sp.GetRequiredService<SqlDatabase>()));
+        services.TryAddSingleton<ICatalogStore>(sp => new SqlCatalogStore(sp.GetRequiredService<SqlDatabase>()));
+        services.TryAddSingleton<IVisitorStore>(sp => new SqlVisitorStore(sp.GetRequiredService<SqlDatabase>()));
+        services.TryAddSingleton<IPromotionStore>(sp => new SqlPromotionStore(sp.GetRequiredService<SqlDatabase>()));
+        services.TryAddSingleton<IVisitStore>(sp => new SqlVisitStore(sp.GetRequiredService<SqlDatabase>()));
+        services.TryAddSingleton<IEventStore>(sp => new SqlEventStore(sp.GetRequiredService<SqlDatabase>()));
+        services.TryAddSingleton<IAlertStore>(sp => new SqlAlertStore(sp.GetRequiredService<SqlDatabase>()));
+        services.TryAddSingleton<IPossibleDuplicateStore>(sp => new SqlPossibleDuplicateStore(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton<ScarletEventStream>();
         services.TryAddSingleton<CustomerService>();
         services.TryAddSingleton<PrivacyService>();
@@ -64,6 +66,12 @@ public static class RetailServiceCollectionExtensions
         builder.Services.AddScarletRetail(configure);
         return builder;
     }
+
+    private static SqlDatabase OpenDatabase(RetailOptions options) => options.StorageProvider switch
+    {
+        StorageProvider.Postgres => new PostgresDatabase(options.PostgresConnectionString!),
+        _ => new SqliteDatabase(options.DatabasePath),
+    };
 }
 
 /// <summary>Starts and stops the <see cref="RetailPipeline"/> with the host.</summary>

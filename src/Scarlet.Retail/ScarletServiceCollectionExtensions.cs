@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Scarlet.Retail;
+using Scarlet.Retail.Events.Redis;
 using Scarlet.Vision;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -24,18 +25,52 @@ public static class ScarletServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configure);
         var o = new ScarletOptions();
         configure(o);
-        if (o.Retail is null)
+        if (o.Retail is null && o.PostgresConnectionString is null)
         {
-            throw new ArgumentException("ScarletOptions.Retail must be set (at least RetailOptions.DatabasePath).", nameof(configure));
+            throw new ArgumentException("ScarletOptions.Retail must be set (at least RetailOptions.DatabasePath), or UsePostgres called.", nameof(configure));
+        }
+
+        var retail = o.Retail;
+        if (o.PostgresConnectionString is { } postgres)
+        {
+            retail = r =>
+            {
+                o.Retail?.Invoke(r);
+                r.StorageProvider = StorageProvider.Postgres;
+                r.PostgresConnectionString = postgres;
+            };
         }
 
         // Vision first: its detector and model locator (configured by VisionOptions) win over the recognition defaults.
         var builder = services.AddScarletVision(o.Vision);
         services.AddScarletRecognition(o.Recognition);
         services.AddScarletTracking(o.Tracking);
-        services.AddScarletRetail(o.Retail);
+        services.AddScarletRetail(retail!);
         services.AddScarletFaceIdentity(o.FaceIdentity);
+        if (o.RedisBus is { } bus)
+        {
+            services.AddScarletRedisStreams(bus);
+        }
+
         return builder;
+    }
+
+    /// <summary>
+    /// Adds the Redis Streams event bus (<see cref="RedisStreamBus"/>, singleton) and the hosted
+    /// <see cref="RedisEventBridge"/> that joins this host's event stream to it. Redis must answer at start.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Options (at least <see cref="RedisBusOptions.Configuration"/>).</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddScarletRedisStreams(this IServiceCollection services, Action<RedisBusOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<RedisBusOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<RedisStreamBus>();
+        services.TryAddSingleton<RedisEventBridge>();
+        services.AddHostedService(sp => sp.GetRequiredService<RedisEventBridge>());
+        return services;
     }
 
     /// <summary>

@@ -3,6 +3,7 @@
 // then checks that every acknowledged write survived and the database is consistent.
 using System.Globalization;
 using Scarlet.Retail;
+using Scarlet.Retail.Storage.Sql;
 using Scarlet.Retail.Storage.Sqlite;
 
 if (args.Length != 2)
@@ -13,10 +14,10 @@ if (args.Length != 2)
 
 var round = int.Parse(args[1], CultureInfo.InvariantCulture);
 using var db = new SqliteDatabase(args[0]);
-var orgs = new SqliteOrganizationStore(db, TimeProvider.System);
-var customers = new SqliteCustomerStore(db);
-var catalog = new SqliteCatalogStore(db);
-var events = new SqliteEventStore(db);
+var orgs = new SqlOrganizationStore(db, TimeProvider.System);
+var customers = new SqlCustomerStore(db);
+var catalog = new SqlCatalogStore(db);
+var events = new SqlEventStore(db);
 await orgs.EnsureAsync("crash", "Crash test");
 await catalog.UpsertProductAsync("crash", new Product { Id = "sku-1", Name = "Thing", Category = "things", Zones = ["z"] });
 Console.Out.WriteLine("READY");

@@ -1,5 +1,6 @@
 using Xunit.Abstractions;
 using System.Diagnostics;
+using Scarlet.Retail.Storage.Sql;
 using Scarlet.Retail.Storage.Sqlite;
 using Scarlet.Retail.Tests.Support;
 
@@ -33,8 +34,8 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
 
         using var database = new SqliteDatabase(db);
         Assert.Equal("ok", database.CheckIntegrity());
-        var customers = new SqliteCustomerStore(database);
-        var events = new SqliteEventStore(database);
+        var customers = new SqlCustomerStore(database);
+        var events = new SqlEventStore(database);
         var page = await customers.ListAsync("crash", 1000, 0);
         var byId = page.Items.ToDictionary(c => c.Id);
         foreach (var a in acked.Where(a => a[1] == "C"))

@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Scarlet.Retail.Storage.Sql;
 using Scarlet.Retail.Storage.Sqlite;
 using Scarlet.Retail.Tests.Support;
 
@@ -107,9 +108,9 @@ public sealed class OptionsAndSchemaTests
         var path = dir.File("v1.db");
         using (var db = new SqliteDatabase(path))
         {
-            await new SqliteOrganizationStore(db, TimeProvider.System).EnsureAsync("org", "org");
-            await new SqliteCustomerStore(db).AddAsync(new Customer { Id = "c1", OrganizationId = "org", Name = "Ada" }, [new float[] { 1, 0 }]);
-            await new SqliteEventStore(db).AppendAuditAsync(new AuditRecord(0, "org", "customer.read", "c1", "admin", DateTimeOffset.UnixEpoch, string.Empty) { Outcome = "x" });
+            await new SqlOrganizationStore(db, TimeProvider.System).EnsureAsync("org", "org");
+            await new SqlCustomerStore(db).AddAsync(new Customer { Id = "c1", OrganizationId = "org", Name = "Ada" }, [new float[] { 1, 0 }]);
+            await new SqlEventStore(db).AppendAuditAsync(new AuditRecord(0, "org", "customer.read", "c1", "admin", DateTimeOffset.UnixEpoch, string.Empty) { Outcome = "x" });
         }
 
         // Back to what version 1 left on disk: no possible_duplicates table, no audit outcome, schema version 1.
@@ -130,13 +131,13 @@ public sealed class OptionsAndSchemaTests
         using (var db = new SqliteDatabase(path))
         {
             Assert.Equal(3, db.SchemaVersion);
-            var customers = new SqliteCustomerStore(db);
+            var customers = new SqlCustomerStore(db);
             Assert.Equal("Ada", (await customers.GetAsync("org", "c1"))!.Name);
             await customers.AddAsync(new Customer { Id = "c2", OrganizationId = "org", Name = "Bea" }, []);
-            var duplicates = new SqlitePossibleDuplicateStore(db);
+            var duplicates = new SqlPossibleDuplicateStore(db);
             await duplicates.AddAsync(new PossibleDuplicate("org", "c2", "c1", 0.4f, DateTimeOffset.UnixEpoch));
             Assert.Single(await duplicates.ListAsync("org"));
-            var audit = Assert.Single(await new SqliteEventStore(db).GetAuditAsync("org"));
+            var audit = Assert.Single(await new SqlEventStore(db).GetAuditAsync("org"));
             Assert.Equal(("c1", AuditRecord.Succeeded), (audit.Subject, audit.Outcome));
             Assert.Equal("ok", db.CheckIntegrity());
         }

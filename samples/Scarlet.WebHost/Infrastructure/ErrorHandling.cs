@@ -37,7 +37,12 @@ internal sealed class ErrorMapper(ILogger<ErrorMapper> logger) : IExceptionHandl
         // Expected outcomes (ApiException: 4xx, a camera without a frame yet) are answers, not faults: no log entry, no
         // stack trace (anonymous callers could flood the log). An unexpected fault is logged once, with the trace id the
         // caller gets in the body to quote.
-        if (status >= 500 && exception is not (ApiException or ImageBudgetExceededException))
+        if (exception is StoreUnavailableException)
+        {
+            // The shared database is down: every request says so until it is back; one line each, no stack trace.
+            logger.LogWarning("Storage unavailable on {Path}: {Reason}", httpContext.Request.Path, exception.Message);
+        }
+        else if (status >= 500 && exception is not (ApiException or ImageBudgetExceededException))
         {
             logger.LogError(exception, "Unhandled error on {Path} (trace {TraceId})", httpContext.Request.Path, httpContext.TraceIdentifier);
             detail = $"{detail} (trace {httpContext.TraceIdentifier})";
@@ -52,7 +57,8 @@ internal sealed class ErrorMapper(ILogger<ErrorMapper> logger) : IExceptionHandl
         httpContext.Response.StatusCode = status;
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
-            // Not ready yet (a camera's first frame) or busy decoding other images: worth asking again shortly.
+            // Not ready yet (a camera's first frame), busy decoding other images, or the shared database away: worth
+            // asking again shortly.
             httpContext.Response.Headers.RetryAfter = exception is ImageBudgetExceededException busy
                 ? ((int)Math.Ceiling(busy.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture)
                 : "2";
@@ -76,6 +82,7 @@ internal sealed class ErrorMapper(ILogger<ErrorMapper> logger) : IExceptionHandl
         InvalidImageException i => (400, i.Message),
         ImageBudgetExceededException b => (503, b.Message),
         RetailNotFoundException n => (404, $"{Capitalize(n.Kind)} not found"),
+        StoreUnavailableException => (503, "Storage unavailable; try again shortly"),
         DuplicateEntityException d => (400, d.Message),
         NoUsableFaceException f => (400, f.Message),
 

@@ -31,3 +31,18 @@ public sealed class DuplicateEntityException : Exception
     {
     }
 }
+
+/// <summary>
+/// A shared backend (the PostgreSQL database, the Redis bus) cannot be reached now. Nothing was stored; the same call
+/// may succeed once it is back (hosts answer 503 with <c>Retry-After</c>).
+/// </summary>
+public sealed class StoreUnavailableException : Exception
+{
+    /// <summary>Initializes a new instance of the <see cref="StoreUnavailableException"/> class.</summary>
+    /// <param name="message">What is unreachable.</param>
+    /// <param name="inner">The driver's error.</param>
+    public StoreUnavailableException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+}

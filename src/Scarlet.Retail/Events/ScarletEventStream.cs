@@ -70,7 +70,8 @@ public sealed class ScarletEventStream : IDisposable
 
     /// <summary>
     /// Runs an asynchronous handler for events of one type, one at a time in order (a queue per handler); a failing call
-    /// is logged and the next event still runs.
+    /// is logged and the next event still runs. Events of other hosts (<see cref="ScarletEvent.IsRemote"/>) are skipped:
+    /// the host that raised an event does its work once.
     /// </summary>
     /// <typeparam name="T">Event type.</typeparam>
     /// <param name="name">Handler name for logs.</param>
@@ -81,6 +82,7 @@ public sealed class ScarletEventStream : IDisposable
     {
         ArgumentNullException.ThrowIfNull(handler);
         return Events.OfType<T>()
+            .Where(e => !e.IsRemote)
             .Select(e => Observable.FromAsync(async ct =>
             {
                 try
@@ -101,7 +103,10 @@ public sealed class ScarletEventStream : IDisposable
             .Subscribe();
     }
 
-    /// <summary>Attaches a sink: it receives the events it accepts, in order, each delivered after the previous one finished.</summary>
+    /// <summary>
+    /// Attaches a sink: it receives the events it accepts, in order, each delivered after the previous one finished; as
+    /// with <see cref="Handle{T}"/>, only this host's events (so a webhook is sent once in a cluster).
+    /// </summary>
     /// <param name="sink">The sink.</param>
     /// <returns>The attachment; dispose to detach.</returns>
     public IDisposable AddSink(IEventSink sink)

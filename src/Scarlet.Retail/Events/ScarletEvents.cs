@@ -63,6 +63,15 @@ public abstract record ScarletEvent
 
     /// <summary>Gets the topic.</summary>
     public abstract string Topic { get; }
+
+    /// <summary>
+    /// Gets a value indicating whether another host raised the event and it arrived over the bus (scale-out,
+    /// docs/scale-out.md). Work handlers (<see cref="ScarletEventStream.Handle{T}"/>, sinks) skip such events, because the
+    /// host that raised one handles it; observers (<see cref="ScarletEventStream.Events"/>, dashboards, gallery replicas)
+    /// see them. Not serialised.
+    /// </summary>
+    [JsonIgnore]
+    public bool IsRemote { get; init; }
 }
 
 /// <summary>

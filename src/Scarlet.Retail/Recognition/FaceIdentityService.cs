@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Reactive.Linq;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -44,6 +45,7 @@ public sealed class FaceIdentityService : IDisposable
     private readonly ConcurrentDictionary<string, OrgGallery> _galleries = new(StringComparer.Ordinal);
     private readonly IDisposable _subscription;
     private readonly IDisposable _autoRegistrations;
+    private readonly IDisposable _replica;
     private bool _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="FaceIdentityService"/> class and starts following the event stream.</summary>
@@ -86,6 +88,14 @@ public sealed class FaceIdentityService : IDisposable
 
         // Off the publisher's thread: a provisional customer is checked against the gallery after it joined it.
         _autoRegistrations = _stream.Handle<CustomerRegisteredEvent>("face-lookalikes", FlagAutoRegisteredAsync);
+
+        // Gallery replica (scale-out): another host's enrolments arrive without their embeddings, which stay off the bus;
+        // they are read from the shared store, in order. Erasures need no read (OnEvent forgets the index id at once).
+        _replica = _stream.Events
+            .Where(e => e.IsRemote && e is CustomerRegisteredEvent or VisitorAssignedEvent or CustomersMergedEvent)
+            .Select(e => Observable.FromAsync(ct => ReplicateAsync(e, ct)))
+            .Concat()
+            .Subscribe();
         _privacy.CustomerErased += OnErased;
     }
 
@@ -470,6 +480,7 @@ public sealed class FaceIdentityService : IDisposable
         _privacy.CustomerErased -= OnErased;
         _subscription.Dispose();
         _autoRegistrations.Dispose();
+        _replica.Dispose();
         foreach (var g in _galleries.Values)
         {
             g.Gallery.Dispose();
@@ -631,6 +642,78 @@ public sealed class FaceIdentityService : IDisposable
                 _logger.LogWarning("Auto-registered customer {Customer} looks like customer {Existing} (similarity {Similarity:F3}); flagged for review", f.CustomerId, f.ExistingCustomerId, f.Similarity);
             }
         }
+    }
+
+    private async Task ReplicateAsync(ScarletEvent e, CancellationToken cancellationToken)
+    {
+        // The shared database away: wait for it (later events queue behind this one, in order) rather than lose the change.
+        for (var delay = TimeSpan.FromMilliseconds(250); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks)))
+        {
+            try
+            {
+                await ApplyRemoteAsync(e, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (StoreUnavailableException ex)
+            {
+                _logger.LogWarning("Gallery replica waits for the store to apply {Topic} event {EventId}: {Reason}", e.Topic, e.EventId, ex.Message);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                _logger.LogError(ex, "Gallery replica could not apply {Topic} event {EventId} of another host", e.Topic, e.EventId);
+                return;
+            }
+        }
+    }
+
+    private async Task ApplyRemoteAsync(ScarletEvent e, CancellationToken cancellationToken)
+    {
+        switch (e)
+        {
+            case CustomerRegisteredEvent registered:
+                await ReloadIdentityAsync(registered.OrganizationId, registered.CustomerId, registered.VectorId, cancellationToken).ConfigureAwait(false);
+                break;
+            case VisitorAssignedEvent assigned:
+                await ReloadIdentityAsync(assigned.OrganizationId, assigned.CustomerId, assigned.VectorId, cancellationToken).ConfigureAwait(false);
+                break;
+            case CustomersMergedEvent merged:
+                await ReloadIdentityAsync(merged.OrganizationId, merged.CustomerId, merged.VectorId, cancellationToken).ConfigureAwait(false);
+                Apply(merged.OrganizationId, g => g.Forget(IdentityOf(merged.MergedVectorId)));
+                break;
+        }
+    }
+
+    /// <summary>Gives an identity exactly the customer's stored embeddings (none: it leaves), unless it was erased.</summary>
+    private async Task ReloadIdentityAsync(string organizationId, string customerId, long vectorId, CancellationToken cancellationToken)
+    {
+        if (!_galleries.TryGetValue(organizationId, out var org))
+        {
+            return; // not loaded yet: its first use builds it from the store, which has the change
+        }
+
+        var stored = await _customers.GetEmbeddingsAsync(organizationId, customerId, cancellationToken).ConfigureAwait(false);
+        var vectors = stored.Where(v => v.VectorId == vectorId).Select(v => v.Vector).ToArray();
+        var identity = IdentityOf(vectorId);
+        Apply(organizationId, g =>
+        {
+            if (org.Erased.ContainsKey(vectorId))
+            {
+                return;
+            }
+
+            g.Forget(identity);
+            if (vectors.Length > 0)
+            {
+                g.Import(identity, vectors);
+            }
+
+            // An erasure that slipped in between wins.
+            if (org.Erased.ContainsKey(vectorId))
+            {
+                g.Forget(identity);
+            }
+        });
     }
 
     private void OnErased(object? sender, CustomerErasedEvent erased) => Forget(erased);

@@ -139,6 +139,14 @@ public sealed class CustomerService
     public Task<IReadOnlyList<StoredEmbedding>> ListEmbeddingsAsync(string organizationId, CancellationToken cancellationToken = default) =>
         _customers.ListEmbeddingsAsync(organizationId, cancellationToken);
 
+    /// <summary>One customer's embeddings, oldest first (a gallery replica reads another host's enrolment with it).</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="customerId">Customer.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Embeddings with customer and index ids (empty for an unknown customer).</returns>
+    public Task<IReadOnlyList<StoredEmbedding>> GetEmbeddingsAsync(string organizationId, string customerId, CancellationToken cancellationToken = default) =>
+        _customers.GetEmbeddingsAsync(organizationId, customerId, cancellationToken);
+
     /// <summary>Records consent (e.g. for an auto-registered customer): clears its expiry.</summary>
     /// <param name="organizationId">Organisation.</param>
     /// <param name="customerId">Customer.</param>

@@ -101,17 +101,18 @@ public sealed class RetailPipeline : IDisposable
                 }),
 
                 // In-memory and cheap: inline, so the zone is known before a later identification is handled.
+                // An erasure on any host of the cluster forgets the customer here too (IsRemote events included).
                 s.Subscribe(e =>
                 {
-                    if (e is ZoneEnteredEvent entered)
+                    switch (e)
                     {
-                        _recommendations.ObserveZone(entered);
+                        case ZoneEnteredEvent { IsRemote: false } entered:
+                            _recommendations.ObserveZone(entered);
+                            break;
+                        case CustomerErasedEvent erased:
+                            _recommendations.Forget(erased);
+                            break;
                     }
-                }),
-                s.Handle<CustomerErasedEvent>("recommendations", (e, _) =>
-                {
-                    _recommendations.Forget(e);
-                    return Task.CompletedTask;
                 }),
                 s.Handle<ScarletEvent>("log", (e, ct) => _log.HandleAsync(e, ct)),
             };

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using Scarlet.Retail.Storage.Sql;
 using Scarlet.Retail.Storage.Sqlite;
 using Scarlet.Retail.Tests.Support;
 
@@ -13,15 +14,15 @@ internal static class SqliteStores
         var db = new SqliteDatabase(dir.File("conformance.db"));
         var owner = new Owner(db, dir);
         return Task.FromResult(new StoreSet(
-            new SqliteOrganizationStore(db, new FakeTimeProvider()),
-            new SqliteCustomerStore(db),
-            new SqliteCatalogStore(db),
-            new SqliteVisitorStore(db),
-            new SqlitePromotionStore(db),
-            new SqliteVisitStore(db),
-            new SqliteEventStore(db),
-            new SqliteAlertStore(db),
-            new SqlitePossibleDuplicateStore(db),
+            new SqlOrganizationStore(db, new FakeTimeProvider()),
+            new SqlCustomerStore(db),
+            new SqlCatalogStore(db),
+            new SqlVisitorStore(db),
+            new SqlPromotionStore(db),
+            new SqlVisitStore(db),
+            new SqlEventStore(db),
+            new SqlAlertStore(db),
+            new SqlPossibleDuplicateStore(db),
             owner));
     }
 
@@ -37,27 +38,27 @@ internal static class SqliteStores
     }
 }
 
-public sealed class SqliteCustomerStoreTests : CustomerStoreConformance
+public sealed class SqlCustomerStoreTests : CustomerStoreConformance
 {
     protected override Task<StoreSet> CreateStoresAsync() => SqliteStores.CreateAsync();
 }
 
-public sealed class SqlitePromotionStoreTests : PromotionStoreConformance
+public sealed class SqlPromotionStoreTests : PromotionStoreConformance
 {
     protected override Task<StoreSet> CreateStoresAsync() => SqliteStores.CreateAsync();
 }
 
-public sealed class SqliteVisitStoreTests : VisitStoreConformance
+public sealed class SqlVisitStoreTests : VisitStoreConformance
 {
     protected override Task<StoreSet> CreateStoresAsync() => SqliteStores.CreateAsync();
 }
 
-public sealed class SqliteEventStoreTests : EventStoreConformance
+public sealed class SqlEventStoreTests : EventStoreConformance
 {
     protected override Task<StoreSet> CreateStoresAsync() => SqliteStores.CreateAsync();
 }
 
-public sealed class SqliteAlertStoreTests : AlertStoreConformance
+public sealed class SqlAlertStoreTests : AlertStoreConformance
 {
     protected override Task<StoreSet> CreateStoresAsync() => SqliteStores.CreateAsync();
 }
@@ -67,7 +68,7 @@ public sealed class SqliteVisitorAndCatalogStoreTests : VisitorAndCatalogStoreCo
     protected override Task<StoreSet> CreateStoresAsync() => SqliteStores.CreateAsync();
 }
 
-public sealed class SqlitePossibleDuplicateStoreTests : PossibleDuplicateStoreConformance
+public sealed class SqlPossibleDuplicateStoreTests : PossibleDuplicateStoreConformance
 {
     protected override Task<StoreSet> CreateStoresAsync() => SqliteStores.CreateAsync();
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Scarlet.Retail.Events;
 using Scarlet.Retail.Storage;
+using Scarlet.Retail.Storage.Sql;
 using Scarlet.Retail.Storage.Sqlite;
 
 namespace Scarlet.Retail.Tests.Support;
@@ -47,7 +48,7 @@ public sealed class RetailHarness : IAsyncDisposable
     public T Get<T>()
         where T : notnull => _provider.GetRequiredService<T>();
 
-    public SqliteDatabase Database => Get<SqliteDatabase>();
+    public SqliteDatabase Database => (SqliteDatabase)Get<SqlDatabase>();
 
     public ScarletEventStream Stream => Get<ScarletEventStream>();
 

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Scarlet.Retail.Storage.Sql;
 
 namespace Scarlet.Retail.Storage.Sqlite;
 
@@ -118,7 +119,7 @@ internal static class SchemaMigrations
 
     public static void Apply(SqliteConnection conn)
     {
-        SqliteDatabase.Execute(conn, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+        SqlDatabase.Execute(conn, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
         var current = CurrentVersion(conn);
         if (current > LatestVersion)
         {
@@ -133,15 +134,15 @@ internal static class SchemaMigrations
             }
 
             using var tx = conn.BeginTransaction();
-            SqliteDatabase.Execute(conn, sql, tx);
-            SqliteDatabase.Execute(conn, "INSERT INTO schema_version(version, applied_at) VALUES ($v, datetime('now'))", tx, ("$v", version));
+            SqlDatabase.Execute(conn, sql, tx);
+            SqlDatabase.Execute(conn, "INSERT INTO schema_version(version, applied_at) VALUES ($v, datetime('now'))", tx, ("$v", version));
             tx.Commit();
         }
     }
 
     public static int CurrentVersion(SqliteConnection conn)
     {
-        using var cmd = SqliteDatabase.Command(conn, null, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+        using var cmd = SqlDatabase.Command(conn, null, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
         return Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -1,5 +1,6 @@
-using System.Runtime.InteropServices;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using Scarlet.Retail.Storage.Sql;
 
 namespace Scarlet.Retail.Storage.Sqlite;
 
@@ -8,7 +9,7 @@ namespace Scarlet.Retail.Storage.Sqlite;
 /// All writes go through one connection, serialised; every read opens its own (pooled) connection, which WAL lets run
 /// beside the writer. Thread-safe.
 /// </summary>
-public sealed class SqliteDatabase : IDisposable
+public sealed class SqliteDatabase : SqlDatabase
 {
     private readonly SqliteConnection _writer;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -42,8 +43,8 @@ public sealed class SqliteDatabase : IDisposable
     /// <summary>Gets the full path of the database file.</summary>
     public string Path { get; }
 
-    /// <summary>Gets the schema version after migration.</summary>
-    public int SchemaVersion => SchemaMigrations.CurrentVersion(_writer);
+    /// <inheritdoc/>
+    public override int SchemaVersion => SchemaMigrations.CurrentVersion(_writer);
 
     /// <summary>Runs <c>PRAGMA integrity_check</c> and <c>PRAGMA foreign_key_check</c>.</summary>
     /// <returns><c>ok</c>, or the problems found.</returns>
@@ -60,7 +61,7 @@ public sealed class SqliteDatabase : IDisposable
     }
 
     /// <summary>Runs a write in one transaction on the single write connection; writes are serialised.</summary>
-    internal async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken)
+    internal override async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, T> work, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -82,7 +83,7 @@ public sealed class SqliteDatabase : IDisposable
     }
 
     /// <summary>Runs a read on its own connection.</summary>
-    internal Task<T> ReadAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
+    internal override Task<T> ReadAsync<T>(Func<DbConnection, T> work, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
@@ -91,9 +92,12 @@ public sealed class SqliteDatabase : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose()
+    internal override string MonthStartMs(string column) => $"CAST(strftime('%s', date({column} / 1000, 'unixepoch', 'start of month')) AS INTEGER) * 1000";
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
     {
-        if (_disposed)
+        if (_disposed || !disposing)
         {
             return;
         }
@@ -103,64 +107,6 @@ public sealed class SqliteDatabase : IDisposable
         _writer.Dispose();
         _writeLock.Dispose();
     }
-
-    internal static SqliteCommand Command(SqliteConnection conn, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var cmd = conn.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        return cmd;
-    }
-
-    internal static int Execute(SqliteConnection conn, string sql, SqliteTransaction? tx = null, params (string Name, object? Value)[] parameters)
-    {
-        using var cmd = Command(conn, tx, sql, parameters);
-        return cmd.ExecuteNonQuery();
-    }
-
-    internal static List<T> Query<T>(SqliteConnection conn, SqliteTransaction? tx, string sql, Func<SqliteDataReader, T> map, params (string Name, object? Value)[] parameters)
-    {
-        using var cmd = Command(conn, tx, sql, parameters);
-        using var r = cmd.ExecuteReader();
-        var list = new List<T>();
-        while (r.Read())
-        {
-            list.Add(map(r));
-        }
-
-        return list;
-    }
-
-    internal static long Scalar(SqliteConnection conn, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var cmd = Command(conn, tx, sql, parameters);
-        return Convert.ToInt64(cmd.ExecuteScalar() ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    internal static string? StringOrNull(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
-
-    internal static long ToUnixMs(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
-
-    internal static DateTimeOffset FromUnixMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
-
-    internal static byte[] ToBlob(ReadOnlySpan<float> vector) => MemoryMarshal.AsBytes(vector).ToArray();
-
-    internal static float[] FromBlob(byte[] blob)
-    {
-        if (blob.Length % sizeof(float) != 0)
-        {
-            throw new InvalidDataException("Embedding blob length is not a multiple of 4.");
-        }
-
-        return MemoryMarshal.Cast<byte, float>(blob).ToArray();
-    }
-
-    internal static object? Nullable(DateTimeOffset? t) => t is { } v ? ToUnixMs(v) : null;
 
     private SqliteConnection OpenReader()
     {

@@ -1,20 +1,20 @@
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
-using static Scarlet.Retail.Storage.Sqlite.SqliteDatabase;
+using System.Data.Common;
+using static Scarlet.Retail.Storage.Sql.SqlDatabase;
 
-namespace Scarlet.Retail.Storage.Sqlite;
+namespace Scarlet.Retail.Storage.Sql;
 
-/// <summary>SQLite <see cref="IOrganizationStore"/>.</summary>
+/// <summary>SQL (SQLite or PostgreSQL) <see cref="IOrganizationStore"/>.</summary>
 /// <param name="db">The database.</param>
 /// <param name="time">Clock for the creation time.</param>
-public sealed class SqliteOrganizationStore(SqliteDatabase db, TimeProvider time) : IOrganizationStore
+public sealed class SqlOrganizationStore(SqlDatabase db, TimeProvider time) : IOrganizationStore
 {
     /// <inheritdoc/>
     public Task EnsureAsync(string id, string name, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         ArgumentNullException.ThrowIfNull(name);
-        return db.WriteAsync((c, tx) => Execute(c, "INSERT OR IGNORE INTO organizations(id, name, created_at) VALUES ($id, $n, $t)", tx, ("$id", id), ("$n", name), ("$t", ToUnixMs(time.GetUtcNow()))), cancellationToken);
+        return db.WriteAsync((c, tx) => Execute(c, "INSERT INTO organizations(id, name, created_at) VALUES (@id, @n, @t) ON CONFLICT(id) DO NOTHING", tx, ("@id", id), ("@n", name), ("@t", ToUnixMs(time.GetUtcNow()))), cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -22,9 +22,9 @@ public sealed class SqliteOrganizationStore(SqliteDatabase db, TimeProvider time
         db.ReadAsync<IReadOnlyList<string>>(c => Query(c, null, "SELECT id FROM organizations ORDER BY id", r => r.GetString(0)), cancellationToken);
 }
 
-/// <summary>SQLite <see cref="ICatalogStore"/>.</summary>
+/// <summary>SQL (SQLite or PostgreSQL) <see cref="ICatalogStore"/>.</summary>
 /// <param name="db">The database.</param>
-public sealed class SqliteCatalogStore(SqliteDatabase db) : ICatalogStore
+public sealed class SqlCatalogStore(SqlDatabase db) : ICatalogStore
 {
     /// <inheritdoc/>
     public Task UpsertProductAsync(string organizationId, Product product, CancellationToken cancellationToken = default)
@@ -34,11 +34,11 @@ public sealed class SqliteCatalogStore(SqliteDatabase db) : ICatalogStore
         return db.WriteAsync(
             (c, tx) =>
             {
-                Execute(c, "INSERT INTO products(org_id, id, name, category) VALUES ($org, $id, $n, $cat) ON CONFLICT(org_id, id) DO UPDATE SET name = excluded.name, category = excluded.category", tx, ("$org", organizationId), ("$id", product.Id), ("$n", product.Name), ("$cat", product.Category));
-                Execute(c, "DELETE FROM product_zones WHERE org_id = $org AND product_id = $id", tx, ("$org", organizationId), ("$id", product.Id));
+                Execute(c, "INSERT INTO products(org_id, id, name, category) VALUES (@org, @id, @n, @cat) ON CONFLICT(org_id, id) DO UPDATE SET name = excluded.name, category = excluded.category", tx, ("@org", organizationId), ("@id", product.Id), ("@n", product.Name), ("@cat", product.Category));
+                Execute(c, "DELETE FROM product_zones WHERE org_id = @org AND product_id = @id", tx, ("@org", organizationId), ("@id", product.Id));
                 foreach (var zone in product.Zones.Distinct(StringComparer.Ordinal))
                 {
-                    Execute(c, "INSERT INTO product_zones(org_id, product_id, zone) VALUES ($org, $id, $z)", tx, ("$org", organizationId), ("$id", product.Id), ("$z", zone));
+                    Execute(c, "INSERT INTO product_zones(org_id, product_id, zone) VALUES (@org, @id, @z)", tx, ("@org", organizationId), ("@id", product.Id), ("@z", zone));
                 }
 
                 return 0;
@@ -48,21 +48,21 @@ public sealed class SqliteCatalogStore(SqliteDatabase db) : ICatalogStore
 
     /// <inheritdoc/>
     public Task<Product?> GetProductAsync(string organizationId, string productId, CancellationToken cancellationToken = default) =>
-        db.ReadAsync(c => Read(c, "SELECT id, name, category FROM products WHERE org_id = $org AND id = $id", ("$org", organizationId), ("$id", productId)).FirstOrDefault(), cancellationToken);
+        db.ReadAsync(c => Read(c, "SELECT id, name, category FROM products WHERE org_id = @org AND id = @id", ("@org", organizationId), ("@id", productId)).FirstOrDefault(), cancellationToken);
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<Product>> ListProductsInZoneAsync(string organizationId, string zone, CancellationToken cancellationToken = default) =>
         db.ReadAsync<IReadOnlyList<Product>>(
-            c => Read(c, "SELECT p.id, p.name, p.category FROM products p JOIN product_zones z ON z.org_id = p.org_id AND z.product_id = p.id WHERE p.org_id = $org AND z.zone = $z ORDER BY p.id", ("$org", organizationId), ("$z", zone)),
+            c => Read(c, "SELECT p.id, p.name, p.category FROM products p JOIN product_zones z ON z.org_id = p.org_id AND z.product_id = p.id WHERE p.org_id = @org AND z.zone = @z ORDER BY p.id", ("@org", organizationId), ("@z", zone)),
             cancellationToken);
 
-    private static List<Product> Read(SqliteConnection c, string sql, params (string, object?)[] p)
+    private static List<Product> Read(DbConnection c, string sql, params (string, object?)[] p)
     {
         var products = Query(c, null, sql, r => (Id: r.GetString(0), Name: r.GetString(1), Category: r.GetString(2)), p);
         var result = new List<Product>(products.Count);
         foreach (var (id, name, category) in products)
         {
-            var zones = Query(c, null, "SELECT zone FROM product_zones WHERE org_id = $org AND product_id = $id ORDER BY zone", r => r.GetString(0), (p[0].Item1, p[0].Item2), ("$id", id));
+            var zones = Query(c, null, "SELECT zone FROM product_zones WHERE org_id = @org AND product_id = @id ORDER BY zone", r => r.GetString(0), (p[0].Item1, p[0].Item2), ("@id", id));
             result.Add(new Product { Id = id, Name = name, Category = category, Zones = zones });
         }
 
@@ -70,9 +70,9 @@ public sealed class SqliteCatalogStore(SqliteDatabase db) : ICatalogStore
     }
 }
 
-/// <summary>SQLite <see cref="IVisitorStore"/>.</summary>
+/// <summary>SQL (SQLite or PostgreSQL) <see cref="IVisitorStore"/>.</summary>
 /// <param name="db">The database.</param>
-public sealed class SqliteVisitorStore(SqliteDatabase db) : IVisitorStore
+public sealed class SqlVisitorStore(SqlDatabase db) : IVisitorStore
 {
     private const string Columns = "id, org_id, centroid, sightings, first_seen, last_seen, customer_id";
 
@@ -84,50 +84,50 @@ public sealed class SqliteVisitorStore(SqliteDatabase db) : IVisitorStore
             (c, tx) => Execute(
                 c,
                 """
-                INSERT INTO visitors(id, org_id, centroid, sightings, first_seen, last_seen, customer_id) VALUES ($id, $org, $cen, $n, $f, $l, $c)
+                INSERT INTO visitors(id, org_id, centroid, sightings, first_seen, last_seen, customer_id) VALUES (@id, @org, @cen, @n, @f, @l, @c)
                 ON CONFLICT(id) DO UPDATE SET centroid = excluded.centroid, sightings = excluded.sightings, last_seen = excluded.last_seen, customer_id = excluded.customer_id
                 WHERE visitors.org_id = excluded.org_id
                 """,
                 tx,
-                ("$id", visitor.Id),
-                ("$org", visitor.OrganizationId),
-                ("$cen", ToBlob(visitor.Centroid)),
-                ("$n", visitor.Sightings),
-                ("$f", ToUnixMs(visitor.FirstSeen)),
-                ("$l", ToUnixMs(visitor.LastSeen)),
-                ("$c", visitor.CustomerId)),
+                ("@id", visitor.Id),
+                ("@org", visitor.OrganizationId),
+                ("@cen", ToBlob(visitor.Centroid)),
+                ("@n", visitor.Sightings),
+                ("@f", ToUnixMs(visitor.FirstSeen)),
+                ("@l", ToUnixMs(visitor.LastSeen)),
+                ("@c", visitor.CustomerId)),
             cancellationToken);
     }
 
     /// <inheritdoc/>
     public Task<VisitorCluster?> GetAsync(string organizationId, string visitorId, CancellationToken cancellationToken = default) =>
-        db.ReadAsync(c => Query(c, null, $"SELECT {Columns} FROM visitors WHERE org_id = $org AND id = $id", Map, ("$org", organizationId), ("$id", visitorId)).FirstOrDefault(), cancellationToken);
+        db.ReadAsync(c => Query(c, null, $"SELECT {Columns} FROM visitors WHERE org_id = @org AND id = @id", Map, ("@org", organizationId), ("@id", visitorId)).FirstOrDefault(), cancellationToken);
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<VisitorCluster>> ListAsync(string organizationId, CancellationToken cancellationToken = default) =>
-        db.ReadAsync<IReadOnlyList<VisitorCluster>>(c => Query(c, null, $"SELECT {Columns} FROM visitors WHERE org_id = $org ORDER BY first_seen, id", Map, ("$org", organizationId)), cancellationToken);
+        db.ReadAsync<IReadOnlyList<VisitorCluster>>(c => Query(c, null, $"SELECT {Columns} FROM visitors WHERE org_id = @org ORDER BY first_seen, id", Map, ("@org", organizationId)), cancellationToken);
 
     /// <inheritdoc/>
     public Task<VisitorPurgeResult> DeleteStaleAsync(string organizationId, DateTimeOffset lastSeenBefore, CancellationToken cancellationToken = default) =>
         db.WriteAsync(
             (c, tx) =>
             {
-                (string, object?)[] p = [("$org", organizationId), ("$t", ToUnixMs(lastSeenBefore))];
-                var ids = Query(c, tx, "SELECT id FROM visitors WHERE org_id = $org AND customer_id IS NULL AND last_seen < $t", r => r.GetString(0), p);
+                (string, object?)[] p = [("@org", organizationId), ("@t", ToUnixMs(lastSeenBefore))];
+                var ids = Query(c, tx, "SELECT id FROM visitors WHERE org_id = @org AND customer_id IS NULL AND last_seen < @t", r => r.GetString(0), p);
                 var crops = new List<string>();
                 foreach (var id in ids)
                 {
-                    crops.AddRange(Query(c, tx, "SELECT crop_path FROM detections WHERE org_id = $org AND visitor_id = $id AND crop_path IS NOT NULL", r => r.GetString(0), ("$org", organizationId), ("$id", id)));
-                    Execute(c, "UPDATE detections SET visitor_id = NULL, crop_path = NULL WHERE org_id = $org AND visitor_id = $id", tx, ("$org", organizationId), ("$id", id));
-                    Execute(c, "UPDATE visits SET visitor_id = NULL WHERE org_id = $org AND visitor_id = $id", tx, ("$org", organizationId), ("$id", id));
-                    Execute(c, "DELETE FROM visitors WHERE org_id = $org AND id = $id", tx, ("$org", organizationId), ("$id", id));
+                    crops.AddRange(Query(c, tx, "SELECT crop_path FROM detections WHERE org_id = @org AND visitor_id = @id AND crop_path IS NOT NULL", r => r.GetString(0), ("@org", organizationId), ("@id", id)));
+                    Execute(c, "UPDATE detections SET visitor_id = NULL, crop_path = NULL WHERE org_id = @org AND visitor_id = @id", tx, ("@org", organizationId), ("@id", id));
+                    Execute(c, "UPDATE visits SET visitor_id = NULL WHERE org_id = @org AND visitor_id = @id", tx, ("@org", organizationId), ("@id", id));
+                    Execute(c, "DELETE FROM visitors WHERE org_id = @org AND id = @id", tx, ("@org", organizationId), ("@id", id));
                 }
 
                 return new VisitorPurgeResult(ids, crops);
             },
             cancellationToken);
 
-    private static VisitorCluster Map(SqliteDataReader r) => new()
+    private static VisitorCluster Map(DbDataReader r) => new()
     {
         Id = r.GetString(0),
         OrganizationId = r.GetString(1),
@@ -139,9 +139,9 @@ public sealed class SqliteVisitorStore(SqliteDatabase db) : IVisitorStore
     };
 }
 
-/// <summary>SQLite <see cref="IPromotionStore"/>.</summary>
+/// <summary>SQL (SQLite or PostgreSQL) <see cref="IPromotionStore"/>.</summary>
 /// <param name="db">The database.</param>
-public sealed class SqlitePromotionStore(SqliteDatabase db) : IPromotionStore
+public sealed class SqlPromotionStore(SqlDatabase db) : IPromotionStore
 {
     private const string Columns = "id, org_id, title, description, discount, valid_from, valid_to, target, zones, windows, priority, max_impressions, cap_period_ms, created_at";
 
@@ -152,38 +152,38 @@ public sealed class SqlitePromotionStore(SqliteDatabase db) : IPromotionStore
         return db.WriteAsync(
             (c, tx) => Execute(
                 c,
-                $"INSERT INTO promotions({Columns}) VALUES ($id, $org, $title, $desc, $disc, $from, $to, $target, $zones, $windows, $prio, $max, $cap, $created)",
+                $"INSERT INTO promotions({Columns}) VALUES (@id, @org, @title, @desc, @disc, @from, @to, @target, @zones, @windows, @prio, @max, @cap, @created)",
                 tx,
-                ("$id", promotion.Id),
-                ("$org", promotion.OrganizationId),
-                ("$title", promotion.Title),
-                ("$desc", promotion.Description),
-                ("$disc", promotion.Discount),
-                ("$from", ToUnixMs(promotion.ValidFrom)),
-                ("$to", ToUnixMs(promotion.ValidTo)),
-                ("$target", promotion.TargetLoyaltyStatus is { } t ? (int)t : null),
-                ("$zones", JsonSerializer.Serialize(promotion.Zones)),
-                ("$windows", JsonSerializer.Serialize(promotion.TimeWindows.Select(w => new[] { w.Start.ToString("HH:mm:ss", null), w.End.ToString("HH:mm:ss", null) }))),
-                ("$prio", promotion.Priority),
-                ("$max", promotion.MaxImpressionsPerCustomer),
-                ("$cap", (long)promotion.FrequencyCapPeriod.TotalMilliseconds),
-                ("$created", ToUnixMs(promotion.CreatedAt))),
+                ("@id", promotion.Id),
+                ("@org", promotion.OrganizationId),
+                ("@title", promotion.Title),
+                ("@desc", promotion.Description),
+                ("@disc", promotion.Discount),
+                ("@from", ToUnixMs(promotion.ValidFrom)),
+                ("@to", ToUnixMs(promotion.ValidTo)),
+                ("@target", promotion.TargetLoyaltyStatus is { } t ? (int)t : null),
+                ("@zones", JsonSerializer.Serialize(promotion.Zones)),
+                ("@windows", JsonSerializer.Serialize(promotion.TimeWindows.Select(w => new[] { w.Start.ToString("HH:mm:ss", null), w.End.ToString("HH:mm:ss", null) }))),
+                ("@prio", promotion.Priority),
+                ("@max", promotion.MaxImpressionsPerCustomer),
+                ("@cap", (long)promotion.FrequencyCapPeriod.TotalMilliseconds),
+                ("@created", ToUnixMs(promotion.CreatedAt))),
             cancellationToken);
     }
 
     /// <inheritdoc/>
     public Task<Promotion?> GetAsync(string organizationId, string promotionId, CancellationToken cancellationToken = default) =>
-        db.ReadAsync(c => Query(c, null, $"SELECT {Columns} FROM promotions WHERE org_id = $org AND id = $id", Map, ("$org", organizationId), ("$id", promotionId)).FirstOrDefault(), cancellationToken);
+        db.ReadAsync(c => Query(c, null, $"SELECT {Columns} FROM promotions WHERE org_id = @org AND id = @id", Map, ("@org", organizationId), ("@id", promotionId)).FirstOrDefault(), cancellationToken);
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<Promotion>> ListValidAsync(string organizationId, DateTimeOffset at, CancellationToken cancellationToken = default) =>
         db.ReadAsync<IReadOnlyList<Promotion>>(
-            c => Query(c, null, $"SELECT {Columns} FROM promotions WHERE org_id = $org AND valid_from <= $t AND valid_to > $t ORDER BY priority DESC, created_at, id", Map, ("$org", organizationId), ("$t", ToUnixMs(at))),
+            c => Query(c, null, $"SELECT {Columns} FROM promotions WHERE org_id = @org AND valid_from <= @t AND valid_to > @t ORDER BY priority DESC, created_at, id", Map, ("@org", organizationId), ("@t", ToUnixMs(at))),
             cancellationToken);
 
     /// <inheritdoc/>
     public Task<bool> DeleteAsync(string organizationId, string promotionId, CancellationToken cancellationToken = default) =>
-        db.WriteAsync((c, tx) => Execute(c, "DELETE FROM promotions WHERE org_id = $org AND id = $id", tx, ("$org", organizationId), ("$id", promotionId)) > 0, cancellationToken);
+        db.WriteAsync((c, tx) => Execute(c, "DELETE FROM promotions WHERE org_id = @org AND id = @id", tx, ("@org", organizationId), ("@id", promotionId)) > 0, cancellationToken);
 
     /// <inheritdoc/>
     public Task RecordImpressionAsync(string organizationId, PromotionImpression impression, CancellationToken cancellationToken = default)
@@ -192,21 +192,21 @@ public sealed class SqlitePromotionStore(SqliteDatabase db) : IPromotionStore
         return db.WriteAsync(
             (c, tx) =>
             {
-                if (Scalar(c, tx, "SELECT COUNT(*) FROM promotions WHERE org_id = $org AND id = $id", ("$org", organizationId), ("$id", impression.PromotionId)) == 0)
+                if (Scalar(c, tx, "SELECT COUNT(*) FROM promotions WHERE org_id = @org AND id = @id", ("@org", organizationId), ("@id", impression.PromotionId)) == 0)
                 {
                     throw new RetailNotFoundException("promotion", impression.PromotionId);
                 }
 
-                return Execute(c, "INSERT INTO impressions(org_id, promotion_id, customer_id, zone, shown_at) VALUES ($org, $p, $c, $z, $t)", tx, ("$org", organizationId), ("$p", impression.PromotionId), ("$c", impression.CustomerId), ("$z", impression.Zone), ("$t", ToUnixMs(impression.ShownAt)));
+                return Execute(c, "INSERT INTO impressions(org_id, promotion_id, customer_id, zone, shown_at) VALUES (@org, @p, @c, @z, @t)", tx, ("@org", organizationId), ("@p", impression.PromotionId), ("@c", impression.CustomerId), ("@z", impression.Zone), ("@t", ToUnixMs(impression.ShownAt)));
             },
             cancellationToken);
     }
 
     /// <inheritdoc/>
     public Task<int> CountImpressionsAsync(string organizationId, string promotionId, string customerId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
-        db.ReadAsync(c => (int)Scalar(c, null, "SELECT COUNT(*) FROM impressions WHERE org_id = $org AND promotion_id = $p AND customer_id = $c AND shown_at >= $t", ("$org", organizationId), ("$p", promotionId), ("$c", customerId), ("$t", ToUnixMs(since))), cancellationToken);
+        db.ReadAsync(c => (int)Scalar(c, null, "SELECT COUNT(*) FROM impressions WHERE org_id = @org AND promotion_id = @p AND customer_id = @c AND shown_at >= @t", ("@org", organizationId), ("@p", promotionId), ("@c", customerId), ("@t", ToUnixMs(since))), cancellationToken);
 
-    private static Promotion Map(SqliteDataReader r) => new()
+    private static Promotion Map(DbDataReader r) => new()
     {
         Id = r.GetString(0),
         OrganizationId = r.GetString(1),
@@ -225,9 +225,9 @@ public sealed class SqlitePromotionStore(SqliteDatabase db) : IPromotionStore
     };
 }
 
-/// <summary>SQLite <see cref="IAlertStore"/>.</summary>
+/// <summary>SQL (SQLite or PostgreSQL) <see cref="IAlertStore"/>.</summary>
 /// <param name="db">The database.</param>
-public sealed class SqliteAlertStore(SqliteDatabase db) : IAlertStore
+public sealed class SqlAlertStore(SqlDatabase db) : IAlertStore
 {
     private const string Columns = "id, org_id, level, kind, zone, person_id, message, raised_at, ack_by, ack_at";
 
@@ -236,7 +236,7 @@ public sealed class SqliteAlertStore(SqliteDatabase db) : IAlertStore
     {
         ArgumentNullException.ThrowIfNull(alert);
         return db.WriteAsync(
-            (c, tx) => Execute(c, $"INSERT INTO alerts({Columns}) VALUES ($id, $org, $lvl, $kind, $zone, $p, $msg, $t, $by, $at)", tx, ("$id", alert.Id), ("$org", alert.OrganizationId), ("$lvl", (int)alert.Level), ("$kind", (int)alert.Kind), ("$zone", alert.Zone), ("$p", alert.PersonId), ("$msg", alert.Message), ("$t", ToUnixMs(alert.RaisedAt)), ("$by", alert.AcknowledgedBy), ("$at", Nullable(alert.AcknowledgedAt))),
+            (c, tx) => Execute(c, $"INSERT INTO alerts({Columns}) VALUES (@id, @org, @lvl, @kind, @zone, @p, @msg, @t, @by, @at)", tx, ("@id", alert.Id), ("@org", alert.OrganizationId), ("@lvl", (int)alert.Level), ("@kind", (int)alert.Kind), ("@zone", alert.Zone), ("@p", alert.PersonId), ("@msg", alert.Message), ("@t", ToUnixMs(alert.RaisedAt)), ("@by", alert.AcknowledgedBy), ("@at", Nullable(alert.AcknowledgedAt))),
             cancellationToken);
     }
 
@@ -245,12 +245,12 @@ public sealed class SqliteAlertStore(SqliteDatabase db) : IAlertStore
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         var filter = activeOnly ? " AND ack_at IS NULL" : string.Empty;
-        return db.ReadAsync<IReadOnlyList<Alert>>(c => Query(c, null, $"SELECT {Columns} FROM alerts WHERE org_id = $org{filter} ORDER BY raised_at DESC, id LIMIT $l", Map, ("$org", organizationId), ("$l", limit)), cancellationToken);
+        return db.ReadAsync<IReadOnlyList<Alert>>(c => Query(c, null, $"SELECT {Columns} FROM alerts WHERE org_id = @org{filter} ORDER BY raised_at DESC, id LIMIT @l", Map, ("@org", organizationId), ("@l", limit)), cancellationToken);
     }
 
     /// <inheritdoc/>
     public Task<int> CountActiveAsync(string organizationId, CancellationToken cancellationToken = default) =>
-        db.ReadAsync(c => (int)Scalar(c, null, "SELECT COUNT(*) FROM alerts WHERE org_id = $org AND ack_at IS NULL", ("$org", organizationId)), cancellationToken);
+        db.ReadAsync(c => (int)Scalar(c, null, "SELECT COUNT(*) FROM alerts WHERE org_id = @org AND ack_at IS NULL", ("@org", organizationId)), cancellationToken);
 
     /// <inheritdoc/>
     public Task<Alert?> AcknowledgeAsync(string organizationId, string alertId, string acknowledgedBy, DateTimeOffset at, CancellationToken cancellationToken = default)
@@ -259,13 +259,13 @@ public sealed class SqliteAlertStore(SqliteDatabase db) : IAlertStore
         return db.WriteAsync(
             (c, tx) =>
             {
-                Execute(c, "UPDATE alerts SET ack_by = $by, ack_at = $at WHERE org_id = $org AND id = $id AND ack_at IS NULL", tx, ("$org", organizationId), ("$id", alertId), ("$by", acknowledgedBy), ("$at", ToUnixMs(at)));
-                return Query(c, tx, $"SELECT {Columns} FROM alerts WHERE org_id = $org AND id = $id", Map, ("$org", organizationId), ("$id", alertId)).FirstOrDefault();
+                Execute(c, "UPDATE alerts SET ack_by = @by, ack_at = @at WHERE org_id = @org AND id = @id AND ack_at IS NULL", tx, ("@org", organizationId), ("@id", alertId), ("@by", acknowledgedBy), ("@at", ToUnixMs(at)));
+                return Query(c, tx, $"SELECT {Columns} FROM alerts WHERE org_id = @org AND id = @id", Map, ("@org", organizationId), ("@id", alertId)).FirstOrDefault();
             },
             cancellationToken);
     }
 
-    private static Alert Map(SqliteDataReader r) => new()
+    private static Alert Map(DbDataReader r) => new()
     {
         Id = r.GetString(0),
         OrganizationId = r.GetString(1),

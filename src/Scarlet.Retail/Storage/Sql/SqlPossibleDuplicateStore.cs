@@ -1,10 +1,10 @@
-using static Scarlet.Retail.Storage.Sqlite.SqliteDatabase;
+using static Scarlet.Retail.Storage.Sql.SqlDatabase;
 
-namespace Scarlet.Retail.Storage.Sqlite;
+namespace Scarlet.Retail.Storage.Sql;
 
-/// <summary>SQLite <see cref="IPossibleDuplicateStore"/>: both customer columns cascade on erasure.</summary>
+/// <summary>SQL (SQLite or PostgreSQL) <see cref="IPossibleDuplicateStore"/>: both customer columns cascade on erasure.</summary>
 /// <param name="db">The database.</param>
-public sealed class SqlitePossibleDuplicateStore(SqliteDatabase db) : IPossibleDuplicateStore
+public sealed class SqlPossibleDuplicateStore(SqlDatabase db) : IPossibleDuplicateStore
 {
     /// <inheritdoc/>
     public Task AddAsync(PossibleDuplicate pair, CancellationToken cancellationToken = default)
@@ -23,7 +23,7 @@ public sealed class SqlitePossibleDuplicateStore(SqliteDatabase db) : IPossibleD
                 // Customer ids are unique across organisations, so the foreign keys alone would accept a pair from another one.
                 foreach (var id in (string[])[pair.CustomerId, pair.ExistingCustomerId])
                 {
-                    if (Scalar(c, tx, "SELECT COUNT(*) FROM customers WHERE org_id = $org AND id = $id", ("$org", pair.OrganizationId), ("$id", id)) == 0)
+                    if (Scalar(c, tx, "SELECT COUNT(*) FROM customers WHERE org_id = @org AND id = @id", ("@org", pair.OrganizationId), ("@id", id)) == 0)
                     {
                         throw new RetailNotFoundException("customer", id);
                     }
@@ -32,15 +32,16 @@ public sealed class SqlitePossibleDuplicateStore(SqliteDatabase db) : IPossibleD
                 return Execute(
                     c,
                     """
-                    INSERT INTO possible_duplicates(org_id, customer_id, existing_customer_id, similarity, flagged_at) VALUES ($org, $c, $e, $s, $t)
-                    ON CONFLICT(org_id, customer_id, existing_customer_id) DO UPDATE SET similarity = MAX(similarity, excluded.similarity), flagged_at = MAX(flagged_at, excluded.flagged_at)
+                    INSERT INTO possible_duplicates(org_id, customer_id, existing_customer_id, similarity, flagged_at) VALUES (@org, @c, @e, @s, @t)
+                    ON CONFLICT(org_id, customer_id, existing_customer_id) DO UPDATE SET similarity = CASE WHEN excluded.similarity > possible_duplicates.similarity THEN excluded.similarity ELSE possible_duplicates.similarity END,
+                                                                                       flagged_at = CASE WHEN excluded.flagged_at > possible_duplicates.flagged_at THEN excluded.flagged_at ELSE possible_duplicates.flagged_at END
                     """,
                     tx,
-                    ("$org", pair.OrganizationId),
-                    ("$c", pair.CustomerId),
-                    ("$e", pair.ExistingCustomerId),
-                    ("$s", pair.Similarity),
-                    ("$t", ToUnixMs(pair.FlaggedAt)));
+                    ("@org", pair.OrganizationId),
+                    ("@c", pair.CustomerId),
+                    ("@e", pair.ExistingCustomerId),
+                    ("@s", pair.Similarity),
+                    ("@t", ToUnixMs(pair.FlaggedAt)));
             },
             cancellationToken);
     }
@@ -51,8 +52,8 @@ public sealed class SqlitePossibleDuplicateStore(SqliteDatabase db) : IPossibleD
             c => Query(
                 c,
                 null,
-                "SELECT org_id, customer_id, existing_customer_id, similarity, flagged_at FROM possible_duplicates WHERE org_id = $org ORDER BY flagged_at DESC, similarity DESC, customer_id, existing_customer_id",
+                "SELECT org_id, customer_id, existing_customer_id, similarity, flagged_at FROM possible_duplicates WHERE org_id = @org ORDER BY flagged_at DESC, similarity DESC, customer_id, existing_customer_id",
                 r => new PossibleDuplicate(r.GetString(0), r.GetString(1), r.GetString(2), r.GetFloat(3), FromUnixMs(r.GetInt64(4))),
-                ("$org", organizationId)),
+                ("@org", organizationId)),
             cancellationToken);
 }

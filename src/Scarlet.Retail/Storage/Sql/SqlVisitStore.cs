@@ -1,11 +1,11 @@
-using Microsoft.Data.Sqlite;
-using static Scarlet.Retail.Storage.Sqlite.SqliteDatabase;
+using System.Data.Common;
+using static Scarlet.Retail.Storage.Sql.SqlDatabase;
 
-namespace Scarlet.Retail.Storage.Sqlite;
+namespace Scarlet.Retail.Storage.Sql;
 
-/// <summary>SQLite <see cref="IVisitStore"/>; statistics are grouped in SQL.</summary>
+/// <summary>SQL (SQLite or PostgreSQL) <see cref="IVisitStore"/>; statistics are grouped in SQL.</summary>
 /// <param name="db">The database.</param>
-public sealed class SqliteVisitStore(SqliteDatabase db) : IVisitStore
+public sealed class SqlVisitStore(SqlDatabase db) : IVisitStore
 {
     private const string Columns = "id, org_id, store_id, person_id, customer_id, visitor_id, entry_at, exit_at, is_returning";
 
@@ -14,18 +14,18 @@ public sealed class SqliteVisitStore(SqliteDatabase db) : IVisitStore
     {
         ArgumentNullException.ThrowIfNull(visit);
         return db.WriteAsync(
-            (c, tx) => Execute(c, $"INSERT INTO visits({Columns}) VALUES ($id, $org, $s, $p, $c, $v, $in, $out, $r)", tx, ("$id", visit.Id), ("$org", visit.OrganizationId), ("$s", visit.StoreId), ("$p", visit.PersonId), ("$c", visit.CustomerId), ("$v", visit.VisitorId), ("$in", ToUnixMs(visit.EntryAt)), ("$out", Nullable(visit.ExitAt)), ("$r", visit.IsReturning ? 1 : 0)),
+            (c, tx) => Execute(c, $"INSERT INTO visits({Columns}) VALUES (@id, @org, @s, @p, @c, @v, @in, @out, @r)", tx, ("@id", visit.Id), ("@org", visit.OrganizationId), ("@s", visit.StoreId), ("@p", visit.PersonId), ("@c", visit.CustomerId), ("@v", visit.VisitorId), ("@in", ToUnixMs(visit.EntryAt)), ("@out", Nullable(visit.ExitAt)), ("@r", visit.IsReturning ? 1 : 0)),
             cancellationToken);
     }
 
     /// <inheritdoc/>
     public Task<Visit?> GetOpenAsync(string organizationId, string storeId, string personId, CancellationToken cancellationToken = default) =>
-        db.ReadAsync(c => Query(c, null, $"SELECT {Columns} FROM visits WHERE org_id = $org AND store_id = $s AND person_id = $p AND exit_at IS NULL ORDER BY entry_at DESC LIMIT 1", Map, ("$org", organizationId), ("$s", storeId), ("$p", personId)).FirstOrDefault(), cancellationToken);
+        db.ReadAsync(c => Query(c, null, $"SELECT {Columns} FROM visits WHERE org_id = @org AND store_id = @s AND person_id = @p AND exit_at IS NULL ORDER BY entry_at DESC LIMIT 1", Map, ("@org", organizationId), ("@s", storeId), ("@p", personId)).FirstOrDefault(), cancellationToken);
 
     /// <inheritdoc/>
     public Task<Visit> CloseAsync(string organizationId, string visitId, DateTimeOffset exitAt, string? customerId, CancellationToken cancellationToken = default) =>
         db.WriteAsync(
-            (c, tx) => Query(c, tx, $"UPDATE visits SET exit_at = MAX($t, entry_at), customer_id = COALESCE(customer_id, $c) WHERE org_id = $org AND id = $id RETURNING {Columns}", Map, ("$org", organizationId), ("$id", visitId), ("$t", ToUnixMs(exitAt)), ("$c", customerId)).FirstOrDefault()
+            (c, tx) => Query(c, tx, $"UPDATE visits SET exit_at = CASE WHEN @t > entry_at THEN @t ELSE entry_at END, customer_id = COALESCE(customer_id, @c) WHERE org_id = @org AND id = @id RETURNING {Columns}", Map, ("@org", organizationId), ("@id", visitId), ("@t", ToUnixMs(exitAt)), ("@c", customerId)).FirstOrDefault()
                 ?? throw new RetailNotFoundException("visit", visitId),
             cancellationToken);
 
@@ -38,17 +38,17 @@ public sealed class SqliteVisitStore(SqliteDatabase db) : IVisitStore
         }
 
         return db.ReadAsync(
-            c => Scalar(c, null, "SELECT COUNT(*) FROM visits WHERE org_id = $org AND store_id = $s AND entry_at < $t AND ((customer_id IS NOT NULL AND customer_id = $c) OR (visitor_id IS NOT NULL AND visitor_id = $v))", ("$org", organizationId), ("$s", storeId), ("$t", ToUnixMs(before)), ("$c", customerId), ("$v", visitorId)) > 0,
+            c => Scalar(c, null, "SELECT COUNT(*) FROM visits WHERE org_id = @org AND store_id = @s AND entry_at < @t AND ((customer_id IS NOT NULL AND customer_id = @c) OR (visitor_id IS NOT NULL AND visitor_id = @v))", ("@org", organizationId), ("@s", storeId), ("@t", ToUnixMs(before)), ("@c", customerId), ("@v", visitorId)) > 0,
             cancellationToken);
     }
 
     /// <inheritdoc/>
     public Task<int> CountOpenAsync(string organizationId, string? storeId, CancellationToken cancellationToken = default) =>
-        db.ReadAsync(c => (int)Scalar(c, null, "SELECT COUNT(*) FROM visits WHERE org_id = $org AND exit_at IS NULL AND ($s IS NULL OR store_id = $s)", ("$org", organizationId), ("$s", storeId)), cancellationToken);
+        db.ReadAsync(c => (int)Scalar(c, null, "SELECT COUNT(*) FROM visits WHERE org_id = @org AND exit_at IS NULL AND (CAST(@s AS TEXT) IS NULL OR store_id = @s)", ("@org", organizationId), ("@s", storeId)), cancellationToken);
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<Visit>> ListForCustomerAsync(string organizationId, string customerId, CancellationToken cancellationToken = default) =>
-        db.ReadAsync<IReadOnlyList<Visit>>(c => Query(c, null, $"SELECT {Columns} FROM visits WHERE org_id = $org AND customer_id = $c ORDER BY entry_at DESC", Map, ("$org", organizationId), ("$c", customerId)), cancellationToken);
+        db.ReadAsync<IReadOnlyList<Visit>>(c => Query(c, null, $"SELECT {Columns} FROM visits WHERE org_id = @org AND customer_id = @c ORDER BY entry_at DESC", Map, ("@org", organizationId), ("@c", customerId)), cancellationToken);
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<VisitStatisticsBucket>> GetStatisticsAsync(string organizationId, string? storeId, DateTimeOffset from, DateTimeOffset to, StatisticsGranularity granularity, CancellationToken cancellationToken = default)
@@ -60,7 +60,7 @@ public sealed class SqliteVisitStore(SqliteDatabase db) : IVisitStore
 
             // 1970-01-01 was a Thursday: shift by 3 days so buckets start on Monday.
             StatisticsGranularity.Week => "(((entry_at / 86400000) + 3) / 7 * 7 - 3) * 86400000",
-            StatisticsGranularity.Month => "CAST(strftime('%s', date(entry_at / 1000, 'unixepoch', 'start of month')) AS INTEGER) * 1000",
+            StatisticsGranularity.Month => db.MonthStartMs("entry_at"),
             _ => throw new ArgumentOutOfRangeException(nameof(granularity)),
         };
         return db.ReadAsync<IReadOnlyList<VisitStatisticsBucket>>(
@@ -68,20 +68,20 @@ public sealed class SqliteVisitStore(SqliteDatabase db) : IVisitStore
                 c,
                 null,
                 $"""
-                SELECT {bucket} AS b, COUNT(*), COUNT(DISTINCT COALESCE(customer_id, visitor_id, person_id)), SUM(is_returning),
-                       COALESCE(AVG(CASE WHEN exit_at IS NOT NULL THEN (exit_at - entry_at) / 1000.0 END), 0)
-                FROM visits WHERE org_id = $org AND entry_at >= $from AND entry_at < $to AND ($s IS NULL OR store_id = $s)
+                SELECT {bucket} AS b, CAST(COUNT(*) AS INTEGER), CAST(COUNT(DISTINCT COALESCE(customer_id, visitor_id, person_id)) AS INTEGER), CAST(SUM(is_returning) AS INTEGER),
+                       CAST(COALESCE(AVG(CASE WHEN exit_at IS NOT NULL THEN (exit_at - entry_at) / 1000.0 END), 0) AS DOUBLE PRECISION)
+                FROM visits WHERE org_id = @org AND entry_at >= @from AND entry_at < @to AND (CAST(@s AS TEXT) IS NULL OR store_id = @s)
                 GROUP BY b ORDER BY b
                 """,
                 r => new VisitStatisticsBucket(FromUnixMs(r.GetInt64(0)), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetDouble(4)),
-                ("$org", organizationId),
-                ("$from", ToUnixMs(from)),
-                ("$to", ToUnixMs(to)),
-                ("$s", storeId)),
+                ("@org", organizationId),
+                ("@from", ToUnixMs(from)),
+                ("@to", ToUnixMs(to)),
+                ("@s", storeId)),
             cancellationToken);
     }
 
-    private static Visit Map(SqliteDataReader r) => new()
+    private static Visit Map(DbDataReader r) => new()
     {
         Id = r.GetString(0),
         OrganizationId = r.GetString(1),

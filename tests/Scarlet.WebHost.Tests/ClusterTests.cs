@@ -1,0 +1,369 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Scarlet.Testing;
+using Scarlet.Testing.Servers;
+
+namespace Scarlet.WebHost.Tests;
+
+/// <summary>
+/// Two hosts of one cluster on a real PostgreSQL (a fresh database) and a real redis-server, both private to the test run:
+/// what one host does, the other sees. Each host keeps its own admin state (SQLite) and logs in its own admin.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public RedisServer Redis { get; } = new();
+
+    public string Database { get; } = PostgresServer.Shared.CreateDatabase();
+
+    public ClusterHost A { get; private set; } = null!;
+
+    public ClusterHost B { get; private set; } = null!;
+
+    public Task InitializeAsync()
+    {
+        A = new ClusterHost("host-a", Database, Redis.Configuration);
+        B = new ClusterHost("host-b", Database, Redis.Configuration);
+        _ = A.Server; // start both now: the bus groups exist before the first event
+        _ = B.Server;
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await A.DisposeAsync();
+        await B.DisposeAsync();
+        Redis.Dispose();
+    }
+}
+
+/// <summary>A web host configured as a cluster member (the settings an operator sets, docs/scale-out.md).</summary>
+public sealed class ClusterHost(string hostId, string database, string redis) : HostFixture
+{
+    public static IReadOnlyDictionary<string, string> Settings(string hostId, string database, string redis) => new Dictionary<string, string>
+    {
+        ["Scarlet:Storage:Provider"] = "Postgres",
+        ["Scarlet:Storage:ConnectionString"] = database,
+        ["Scarlet:Bus:Provider"] = "Redis",
+        ["Scarlet:Bus:Connection"] = redis,
+        ["Scarlet:Bus:HostId"] = hostId,
+    };
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        foreach (var (key, value) in Settings(hostId, database, redis))
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+}
+
+[CollectionDefinition("cluster")]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>;
+
+[Collection("cluster")]
+public sealed class ClusterTests(ClusterFixture cluster)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task A_customer_registered_on_one_host_is_matched_on_the_other_and_erased_there_is_a_new_face_here()
+    {
+        using var a = await cluster.A.AdminClientAsync();
+        using var b = await cluster.B.AdminClientAsync();
+        var id = await RegisterAsync(a, "Alejandro_Toledo", 0);
+
+        // B's gallery follows A's enrolment from the bus (the embeddings come from the shared database).
+        var sw = Stopwatch.StartNew();
+        await Eventually(async () => await RecognizedAsync(b, "Alejandro_Toledo", 1) == id);
+        Assert.True(sw.Elapsed < Patience);
+        Assert.Equal(HttpStatusCode.OK, (await b.GetAsync($"/customer/{id}")).StatusCode);
+
+        using (var erase = await b.DeleteAsync($"/api/customers/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, erase.StatusCode);
+        }
+
+        await Eventually(async () => await RecognizedAsync(a, "Alejandro_Toledo", 1) is null);
+        Assert.Equal(HttpStatusCode.NotFound, (await a.GetAsync($"/customer/{id}")).StatusCode);
+        using var frame = await a.PostAsJsonAsync("/process-frame", new { frame_b64 = Photos.Base64(Photos.Lfw("Alejandro_Toledo", 1)), camera_id = "till-a" });
+        var detections = (await frame.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detections").EnumerateArray().ToArray();
+        Assert.Contains(detections, d => d.GetProperty("status").GetString() == "NEW_FACE");
+        Assert.DoesNotContain(detections, d => d.TryGetProperty("user_id", out var u) && u.GetString() == id);
+    }
+
+    [Fact]
+    public async Task An_identification_on_one_host_becomes_one_action_that_reaches_the_other_hosts_dashboard()
+    {
+        using var a = await cluster.A.AdminClientAsync();
+        using var b = await cluster.B.AdminClientAsync();
+        var id = await RegisterAsync(a, "Amelie_Mauresmo", 0);
+
+        var ws = cluster.B.Server.CreateWebSocketClient();
+        using var socket = await ws.ConnectAsync(new Uri(cluster.B.Server.BaseAddress, await cluster.B.TicketPathAsync(b, "/ws/dashboard")).ToWs(), CancellationToken.None);
+        using (var frame = await a.PostAsJsonAsync("/process-frame", new { frame_b64 = Photos.Base64(Photos.Lfw("Amelie_Mauresmo", 1)), camera_id = "till-a" }))
+        {
+            var detection = Assert.Single((await frame.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detections").EnumerateArray());
+            Assert.Equal("MATCHED", detection.GetProperty("status").GetString());
+        }
+
+        // A's pipeline recommends once; B shows it and, since the identification was A's, recommends nothing itself.
+        var actions = 0;
+        var deadline = DateTime.UtcNow + Patience;
+        var quietUntil = DateTime.MaxValue;
+        while (DateTime.UtcNow < deadline && DateTime.UtcNow < quietUntil)
+        {
+            var msg = await ReceiveAsync(socket, (quietUntil < deadline ? quietUntil : deadline) - DateTime.UtcNow);
+            if (msg is { } m && m.GetProperty("type").GetString() == "action" && m.GetProperty("data").GetProperty("customer_id").GetString() == id)
+            {
+                Assert.Equal("action-events", m.GetProperty("topic").GetString());
+                actions++;
+                quietUntil = DateTime.UtcNow.AddSeconds(2);
+            }
+        }
+
+        Assert.Equal(1, actions);
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Every_registration_a_killed_host_acknowledged_is_on_the_other_host()
+    {
+        var people = Directory.GetDirectories(Path.Combine(TestAssets.Lfw, "images")).Select(Path.GetFileName).Order(StringComparer.Ordinal).Skip(200).Take(40).ToArray();
+        using var child = ChildHost.Start("host-c", cluster.Database, cluster.Redis.Configuration);
+        using var c = await child.AdminClientAsync();
+        using var b = await cluster.B.AdminClientAsync();
+        var acknowledged = new ConcurrentQueue<string>();
+        var killAfter = 6;
+        var loop = Task.Run(async () =>
+        {
+            foreach (var person in people)
+            {
+                try
+                {
+                    using var res = await c.PostAsJsonAsync("/register", new { name = person!.Replace('_', ' '), face_image_b64 = Photos.Base64(Photos.Lfw(person, 0)) });
+                    if (res.StatusCode == HttpStatusCode.OK)
+                    {
+                        acknowledged.Enqueue((await res.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customer_id").GetString()!);
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    return; // the host is gone
+                }
+            }
+        });
+
+        await Eventually(() => Task.FromResult(acknowledged.Count >= killAfter), TimeSpan.FromSeconds(120));
+        child.Kill(); // SIGKILL in the middle of the loop: a request is in flight
+        await loop;
+        Assert.InRange(acknowledged.Count, killAfter, people.Length - 1);
+
+        // B serves throughout and has every acknowledged registration.
+        foreach (var id in acknowledged)
+        {
+            using var res = await b.GetAsync($"/customer/{id}");
+            Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task While_postgres_is_down_the_host_answers_503_with_a_detail_and_afterwards_it_recovers_by_itself()
+    {
+        using var a = await cluster.A.AdminClientAsync();
+        var id = await RegisterAsync(a, "Andre_Agassi", 0);
+        PostgresServer.Shared.Stop();
+        try
+        {
+            using var down = await a.GetAsync($"/customer/{id}");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+            Assert.NotNull(down.Headers.RetryAfter);
+            Assert.False(string.IsNullOrEmpty((await down.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()));
+        }
+        finally
+        {
+            PostgresServer.Shared.Start();
+        }
+
+        await Eventually(async () => (await a.GetAsync($"/customer/{id}")).StatusCode == HttpStatusCode.OK);
+        Assert.Equal(id, await RecognizedAsync(a, "Andre_Agassi", 1));
+
+        // B's replica may have met the outage while reading the enrolment: it waited, it did not drop it.
+        using var b = await cluster.B.AdminClientAsync();
+        await Eventually(async () => await RecognizedAsync(b, "Andre_Agassi", 1) == id);
+    }
+
+    private static async Task<string> RegisterAsync(HttpClient client, string person, int photo)
+    {
+        using var res = await client.PostAsJsonAsync("/register", new { name = person.Replace('_', ' '), face_image_b64 = Photos.Base64(Photos.Lfw(person, photo)) });
+        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+        return (await res.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customer_id").GetString()!;
+    }
+
+    private static async Task<string?> RecognizedAsync(HttpClient client, string person, int photo)
+    {
+        using var res = await client.PostAsJsonAsync("/recognize", new { face_image_b64 = Photos.Base64(Photos.Lfw(person, photo)) });
+        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+        var users = (await res.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("tracked_objects").EnumerateArray().ToArray();
+        return users.Length == 0 ? null : users[0].GetProperty("id").GetString();
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? Patience);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task<JsonElement?> ReceiveAsync(WebSocket socket, TimeSpan timeout)
+    {
+        if (timeout <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        using var cts = new CancellationTokenSource(timeout);
+        var buffer = new byte[1 << 16];
+        using var ms = new MemoryStream();
+        try
+        {
+            WebSocketReceiveResult r;
+            do
+            {
+                r = await socket.ReceiveAsync(buffer, cts.Token);
+                ms.Write(buffer, 0, r.Count);
+            }
+            while (!r.EndOfMessage);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+
+        return JsonDocument.Parse(ms.ToArray()).RootElement.Clone();
+    }
+
+    /// <summary>The web host as a separate process (so it can be killed with SIGKILL), on a free port.</summary>
+    private sealed class ChildHost : IDisposable
+    {
+        private readonly Process _process;
+        private readonly string _dataDirectory;
+
+        private ChildHost(Process process, Uri baseAddress, string dataDirectory)
+        {
+            _process = process;
+            BaseAddress = baseAddress;
+            _dataDirectory = dataDirectory;
+        }
+
+        public Uri BaseAddress { get; }
+
+        public static ChildHost Start(string hostId, string database, string redis)
+        {
+            var port = FreePort();
+            var data = Directory.CreateTempSubdirectory("scarlet-cluster-host-").FullName;
+            var dll = Path.Combine(AppContext.BaseDirectory, "Scarlet.WebHost.dll");
+            var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.Combine(TestAssets.RepoRoot, "samples", "Scarlet.WebHost") };
+            psi.ArgumentList.Add(dll);
+            psi.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+            psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
+            var settings = new Dictionary<string, string>(ClusterHost.Settings(hostId, database, redis))
+            {
+                ["Scarlet:Storage:Path"] = Path.Combine(data, "scarlet.db"),
+                ["Scarlet:Jwt:Secret"] = HostFixture.Secret,
+                ["Scarlet:Admin:Username"] = HostFixture.AdminUser,
+                ["Scarlet:Admin:Password"] = HostFixture.AdminPassword,
+                ["Scarlet:Models:Directory"] = TestAssets.ModelsDir,
+                ["Scarlet:Demo:Enabled"] = "false",
+                ["Scarlet:Security:PasswordIterations"] = "1000",
+                ["Logging:LogLevel:Default"] = "Warning",
+            };
+            foreach (var (key, value) in settings)
+            {
+                psi.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            }
+
+            var process = Process.Start(psi)!;
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            var host = new ChildHost(process, new Uri($"http://127.0.0.1:{port}"), data);
+            host.WaitUntilUp();
+            return host;
+        }
+
+        public async Task<HttpClient> AdminClientAsync()
+        {
+            var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await HostFixture.LoginAsync(client, HostFixture.AdminUser, HostFixture.AdminPassword));
+            return client;
+        }
+
+        public void Kill()
+        {
+            _process.Kill(); // SIGKILL
+            _process.WaitForExit();
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                Kill();
+            }
+
+            _process.Dispose();
+            try
+            {
+                Directory.Delete(_dataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        private static int FreePort()
+        {
+            using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+            l.Start();
+            return ((IPEndPoint)l.LocalEndpoint).Port;
+        }
+
+        private void WaitUntilUp()
+        {
+            using var probe = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            while (DateTime.UtcNow < deadline)
+            {
+                Assert.False(_process.HasExited, "the host process exited at start");
+                try
+                {
+                    if (probe.GetAsync("/health").GetAwaiter().GetResult().IsSuccessStatusCode)
+                    {
+                        return;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                }
+                catch (TaskCanceledException)
+                {
+                }
+
+                Thread.Sleep(200);
+            }
+
+            throw new TimeoutException("The host did not answer /health in time.");
+        }
+    }
+}
