@@ -110,6 +110,14 @@ public sealed class HumanModelConversionTests
         {
             Assert.Equal(parts[0], Scarlet.Vision.Models.ModelLocator.ComputeSha256(Path.Combine(HumanModels.CacheDir, parts[1])));
         }
+
+        // ModelCatalog's entries for the converted models carry the same hashes and sizes, and resolve from the cache.
+        var locator = new Scarlet.Vision.Models.ModelLocator(new Scarlet.Vision.Models.ModelLocatorOptions { CacheDirectory = HumanModels.CacheDir, AllowDownload = false });
+        foreach (var spec in Scarlet.Vision.Models.ModelCatalog.All.Where(s => s.FetchedBy is not null))
+        {
+            Assert.Contains(recorded, r => r[0] == spec.Sha256 && r[1] == spec.FileName);
+            Assert.Equal(spec.SizeBytes, new FileInfo(locator.Resolve(spec)).Length);
+        }
     }
 
     private static (string TfjsModel, List<(string TfNode, string Name)> Outputs) ReadCatalogLine(string id)
