@@ -16,13 +16,16 @@ public sealed class FaceAttributeTests(RecognitionFixture models, ITestOutputHel
 {
     private static ModelLocator Locator => new(new ModelLocatorOptions { CacheDirectory = HumanModels.CacheDir, AllowDownload = false });
 
-    // Measured 2026-12-06 on this subset (first photo of every second labelled person); margin 3 points (about 5 faces).
+    // Measured 2026-12-06 on this subset (first photo of every second labelled person: 160 faces, 41 of women):
+    // accuracy / balanced accuracy faceres 0.994 / 0.996, faceres-deep 0.988 / 0.976, gear 0.844 / 0.767,
+    // SSR-Net + mini-Xception 0.894 / 0.865. Floors: accuracy 3 points lower (about 5 faces), balanced 5 points lower
+    // (about 2 of the 41 women's faces).
     [HumanModelsTheory]
-    [InlineData(FaceAttributeModel.Faceres, 0.0)]
-    [InlineData(FaceAttributeModel.FaceresDeep, 0.0)]
-    [InlineData(FaceAttributeModel.Gear, 0.0)]
-    [InlineData(FaceAttributeModel.SsrNet, 0.0)]
-    public void Gender_accuracy_on_faces_labelled_by_identity(FaceAttributeModel model, double minimum)
+    [InlineData(FaceAttributeModel.Faceres, 0.96, 0.94)]
+    [InlineData(FaceAttributeModel.FaceresDeep, 0.95, 0.92)]
+    [InlineData(FaceAttributeModel.Gear, 0.81, 0.71)]
+    [InlineData(FaceAttributeModel.SsrNet, 0.86, 0.81)]
+    public void Gender_accuracy_on_faces_labelled_by_identity(FaceAttributeModel model, double minimum, double minimumBalanced)
     {
         var photos = FaceAttributeEvaluation.Load(Path.Combine(TestAssets.RepoRoot, "tests", "data", "face-gender-labelled.csv"), TestAssets.Data("faces"), perPerson: 1)
             .Where((_, i) => i % 2 == 0).ToList();
@@ -31,7 +34,7 @@ public sealed class FaceAttributeTests(RecognitionFixture models, ITestOutputHel
         output.WriteLine(FaceAttributeEvaluation.Format(model.ToString(), r));
         Assert.True(r.Faces >= photos.Count - 2, $"{r.Faces} of {photos.Count} photos had a face");
         Assert.True(r.Accuracy >= minimum, $"{model}: gender accuracy {r.Accuracy:F4} < {minimum}");
-        Assert.True(r.FemaleRecall >= minimum - 0.15 && r.MaleRecall >= minimum - 0.15, $"{model}: recalls {r.FemaleRecall:F3} / {r.MaleRecall:F3}");
+        Assert.True(r.BalancedAccuracy >= minimumBalanced, $"{model}: balanced accuracy {r.BalancedAccuracy:F4} < {minimumBalanced} (recalls {r.FemaleRecall:F3} / {r.MaleRecall:F3})");
         Assert.InRange(r.MedianAge!.Value, 20, 70); // adults in the news: a plausibility check only (no age labels)
     }
 
@@ -39,7 +42,8 @@ public sealed class FaceAttributeTests(RecognitionFixture models, ITestOutputHel
     public void A_batch_equals_one_face_at_a_time_and_emotion_and_age_range_are_reported()
     {
         using var image = Cv2.ImRead(RecognitionFixture.Face("face_recognition/_group/obama_and_biden.jpg"), ImreadModes.Color);
-        var faces = models.Detector.Detect(image).Select(f => f.Landmarks).ToList();
+        // The two people (the detector also reports a low-score third box there).
+        var faces = models.Detector.Detect(image).OrderByDescending(f => f.Box.Area).Take(2).Select(f => f.Landmarks).ToList();
         Assert.Equal(2, faces.Count);
         using var estimator = new OnnxFaceAttributeEstimator(Locator);
         Assert.Equal("faceres", estimator.ModelId);
