@@ -1,4 +1,5 @@
 using OpenCvSharp;
+using Microsoft.Extensions.DependencyInjection;
 using Scarlet.Recognition.Evaluation;
 using Scarlet.Testing;
 using Scarlet.Vision;
@@ -64,6 +65,23 @@ public sealed class FaceAttributeTests(RecognitionFixture models, ITestOutputHel
         Assert.Empty(estimator.Estimate(image, []));
         estimator.Dispose();
         Assert.Throws<ObjectDisposedException>(() => estimator.Estimate(image, faces));
+    }
+
+    [HumanModelsFact]
+    public void The_estimator_comes_from_services_with_validated_options()
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        services.AddSingleton(Locator);
+        services.AddScarletFaceAttributes(o => o.Model = FaceAttributeModel.SsrNet);
+        using (var provider = services.BuildServiceProvider())
+        {
+            Assert.Equal("age+gender", provider.GetRequiredService<IFaceAttributeEstimator>().ModelId);
+        }
+
+        var bad = new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddScarletFaceAttributes(o => o.CropMargin = 0);
+        using var badProvider = bad.BuildServiceProvider();
+        var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => badProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<FaceAttributeOptions>>().Value);
+        Assert.Contains("CropMargin", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

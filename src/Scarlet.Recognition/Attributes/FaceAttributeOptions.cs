@@ -39,19 +39,32 @@ public sealed class FaceAttributeOptions
 
     internal void Validate()
     {
+        if (Error() is { } error)
+        {
+            throw new ArgumentException(error);
+        }
+    }
+
+    /// <summary>The first problem with these options, or <see langword="null"/>.</summary>
+    internal string? Error()
+    {
         if (!Enum.IsDefined(Model))
         {
-            throw new ArgumentException($"FaceAttributeOptions: unknown model {Model}.");
+            return $"FaceAttributeOptions: unknown model {Model}.";
         }
 
         if (!(MinGenderConfidence is >= 0.5f and <= 1f))
         {
-            throw new ArgumentException($"FaceAttributeOptions: MinGenderConfidence must be in [0.5, 1]; got {MinGenderConfidence}.");
+            return $"FaceAttributeOptions: MinGenderConfidence must be in [0.5, 1]; got {MinGenderConfidence}.";
         }
 
-        if (!(CropMargin is >= 0.5f and <= 3f))
-        {
-            throw new ArgumentException($"FaceAttributeOptions: CropMargin must be in [0.5, 3]; got {CropMargin}.");
-        }
+        return CropMargin is >= 0.5f and <= 3f ? null : $"FaceAttributeOptions: CropMargin must be in [0.5, 3]; got {CropMargin}.";
     }
+}
+
+/// <summary>Validates <see cref="FaceAttributeOptions"/> at start.</summary>
+internal sealed class FaceAttributeOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<FaceAttributeOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, FaceAttributeOptions options) =>
+        options.Error() is { } error ? Microsoft.Extensions.Options.ValidateOptionsResult.Fail(error) : Microsoft.Extensions.Options.ValidateOptionsResult.Success;
 }
