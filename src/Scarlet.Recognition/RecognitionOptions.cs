@@ -19,8 +19,8 @@ public sealed class RecognitionOptions
 
     /// <summary>
     /// Gets or sets how the embedding model's input is normalised: <see cref="EmbeddingNormalization.ImageNet"/> (RGB,
-    /// ImageNet mean and std: MobileFaceNet) or <see cref="EmbeddingNormalization.ArcFace"/> (RGB, (x - 127.5) / 127.5:
-    /// InsightFace ArcFace-class models). Input size and dimension are read from the model itself, so a second model is
+    /// ImageNet mean and std: MobileFaceNet), <see cref="EmbeddingNormalization.ArcFace"/> (RGB, (x - 127.5) / 127.5:
+    /// InsightFace ArcFace-class models) or <see cref="EmbeddingNormalization.Raw"/> (RGB 0..255: faceres, faceres-deep). Input size and dimension are read from the model itself, so a second model is
     /// a setting: <see cref="EmbeddingModel"/> and this. The default value is <see cref="EmbeddingNormalization.ImageNet"/>.
     /// </summary>
     public EmbeddingNormalization EmbeddingNormalization { get; set; } = EmbeddingNormalization.ImageNet;
@@ -52,6 +52,9 @@ public enum EmbeddingNormalization
 
     /// <summary>RGB, (x - 127.5) / 127.5 (ArcFace / InsightFace models).</summary>
     ArcFace,
+
+    /// <summary>RGB, x unscaled in 0..255 (the HSE <c>faceres</c> / <c>faceres-deep</c> models converted from human-models).</summary>
+    Raw,
 }
 
 /// <summary>Validates <see cref="RecognitionOptions"/> with its nested gallery and quality options.</summary>

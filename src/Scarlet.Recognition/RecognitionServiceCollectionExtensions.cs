@@ -75,6 +75,30 @@ public static class RecognitionServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Adds <see cref="IFaceAttributeEstimator"/> (<see cref="OnnxFaceAttributeEstimator"/>, a singleton owning its
+    /// sessions) with <see cref="FaceAttributeOptions"/> validated at start. The models are the converted human-models
+    /// (scripts/models/fetch-human-models.sh), found by the <see cref="ModelLocator"/> (added when none is registered).
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Changes the options; may be <see langword="null"/>.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddScarletFaceAttributes(this IServiceCollection services, Action<FaceAttributeOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var builder = services.AddOptions<FaceAttributeOptions>().ValidateOnStart();
+        if (configure is not null)
+        {
+            builder.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FaceAttributeOptions>, FaceAttributeOptionsValidator>());
+        services.TryAddSingleton(_ => new ModelLocator());
+        services.TryAddSingleton<IFaceAttributeEstimator>(sp =>
+            new OnnxFaceAttributeEstimator(sp.GetRequiredService<ModelLocator>(), sp.GetRequiredService<IOptions<FaceAttributeOptions>>().Value));
+        return services;
+    }
+
     /// <summary>Adds the recognition layer to a Scarlet builder (see <see cref="AddScarletRecognition(IServiceCollection, Action{RecognitionOptions}?)"/>).</summary>
     /// <param name="builder">The builder returned by <c>AddScarletVision</c>.</param>
     /// <param name="configure">Changes the options; may be <see langword="null"/>.</param>

@@ -25,6 +25,33 @@ public sealed class FaceAlignerTests(DetectorFixture models, ITestOutputHelper o
     }
 
     [Fact]
+    public void A_crop_margin_widens_the_view_about_the_centre_and_bad_margins_are_refused()
+    {
+        // Margin 1.5: the crop is the warp onto the template shrunk 1.5 times about the crop centre, so the face
+        // (eye distance) is 1.5 times smaller and more of the head shows.
+        using var image = Cv2.ImRead(LfwFiles().First());
+        var face = Central(models.Faces.Detect(image), image)!.Value;
+        Assert.Equal(1f, new FaceAligner().Margin);
+        using var crop = new FaceAligner(1.5f).Align(image, face.Landmarks);
+        var t = FaceAligner.Template;
+        const float c = FaceAligner.CropSize / 2f;
+        PointF Shrink(PointF p) => new(c + ((p.X - c) / 1.5f), c + ((p.Y - c) / 1.5f));
+        var m = FaceAligner.EstimateSimilarity(face.Landmarks, new FaceLandmarks5(Shrink(t[0]), Shrink(t[1]), Shrink(t[2]), Shrink(t[3]), Shrink(t[4])));
+        using var matrix = Mat.FromPixelData(2, 3, MatType.CV_64FC1, m);
+        using var expected = new Mat();
+        Cv2.WarpAffine(image, expected, matrix, new Size(FaceAligner.CropSize, FaceAligner.CropSize), InterpolationFlags.Linear, BorderTypes.Constant, Scalar.All(0));
+        using var diff = new Mat();
+        Cv2.Absdiff(crop, expected, diff);
+        Assert.Equal(0, Cv2.CountNonZero(diff.Reshape(1)));
+
+        var plain = FaceAligner.EstimateSimilarity(face.Landmarks, t);
+        double Eyes(double[] x) => FaceAligner.Transform(x, face.Landmarks.LeftEye).X - FaceAligner.Transform(x, face.Landmarks.RightEye).X;
+        Assert.Equal(Eyes(plain) / 1.5, Eyes(m), 2);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FaceAligner(0.2f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FaceAligner(float.NaN));
+    }
+
+    [Fact]
     public void Landmarks_of_real_faces_land_within_a_few_pixels_of_the_template()
     {
         var errors = new List<double>();

@@ -1,14 +1,17 @@
 using System.Diagnostics;
 using System.Text.Json;
 using OpenCvSharp;
+using Scarlet.Recognition;
 using Scarlet.Vision;
 
 namespace Scarlet.ConsoleHost.Commands;
 
 /// <summary>
-/// <c>scarlet detect &lt;image|video&gt; [--json] [--max-frames N] [--overlay out.jpg|out.mp4]</c>: faces and persons per frame.
-/// With <c>--json</c>, one line per frame:
+/// <c>scarlet detect &lt;image|video&gt; [--json] [--max-frames N] [--overlay out.jpg|out.mp4] [--attributes [--attributes-model faceres|faceres-deep|gear|ssrnet]]</c>:
+/// faces and persons per frame. With <c>--json</c>, one line per frame:
 /// <c>{"frame":0,"width":W,"height":H,"faces":[{"box":[x,y,w,h],"score":s,"landmarks":[[x,y],...]}],"persons":[{"box":[x,y,w,h],"score":s}]}</c>.
+/// <c>--attributes</c> adds to each face <c>"age"</c>, <c>"age_range"</c>, <c>"gender"</c>, <c>"gender_confidence"</c>,
+/// <c>"emotion"</c>, <c>"emotion_confidence"</c> (JSON) or a line <c>  face N: gender G (C) age A (L-H) emotion E (C)</c> per face.
 /// </summary>
 internal static class DetectCommand
 {
@@ -20,6 +23,13 @@ internal static class DetectCommand
         var json = args.Flag("json");
         var maxFrames = args.Int("max-frames", int.MaxValue);
         var overlayPath = args.Optional("overlay");
+        var attributes = args.Flag("attributes");
+        var attributesModel = args.Optional("attributes-model");
+        if (attributesModel is not null && !attributes)
+        {
+            throw new UsageException("--attributes-model needs --attributes");
+        }
+
         if (maxFrames <= 0)
         {
             throw new UsageException("--max-frames must be positive");
@@ -38,6 +48,7 @@ internal static class DetectCommand
         }
 
         args.EnsureAllUsed();
+        using var estimator = attributes ? new OnnxFaceAttributeEstimator(vision.Locator, new FaceAttributeOptions { Model = ParseModel(attributesModel) }) : null;
         var renderer = new OverlayRenderer();
         using var stdout = Console.OpenStandardOutput();
         using var writer = new Utf8JsonWriter(stdout);
@@ -51,15 +62,20 @@ internal static class DetectCommand
             frames++;
             faces += f.Count;
             persons += p.Count;
+            var a = estimator?.Estimate(image, [.. f.Select(x => x.Landmarks)]);
             if (json)
             {
-                WriteJson(writer, index, image.Width, image.Height, f, p);
+                WriteJson(writer, index, image.Width, image.Height, f, p, a);
                 writer.Flush();
                 stdout.WriteByte((byte)'\n');
             }
             else
             {
                 Console.Out.WriteLine($"frame {index}: {f.Count} faces, {p.Count} persons");
+                for (var i = 0; a is not null && i < a.Count; i++)
+                {
+                    Console.Out.WriteLine(Inv($"  face {i + 1}: gender {a[i].Gender.ToString().ToLowerInvariant()} ({a[i].GenderConfidence:F2}) age {a[i].AgeYears:F0} ({a[i].AgeLow:F0}-{a[i].AgeHigh:F0}) emotion {a[i].Emotion?.ToString().ToLowerInvariant() ?? "-"} ({a[i].EmotionConfidence:F2})"));
+                }
             }
 
             if (overlay is not null)
@@ -135,7 +151,18 @@ internal static class DetectCommand
         return writer;
     }
 
-    private static void WriteJson(Utf8JsonWriter w, long frame, int width, int height, IReadOnlyList<FaceDetection> faces, IReadOnlyList<PersonDetection> persons)
+    private static string Inv(FormattableString s) => s.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static FaceAttributeModel ParseModel(string? name) => name?.ToLowerInvariant() switch
+    {
+        null or "faceres" => FaceAttributeModel.Faceres,
+        "faceres-deep" => FaceAttributeModel.FaceresDeep,
+        "gear" => FaceAttributeModel.Gear,
+        "ssrnet" => FaceAttributeModel.SsrNet,
+        _ => throw new UsageException($"--attributes-model takes faceres, faceres-deep, gear or ssrnet; got '{name}'"),
+    };
+
+    private static void WriteJson(Utf8JsonWriter w, long frame, int width, int height, IReadOnlyList<FaceDetection> faces, IReadOnlyList<PersonDetection> persons, IReadOnlyList<FaceAttributes>? attributes)
     {
         w.Reset();
         w.WriteStartObject();
@@ -143,8 +170,9 @@ internal static class DetectCommand
         w.WriteNumber("width", width);
         w.WriteNumber("height", height);
         w.WriteStartArray("faces");
-        foreach (var f in faces)
+        for (var k = 0; k < faces.Count; k++)
         {
+            var f = faces[k];
             w.WriteStartObject();
             WriteBox(w, f.Box);
             w.WriteNumber("score", Math.Round(f.Score, 4));
@@ -158,6 +186,11 @@ internal static class DetectCommand
             }
 
             w.WriteEndArray();
+            if (attributes is not null)
+            {
+                WriteAttributes(w, attributes[k]);
+            }
+
             w.WriteEndObject();
         }
 
@@ -173,6 +206,30 @@ internal static class DetectCommand
 
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    private static void WriteAttributes(Utf8JsonWriter w, FaceAttributes a)
+    {
+        if (a.AgeYears is { } age)
+        {
+            w.WriteNumber("age", Math.Round(age, 1));
+        }
+
+        if (a.AgeLow is { } low && a.AgeHigh is { } high)
+        {
+            w.WriteStartArray("age_range");
+            w.WriteNumberValue(Math.Round(low, 1));
+            w.WriteNumberValue(Math.Round(high, 1));
+            w.WriteEndArray();
+        }
+
+        w.WriteString("gender", a.Gender.ToString().ToLowerInvariant());
+        w.WriteNumber("gender_confidence", Math.Round(a.GenderConfidence, 4));
+        if (a.Emotion is { } emotion)
+        {
+            w.WriteString("emotion", emotion.ToString().ToLowerInvariant());
+            w.WriteNumber("emotion_confidence", Math.Round(a.EmotionConfidence, 4));
+        }
     }
 
     private static void WriteBox(Utf8JsonWriter w, in BoundingBox b)

@@ -8,12 +8,13 @@ internal static class EvalCommand
         ArgumentNullException.ThrowIfNull(args);
         if (args.Positional.Count == 0)
         {
-            throw new UsageException("eval needs a target: identify");
+            throw new UsageException("eval needs a target: identify, attributes");
         }
 
         return args.Positional[0] switch
         {
             "identify" => EvalIdentifyCommand.RunAsync(args),
+            "attributes" => EvalAttributesCommand.RunAsync(args),
             var what => throw new UsageException($"unknown eval target '{what}'"),
         };
     }

@@ -9,7 +9,7 @@ namespace Scarlet.ConsoleHost.Commands;
 
 /// <summary>
 /// <c>scarlet eval identify --images DIR [--images DIR ...] [--enrol K] [--gallery 100,300,1000] [--folds N] [--target-fmr F]
-/// [--margin M] [--cohort N] [--repeats R] [--pair-far F] [--min-photos N] [--learn-above S] [--track K] [--no-gate] [--seed S] [--cache FILE] [--out report.json] [--model ID|PATH] [--no-refine] [--parallel N]</c>: open-set
+/// [--margin M] [--cohort N] [--repeats R] [--pair-far F] [--min-photos N] [--learn-above S] [--track K] [--no-gate] [--seed S] [--cache FILE] [--out report.json] [--model ID|PATH] [--normalization imagenet|arcface|raw] [--align-margin M] [--no-refine] [--parallel N]</c>: open-set
 /// identification through the hosts' recognition path (detect, gate, refine, align, embed, gallery). Per gallery size
 /// it prints the contract lines <c>gallery: N</c>, <c>threshold: T</c>, <c>false_match: F</c>, <c>genuine_correct: G</c>
 /// (held-out: each fold scored at the threshold chosen on the others), writes the report and a DET plot beside it.
@@ -27,6 +27,8 @@ internal static class EvalIdentifyCommand
         var cache = args.Optional("cache");
         var outPath = args.Optional("out");
         var modelId = args.Optional("model") ?? ModelCatalog.MobileFaceNet.Id;
+        var normalization = EmbedderArgs.Normalization(args);
+        var alignMargin = EmbedderArgs.AlignMargin(args);
         var noRefine = args.Flag("no-refine");
         var noGate = args.Flag("no-gate");
         var minPhotos = args.Int("min-photos", 0);
@@ -51,7 +53,7 @@ internal static class EvalIdentifyCommand
         }
 
         gallery.Margin = margin;
-        var samples = LoadSamples(roots, vision, modelId, noRefine, noGate, parallel, cache);
+        var samples = LoadSamples(roots, vision, modelId, normalization, alignMargin, noRefine, noGate, parallel, cache);
         var people = samples.Select(s => s.PersonId).Distinct(StringComparer.Ordinal).Count();
         Console.Out.WriteLine(Inv($"faces: {samples.Count} photos of {people} people; embedded {samples.Count(s => s.Outcome == FaceSampleOutcome.Embedded)}, no face {samples.Count(s => s.Outcome == FaceSampleOutcome.NoFace)}, rejected by the quality gate {samples.Count(s => s.Outcome == FaceSampleOutcome.Rejected)}"));
 
@@ -144,7 +146,7 @@ internal static class EvalIdentifyCommand
         return Task.FromResult(ExitCodes.Ok);
     }
 
-    private static IReadOnlyList<FaceSample> LoadSamples(IReadOnlyList<string> roots, VisionSetup vision, string modelId, bool noRefine, bool noGate, int parallel, string? cache)
+    private static IReadOnlyList<FaceSample> LoadSamples(IReadOnlyList<string> roots, VisionSetup vision, string modelId, EmbeddingNormalization normalization, float alignMargin, bool noRefine, bool noGate, int parallel, string? cache)
     {
         var photos = new List<(string PersonId, string File, string FullPath)>();
         var prefixes = new HashSet<string>(StringComparer.Ordinal);
@@ -175,17 +177,17 @@ internal static class EvalIdentifyCommand
         // --no-gate measures what the quality gate is worth: every detected face is embedded.
         var quality = noGate ? new FaceQualityOptions { MinFaceSize = 1, MinSharpness = 0, MaxYawDegrees = 90, MaxRollDegrees = 180 } : new FaceQualityOptions();
         var embedderPath = vision.Locator.Resolve(modelId);
-        var key = FaceSet.Key("v1", Path.GetFileName(embedderPath), Path.GetFileName(vision.FaceModelPath), noRefine ? "raw" : "refined", JsonSerializer.Serialize(quality), photos.Count, string.Join(";", roots.Select(Path.GetFullPath)));
+        var key = FaceSet.Key("v1", Path.GetFileName(embedderPath) + (normalization == EmbeddingNormalization.ImageNet ? "" : "/" + normalization) + (alignMargin == 1f ? "" : Inv($"/m{alignMargin}")), Path.GetFileName(vision.FaceModelPath), noRefine ? "raw" : "refined", JsonSerializer.Serialize(quality), photos.Count, string.Join(";", roots.Select(Path.GetFullPath)));
         if (cache is not null && FaceSet.Load(cache, key) is { } cached)
         {
             Console.Error.WriteLine($"  {cached.Count} embeddings from {cache}");
             return cached;
         }
 
-        using var embedder = new OnnxFaceEmbedder(embedderPath, new FaceEmbedderOptions(), new InferenceOptions { IntraOpThreads = 1 });
+        using var embedder = new OnnxFaceEmbedder(embedderPath, FaceEmbedderOptions.For(normalization, flip: true), new InferenceOptions { IntraOpThreads = 1 });
         using var detector = new YuNetFaceDetector(vision.FaceModelPath, new FaceDetectorOptions(), new InferenceOptions { IntraOpThreads = 1 });
         using var unused = new FaceGallery(embedder.Dimension, embedder.ModelId);
-        var recognizer = new FaceRecognizer(detector, embedder, unused, new FaceQualityGate(quality), new FaceAligner(), noRefine ? null : new MirrorLandmarkRefiner(detector));
+        var recognizer = new FaceRecognizer(detector, embedder, unused, new FaceQualityGate(quality), new FaceAligner(alignMargin), noRefine ? null : new MirrorLandmarkRefiner(detector));
         var started = DateTime.UtcNow;
         var samples = FaceSet.Embed(photos, recognizer, parallel, new Progress<int>(n => Console.Error.WriteLine(Inv($"  {n} photos embedded"))));
         Console.Error.WriteLine(Inv($"  {samples.Count} photos in {(DateTime.UtcNow - started).TotalSeconds:F0} s"));

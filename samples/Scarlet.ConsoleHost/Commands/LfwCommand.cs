@@ -7,7 +7,7 @@ using Scarlet.Vision.Models;
 namespace Scarlet.ConsoleHost.Commands;
 
 /// <summary>
-/// <c>scarlet lfw --pairs pairs.txt --images dir [--model ID|PATH] [--detector ID|PATH] [--flip|--no-flip] [--refine|--no-refine] [--parallel N] [--pairs-per-fold N]</c>:
+/// <c>scarlet lfw --pairs pairs.txt --images dir [--model ID|PATH] [--normalization imagenet|arcface|raw] [--align-margin M] [--detector ID|PATH] [--flip|--no-flip] [--refine|--no-refine] [--parallel N] [--pairs-per-fold N]</c>:
 /// LFW verification through our own detect-align-embed pipeline; ends with <c>accuracy: 0.XXXX threshold: 0.XXXX</c>.
 /// </summary>
 internal static class LfwCommand
@@ -25,6 +25,8 @@ internal static class LfwCommand
         var noRefine = args.Flag("no-refine");
         var parallel = args.Int("parallel", 2);
         var perFold = args.Int("pairs-per-fold", 0);
+        var normalization = EmbedderArgs.Normalization(args);
+        var margin = EmbedderArgs.AlignMargin(args);
         args.EnsureAllUsed();
         if (flipFlag && noFlip)
         {
@@ -61,8 +63,8 @@ internal static class LfwCommand
         // Parallelism comes from the image loop: one ORT thread per run avoids oversubscribing the cores.
         var inference = new InferenceOptions { IntraOpThreads = 1 };
         using var detector = new YuNetFaceDetector(detectorPath, new FaceDetectorOptions(), inference);
-        using var embedder = new OnnxFaceEmbedder(modelPath, new FaceEmbedderOptions { FlipAugmentation = flip }, inference);
-        var aligner = new FaceAligner();
+        using var embedder = new OnnxFaceEmbedder(modelPath, FaceEmbedderOptions.For(normalization, flip), inference);
+        var aligner = new FaceAligner(margin);
         var refiner = noRefine ? null : new MirrorLandmarkRefiner(detector);
         Console.Out.WriteLine(Inv($"lfw: {pairs.Pairs.Count} pairs in {pairs.Folds} folds, model {embedder.ModelId} ({embedder.Dimension}-d), detector {Path.GetFileName(detectorPath)}, flip {(flip ? "on" : "off")}, landmark refinement {(refiner is null ? "off" : "on")}, parallel {parallel}"));
         var result = LfwEvaluation.Run(pairs, imagesDir, detector, aligner, embedder, parallel, new Progress<int>(n => Console.Error.WriteLine(Inv($"  {n} images embedded"))), refiner);

@@ -35,13 +35,21 @@ public sealed class FaceEmbedderOptions
     /// <returns>New options.</returns>
     public static FaceEmbedderOptions For(EmbeddingNormalization normalization, bool flip)
     {
-        var o = normalization == EmbeddingNormalization.ArcFace ? ArcFace : new FaceEmbedderOptions();
+        var o = normalization switch
+        {
+            EmbeddingNormalization.ArcFace => ArcFace,
+            EmbeddingNormalization.Raw => Raw,
+            _ => new FaceEmbedderOptions(),
+        };
         o.FlipAugmentation = flip;
         return o;
     }
 
     /// <summary>Gets the preset for ArcFace/InsightFace-style models: RGB, (x - 127.5) / 127.5.</summary>
     public static FaceEmbedderOptions ArcFace => new() { Mean = [0.5f, 0.5f, 0.5f], Std = [0.5f, 0.5f, 0.5f] };
+
+    /// <summary>Gets the preset for networks that take unscaled RGB 0..255 (the HSE faceres models): mean 0, std 1/255.</summary>
+    public static FaceEmbedderOptions Raw => new() { Mean = [0f, 0f, 0f], Std = [1f / 255f, 1f / 255f, 1f / 255f] };
 
     internal void Validate()
     {

@@ -19,6 +19,36 @@ public sealed class FaceAligner
         new PointF(41.5493f, 92.3655f),
         new PointF(70.7299f, 92.2041f));
 
+    private readonly FaceLandmarks5 _target;
+
+    /// <summary>Creates an aligner to the ArcFace template.</summary>
+    public FaceAligner()
+        : this(1f)
+    {
+    }
+
+    /// <summary>Creates an aligner whose crop shows more (or less) around the face than the ArcFace template.</summary>
+    /// <param name="margin">
+    /// How many times the template's field of view the crop covers, about the crop centre: 1 is the ArcFace crop (for
+    /// MobileFaceNet); models trained on looser face crops (the HSE faceres models) take more than 1.
+    /// </param>
+    public FaceAligner(float margin)
+    {
+        if (!(margin is >= 0.5f and <= 3f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(margin), margin, "The crop margin must be in [0.5, 3].");
+        }
+
+        Margin = margin;
+        const float c = CropSize / 2f;
+        static PointF Scale(PointF p, float m) => new(c + ((p.X - c) / m), c + ((p.Y - c) / m));
+        var t = Template;
+        _target = new FaceLandmarks5(Scale(t.RightEye, margin), Scale(t.LeftEye, margin), Scale(t.Nose, margin), Scale(t.RightMouth, margin), Scale(t.LeftMouth, margin));
+    }
+
+    /// <summary>Gets the crop's field of view relative to the ArcFace template (1 = the template).</summary>
+    public float Margin { get; }
+
     /// <summary>
     /// Estimates the similarity transform that maps <paramref name="source"/> onto <paramref name="target"/> in the least-squares
     /// sense: <c>[a -b tx; b a ty]</c>.
@@ -74,7 +104,7 @@ public sealed class FaceAligner
     public Mat Align(Mat image, in FaceLandmarks5 landmarks)
     {
         DetectorInput.Validate(image);
-        var m = EstimateSimilarity(landmarks, Template);
+        var m = EstimateSimilarity(landmarks, _target);
         using var matrix = Mat.FromPixelData(2, 3, MatType.CV_64FC1, m);
         var crop = new Mat();
         try

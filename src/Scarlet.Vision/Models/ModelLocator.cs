@@ -137,6 +137,12 @@ public sealed class ModelLocator
             }
         }
 
+        if (spec.FetchedBy is { } script)
+        {
+            throw new ModelNotFoundException(
+                $"'{spec.Id}' ({spec.FileName}) not found. Searched: {string.Join(", ", tried)}. It is converted, not downloaded: run {script} (scripts/setup.sh does).");
+        }
+
         Exception? downloadError = null;
         if (_options.AllowDownload)
         {

@@ -20,6 +20,9 @@ public enum ModelTask
 
     /// <summary>Not a model: demo media (the sample video), resolved and checked the same way.</summary>
     DemoMedia,
+
+    /// <summary>Face attributes: age, gender, emotion.</summary>
+    FaceAttributes,
 }
 
 /// <summary>One known model: where it comes from, what it is, and how to check the bytes.</summary>
@@ -39,4 +42,12 @@ public sealed record ModelSpec(
     Uri Url,
     string Licence,
     ModelTask Task,
-    string Description);
+    string Description)
+{
+    /// <summary>
+    /// Gets the script that produces the file where no upstream URL serves it as is (models converted from another
+    /// format, such as the TF.js human-models: <c>scripts/models/fetch-human-models.sh</c>); <see langword="null"/> for
+    /// a plain download. The locator never downloads such a model; its error names the script.
+    /// </summary>
+    public string? FetchedBy { get; init; }
+}

@@ -1,0 +1,62 @@
+using Scarlet.Recognition;
+using Scarlet.Recognition.Evaluation;
+using Scarlet.Vision;
+using Scarlet.Vision.Models;
+
+namespace Scarlet.ConsoleHost.Commands;
+
+/// <summary>
+/// <c>scarlet eval attributes --labels face-gender-labelled.csv --faces DIR [--per-person N] [--model faceres,faceres-deep,gear,ssrnet]</c>:
+/// gender accuracy of each attribute model on photos labelled by identity (the largest face of each photo, YuNet);
+/// one line per model: <c>model: M faces: N gender_accuracy: A balanced: B female_recall: F male_recall: M median_age: Y ms_per_face: T</c>.
+/// </summary>
+internal static class EvalAttributesCommand
+{
+    public static Task<int> RunAsync(ArgReader args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var labels = args.Required("labels");
+        var faces = args.Required("faces");
+        var perPerson = args.Int("per-person", 4);
+        var models = (args.Optional("model") ?? "faceres,faceres-deep,gear,ssrnet").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        using var vision = new VisionSetup(args);
+        args.EnsureAllUsed();
+        if (perPerson < 1)
+        {
+            throw new UsageException("--per-person takes 1 or more");
+        }
+
+        var kinds = models.Select(m => m.ToLowerInvariant() switch
+        {
+            "faceres" => FaceAttributeModel.Faceres,
+            "faceres-deep" => FaceAttributeModel.FaceresDeep,
+            "gear" => FaceAttributeModel.Gear,
+            "ssrnet" => FaceAttributeModel.SsrNet,
+            _ => throw new UsageException($"--model takes faceres, faceres-deep, gear, ssrnet; got '{m}'"),
+        }).ToArray();
+        var photos = FaceAttributeEvaluation.Load(labels, faces, perPerson);
+        Console.Out.WriteLine($"photos: {photos.Count} of {photos.Select(p => p.Person).Distinct().Count()} people ({photos.Count(p => p.Gender == Gender.Female)} of women)");
+        var inference = new InferenceOptions { IntraOpThreads = 1 };
+        var estimators = kinds.Select(k => new OnnxFaceAttributeEstimator(vision.Locator, new FaceAttributeOptions { Model = k, Emotion = false }, inference)).ToList();
+        try
+        {
+            using var detector = new YuNetFaceDetector(vision.FaceModelPath, new FaceDetectorOptions(), inference);
+            var results = FaceAttributeEvaluation.Run(photos, detector, estimators);
+            for (var i = 0; i < results.Count; i++)
+            {
+                Console.Out.WriteLine(FaceAttributeEvaluation.Format(models[i], results[i]));
+            }
+
+            Console.Out.WriteLine($"no face: {results[0].NoFace}");
+        }
+        finally
+        {
+            foreach (var e in estimators)
+            {
+                e.Dispose();
+            }
+        }
+
+        return Task.FromResult(ExitCodes.Ok);
+    }
+}
