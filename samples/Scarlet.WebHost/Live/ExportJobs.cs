@@ -91,10 +91,10 @@ internal sealed class ExportJobs : IHostedService, IDisposable
         _ = Task.Run(async () =>
         {
             await _slots.WaitAsync(ct);
+            // Written beside the final name and moved when complete: a download never sees half a file.
+            var partial = PathOf(job) + ".partial";
             try
             {
-                // Written beside the final name and moved when complete: a download never sees half a file.
-                var partial = PathOf(job) + ".partial";
                 long size;
                 await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
                 {
@@ -107,6 +107,7 @@ internal sealed class ExportJobs : IHostedService, IDisposable
             }
             catch (Exception ex)
             {
+                File.Delete(partial); // a failed export leaves no file behind for the retention sweep to miss
                 await SaveAsync(job with { Status = ExportJob.Failed, Error = ex is ApiException or ArgumentException ? ex.Message : "Export failed", FinishedAt = _time.GetUtcNow() });
                 _logger.LogError(ex, "Export {Job} failed", job.Id);
             }

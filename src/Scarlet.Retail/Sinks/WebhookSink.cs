@@ -109,15 +109,6 @@ public sealed class WebhookSink : IEventSink, IDisposable
             CancellationToken.None).ConfigureAwait(false);
     }
 
-    /// <summary>The wait after a failed try: <c>InitialBackoff * 2^(attempt-1)</c>, capped at <c>MaxBackoff</c>.</summary>
-    /// <param name="attempt">The failed try (1-based).</param>
-    /// <returns>The wait.</returns>
-    public TimeSpan Backoff(int attempt)
-    {
-        var ticks = _options.InitialBackoff.Ticks * Math.Pow(2, Math.Clamp(attempt - 1, 0, 30));
-        return ticks >= _options.MaxBackoff.Ticks ? _options.MaxBackoff : TimeSpan.FromTicks((long)ticks);
-    }
-
     /// <inheritdoc/>
     public void Dispose()
     {
