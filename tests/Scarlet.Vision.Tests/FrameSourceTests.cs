@@ -245,7 +245,12 @@ public sealed class FrameSourceTests : IDisposable
             await Task.Delay(5, timeout.Token);
         }
 
-        await Task.Delay(200);
+        // Each attempt starts an ffmpeg process (where one is installed): wait for the second failure, not a fixed time.
+        while (source.LastError is not { Failures: > 1 })
+        {
+            await Task.Delay(5, timeout.Token);
+        }
+
         Assert.False(reading.IsCompleted);
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reading.WaitAsync(TimeSpan.FromSeconds(10)));

@@ -64,6 +64,15 @@ public sealed class FrameSourceOptions : IValidatableObject
     [Range(1024, 256 * 1024 * 1024)]
     public int MaxPartBytes { get; set; } = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// Gets or sets the <c>ffmpeg</c> executable that reads network streams (<see cref="RtspSource"/>): a path, or a name
+    /// searched on the PATH. When it is not found, or the value is
+    /// <see langword="null"/> or empty, the source uses OpenCV's capture, whose FFmpeg has no network protocols in
+    /// OpenCvSharp's official Linux runtime.
+    /// </summary>
+    /// <value>The default value is <c>ffmpeg</c>.</value>
+    public string? FfmpegPath { get; set; } = "ffmpeg";
+
     /// <summary>Gets or sets the limits for images read from a folder or an MJPEG stream.</summary>
     /// <value>The default value is <see cref="ImageDecoderOptions.Default"/>.</value>
     public ImageDecoderOptions Decoder { get; set; } = ImageDecoderOptions.Default;

@@ -7,8 +7,8 @@ using OpenCvSharp;
 namespace Scarlet.Vision;
 
 /// <summary>
-/// Frames from a network stream opened by OpenCV's FFMPEG backend: <c>rtsp://</c> cameras (also <c>rtmp://</c>, or any
-/// URL or file FFMPEG opens). A failed open, a read error or the end of the stream counts as a drop and is retried with
+/// Frames from a network stream: <c>rtsp://</c> cameras (also <c>rtmp://</c>, or any URL or file FFmpeg opens), read
+/// through an <c>ffmpeg</c> child process when <see cref="FrameSourceOptions.FfmpegPath"/> finds one, else through OpenCV's FFMPEG backend. A failed open, a read error or the end of the stream counts as a drop and is retried with
 /// capped exponential backoff: Connecting, Live, Reconnecting, Live, ... and Stopped when cancelled or disposed, or Failed
 /// when it never opened in <see cref="FrameSourceOptions.MaxStartAttempts"/> attempts. Why an open failed
 /// (<see cref="LastError"/>: connection refused, host not found, timed out, authentication failed, not found) is found by
@@ -18,10 +18,11 @@ namespace Scarlet.Vision;
 /// Capture reads block in native code, so cancellation takes effect after the current read returns, which is bounded by
 /// <see cref="FrameSourceOptions.ReadTimeout"/>. FFMPEG uses RTSP over UDP by default; for cameras behind NAT or lossy
 /// Wi-Fi set the process environment variable <c>OPENCV_FFMPEG_CAPTURE_OPTIONS=rtsp_transport;tcp</c> before the first
-/// capture opens. Credentials in the URL are masked in logs and errors. OpenCvSharp's official Linux runtime
-/// (<c>OpenCvSharp4.official.runtime.linux-x64</c>) links an FFmpeg without network protocols: there this source opens
-/// files but no <c>rtsp://</c> stream (its <see cref="LastError"/> is then <c>unsupported stream</c>: the server answered
-/// but the capture could not open the stream); use an OpenCV build with network support.
+/// capture opens (the <c>ffmpeg</c> path always uses TCP). Credentials in the URL are masked in logs and errors, but the
+/// <c>ffmpeg</c> child's command line, which other local users can list, carries the URL as given. OpenCvSharp's official
+/// Linux runtime (<c>OpenCvSharp4.official.runtime.linux-x64</c>) links an FFmpeg without network protocols: without an
+/// <c>ffmpeg</c> executable this source opens files but no <c>rtsp://</c> stream there (its <see cref="LastError"/> is
+/// then <c>unsupported stream</c>: the server answered but the capture could not open the stream).
 /// </remarks>
 public sealed class RtspSource : IFrameSource
 {
@@ -78,7 +79,56 @@ public sealed class RtspSource : IFrameSource
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _core.DisposeAsync();
 
-    private async IAsyncEnumerable<Frame> ReadSessionAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    private IAsyncEnumerable<Frame> ReadSessionAsync(CancellationToken cancellationToken) =>
+        FfmpegStream.TryCreate(Url, _core.Options) is { } ffmpeg
+            ? ReadFfmpegSessionAsync(ffmpeg, cancellationToken)
+            : ReadCaptureSessionAsync(cancellationToken);
+
+    private async IAsyncEnumerable<Frame> ReadFfmpegSessionAsync(FfmpegStream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var frames = stream.ReadAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                Mat mat;
+                try
+                {
+                    if (!await frames.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        yield break;
+                    }
+
+                    mat = frames.Current;
+                }
+                catch (FfmpegOpenException ex)
+                {
+                    // ffmpeg's words vary by version; the diagnosis connects itself and names the fault the same way
+                    // every time, keeping ffmpeg's words where it cannot tell more.
+                    var fault = await StreamOpenDiagnosis.DiagnoseAsync(Url, _core.Options.ConnectTimeout, _core.TimeProvider, cancellationToken).ConfigureAwait(false);
+                    throw fault.Kind == FrameSourceErrorKind.UnsupportedStream && ex.Message.Length > 0
+                        ? new FrameSourceException(fault.Kind, $"{fault.Message} ffmpeg: {ex.Message}", fault)
+                        : fault;
+                }
+
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    mat.Dispose();
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                var frame = VideoCaptureFrames.ToFrame(mat, CameraId, _core.TimeProvider.GetUtcNow(), _sequence++);
+                SourceMetrics.FramesRead.Add(1, SourceMetrics.Camera(CameraId));
+                yield return frame;
+            }
+        }
+        finally
+        {
+            await frames.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async IAsyncEnumerable<Frame> ReadCaptureSessionAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var options = _core.Options;
         int[] parameters =
