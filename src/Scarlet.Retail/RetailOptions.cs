@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Scarlet.Retail.Events;
 
 namespace Scarlet.Retail;
 
@@ -54,6 +55,13 @@ public sealed class RetailOptions
         new() { Tier = LoyaltyStatus.Gold, MinTotalSpend = 2000m, MinVisits = 20 },
         new() { Tier = LoyaltyStatus.Platinum, MinTotalSpend = 10000m, MinVisits = 50 },
     ];
+
+    /// <summary>
+    /// Gets or sets how many events each event handler and sink (webhooks, the event log, the bus relay) may have waiting
+    /// before its oldest waiting event is dropped (counted in <c>scarlet.retail.events.dropped</c>). The default is 10,000.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int EventHandlerQueueCapacity { get; set; } = ScarletEventStream.DefaultHandlerQueueCapacity;
 
     /// <summary>Gets or sets how many products a recommendation holds. The default is 3 (as in the seed's example).</summary>
     [Range(1, 100)]

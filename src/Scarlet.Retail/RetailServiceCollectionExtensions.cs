@@ -1,6 +1,7 @@
 using System.Reactive.Concurrency;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scarlet.Retail;
 using Scarlet.Retail.Events;
@@ -41,7 +42,8 @@ public static class RetailServiceCollectionExtensions
         services.TryAddSingleton<IEventStore>(sp => new SqlEventStore(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton<IAlertStore>(sp => new SqlAlertStore(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton<IPossibleDuplicateStore>(sp => new SqlPossibleDuplicateStore(sp.GetRequiredService<SqlDatabase>()));
-        services.TryAddSingleton<ScarletEventStream>();
+        services.TryAddSingleton(sp => new ScarletEventStream(
+            sp.GetService<ILogger<ScarletEventStream>>(), sp.GetRequiredService<IOptions<RetailOptions>>().Value.EventHandlerQueueCapacity));
         services.TryAddSingleton<CustomerService>();
         services.TryAddSingleton<PrivacyService>();
         services.TryAddSingleton<CustomerMergeService>();

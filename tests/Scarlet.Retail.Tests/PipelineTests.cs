@@ -129,6 +129,37 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public async Task A_handler_that_falls_behind_keeps_a_bounded_queue_and_loses_the_oldest_events()
+    {
+        using var stream = new ScarletEventStream(handlerQueueCapacity: 4);
+        using var release = new ManualResetEventSlim();
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var started = new ManualResetEventSlim();
+        using var slow = stream.Handle<ZoneExitedEvent>("slow", (e, ct) =>
+        {
+            seen.Enqueue(e.PersonId);
+            started.Set();
+            release.Wait(ct); // a webhook target that hangs
+            return Task.CompletedTask;
+        });
+        var fast = 0;
+        using var good = stream.Subscribe(_ => Interlocked.Increment(ref fast));
+
+        stream.Publish(new ZoneExitedEvent { OrganizationId = "o", Timestamp = T, Zone = "z", PersonId = "p0" });
+        Assert.True(started.Wait(5000));
+        for (var i = 1; i <= 10; i++)
+        {
+            stream.Publish(new ZoneExitedEvent { OrganizationId = "o", Timestamp = T, Zone = "z", PersonId = "p" + i });
+        }
+
+        Assert.Equal(11, fast); // the publisher and the other consumers never waited for the slow one
+        release.Set();
+        SpinWait.SpinUntil(() => seen.Count == 5, 5000);
+        Thread.Sleep(100);
+        Assert.Equal(["p0", "p7", "p8", "p9", "p10"], seen.ToArray()); // the one in progress, then the newest 4, in order
+    }
+
+    [Fact]
     public async Task Visits_from_tracking_count_dwell_returning_and_active_persons()
     {
         var (h, org, ada) = await SetupAsync();
