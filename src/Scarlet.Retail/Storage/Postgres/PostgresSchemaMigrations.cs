@@ -115,6 +115,20 @@ internal static class PostgresSchemaMigrations
             CREATE INDEX ix_audit_actor ON audit(org_id, actor, at);
             CREATE INDEX ix_audit_at ON audit(org_id, at);
             """),
+        (4, """
+            CREATE TABLE admin_users(
+                username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, full_name TEXT NOT NULL, email TEXT NOT NULL,
+                is_active INTEGER NOT NULL, created_at BIGINT NOT NULL, role TEXT NOT NULL, organization_id TEXT NOT NULL);
+            CREATE UNIQUE INDEX ux_admin_users_name ON admin_users(lower(username));
+            CREATE INDEX ix_admin_users_org ON admin_users(organization_id);
+            CREATE TABLE revoked_tokens(jti TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);
+            CREATE INDEX ix_revoked_tokens_expiry ON revoked_tokens(expires_at);
+            CREATE TABLE login_failures(name_key TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until BIGINT);
+            CREATE TABLE api_keys(
+                id TEXT PRIMARY KEY, organization_id TEXT NOT NULL, name TEXT NOT NULL, key_hash BYTEA NOT NULL UNIQUE,
+                scopes TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT, last_used_at BIGINT, revoked INTEGER NOT NULL);
+            CREATE INDEX ix_api_keys_org ON api_keys(organization_id, created_at);
+            """),
     ];
 
     public static int LatestVersion => s_migrations[^1].Version;
