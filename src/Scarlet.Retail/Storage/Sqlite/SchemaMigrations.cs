@@ -117,6 +117,15 @@ internal static class SchemaMigrations
         // Admin state (users, revoked tokens, failed log-ins, API keys) joins the library's schema, so hosts sharing a
         // database share it. Hosts before this kept it in host_* tables of this file: ImportHostTables moves them.
         (4, AdminStateSql),
+
+        // The events a host raised that the cluster's bus has not taken yet (RedisEventBridge): a Redis outage or a
+        // restart of the host delays them instead of losing them.
+        (5, """
+            CREATE TABLE bus_outbox(
+                seq INTEGER PRIMARY KEY AUTOINCREMENT, host_id TEXT NOT NULL, event_id TEXT NOT NULL, topic TEXT NOT NULL,
+                payload BLOB NOT NULL, created_at INTEGER NOT NULL);
+            CREATE INDEX ix_bus_outbox_host ON bus_outbox(host_id, seq);
+            """),
     ];
 
     /// <summary>The admin state tables; user names are unique ignoring ASCII case (the index both engines can use).</summary>
