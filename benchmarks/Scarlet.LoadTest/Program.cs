@@ -10,11 +10,17 @@ using System.Text.Json;
 // and POST /process-frame with the --probe photo; prints throughput, p50/p99 per endpoint, errors, and the host's
 // memory (from /metrics) before and after. The host needs a device key (POST /api/keys, scopes ["device"]): pass it
 // in the environment as SCARLET_API_KEY (not on the command line, where other users' `ps` would see it).
-// Cluster mode: --propagate-to <host B> measures how long a registration on --url takes to reach B (Propagation.cs).
+// Cluster mode: --propagate-to <host B> measures how long a registration on --url takes to reach B (Propagation.cs);
+// --scale register|recognize --hosts A[,B] compares one host with several under the same load (Scaling.cs).
 var opts = Args.Parse(args);
 if (opts.Has("propagate-to"))
 {
     return await Propagation.RunAsync(opts);
+}
+
+if (opts.Has("scale"))
+{
+    return await Scaling.RunAsync(opts);
 }
 
 var url = new Uri(opts.Get("url", "http://127.0.0.1:8000"));

@@ -139,12 +139,12 @@ internal static class HostSetup
         services.AddSingleton<WebhookTargets>();
         services.AddHttpClient(WebhookTargets.HttpClientName).ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<WebhookTargets>().CreateHandler());
 
-        services.AddSingleton(new AdminStore(storagePath, host.Organization));
         services.AddSingleton(sp => new HostStateStore(storagePath, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new PasswordHasher(host.Security.PasswordIterations));
-        services.AddSingleton(sp => new LoginGuard(host.Security.MaxLoginFailures, TimeSpan.FromMinutes(host.Security.LockoutMinutes), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<RevocationList>();
-        services.AddSingleton(sp => new ApiKeyStore(storagePath, host.Organization, sp.GetRequiredService<TimeProvider>()));
+
+        // Admin users, logouts, lock-outs and API keys: the library's stores on the retail database (shared by hosts on PostgreSQL).
+        services.AddSingleton(sp => new LoginGuard(sp.GetRequiredService<ILoginLockoutStore>(), host.Security.MaxLoginFailures, TimeSpan.FromMinutes(host.Security.LockoutMinutes), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ApiKeys>();
         services.AddScarletAuthentication(secret, host.Jwt);
         services.AddScarletAuthorization();
         services.AddSingleton<AdminAccounts>();

@@ -42,6 +42,12 @@ public static class RetailServiceCollectionExtensions
         services.TryAddSingleton<IEventStore>(sp => new SqlEventStore(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton<IAlertStore>(sp => new SqlAlertStore(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton<IPossibleDuplicateStore>(sp => new SqlPossibleDuplicateStore(sp.GetRequiredService<SqlDatabase>()));
+
+        // Admin state in the same database, so every host sharing it sees the same users, logouts, lock-outs and keys.
+        services.TryAddSingleton<IAdminUserStore>(sp => new SqlAdminUserStore(sp.GetRequiredService<SqlDatabase>()));
+        services.TryAddSingleton<ITokenRevocationStore>(sp => new SqlTokenRevocationStore(sp.GetRequiredService<SqlDatabase>()));
+        services.TryAddSingleton<ILoginLockoutStore>(sp => new SqlLoginLockoutStore(sp.GetRequiredService<SqlDatabase>()));
+        services.TryAddSingleton<IApiKeyStore>(sp => new SqlApiKeyStore(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton(sp => new ScarletEventStream(
             sp.GetService<ILogger<ScarletEventStream>>(), sp.GetRequiredService<IOptions<RetailOptions>>().Value.EventHandlerQueueCapacity));
         services.TryAddSingleton<CustomerService>();

@@ -65,13 +65,13 @@ public sealed class OptionsAndSchemaTests
         var path = dir.File("sub/folder/s.db");
         using (var db = new SqliteDatabase(path))
         {
-            Assert.Equal(3, db.SchemaVersion);
+            Assert.Equal(5, db.SchemaVersion);
             Assert.Equal("ok", db.CheckIntegrity());
         }
 
         using (var db = new SqliteDatabase(path))
         {
-            Assert.Equal(3, db.SchemaVersion);
+            Assert.Equal(5, db.SchemaVersion);
         }
 
         using var conn = new SqliteConnection($"Data Source={path}");
@@ -80,7 +80,7 @@ public sealed class OptionsAndSchemaTests
         cmd.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", cmd.ExecuteScalar());
         cmd.CommandText = "SELECT COUNT(*) FROM schema_version";
-        Assert.Equal(3L, cmd.ExecuteScalar());
+        Assert.Equal(5L, cmd.ExecuteScalar());
     }
 
     [Fact]
@@ -122,6 +122,7 @@ public sealed class OptionsAndSchemaTests
             cmd.CommandText = """
                 DROP TABLE possible_duplicates;
                 DROP INDEX ix_audit_subject; DROP INDEX ix_audit_actor; DROP INDEX ix_audit_at; ALTER TABLE audit DROP COLUMN outcome;
+                DROP TABLE admin_users; DROP TABLE revoked_tokens; DROP TABLE login_failures; DROP TABLE api_keys; DROP TABLE bus_outbox;
                 DELETE FROM schema_version WHERE version > 1;
                 """;
             cmd.ExecuteNonQuery();
@@ -130,7 +131,7 @@ public sealed class OptionsAndSchemaTests
         SqliteConnection.ClearAllPools();
         using (var db = new SqliteDatabase(path))
         {
-            Assert.Equal(3, db.SchemaVersion);
+            Assert.Equal(5, db.SchemaVersion);
             var customers = new SqlCustomerStore(db);
             Assert.Equal("Ada", (await customers.GetAsync("org", "c1"))!.Name);
             await customers.AddAsync(new Customer { Id = "c2", OrganizationId = "org", Name = "Bea" }, []);
@@ -141,6 +142,65 @@ public sealed class OptionsAndSchemaTests
             Assert.Equal(("c1", AuditRecord.Succeeded), (audit.Subject, audit.Outcome));
             Assert.Equal("ok", db.CheckIntegrity());
         }
+    }
+
+    /// <summary>
+    /// A web host before version 4 kept admin users, revoked tokens and API keys in its own <c>host_*</c> tables of the
+    /// same file (the oldest ones without roles or organisations): the migration moves them into the library's tables.
+    /// </summary>
+    [Fact]
+    public async Task A_version_3_database_with_the_hosts_own_admin_tables_moves_them_into_the_migrated_tables()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("v3.db");
+        new SqliteDatabase(path).Dispose();
+        SqliteConnection.ClearAllPools();
+        var hash = System.Security.Cryptography.SHA256.HashData("sck_old"u8);
+        using (var conn = new SqliteConnection($"Data Source={path}"))
+        {
+            conn.Open();
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = """
+                DROP TABLE admin_users; DROP TABLE revoked_tokens; DROP TABLE login_failures; DROP TABLE api_keys; DROP TABLE bus_outbox;
+                DELETE FROM schema_version WHERE version > 3;
+                CREATE TABLE host_admin_users(
+                    username TEXT PRIMARY KEY COLLATE NOCASE, password_hash TEXT NOT NULL, full_name TEXT NOT NULL,
+                    email TEXT NOT NULL, is_active INTEGER NOT NULL, created_at INTEGER NOT NULL);
+                INSERT INTO host_admin_users VALUES ('Old-Admin', 'hash-1', 'Old Admin', 'old@example.com', 1, 1000);
+                CREATE TABLE host_revoked_tokens(jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+                INSERT INTO host_revoked_tokens VALUES ('jti-1', 4102444800000);
+                CREATE TABLE host_api_keys(
+                    id TEXT PRIMARY KEY, name TEXT NOT NULL, key_hash BLOB NOT NULL UNIQUE, scopes TEXT NOT NULL,
+                    created_at INTEGER NOT NULL, expires_at INTEGER NULL, last_used_at INTEGER NULL, revoked INTEGER NOT NULL DEFAULT 0,
+                    organization_id TEXT NOT NULL DEFAULT 'shop');
+                INSERT INTO host_api_keys(id, name, key_hash, scopes, created_at) VALUES ('k1', 'till', $h, 'device display', 2000);
+                """;
+            cmd.Parameters.AddWithValue("$h", hash);
+            cmd.ExecuteNonQuery();
+        }
+
+        SqliteConnection.ClearAllPools();
+        using (var db = new SqliteDatabase(path))
+        {
+            Assert.Equal(5, db.SchemaVersion);
+            var users = new SqlAdminUserStore(db);
+            var found = await users.FindAsync("old-admin");
+            Assert.Equal(new AdminUser("Old-Admin", "Old Admin", "old@example.com", true, DateTimeOffset.FromUnixTimeMilliseconds(1000), "admin", string.Empty), found!.User);
+            Assert.Equal("hash-1", found.PasswordHash);
+            Assert.Equal(1, await users.AdoptUnassignedAsync("default"));
+            Assert.Equal("default", (await users.FindAsync("OLD-ADMIN"))!.User.OrganizationId);
+            Assert.True(await new SqlTokenRevocationStore(db).IsRevokedAsync("jti-1"));
+            var key = await new SqlApiKeyStore(db).FindByHashAsync(hash);
+            Assert.Equal(("k1", "shop", false), (key!.Id, key.OrganizationId, key.Revoked));
+            Assert.Equal(new[] { "device", "display" }, key.Scopes);
+            Assert.Equal("ok", db.CheckIntegrity());
+        }
+
+        using var check = new SqliteConnection($"Data Source={path}");
+        check.Open();
+        using var tables = check.CreateCommand();
+        tables.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'host\\_%' ESCAPE '\\'";
+        Assert.Equal(0L, tables.ExecuteScalar());
     }
 
     [Fact]

@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Scarlet.Retail.Events;
 using Scarlet.Retail.Events.Redis;
+using Scarlet.Retail.Storage.Sql;
+using Scarlet.Retail.Storage.Sqlite;
+using Scarlet.Retail.Tests.Support;
 using Scarlet.Testing.Servers;
 using StackExchange.Redis;
 
@@ -166,6 +169,68 @@ public sealed class RedisStreamBusTests : IDisposable
         Assert.All(onA, e => Assert.False(e.IsRemote));
         Assert.Equal(0, Volatile.Read(ref handledOnB)); // work handlers run on the host that raised the event only
         Assert.Equal(0, bridgeA.OutboxCount);
+    }
+
+    /// <summary>
+    /// With the retail database the outbox is a table: events raised while Redis is down wait there, through a stop of
+    /// the host too, and the next start of that host id sends every one of them, in order.
+    /// </summary>
+    [Fact]
+    public async Task Events_raised_while_redis_is_down_wait_in_the_outbox_table_through_a_host_restart_and_are_delivered()
+    {
+        using var dir = new TempDir();
+        using var db = new SqliteDatabase(dir.File("a.db"));
+        using var streamA = new ScarletEventStream();
+        using var streamB = new ScarletEventStream();
+        using var busB = Bus("host-b");
+        await using var bridgeB = new RedisEventBridge(busB, streamB, Options("host-b"));
+        var onB = new ConcurrentQueue<string>();
+        using var subB = streamB.Subscribe(e => onB.Enqueue(e.EventId));
+        await bridgeB.StartAsync(CancellationToken.None);
+        var sent = new List<string>();
+        var leaseA = Options("host-a", hostLease: TimeSpan.FromSeconds(1));
+        using (var busA = new RedisStreamBus(leaseA))
+        {
+            await using var bridgeA = new RedisEventBridge(busA, streamA, leaseA, database: db);
+            await bridgeA.StartAsync(CancellationToken.None);
+            await Task.Delay(300);
+            Publish(streamA, sent, 0, 10);
+            await WaitUntil(() => sent.All(onB.Contains));
+            await WaitUntil(() => bridgeA.OutboxCount == 0);
+
+            _redis.Kill();
+            Publish(streamA, sent, 10, 60);
+            Assert.Equal(50, bridgeA.OutboxCount); // in memory or already in the table: nothing sent, nothing dropped
+            var table = new SqlBusOutbox(db);
+            for (var deadline = DateTime.UtcNow + Patience; await table.CountAsync("host-a", CancellationToken.None) < 50;)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the outbox table did not get the events");
+                await Task.Delay(20);
+            }
+
+            // A stop while Redis is away: nothing to wait for, the events are in the table.
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await bridgeA.StopAsync(stopping.Token);
+        }
+
+        _redis.Start();
+        using var busA2 = new RedisStreamBus(leaseA);
+        await using var bridgeA2 = new RedisEventBridge(busA2, streamA, leaseA, database: db);
+        await bridgeA2.StartAsync(CancellationToken.None);
+        await WaitUntil(() => sent.All(onB.Contains), TimeSpan.FromSeconds(60));
+        Assert.Equal(sent, onB.Distinct().ToList()); // in order, none lost
+        await WaitUntil(() => bridgeA2.OutboxCount == 0);
+        Assert.Equal(0L, await new SqlBusOutbox(db).CountAsync("host-a", CancellationToken.None));
+    }
+
+    private static void Publish(ScarletEventStream stream, List<string> sent, int from, int to)
+    {
+        for (var i = from; i < to; i++)
+        {
+            var e = Alert("o" + i);
+            sent.Add(e.EventId);
+            stream.Publish(e);
+        }
     }
 
     [Fact]

@@ -13,7 +13,7 @@ namespace Scarlet.WebHost.Tests;
 
 /// <summary>
 /// Two hosts of one cluster on a real PostgreSQL (a fresh database) and a real redis-server, both private to the test run:
-/// what one host does, the other sees. Each host keeps its own admin state (SQLite) and logs in its own admin.
+/// what one host does, the other sees, admin state included (users, logouts, lock-outs and API keys are in the shared database).
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
@@ -197,6 +197,47 @@ public sealed class ClusterTests(ClusterFixture cluster)
         // B's replica may have met the outage while reading the enrolment: it waited, it did not drop it.
         using var b = await cluster.B.AdminClientAsync();
         await Eventually(async () => await RecognizedAsync(b, "Andre_Agassi", 1) == id);
+    }
+
+    [Fact]
+    public async Task Admin_state_is_shared_logout_keys_and_lockouts_on_one_host_count_on_the_other()
+    {
+        using var adminA = await cluster.A.AdminClientAsync();
+
+        // A token logged out on A is refused on B (it was accepted there before).
+        using var session = cluster.B.CreateClient();
+        using var login = cluster.A.CreateClient();
+        session.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await HostFixture.LoginAsync(login, HostFixture.AdminUser, HostFixture.AdminPassword));
+        Assert.Equal(HttpStatusCode.OK, (await session.GetAsync("/admin/me")).StatusCode);
+        login.DefaultRequestHeaders.Authorization = session.DefaultRequestHeaders.Authorization;
+        Assert.Equal(HttpStatusCode.OK, (await login.PostAsync("/admin/logout", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await session.GetAsync("/admin/me")).StatusCode);
+
+        // A key created on A works on B; revoked on B, it stops on A.
+        var (keyId, key) = await HostFixture.CreateKeyAsync(adminA, "cluster key", "integration");
+        using var keyOnB = cluster.B.CreateClient();
+        keyOnB.DefaultRequestHeaders.Add("X-Api-Key", key);
+        using var keyOnA = cluster.A.CreateClient();
+        keyOnA.DefaultRequestHeaders.Add("X-Api-Key", key);
+        Assert.Equal(HttpStatusCode.OK, (await keyOnB.GetAsync("/api/customers")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await keyOnA.GetAsync("/api/customers")).StatusCode);
+        using var adminB = await cluster.B.AdminClientAsync();
+        Assert.Equal(HttpStatusCode.NoContent, (await adminB.DeleteAsync($"/api/keys/{keyId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await keyOnA.GetAsync("/api/customers")).StatusCode);
+
+        // A user created on A; five wrong passwords on A lock it out on B too, even with the right password there.
+        var user = "locked-" + Guid.NewGuid().ToString("N")[..8];
+        const string Password = "right-password-for-the-lockout";
+        Assert.Equal(HttpStatusCode.Created, (await adminA.PostAsJsonAsync("/admin/users", new { username = user, password = Password, role = "viewer" })).StatusCode);
+        using var anonB = cluster.B.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await anonB.PostAsJsonAsync("/admin/login", new { username = user, password = Password })).StatusCode);
+        using var anonA = cluster.A.CreateClient();
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonA.PostAsJsonAsync("/admin/login", new { username = user, password = "wrong-password-" + i })).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonB.PostAsJsonAsync("/admin/login", new { username = user.ToUpperInvariant(), password = Password })).StatusCode);
     }
 
     private static async Task<string> RegisterAsync(HttpClient client, string person, int photo)

@@ -84,7 +84,7 @@ public sealed class RoleMigrationTests
         {
             await c.OpenAsync();
             await using var cmd = c.CreateCommand();
-            cmd.CommandText = "SELECT password_hash FROM host_admin_users WHERE username = 'old-admin'";
+            cmd.CommandText = "SELECT password_hash FROM admin_users WHERE username = 'old-admin'";
             var upgraded = (string)(await cmd.ExecuteScalarAsync())!;
             Assert.False(upgraded.StartsWith("pbkdf2-sha256$", StringComparison.Ordinal), upgraded);
             Assert.Equal(1, Convert.FromBase64String(upgraded)[0]); // Identity's format marker V3

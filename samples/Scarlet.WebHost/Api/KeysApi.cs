@@ -14,18 +14,18 @@ internal static class KeysApi
     {
         var keys = app.MapGroup("/api/keys").RequireAdmin().WithTags("API keys");
         keys.MapPost("/", CreateAsync).WithSummary("Create an API key with scopes device, display and/or integration; the key is shown once");
-        keys.MapGet("/", async (HostContext ctx, ApiKeyStore store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync(ctx.Org, ct))).WithSummary("The API keys (no secrets), with last use");
+        keys.MapGet("/", async (HostContext ctx, ApiKeys store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync(ctx.Org, ct))).WithSummary("The API keys (no secrets), with last use");
         keys.MapDelete("/{key_id}", RevokeAsync).WithSummary("Revoke an API key at once");
     }
 
-    public static async Task<IResult> RevokeAsync(string key_id, HttpContext http, HostContext ctx, ApiKeyStore store, AuditTrail audit, CancellationToken ct)
+    public static async Task<IResult> RevokeAsync(string key_id, HttpContext http, HostContext ctx, ApiKeys store, AuditTrail audit, CancellationToken ct)
     {
         var revoked = await store.RevokeAsync(ctx.Org, key_id, ct);
         await audit.RecordAsync(http, AuditActions.KeyRevoked, null, revoked ? Scarlet.Retail.AuditRecord.Succeeded : "not_found", "key=key:" + key_id);
         return revoked ? TypedResults.NoContent() : throw ApiException.NotFound("API key not found");
     }
 
-    public static async Task<IResult> CreateAsync(CreateKeyRequest? body, HttpContext http, HostContext ctx, ApiKeyStore store, AuditTrail audit, TimeProvider time, CancellationToken ct)
+    public static async Task<IResult> CreateAsync(CreateKeyRequest? body, HttpContext http, HostContext ctx, ApiKeys store, AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
         if (body is null || string.IsNullOrWhiteSpace(body.Name) || body.Name.Trim().Length > 100)
         {

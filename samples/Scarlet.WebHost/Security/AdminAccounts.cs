@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Options;
+using Scarlet.Retail;
+using Scarlet.Retail.Storage;
 
 namespace Scarlet.WebHost.Security;
 
-/// <summary>Admin log-in, users and the configured bootstrap admin.</summary>
-internal sealed class AdminAccounts(AdminStore store, PasswordHasher hasher, LoginGuard guard, AdminTokens tokens, RevocationList revoked, TimeProvider time, IOptions<ScarletHostOptions> options, ILogger<AdminAccounts> logger)
+/// <summary>Admin log-in, users and the configured bootstrap admin (users, logouts and lock-outs in the library's stores, shared by hosts on one database).</summary>
+internal sealed class AdminAccounts(IAdminUserStore store, IApiKeyStore keys, PasswordHasher hasher, LoginGuard guard, AdminTokens tokens, ITokenRevocationStore revoked, TimeProvider time, IOptions<ScarletHostOptions> options, ILogger<AdminAccounts> logger)
 {
     /// <summary>The one error text of a failed log-in: it does not say which part was wrong or whether the name exists.</summary>
     public const string LoginFailed = "Incorrect username or password";
@@ -12,13 +14,16 @@ internal sealed class AdminAccounts(AdminStore store, PasswordHasher hasher, Log
 
     public async Task BootstrapAsync(CancellationToken ct)
     {
-        await revoked.LoadAsync(ct);
+        // Users and keys of a database from before organisations (imported with no organisation by the schema
+        // migration): every one worked in the one configured organisation.
+        await store.AdoptUnassignedAsync(options.Value.Organization, ct);
+        await keys.AdoptUnassignedAsync(options.Value.Organization, ct);
         var a = options.Value.Admin;
         if (await store.CountAsync(ct) > 0)
         {
             // A database from before organisations has no superadmin: the configured bootstrap admin of the default
             // organisation becomes it (so someone may create organisations), as a fresh install would have it.
-            if (!string.IsNullOrWhiteSpace(a.Username) && !await store.AnySuperAdminAsync(ct)
+            if (!string.IsNullOrWhiteSpace(a.Username) && !await store.AnyWithRoleAsync(Roles.SuperAdmin, ct)
                 && await store.FindAsync(a.Username.Trim(), ct) is { User: { Role: Roles.Admin } user } && user.OrganizationId == options.Value.Organization
                 && await store.SetRoleAsync(user.Username, Roles.SuperAdmin, ct))
             {
@@ -41,7 +46,7 @@ internal sealed class AdminAccounts(AdminStore store, PasswordHasher hasher, Log
 
     public async Task<(IssuedToken Token, AdminUser User)?> LoginAsync(string username, string password, CancellationToken ct)
     {
-        if (guard.IsLocked(username))
+        if (await guard.IsLockedAsync(username, ct))
         {
             hasher.Dummy(password);
             return null;
@@ -51,40 +56,40 @@ internal sealed class AdminAccounts(AdminStore store, PasswordHasher hasher, Log
         if (found is null)
         {
             hasher.Dummy(password);
-            guard.Failed(username);
+            await guard.FailedAsync(username, ct);
             return null;
         }
 
-        var check = hasher.Verify(password, found.Value.Hash);
-        if (check == Microsoft.AspNetCore.Identity.PasswordVerificationResult.Failed || !found.Value.User.IsActive)
+        var check = hasher.Verify(password, found.PasswordHash);
+        if (check == Microsoft.AspNetCore.Identity.PasswordVerificationResult.Failed || !found.User.IsActive)
         {
-            guard.Failed(username);
+            await guard.FailedAsync(username, ct);
             return null;
         }
 
         if (check == Microsoft.AspNetCore.Identity.PasswordVerificationResult.SuccessRehashNeeded)
         {
             // An older format or fewer iterations than configured: upgraded now that the password is known.
-            await store.SetPasswordHashAsync(found.Value.User.Username, hasher.Hash(password), ct);
+            await store.SetPasswordHashAsync(found.User.Username, hasher.Hash(password), ct);
         }
 
-        guard.Succeeded(username);
-        return (tokens.Issue(found.Value.User), found.Value.User);
+        await guard.SucceededAsync(username, ct);
+        return (tokens.Issue(found.User), found.User);
     }
 
-    public Task LogoutAsync(string tokenId, DateTimeOffset expiresAt, CancellationToken ct) => revoked.RevokeAsync(tokenId, expiresAt, ct);
+    public Task LogoutAsync(string tokenId, DateTimeOffset expiresAt, CancellationToken ct) => revoked.RevokeAsync(tokenId, expiresAt, time.GetUtcNow(), ct);
 
     /// <summary>Revokes the current token and issues a new one with the user's current role.</summary>
     public async Task<IssuedToken> RefreshAsync(string username, string tokenId, DateTimeOffset expiresAt, CancellationToken ct)
     {
         var found = await store.FindAsync(username, ct);
-        if (found is null || !found.Value.User.IsActive)
+        if (found is null || !found.User.IsActive)
         {
             throw new UnauthorizedException();
         }
 
-        await revoked.RevokeAsync(tokenId, expiresAt, ct);
-        return tokens.Issue(found.Value.User);
+        await revoked.RevokeAsync(tokenId, expiresAt, time.GetUtcNow(), ct);
+        return tokens.Issue(found.User);
     }
 
     /// <summary>Creates a user in an organisation (the caller's; a new organisation's first admin).</summary>
@@ -109,7 +114,7 @@ internal sealed class AdminAccounts(AdminStore store, PasswordHasher hasher, Log
 
     public Task<bool> DeleteAsync(string organizationId, string username, CancellationToken ct) => store.DeleteAsync(organizationId, username, ct);
 
-    public Task<(AdminUser User, string Hash)?> FindAsync(string username, CancellationToken ct) => store.FindAsync(username, ct);
+    public Task<AdminCredentials?> FindAsync(string username, CancellationToken ct) => store.FindAsync(username, ct);
 
     private static void ValidateNew(string username, string password)
     {

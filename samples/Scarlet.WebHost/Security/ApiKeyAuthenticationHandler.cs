@@ -9,11 +9,11 @@ namespace Scarlet.WebHost.Security;
 internal sealed class ApiKeyAuthenticationOptions : AuthenticationSchemeOptions;
 
 /// <summary>
-/// Authenticates machines by the <c>X-Api-Key</c> header against <see cref="ApiKeyStore"/>. The principal's name is
+/// Authenticates machines by the <c>X-Api-Key</c> header against <see cref="ApiKeys"/>. The principal's name is
 /// <c>key:{id}</c>, its <c>scope</c> claims are the key's scopes, its <c>org</c> the key's organisation; a missing header is no result (another scheme may
 /// apply), a wrong, revoked or expired key is a failure (401 where the endpoint needs a principal).
 /// </summary>
-internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<ApiKeyAuthenticationOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyStore keys)
+internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<ApiKeyAuthenticationOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeys keys)
     : AuthenticationHandler<ApiKeyAuthenticationOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";

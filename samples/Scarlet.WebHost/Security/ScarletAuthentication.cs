@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
+using Scarlet.Retail.Storage;
 
 namespace Scarlet.WebHost.Security;
 
@@ -93,15 +94,17 @@ internal static class ScarletAuthentication
                         var role = ctx.Principal?.FindFirstValue(ScarletClaims.Role);
                         var sub = ctx.Principal?.FindFirstValue(ScarletClaims.Subject);
                         var org = ctx.Principal?.FindFirstValue(ScarletClaims.Organization);
-                        if (string.IsNullOrEmpty(jti) || string.IsNullOrEmpty(sub) || string.IsNullOrEmpty(org) || ctx.HttpContext.RequestServices.GetRequiredService<RevocationList>().IsRevoked(jti) || !Roles.IsValid(role))
+                        if (string.IsNullOrEmpty(jti) || string.IsNullOrEmpty(sub) || string.IsNullOrEmpty(org) || !Roles.IsValid(role)
+                            || await ctx.HttpContext.RequestServices.GetRequiredService<ITokenRevocationStore>().IsRevokedAsync(jti, ctx.HttpContext.RequestAborted))
                         {
                             ctx.Fail("The token is revoked or incomplete.");
                             return;
                         }
 
                         // A deleted or deactivated user, or one whose role or organisation changed, loses the token's rights at
-                        // once, not in up to 30 minutes (one indexed SQLite read per admin request).
-                        var user = await ctx.HttpContext.RequestServices.GetRequiredService<AdminStore>().FindAsync(sub, ctx.HttpContext.RequestAborted);
+                        // once, not in up to 30 minutes (indexed reads of the shared store per admin request, so a logout or a
+                        // change on another host counts here too).
+                        var user = await ctx.HttpContext.RequestServices.GetRequiredService<IAdminUserStore>().FindAsync(sub, ctx.HttpContext.RequestAborted);
                         if (user is not { User.IsActive: true } found || found.User.Role != role || found.User.OrganizationId != org)
                         {
                             ctx.Fail("The token's user no longer exists, is inactive or has another role or organisation.");

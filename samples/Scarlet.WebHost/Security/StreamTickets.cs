@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
+using Scarlet.Retail.Storage;
 
 namespace Scarlet.WebHost.Security;
 
@@ -64,7 +65,7 @@ internal sealed class TicketAuthenticationOptions : AuthenticationSchemeOptions;
 /// Authenticates a <c>?ticket=</c> for the one path it was issued for, as the principal that asked for it, in its
 /// organisation (so the endpoint's policy and organisation still decide), unless that admin token was revoked or that key revoked meanwhile.
 /// </summary>
-internal sealed class TicketAuthenticationHandler(IOptionsMonitor<TicketAuthenticationOptions> options, ILoggerFactory logger, UrlEncoder encoder, StreamTickets tickets, RevocationList revoked, ApiKeyStore keys)
+internal sealed class TicketAuthenticationHandler(IOptionsMonitor<TicketAuthenticationOptions> options, ILoggerFactory logger, UrlEncoder encoder, StreamTickets tickets, ITokenRevocationStore revoked, ApiKeys keys)
     : AuthenticationHandler<TicketAuthenticationOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Ticket";
@@ -84,7 +85,7 @@ internal sealed class TicketAuthenticationHandler(IOptionsMonitor<TicketAuthenti
             return AuthenticateResult.Fail("Invalid or expired ticket, or a ticket for another path.");
         }
 
-        if ((ticket.TokenId is { } jti && revoked.IsRevoked(jti)) || (ticket.KeyId is { } id && !await keys.IsLiveAsync(id, Context.RequestAborted)))
+        if ((ticket.TokenId is { } jti && await revoked.IsRevokedAsync(jti, Context.RequestAborted)) || (ticket.KeyId is { } id && !await keys.IsLiveAsync(id, Context.RequestAborted)))
         {
             return AuthenticateResult.Fail("The ticket's principal is no longer valid.");
         }

@@ -21,6 +21,10 @@ internal static class PostgresStores
             new SqlEventStore(db),
             new SqlAlertStore(db),
             new SqlPossibleDuplicateStore(db),
+            new SqlAdminUserStore(db),
+            new SqlTokenRevocationStore(db),
+            new SqlLoginLockoutStore(db),
+            new SqlApiKeyStore(db),
             new Owner(db)));
     }
 
@@ -70,6 +74,11 @@ public sealed class PostgresPossibleDuplicateStoreTests : PossibleDuplicateStore
 }
 
 public sealed class PostgresCustomerMergeTests : CustomerMergeConformance
+{
+    protected override Task<StoreSet> CreateStoresAsync() => PostgresStores.CreateAsync();
+}
+
+public sealed class PostgresAdminStateStoreTests : AdminStateStoreConformance
 {
     protected override Task<StoreSet> CreateStoresAsync() => PostgresStores.CreateAsync();
 }

@@ -23,6 +23,10 @@ internal static class SqliteStores
             new SqlEventStore(db),
             new SqlAlertStore(db),
             new SqlPossibleDuplicateStore(db),
+            new SqlAdminUserStore(db),
+            new SqlTokenRevocationStore(db),
+            new SqlLoginLockoutStore(db),
+            new SqlApiKeyStore(db),
             owner));
     }
 
@@ -74,6 +78,11 @@ public sealed class SqlPossibleDuplicateStoreTests : PossibleDuplicateStoreConfo
 }
 
 public sealed class SqliteCustomerMergeTests : CustomerMergeConformance
+{
+    protected override Task<StoreSet> CreateStoresAsync() => SqliteStores.CreateAsync();
+}
+
+public sealed class SqliteAdminStateStoreTests : AdminStateStoreConformance
 {
     protected override Task<StoreSet> CreateStoresAsync() => SqliteStores.CreateAsync();
 }

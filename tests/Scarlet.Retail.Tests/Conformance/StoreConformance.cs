@@ -13,6 +13,10 @@ public sealed record StoreSet(
     IEventStore Events,
     IAlertStore Alerts,
     IPossibleDuplicateStore Duplicates,
+    IAdminUserStore AdminUsers,
+    ITokenRevocationStore Revocations,
+    ILoginLockoutStore Lockouts,
+    IApiKeyStore ApiKeys,
     IAsyncDisposable Owner);
 
 /// <summary>

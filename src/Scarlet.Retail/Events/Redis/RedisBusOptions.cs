@@ -56,8 +56,9 @@ public sealed class RedisBusOptions
     public TimeSpan ClaimAfter { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Gets or sets how many of this host's events may wait for Redis while it is unreachable; beyond that an event is
-    /// dropped with an error log and the <c>scarlet.retail.bus.dropped</c> counter. The default is 100 000.
+    /// Gets or sets how many of this host's events may wait in memory: for Redis when the bridge has no database, for the
+    /// outbox table when it has one (then only while the database is unreachable too); beyond that an event is dropped
+    /// with an error log and the <c>scarlet.retail.bus.dropped</c> counter. The default is 100 000.
     /// </summary>
     [Range(1, 10_000_000)]
     public int OutboxCapacity { get; set; } = 100_000;

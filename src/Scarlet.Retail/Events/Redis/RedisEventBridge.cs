@@ -4,13 +4,17 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Scarlet.Retail.Storage.Sql;
 using Scarlet.Vision;
 
 namespace Scarlet.Retail.Events.Redis;
 
 /// <summary>
 /// Joins this host's <see cref="ScarletEventStream"/> to the cluster's <see cref="RedisStreamBus"/>: this host's events
-/// of the followed topics go out (in order, through an outbox that waits for Redis while it is unreachable), and the other
+/// of the followed topics go out in order through an outbox. Given the retail database, the outbox is its
+/// <c>bus_outbox</c> table: an event is written there as soon as it is raised and deleted once Redis has it, so while
+/// Redis is unreachable events wait in the table (across a restart of this host too) and are sent when it is back.
+/// Without a database the outbox is memory only (bounded, lost with the process). The other
 /// hosts' events come in through this host's own consumer group (role <c>replica</c>) and are published on the local stream
 /// as <see cref="ScarletEvent.IsRemote"/>: observers (the dashboard, gallery replicas, erasure) see them, work handlers do not.
 /// </summary>
@@ -18,6 +22,11 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
 {
     /// <summary>The role (consumer group, one per host) the bridge reads in.</summary>
     public const string ReplicaRole = "replica";
+
+    private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long a stop waits for the outbox table to empty (its events are safe there; they go out at the next start).</summary>
+    private static readonly TimeSpan RelayDrainLimit = TimeSpan.FromSeconds(5);
 
     private static readonly Counter<long> s_dropped = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.retail.bus.dropped");
 
@@ -27,6 +36,11 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly HashSet<string> _topics;
     private readonly Channel<ScarletEvent> _outbox;
+    private readonly SqlBusOutbox? _table;
+    private readonly SemaphoreSlim _wake = new(0);
+    private long _stored;
+    private volatile bool _draining;
+    private Task? _relay;
     private IDisposable? _subscription;
     private IAsyncDisposable? _consumer;
     private CancellationTokenSource? _cts;
@@ -38,8 +52,10 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
     /// <param name="stream">This host's event stream.</param>
     /// <param name="options">Options.</param>
     /// <param name="logger">Logger.</param>
-    public RedisEventBridge(RedisStreamBus bus, ScarletEventStream stream, IOptions<RedisBusOptions> options, ILogger<RedisEventBridge>? logger = null)
+    /// <param name="database">The retail database, for the durable outbox (<see langword="null"/>: memory only).</param>
+    public RedisEventBridge(RedisStreamBus bus, ScarletEventStream stream, IOptions<RedisBusOptions> options, ILogger<RedisEventBridge>? logger = null, SqlDatabase? database = null)
     {
+        _table = database is null ? null : new SqlBusOutbox(database);
         ArgumentNullException.ThrowIfNull(options);
         _bus = bus ?? throw new ArgumentNullException(nameof(bus));
         _stream = stream ?? throw new ArgumentNullException(nameof(stream));
@@ -49,8 +65,8 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
         _outbox = Channel.CreateBounded<ScarletEvent>(new BoundedChannelOptions(_options.OutboxCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
     }
 
-    /// <summary>Gets the number of this host's events not yet taken by Redis.</summary>
-    public int OutboxCount => _outbox.Reader.Count;
+    /// <summary>Gets the number of this host's events not yet taken by Redis (in memory and in the outbox table).</summary>
+    public int OutboxCount => _outbox.Reader.Count + (int)Interlocked.Read(ref _stored);
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">Another running host uses this host's id.</exception>
@@ -63,9 +79,17 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
 
         // Two hosts with one id would each drop the other's events as their own: refuse to start instead.
         await _bus.ClaimHostIdAsync(cancellationToken).ConfigureAwait(false);
+        if (_table is not null)
+        {
+            // What this host id left unsent before a stop or a crash goes first.
+            Interlocked.Exchange(ref _stored, await _table.CountAsync(_bus.HostId, cancellationToken).ConfigureAwait(false));
+        }
+
+        _draining = false;
         _cts = new CancellationTokenSource();
         var token = _cts.Token; // not the field: a stop may clear it before the loops start
         _sender = Task.Run(() => SendAsync(token), CancellationToken.None);
+        _relay = _table is null ? Task.CompletedTask : Task.Run(() => RelayAsync(_table, token), CancellationToken.None);
         _lease = Task.Run(() => RenewAsync(token), CancellationToken.None);
         _subscription = _stream.Events.Subscribe(Enqueue);
         _consumer = _bus.Consume(ReplicaRole, shared: false, _options.Topics, Receive);
@@ -86,19 +110,36 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
             await _consumer.DisposeAsync().ConfigureAwait(false);
         }
 
-        // Give the outbox until the host's shutdown timeout to drain; then what is left is logged, not silently lost.
+        // Give the outbox until the host's shutdown timeout to drain; then what is left is logged, not silently lost
+        // (with the outbox table it stays there and goes out at the next start).
         _outbox.Writer.TryComplete();
         try
         {
             await _sender!.WaitAsync(cancellationToken).ConfigureAwait(false);
+            _draining = true;
+            _wake.Release();
+            await _relay!.WaitAsync(RelayDrainLimit, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
         {
             await cts.CancelAsync().ConfigureAwait(false);
             if (_outbox.Reader.Count > 0)
             {
                 _logger.LogError("{Count} events were not published to Redis before shutdown", _outbox.Reader.Count);
             }
+
+            if (Interlocked.Read(ref _stored) > 0)
+            {
+                _logger.LogWarning("{Count} events wait in the outbox table for Redis; they are sent at the next start of host {Host}", Interlocked.Read(ref _stored), _bus.HostId);
+            }
+        }
+
+        try
+        {
+            await _relay!.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
         }
 
         await cts.CancelAsync().ConfigureAwait(false);
@@ -115,7 +156,11 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _wake.Dispose();
+    }
 
     private void Enqueue(ScarletEvent evt)
     {
@@ -143,27 +188,96 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
         }
     }
 
+    /// <summary>Moves events from memory to the outbox table (or, without one, straight to Redis), in order.</summary>
     private async Task SendAsync(CancellationToken ct)
     {
-        var delay = TimeSpan.FromMilliseconds(100);
+        var delay = FirstPause;
         await foreach (var evt in _outbox.Reader.ReadAllAsync(ct).ConfigureAwait(false))
         {
             while (true)
             {
                 try
                 {
-                    await _bus.PublishAsync(evt, ct).ConfigureAwait(false);
-                    delay = TimeSpan.FromMilliseconds(100);
+                    if (_table is null)
+                    {
+                        await _bus.PublishAsync(evt, ct).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await _table.AddAsync(_bus.HostId, evt, DateTimeOffset.UtcNow, ct).ConfigureAwait(false);
+                        Interlocked.Increment(ref _stored);
+                        Wake();
+                    }
+
+                    delay = FirstPause;
                     break;
                 }
-                catch (StoreUnavailableException ex)
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    // Order matters (a registration before its erasure): the same event is retried until Redis takes it.
-                    _logger.LogWarning(ex, "Redis unreachable; event {EventId} waits in the outbox ({Count} queued)", evt.EventId, _outbox.Reader.Count + 1);
-                    await Task.Delay(delay, ct).ConfigureAwait(false);
-                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+                    // Order matters (a registration before its erasure): the same event is retried until it is taken.
+                    _logger.LogWarning(ex, "{Target} unreachable; event {EventId} waits in memory ({Count} queued)", _table is null ? "Redis" : "The outbox table", evt.EventId, _outbox.Reader.Count + 1);
+                    delay = await PauseAsync(delay, ct).ConfigureAwait(false);
                 }
             }
+        }
+    }
+
+    /// <summary>Sends the outbox table's events to Redis, oldest first, deleting each once Redis has it (a crash in between sends it again: consumers skip a known event id).</summary>
+    private async Task RelayAsync(SqlBusOutbox table, CancellationToken ct)
+    {
+        var delay = FirstPause;
+        while (true)
+        {
+            try
+            {
+                var batch = await table.PeekAsync(_bus.HostId, 100, ct).ConfigureAwait(false);
+                if (batch.Count == 0)
+                {
+                    if (_draining)
+                    {
+                        return;
+                    }
+
+                    await _wake.WaitAsync(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+                    continue;
+                }
+
+                foreach (var (seq, evt) in batch)
+                {
+                    if (evt is not null)
+                    {
+                        await _bus.PublishAsync(evt, ct).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        _logger.LogError("Outbox entry {Seq} is not a Scarlet event of this version; deleted", seq);
+                    }
+
+                    await table.DeleteAsync(seq, ct).ConfigureAwait(false);
+                    Interlocked.Decrement(ref _stored);
+                }
+
+                delay = FirstPause;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _logger.LogWarning(ex, "Redis or the outbox table unreachable; {Count} events wait in the outbox table", Interlocked.Read(ref _stored));
+                delay = await PauseAsync(delay, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<TimeSpan> PauseAsync(TimeSpan delay, CancellationToken ct)
+    {
+        await Task.Delay(delay, ct).ConfigureAwait(false);
+        return TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+    }
+
+    private void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            _wake.Release();
         }
     }
 

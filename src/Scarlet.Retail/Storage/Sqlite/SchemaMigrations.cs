@@ -113,7 +113,36 @@ internal static class SchemaMigrations
             CREATE INDEX ix_audit_actor ON audit(org_id, actor, at);
             CREATE INDEX ix_audit_at ON audit(org_id, at);
             """),
+
+        // Admin state (users, revoked tokens, failed log-ins, API keys) joins the library's schema, so hosts sharing a
+        // database share it. Hosts before this kept it in host_* tables of this file: ImportHostTables moves them.
+        (4, AdminStateSql),
+
+        // The events a host raised that the cluster's bus has not taken yet (RedisEventBridge): a Redis outage or a
+        // restart of the host delays them instead of losing them.
+        (5, """
+            CREATE TABLE bus_outbox(
+                seq INTEGER PRIMARY KEY AUTOINCREMENT, host_id TEXT NOT NULL, event_id TEXT NOT NULL, topic TEXT NOT NULL,
+                payload BLOB NOT NULL, created_at INTEGER NOT NULL);
+            CREATE INDEX ix_bus_outbox_host ON bus_outbox(host_id, seq);
+            """),
     ];
+
+    /// <summary>The admin state tables; user names are unique ignoring ASCII case (the index both engines can use).</summary>
+    private const string AdminStateSql = """
+        CREATE TABLE admin_users(
+            username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, full_name TEXT NOT NULL, email TEXT NOT NULL,
+            is_active INTEGER NOT NULL, created_at INTEGER NOT NULL, role TEXT NOT NULL, organization_id TEXT NOT NULL);
+        CREATE UNIQUE INDEX ux_admin_users_name ON admin_users(lower(username));
+        CREATE INDEX ix_admin_users_org ON admin_users(organization_id);
+        CREATE TABLE revoked_tokens(jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+        CREATE INDEX ix_revoked_tokens_expiry ON revoked_tokens(expires_at);
+        CREATE TABLE login_failures(name_key TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until INTEGER);
+        CREATE TABLE api_keys(
+            id TEXT PRIMARY KEY, organization_id TEXT NOT NULL, name TEXT NOT NULL, key_hash BLOB NOT NULL UNIQUE,
+            scopes TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER, last_used_at INTEGER, revoked INTEGER NOT NULL);
+        CREATE INDEX ix_api_keys_org ON api_keys(organization_id, created_at);
+        """;
 
     public static int LatestVersion => s_migrations[^1].Version;
 
@@ -135,10 +164,48 @@ internal static class SchemaMigrations
 
             using var tx = conn.BeginTransaction();
             SqlDatabase.Execute(conn, sql, tx);
+            if (version == 4)
+            {
+                ImportHostTables(conn, tx);
+            }
+
             SqlDatabase.Execute(conn, "INSERT INTO schema_version(version, applied_at) VALUES ($v, datetime('now'))", tx, ("$v", version));
             tx.Commit();
         }
     }
+
+    /// <summary>
+    /// Moves the admin state of a web host from before version 4 (its own <c>host_*</c> tables in this file, created
+    /// outside the migrations) into the migrated tables, in the migration's transaction, and drops the old tables. Older
+    /// tables may lack <c>role</c> (every user was an admin) and <c>organization_id</c> (left empty; the host adopts
+    /// such rows into its configured organisation at start, as it did before).
+    /// </summary>
+    private static void ImportHostTables(SqliteConnection conn, SqliteTransaction tx)
+    {
+        if (HasTable(conn, tx, "host_admin_users"))
+        {
+            var role = HasColumn(conn, tx, "host_admin_users", "role") ? "role" : "'admin'";
+            var org = HasColumn(conn, tx, "host_admin_users", "organization_id") ? "organization_id" : "''";
+            SqlDatabase.Execute(conn, $"INSERT INTO admin_users(username, password_hash, full_name, email, is_active, created_at, role, organization_id) SELECT username, password_hash, full_name, email, is_active, created_at, {role}, {org} FROM host_admin_users; DROP TABLE host_admin_users;", tx);
+        }
+
+        if (HasTable(conn, tx, "host_revoked_tokens"))
+        {
+            SqlDatabase.Execute(conn, "INSERT INTO revoked_tokens(jti, expires_at) SELECT jti, expires_at FROM host_revoked_tokens; DROP TABLE host_revoked_tokens;", tx);
+        }
+
+        if (HasTable(conn, tx, "host_api_keys"))
+        {
+            var org = HasColumn(conn, tx, "host_api_keys", "organization_id") ? "organization_id" : "''";
+            SqlDatabase.Execute(conn, $"INSERT INTO api_keys(id, organization_id, name, key_hash, scopes, created_at, expires_at, last_used_at, revoked) SELECT id, {org}, name, key_hash, scopes, created_at, expires_at, last_used_at, revoked FROM host_api_keys; DROP TABLE host_api_keys;", tx);
+        }
+    }
+
+    private static bool HasTable(SqliteConnection conn, SqliteTransaction tx, string table) =>
+        SqlDatabase.Scalar(conn, tx, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $t", ("$t", table)) > 0;
+
+    private static bool HasColumn(SqliteConnection conn, SqliteTransaction tx, string table, string column) =>
+        SqlDatabase.Scalar(conn, tx, "SELECT COUNT(*) FROM pragma_table_info($t) WHERE name = $c", ("$t", table), ("$c", column)) > 0;
 
     public static int CurrentVersion(SqliteConnection conn)
     {

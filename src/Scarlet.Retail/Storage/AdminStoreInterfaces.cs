@@ -1,0 +1,160 @@
+namespace Scarlet.Retail.Storage;
+
+/// <summary>
+/// Admin users, in the retail database so that every host sharing it sees the same users. User names are unique
+/// across organisations, ignoring (ASCII) case: a log-in names no organisation.
+/// </summary>
+public interface IAdminUserStore
+{
+    /// <summary>Adds a user.</summary>
+    /// <param name="user">User.</param>
+    /// <param name="passwordHash">The password hash.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns><see langword="false"/> when the user name is taken.</returns>
+    Task<bool> AddAsync(AdminUser user, string passwordHash, CancellationToken cancellationToken = default);
+
+    /// <summary>Finds a user by name, ignoring case.</summary>
+    /// <param name="username">User name.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The user and its hash, or <see langword="null"/>.</returns>
+    Task<AdminCredentials?> FindAsync(string username, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists an organisation's users by name.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The users.</returns>
+    Task<IReadOnlyList<AdminUser>> ListAsync(string organizationId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a user of an organisation.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="username">User name.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Whether it existed in that organisation.</returns>
+    Task<bool> DeleteAsync(string organizationId, string username, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives a user another role.</summary>
+    /// <param name="username">User name.</param>
+    /// <param name="role">Role.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Whether the user exists.</returns>
+    Task<bool> SetRoleAsync(string username, string role, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces a user's password hash.</summary>
+    /// <param name="username">User name.</param>
+    /// <param name="passwordHash">The new hash.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Whether the user exists.</returns>
+    Task<bool> SetPasswordHashAsync(string username, string passwordHash, CancellationToken cancellationToken = default);
+
+    /// <summary>Counts the users of every organisation.</summary>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The count.</returns>
+    Task<int> CountAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Whether any user of any organisation has a role.</summary>
+    /// <param name="role">Role.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns><see langword="true"/> when one does.</returns>
+    Task<bool> AnyWithRoleAsync(string role, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives the users imported from before organisations (organisation id empty) to an organisation.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>How many were adopted.</returns>
+    Task<int> AdoptUnassignedAsync(string organizationId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Revoked admin token ids (logout, refresh), kept until the token's own expiry.</summary>
+public interface ITokenRevocationStore
+{
+    /// <summary>Revokes a token id; expired revocations are purged on the way.</summary>
+    /// <param name="tokenId">The token's <c>jti</c>.</param>
+    /// <param name="expiresAt">The token's expiry (after it the token is refused anyway).</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    Task RevokeAsync(string tokenId, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether a token id was revoked.</summary>
+    /// <param name="tokenId">The token's <c>jti</c>.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns><see langword="true"/> when it was.</returns>
+    Task<bool> IsRevokedAsync(string tokenId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Failed log-ins per user name and the resulting lock-outs (counted per name, ignoring case, so a rotating client or another host cannot dodge them).</summary>
+public interface ILoginLockoutStore
+{
+    /// <summary>Whether a user name is locked out now.</summary>
+    /// <param name="username">User name.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns><see langword="true"/> while locked.</returns>
+    Task<bool> IsLockedAsync(string username, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Counts a failed log-in; the <paramref name="maxFailures"/>-th locks the name for <paramref name="lockout"/>. A lock-out that has ended starts the count again.</summary>
+    /// <param name="username">User name.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="maxFailures">Failures that lock (at least 1).</param>
+    /// <param name="lockout">How long a lock-out lasts.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The end of the lock-out, or <see langword="null"/> when not locked.</returns>
+    Task<DateTimeOffset?> RecordFailureAsync(string username, DateTimeOffset now, int maxFailures, TimeSpan lockout, CancellationToken cancellationToken = default);
+
+    /// <summary>Forgets a user name's failures (a successful log-in).</summary>
+    /// <param name="username">User name.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    Task ClearAsync(string username, CancellationToken cancellationToken = default);
+}
+
+/// <summary>API keys for machines, stored only as a hash of the secret (the host makes and hashes the secret).</summary>
+public interface IApiKeyStore
+{
+    /// <summary>Adds a key.</summary>
+    /// <param name="key">The key as listed.</param>
+    /// <param name="keyHash">The hash of the secret (unique).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    /// <exception cref="DuplicateEntityException">The id or the hash exists.</exception>
+    Task AddAsync(ApiKeyInfo key, byte[] keyHash, CancellationToken cancellationToken = default);
+
+    /// <summary>Finds a key by the hash of its secret, whether or not it is live.</summary>
+    /// <param name="keyHash">The hash.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The key, or <see langword="null"/>.</returns>
+    Task<ApiKeyInfo?> FindByHashAsync(byte[] keyHash, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a key's use.</summary>
+    /// <param name="id">Key id.</param>
+    /// <param name="at">Time of use.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    Task TouchAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether the key exists, unrevoked and unexpired at <paramref name="now"/>.</summary>
+    /// <param name="id">Key id.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns><see langword="true"/> when live.</returns>
+    Task<bool> IsLiveAsync(string id, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists an organisation's keys, oldest first.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The keys.</returns>
+    Task<IReadOnlyList<ApiKeyInfo>> ListAsync(string organizationId, CancellationToken cancellationToken = default);
+
+    /// <summary>Revokes a key of an organisation.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="id">Key id.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns><see langword="false"/> when the organisation has no such key.</returns>
+    Task<bool> RevokeAsync(string organizationId, string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives the keys imported from before organisations (organisation id empty) to an organisation.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>How many were adopted.</returns>
+    Task<int> AdoptUnassignedAsync(string organizationId, CancellationToken cancellationToken = default);
+}
