@@ -122,8 +122,9 @@ public sealed class TrackerOptions
     /// similarity (scale, rotation, shift) from the centres of last frame's matched boxes to this frame's high
     /// detections (mutual nearest neighbours, deterministic RANSAC) and warps every track's Kalman state by it before
     /// association. A motion is applied only when the pairs support it (<see cref="CameraMotionIdentityMargin"/>,
-    /// <see cref="CameraMotionMaxResidualRatio"/>, <see cref="CameraMotionMinShift"/>), so a fixed camera is left
-    /// alone in almost every frame and its output stays as without compensation. ByteTrack mode only. On by default
+    /// <see cref="CameraMotionMaxResidualRatio"/>, <see cref="CameraMotionMinShift"/>) in two frames in a row, or when
+    /// it shifts the boxes by at least 0.2 box heights at once (a jerk), so a fixed camera is left alone in almost
+    /// every frame and its output stays as without compensation. ByteTrack mode only. On by default
     /// since the support test: it gains on the moving-camera MOT17-05 and no longer costs IDF1 on the fixed-camera
     /// PETS09-S2L1 (docs/tracking.md).
     /// </summary>

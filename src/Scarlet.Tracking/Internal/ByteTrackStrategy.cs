@@ -63,6 +63,7 @@ internal sealed class ByteTrackStrategy : ITrackerStrategy
     {
         _tracked.Clear();
         _lost.Clear();
+        _motionLastFrame = false;
     }
 
     public void Update(ReadOnlySpan<TrackerDetection> dets, int frame)
@@ -441,7 +442,7 @@ internal sealed class ByteTrackStrategy : ITrackerStrategy
 
         // A real camera moves over several frames; a motion fitted to a few walkers on a fixed camera comes and goes.
         // So a supported motion is applied from its second frame in a row, unless it is larger than people move in a
-        // frame (a sudden jerk, which lasts one frame: 0.2 box heights in 0.1 s would be a run).
+        // frame (a sudden jerk, which lasts one frame; 0.2 box heights in one frame at 10 fps would be a run).
         var persisted = _motionLastFrame;
         _motionLastFrame = true;
         if (!persisted && _motionEstimator.Shift < JerkShift)
