@@ -5,9 +5,10 @@ namespace Scarlet.Tracking;
 /// <summary>
 /// Online multi-object tracker for one camera: Kalman filter on the box, optimal (Jonker-Volgenant) assignment,
 /// ByteTrack's two-stage association with an optional appearance cue, or the SORT baseline
-/// (<see cref="TrackerOptions.Mode"/>). Deterministic: the same detections give the same ids. Optional, for ByteTrack
-/// mode, all off by default: camera-motion compensation estimated from the boxes alone, OC-SORT's observation-centric
-/// re-update, momentum term and recovery, and tentative tracks that survive misses (see <see cref="TrackerOptions"/>).
+/// (<see cref="TrackerOptions.Mode"/>). Deterministic: the same detections give the same ids. In ByteTrack mode, on by
+/// default: camera-motion compensation estimated from the boxes alone, applied only when the boxes support it;
+/// optional: OC-SORT's observation-centric re-update, momentum term and recovery, and tentative tracks that survive
+/// misses (see <see cref="TrackerOptions"/>).
 /// </summary>
 /// <remarks>
 /// Not thread-safe: one instance per camera, fed frames in order. After the first frames the update allocates
@@ -41,6 +42,9 @@ public sealed class MultiObjectTracker
 
     /// <summary>Gets the number of frames processed.</summary>
     public int FrameCount { get; private set; }
+
+    /// <summary>Gets the number of frames whose tracks were warped by camera-motion compensation (ByteTrack mode).</summary>
+    internal int CameraMotionCompensatedFrames => (_strategy as ByteTrackStrategy)?.CompensatedFrames ?? 0;
 
     /// <summary>Gets the tracks removed during the last update (their final state is <see cref="TrackState.Removed"/>).</summary>
     public IReadOnlyList<Track> RemovedTracks => _removed;

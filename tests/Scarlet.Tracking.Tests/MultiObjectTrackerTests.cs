@@ -67,10 +67,11 @@ public sealed class MultiObjectTrackerTests
         var sort = EvaluatePets(Run(new TrackerOptions { Mode = TrackerMode.Sort, FrameRate = 10 }, s_petsDetections.Value));
         var bytetrack = EvaluatePets(Run(new TrackerOptions { FrameRate = 10 }, s_petsDetections.Value));
 
-        // Measured (docs/tracking.md): SORT MOTA 0.5987 IDF1 0.3523; ByteTrack MOTA 0.6189 IDF1 0.4590.
+        // Measured (docs/tracking.md): SORT MOTA 0.5987 IDF1 0.3523; ByteTrack MOTA 0.6196 IDF1 0.4679 (0.6189 / 0.4590
+        // without camera-motion compensation, which this fixed camera's boxes support in 12 of 795 frames).
         Assert.True(sort.Mota > 0.58, $"SORT MOTA {sort.Mota}");
         Assert.True(bytetrack.Mota > 0.60, $"ByteTrack MOTA {bytetrack.Mota}");
-        Assert.True(bytetrack.Idf1 > 0.44, $"ByteTrack IDF1 {bytetrack.Idf1}");
+        Assert.True(bytetrack.Idf1 > 0.45, $"ByteTrack IDF1 {bytetrack.Idf1}");
         Assert.True(bytetrack.Mota > sort.Mota);
         Assert.True(bytetrack.Idf1 > sort.Idf1);
     }
@@ -214,7 +215,8 @@ public sealed class MultiObjectTrackerTests
         Assert.Equal((TrackerMode.ByteTrack, 30.0, 0.5f, 0.1f, 0.6f, 30), (o.Mode, o.FrameRate, o.HighScoreThreshold, o.LowScoreThreshold, o.NewTrackScoreThreshold, o.LostTrackBuffer));
         Assert.Equal((3, 1, 0.3f), (o.SortMinHits, o.SortMaxAge, o.SortMinIoU));
         Assert.Equal((0.2f, 0.2f, 0.5f, 0.3f, false), (o.FirstMatchMinIoU, o.LostMatchMinIoU, o.SecondMatchMinIoU, o.TentativeMatchMinIoU, o.ConfirmOnBirth));
-        Assert.Equal((false, 0.1f, 4, 1.1f), (o.CameraMotionCompensation, o.CameraMotionInlierThreshold, o.CameraMotionMinInliers, o.CameraMotionIdentityMargin));
+        Assert.Equal((true, 0.1f, 4, 1.1f), (o.CameraMotionCompensation, o.CameraMotionInlierThreshold, o.CameraMotionMinInliers, o.CameraMotionIdentityMargin));
+        Assert.Equal((0.5f, 0.03f), (o.CameraMotionMaxResidualRatio, o.CameraMotionMinShift));
         Assert.Equal((false, 0f, 3, 0f, 0), (o.ObservationCentricReUpdate, o.MomentumWeight, o.MomentumDeltaFrames, o.RecoveryMinIoU, o.TentativeMaxMisses));
         var ex = Assert.Throws<ArgumentException>(() => new MultiObjectTracker(new TrackerOptions { LowScoreThreshold = 0.7f, FrameRate = 0 }));
         Assert.Contains("LowScoreThreshold", ex.Message, StringComparison.Ordinal);

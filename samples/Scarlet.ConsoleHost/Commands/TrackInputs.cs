@@ -137,9 +137,16 @@ internal static class TrackInputs
         o.CameraMotionInlierThreshold = (float)args.Double("cmc-inlier", o.CameraMotionInlierThreshold);
         o.CameraMotionMinInliers = args.Int("cmc-min-inliers", o.CameraMotionMinInliers);
         o.CameraMotionIdentityMargin = (float)args.Double("cmc-margin", o.CameraMotionIdentityMargin);
+        o.CameraMotionMaxResidualRatio = (float)args.Double("cmc-residual-ratio", o.CameraMotionMaxResidualRatio);
+        o.CameraMotionMinShift = (float)args.Double("cmc-min-shift", o.CameraMotionMinShift);
         if (args.Flag("oru"))
         {
             o.ObservationCentricReUpdate = true;
+        }
+
+        if (args.Flag("no-oru"))
+        {
+            o.ObservationCentricReUpdate = false;
         }
 
         o.MomentumWeight = (float)args.Double("momentum", o.MomentumWeight);

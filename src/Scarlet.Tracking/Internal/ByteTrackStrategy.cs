@@ -15,6 +15,10 @@ internal sealed class ByteTrackStrategy : ITrackerStrategy
     private const double StdWeightPosition = 1.0 / 20;
     private const double StdWeightVelocity = 1.0 / 160;
 
+    // A camera motion this large (mean shift of the boxes, in box heights) is applied at once, without waiting for a
+    // second frame of it.
+    private const double JerkShift = 0.2;
+
     private readonly TrackerOptions _options;
     private readonly TrackAssociation _association;
     private readonly List<Track> _output;
@@ -32,6 +36,7 @@ internal sealed class ByteTrackStrategy : ITrackerStrategy
     private readonly CameraMotionEstimator _motionEstimator = new();
     private double[] _previousCentres = [];
     private double[] _currentCentres = [];
+    private bool _motionLastFrame;
     private int _nextId = 1;
 
     public ByteTrackStrategy(TrackerOptions options, TrackAssociation association, List<Track> output, List<Track> removed)
@@ -45,6 +50,9 @@ internal sealed class ByteTrackStrategy : ITrackerStrategy
 
     private int FrameCount { get; set; }
 
+    /// <summary>Gets the number of frames whose tracks were warped by an estimated camera motion.</summary>
+    public int CompensatedFrames { get; private set; }
+
     public void AddLiveTracks(List<Track> into)
     {
         into.AddRange(_tracked);
@@ -55,6 +63,7 @@ internal sealed class ByteTrackStrategy : ITrackerStrategy
     {
         _tracked.Clear();
         _lost.Clear();
+        _motionLastFrame = false;
     }
 
     public void Update(ReadOnlySpan<TrackerDetection> dets, int frame)
@@ -424,12 +433,25 @@ internal sealed class ByteTrackStrategy : ITrackerStrategy
             _currentCentres[current++] = b.Height;
         }
 
-        if (!_motionEstimator.Estimate(_previousCentres.AsSpan(0, previous), _currentCentres.AsSpan(0, current), _options.CameraMotionInlierThreshold, _options.CameraMotionMinInliers, _options.CameraMotionIdentityMargin, out var motion)
+        if (!_motionEstimator.Estimate(_previousCentres.AsSpan(0, previous), _currentCentres.AsSpan(0, current), _options.CameraMotionInlierThreshold, _options.CameraMotionMinInliers, _options.CameraMotionIdentityMargin, _options.CameraMotionMaxResidualRatio, _options.CameraMotionMinShift, out var motion)
             || motion == SimilarityMotion.Identity)
+        {
+            _motionLastFrame = false;
+            return;
+        }
+
+        // A real camera moves over several frames; a motion fitted to a few walkers on a fixed camera comes and goes.
+        // So a supported motion is applied from its second frame in a row, unless it is larger than people move in a
+        // frame (a sudden jerk, which lasts one frame; 0.2 box heights in one frame at 10 fps would be a run).
+        var persisted = _motionLastFrame;
+        _motionLastFrame = true;
+        if (!persisted && _motionEstimator.Shift < JerkShift)
         {
             return;
         }
 
+        CompensatedFrames++;
+        TrackingMetrics.CameraMotionCompensated.Add(1);
         foreach (var t in _pool)
         {
             Warp(t, motion);

@@ -31,6 +31,9 @@ internal sealed class CameraMotionEstimator
     /// <summary>Gets the number of pairs that agreed with the last estimate (0 when none was made).</summary>
     public int Inliers { get; private set; }
 
+    /// <summary>Gets the mean shift the last applied motion gives the pairs, in box heights (0 when none).</summary>
+    public double Shift { get; private set; }
+
     /// <summary>
     /// Estimates the motion that takes <paramref name="previous"/> boxes to <paramref name="current"/> boxes.
     /// </summary>
@@ -42,9 +45,28 @@ internal sealed class CameraMotionEstimator
     /// <param name="motion">The motion (a, b, tx, ty): <c>x' = a·x − b·y + tx</c>, <c>y' = b·x + a·y + ty</c>; identity when none.</param>
     /// <returns>Whether an estimate was made.</returns>
     public bool Estimate(ReadOnlySpan<double> previous, ReadOnlySpan<double> current, double inlierThreshold, int minInliers, double identityMargin, out SimilarityMotion motion)
+        => Estimate(previous, current, inlierThreshold, minInliers, identityMargin, maxResidualRatio: 1, minShift: 0, out motion);
+
+    /// <summary>
+    /// Estimates the motion as above and applies it only when the pairs support it: the motion's robust residual
+    /// (squared errors capped at the inlier threshold, over every pair) must be at most <paramref name="maxResidualRatio"/>
+    /// times the residual of no motion, and the mean shift it gives the pairs at least <paramref name="minShift"/> box
+    /// heights (detection jitter alone shifts boxes by a few hundredths of their height).
+    /// </summary>
+    /// <param name="previous">Last frame's boxes (centre x, centre y, height per box, interleaved: 3 per box).</param>
+    /// <param name="current">This frame's boxes, the same layout.</param>
+    /// <param name="inlierThreshold">Largest residual, in box heights, of an agreeing pair.</param>
+    /// <param name="minInliers">Fewest agreeing pairs for an estimate.</param>
+    /// <param name="identityMargin">A motion must explain more than this many times the pairs no motion explains.</param>
+    /// <param name="maxResidualRatio">Largest ratio of the motion's robust residual to no motion's (1 = no test).</param>
+    /// <param name="minShift">Smallest mean shift of the pairs, in box heights (0 = no test).</param>
+    /// <param name="motion">The motion, identity when none is supported.</param>
+    /// <returns>Whether an estimate was made.</returns>
+    public bool Estimate(ReadOnlySpan<double> previous, ReadOnlySpan<double> current, double inlierThreshold, int minInliers, double identityMargin, double maxResidualRatio, double minShift, out SimilarityMotion motion)
     {
         motion = SimilarityMotion.Identity;
         Inliers = 0;
+        Shift = 0;
         var n = previous.Length / 3;
         var m = current.Length / 3;
         if (n < 2 || m < 2)
@@ -145,9 +167,41 @@ internal sealed class CameraMotionEstimator
             return false;
         }
 
+        if (!IsSupported(motion, k, inlierThreshold, maxResidualRatio, minShift, out var shift))
+        {
+            motion = SimilarityMotion.Identity;
+            Inliers = identityCount;
+            return identityCount >= minInliers;
+        }
+
         Inliers = best;
+        Shift = shift;
         return true;
     }
+
+    /// <summary>
+    /// Whether the fitted motion explains the pairs clearly better than no motion and moves them more than noise does.
+    /// With few, jittery boxes (a fixed camera, 4-8 raw detections) a 4-parameter fit to two pairs explains some of
+    /// the walkers' steps, and the count test above lets it through; this residual and shift test does not.
+    /// </summary>
+    private bool IsSupported(in SimilarityMotion m, int k, double threshold, double maxResidualRatio, double minShift, out double meanShift)
+    {
+        var cap = threshold * threshold;
+        double moved = 0, still = 0, shift = 0;
+        for (var i = 0; i < k; i++)
+        {
+            var (x, y) = m.Apply(_px[i], _py[i]);
+            var h2 = _h[i] * _h[i];
+            moved += Math.Min((Sq(x - _qx[i]) + Sq(y - _qy[i])) / h2, cap);
+            still += Math.Min((Sq(_px[i] - _qx[i]) + Sq(_py[i] - _qy[i])) / h2, cap);
+            shift += Math.Sqrt((Sq(x - _px[i]) + Sq(y - _py[i])) / h2);
+        }
+
+        meanShift = shift / k;
+        return (maxResidualRatio >= 1 || moved <= maxResidualRatio * still) && meanShift >= minShift;
+    }
+
+    private static double Sq(double v) => v * v;
 
     private static int Nearest(ReadOnlySpan<double> from, int i, ReadOnlySpan<double> to)
     {

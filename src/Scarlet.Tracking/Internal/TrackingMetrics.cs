@@ -11,4 +11,7 @@ internal static class TrackingMetrics
 
     public static readonly Counter<long> FramesTracked =
         ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.tracking.frames", "{frame}", "Frames processed by multi-object trackers.");
+
+    public static readonly Counter<long> CameraMotionCompensated =
+        ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.tracking.camera_motion_compensated", "{frame}", "Frames whose tracks were warped by an estimated camera motion.");
 }
