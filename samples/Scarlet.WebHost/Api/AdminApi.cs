@@ -50,7 +50,7 @@ internal static class AdminApi
 
         if (body.Username.Length > 256 || body.Password.Length > 1024)
         {
-            return TypedResults.Json(new ErrorBody(AdminAccounts.LoginFailed), statusCode: 401);
+            return Problems.Result(StatusCodes.Status401Unauthorized, AdminAccounts.LoginFailed);
         }
 
         var result = await accounts.LoginAsync(body.Username, body.Password, ct);
@@ -60,7 +60,7 @@ internal static class AdminApi
             // It is recorded in the account's organisation (an unknown name in the default one).
             var known = await accounts.FindAsync(body.Username, ct) is { } user ? user.User : null;
             await audit.RecordAsync(known?.OrganizationId ?? ctx.DefaultOrg, known?.Username ?? "unknown", AuditActions.AdminLogin, null, "failed");
-            return TypedResults.Json(new ErrorBody(AdminAccounts.LoginFailed), statusCode: 401);
+            return Problems.Result(StatusCodes.Status401Unauthorized, AdminAccounts.LoginFailed);
         }
 
         await audit.RecordAsync(ok.User.OrganizationId, ok.User.Username, AuditActions.AdminLogin, null);
