@@ -152,12 +152,12 @@ internal static class Paging
         limit switch
         {
             null => @default,
-            < 1 => throw ApiException.BadRequest("limit must be at least 1"),
-            _ when limit > max => throw ApiException.BadRequest($"limit must be at most {max}"),
+            < 1 => throw ApiException.BadRequest("limit must be at least 1", "limit"),
+            _ when limit > max => throw ApiException.BadRequest($"limit must be at most {max}", "limit"),
             _ => limit.Value,
         };
 
-    public static int Offset(int? offset) => offset is < 0 ? throw ApiException.BadRequest("offset must not be negative") : offset ?? 0;
+    public static int Offset(int? offset) => offset is < 0 ? throw ApiException.BadRequest("offset must not be negative", "offset") : offset ?? 0;
 }
 
 /// <summary>The retail services and the organisation every request works in.</summary>

@@ -76,7 +76,7 @@ internal static class FaceApi
     {
         if (string.IsNullOrWhiteSpace(base64))
         {
-            throw ApiException.BadRequest($"{field} is required");
+            throw ApiException.BadRequest($"{field} is required", field);
         }
 
         return decoder.DecodeBase64Async(base64, ct);
@@ -133,6 +133,7 @@ internal static class FaceApi
         {
             Name = "Visitor " + Guid.NewGuid().ToString("N")[..8],
             Consent = new ConsentRecord(http.Name(), time.GetUtcNow(), "auto-register"),
+            IsAutoRegistered = true,
         }, [image.Pixels], ct);
         return TypedResults.Ok(RegisterResponse.From("Auto-registration successful", result, http));
     }

@@ -115,6 +115,11 @@ internal static class PostgresSchemaMigrations
             CREATE INDEX ix_audit_actor ON audit(org_id, actor, at);
             CREATE INDEX ix_audit_at ON audit(org_id, at);
             """),
+
+        // Promotions can be switched off and on without losing their settings (PUT /api/promotions/{id}).
+        (4, """
+            ALTER TABLE promotions ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+            """),
     ];
 
     public static int LatestVersion => s_migrations[^1].Version;
