@@ -206,6 +206,59 @@ public sealed class OperatorApiTests(HostFixture host)
         Assert.Equal(110m, (await single.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("total_spend").GetDecimal());
     }
 
+    [Fact]
+    public async Task Stopping_one_processing_task_leaves_a_camera_another_task_uses_running()
+    {
+        using var admin = await host.AdminClientAsync();
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        string[] cams = ["shared-" + tag, "own-" + tag];
+        foreach (var cam in cams)
+        {
+            using var add = await admin.PostAsJsonAsync("/api/cameras", new { id = cam, source = Scarlet.Testing.TestAssets.VtestVideo, start = false });
+            Assert.Equal(HttpStatusCode.Created, add.StatusCode);
+        }
+
+        try
+        {
+            var a = await StartTaskAsync(admin, cams[0], cams[1]);
+            var b = await StartTaskAsync(admin, cams[0]);
+            Assert.Equal("stopped", await StopTaskAsync(admin, a));
+            Assert.NotEqual("stopped", await CameraStatusAsync(admin, cams[0]));
+            Assert.Equal("stopped", await CameraStatusAsync(admin, cams[1]));
+            Assert.Equal("running", (await admin.GetFromJsonAsync<JsonElement>($"/api/processing-tasks/{b}")).GetProperty("status").GetString());
+
+            // Stopping the stopped task again stops nothing; stopping the last task using the camera stops it.
+            Assert.Equal("stopped", await StopTaskAsync(admin, a));
+            Assert.NotEqual("stopped", await CameraStatusAsync(admin, cams[0]));
+            Assert.Equal("stopped", await StopTaskAsync(admin, b));
+            Assert.Equal("stopped", await CameraStatusAsync(admin, cams[0]));
+        }
+        finally
+        {
+            foreach (var cam in cams)
+            {
+                (await admin.DeleteAsync($"/api/cameras/{cam}")).Dispose();
+            }
+        }
+    }
+
+    private static async Task<string> StartTaskAsync(HttpClient admin, params string[] cameras)
+    {
+        using var res = await admin.PostAsJsonAsync("/api/processing-tasks/start", new { camera_ids = cameras });
+        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+        return (await res.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("task_id").GetString()!;
+    }
+
+    private static async Task<string> StopTaskAsync(HttpClient admin, string task)
+    {
+        using var res = await admin.PostAsJsonAsync("/api/processing-tasks/stop", new { task_id = task });
+        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+        return (await res.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString()!;
+    }
+
+    private static async Task<string> CameraStatusAsync(HttpClient admin, string camera) =>
+        (await admin.GetFromJsonAsync<JsonElement>($"/api/cameras/{camera}")).GetProperty("status").GetString()!;
+
     private static async Task<string> CreateAsync(HttpClient admin, object promotion)
     {
         using var res = await admin.PostAsJsonAsync("/promotions", promotion);
