@@ -105,6 +105,16 @@ public sealed class OperatorApiTests(HostFixture host)
         Assert.True(customer.GetProperty("is_auto_registered").GetBoolean());
         Assert.Equal("bronze", customer.GetProperty("loyalty_status").GetString());
 
+        // Boxes are in the pixels of the image sent, whose size the answer gives (LFW photos are 250 x 250).
+        using (var recognized = await admin.PostAsJsonAsync("/recognize", new { face_image_b64 = Photos.Base64(Photos.Lfw("Andre_Agassi", 0)) }))
+        {
+            var body = await recognized.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal((250, 250), (body.GetProperty("frame_width").GetInt32(), body.GetProperty("frame_height").GetInt32()));
+            var match = Assert.Single(body.GetProperty("tracked_objects").EnumerateArray());
+            Assert.Equal(id, match.GetProperty("id").GetString());
+            Assert.All(match.GetProperty("bbox").EnumerateArray(), v => Assert.InRange(v.GetSingle(), -25f, 275f));
+        }
+
         var platinum = await CreateAsync(admin, new { title = "Platinum only " + tag, target_loyalty_status = "platinum", priority = 950 });
         Assert.DoesNotContain(platinum, await SeedPromotionIdsAsync(admin, id));
 
