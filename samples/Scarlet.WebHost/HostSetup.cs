@@ -77,7 +77,7 @@ internal static class HostSetup
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.OnRejected = (ctx, ct) => new ValueTask(ctx.HttpContext.Response.WriteAsJsonAsync(new ErrorBody("Too many login attempts; try again later"), ct));
+            o.OnRejected = (ctx, ct) => new ValueTask(Problems.WriteAsync(ctx.HttpContext.Response, StatusCodes.Status429TooManyRequests, "Too many login attempts; try again later", ct));
             o.AddPolicy(LoginPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
                 http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = host.Security.LoginAttemptsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
@@ -206,8 +206,7 @@ internal static class HostSetup
     {
         if (context.Request.ContentLength > max)
         {
-            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-            return context.Response.WriteAsJsonAsync(new ErrorBody("Request body too large"));
+            return Problems.WriteAsync(context.Response, StatusCodes.Status413PayloadTooLarge, "Request body too large");
         }
 
         return next(context);

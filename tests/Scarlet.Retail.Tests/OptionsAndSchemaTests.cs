@@ -65,13 +65,13 @@ public sealed class OptionsAndSchemaTests
         var path = dir.File("sub/folder/s.db");
         using (var db = new SqliteDatabase(path))
         {
-            Assert.Equal(5, db.SchemaVersion);
+            Assert.Equal(SchemaMigrations.LatestVersion, db.SchemaVersion);
             Assert.Equal("ok", db.CheckIntegrity());
         }
 
         using (var db = new SqliteDatabase(path))
         {
-            Assert.Equal(5, db.SchemaVersion);
+            Assert.Equal(SchemaMigrations.LatestVersion, db.SchemaVersion);
         }
 
         using var conn = new SqliteConnection($"Data Source={path}");
@@ -80,7 +80,7 @@ public sealed class OptionsAndSchemaTests
         cmd.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", cmd.ExecuteScalar());
         cmd.CommandText = "SELECT COUNT(*) FROM schema_version";
-        Assert.Equal(5L, cmd.ExecuteScalar());
+        Assert.Equal((long)SchemaMigrations.LatestVersion, cmd.ExecuteScalar());
     }
 
     [Fact]
@@ -123,6 +123,7 @@ public sealed class OptionsAndSchemaTests
                 DROP TABLE possible_duplicates;
                 DROP INDEX ix_audit_subject; DROP INDEX ix_audit_actor; DROP INDEX ix_audit_at; ALTER TABLE audit DROP COLUMN outcome;
                 DROP TABLE admin_users; DROP TABLE revoked_tokens; DROP TABLE login_failures; DROP TABLE api_keys; DROP TABLE bus_outbox;
+                ALTER TABLE promotions DROP COLUMN enabled;
                 DELETE FROM schema_version WHERE version > 1;
                 """;
             cmd.ExecuteNonQuery();
@@ -131,7 +132,7 @@ public sealed class OptionsAndSchemaTests
         SqliteConnection.ClearAllPools();
         using (var db = new SqliteDatabase(path))
         {
-            Assert.Equal(5, db.SchemaVersion);
+            Assert.Equal(SchemaMigrations.LatestVersion, db.SchemaVersion);
             var customers = new SqlCustomerStore(db);
             Assert.Equal("Ada", (await customers.GetAsync("org", "c1"))!.Name);
             await customers.AddAsync(new Customer { Id = "c2", OrganizationId = "org", Name = "Bea" }, []);
@@ -162,6 +163,7 @@ public sealed class OptionsAndSchemaTests
             using var cmd = conn.CreateCommand();
             cmd.CommandText = """
                 DROP TABLE admin_users; DROP TABLE revoked_tokens; DROP TABLE login_failures; DROP TABLE api_keys; DROP TABLE bus_outbox;
+                ALTER TABLE promotions DROP COLUMN enabled;
                 DELETE FROM schema_version WHERE version > 3;
                 CREATE TABLE host_admin_users(
                     username TEXT PRIMARY KEY COLLATE NOCASE, password_hash TEXT NOT NULL, full_name TEXT NOT NULL,
@@ -182,7 +184,7 @@ public sealed class OptionsAndSchemaTests
         SqliteConnection.ClearAllPools();
         using (var db = new SqliteDatabase(path))
         {
-            Assert.Equal(5, db.SchemaVersion);
+            Assert.Equal(SchemaMigrations.LatestVersion, db.SchemaVersion);
             var users = new SqlAdminUserStore(db);
             var found = await users.FindAsync("old-admin");
             Assert.Equal(new AdminUser("Old-Admin", "Old Admin", "old@example.com", true, DateTimeOffset.FromUnixTimeMilliseconds(1000), "admin", string.Empty), found!.User);

@@ -227,6 +227,61 @@ public sealed class DashboardBrowserTests(LiveHostFixture host, DashboardBrowser
     }
 
     [Fact]
+    public async Task Promotions_edit_prefilled_and_switch_off_and_on()
+    {
+        using var admin = await host.AdminClientAsync();
+        string id;
+        DateTimeOffset validTo;
+        using (var created = await admin.PostAsJsonAsync("/promotions", new { title = "Silver Sunday", discount = "5%", target_loyalty_status = "silver", zones = new[] { "dairy" }, priority = 3, validity = "10 days" }))
+        {
+            var body = await created.Content.ReadFromJsonAsync<JsonElement>();
+            (id, validTo) = (body.GetProperty("id").GetString()!, body.GetProperty("valid_to").GetDateTimeOffset());
+        }
+
+        await using var s = await OpenAsync(page: "promotions");
+        var page = s.Page;
+        var row = page.Locator($"#promo-list tr[data-promotion-id='{id}']");
+        await row.Locator("button", new LocatorLocatorOptions { HasText = "Edit" }).ClickAsync();
+
+        // The form holds the promotion as stored.
+        Assert.Equal("Silver Sunday", await page.InputValueAsync("#promo-title"));
+        Assert.Equal("5%", await page.InputValueAsync("#promo-discount"));
+        Assert.Equal("silver", await page.InputValueAsync("#promo-tier"));
+        Assert.Equal("dairy", await page.InputValueAsync("#promo-zones"));
+        Assert.Equal("3", await page.InputValueAsync("#promo-priority"));
+        Assert.Equal("Save", (await page.TextContentAsync("#promo-create"))?.Trim());
+
+        await page.FillAsync("#promo-title", "Gold Sunday");
+        await page.FillAsync("#promo-discount", "12%");
+        await page.SelectOptionAsync("#promo-tier", "gold");
+        await page.FillAsync("#promo-start", "09:00");
+        await page.FillAsync("#promo-end", "13:30");
+        await ShotAsync(page, "promotions-edit");
+        await page.ClickAsync("#promo-create");
+        await row.Locator("td", new LocatorLocatorOptions { HasText = "Gold Sunday" }).WaitForAsync();
+
+        var edited = await admin.GetFromJsonAsync<JsonElement>($"/api/promotions/{id}");
+        Assert.Equal("Gold Sunday", edited.GetProperty("title").GetString());
+        Assert.Equal("12%", edited.GetProperty("discount").GetString());
+        Assert.Equal("gold", edited.GetProperty("target_loyalty_status").GetString());
+        Assert.Equal(3, edited.GetProperty("priority").GetInt32());
+        Assert.Equal("dairy", Assert.Single(edited.GetProperty("zones").EnumerateArray()).GetString());
+        var window = Assert.Single(edited.GetProperty("time_windows").EnumerateArray());
+        Assert.Equal(("09:00", "13:30"), (window.GetProperty("start").GetString(), window.GetProperty("end").GetString()));
+        Assert.True(edited.GetProperty("enabled").GetBoolean());
+        Assert.Equal(validTo.ToUnixTimeMilliseconds(), edited.GetProperty("valid_to").GetDateTimeOffset().ToUnixTimeMilliseconds());
+
+        // Off and on again from the list.
+        await row.Locator("button", new LocatorLocatorOptions { HasText = "Disable" }).ClickAsync();
+        await row.Locator("td", new LocatorLocatorOptions { HasText = "off" }).WaitForAsync();
+        Assert.False((await admin.GetFromJsonAsync<JsonElement>($"/api/promotions/{id}")).GetProperty("enabled").GetBoolean());
+        await row.Locator("button", new LocatorLocatorOptions { HasText = "Enable" }).ClickAsync();
+        await row.Locator("td", new LocatorLocatorOptions { HasText = "active" }).WaitForAsync();
+        Assert.True((await admin.GetFromJsonAsync<JsonElement>($"/api/promotions/{id}")).GetProperty("enabled").GetBoolean());
+        (await admin.DeleteAsync($"/api/promotions/{id}")).Dispose();
+    }
+
+    [Fact]
     public async Task Cameras_add_a_file_pause_and_remove()
     {
         await using var s = await OpenAsync(page: "cameras");

@@ -50,7 +50,7 @@ internal static class AdminApi
 
         if (body.Username.Length > 256 || body.Password.Length > 1024)
         {
-            return TypedResults.Json(new ErrorBody(AdminAccounts.LoginFailed), statusCode: 401);
+            return Problems.Result(StatusCodes.Status401Unauthorized, AdminAccounts.LoginFailed);
         }
 
         var result = await accounts.LoginAsync(body.Username, body.Password, ct);
@@ -60,7 +60,7 @@ internal static class AdminApi
             // It is recorded in the account's organisation (an unknown name in the default one).
             var known = await accounts.FindAsync(body.Username, ct) is { } user ? user.User : null;
             await audit.RecordAsync(known?.OrganizationId ?? ctx.DefaultOrg, known?.Username ?? "unknown", AuditActions.AdminLogin, null, "failed");
-            return TypedResults.Json(new ErrorBody(AdminAccounts.LoginFailed), statusCode: 401);
+            return Problems.Result(StatusCodes.Status401Unauthorized, AdminAccounts.LoginFailed);
         }
 
         await audit.RecordAsync(ok.User.OrganizationId, ok.User.Username, AuditActions.AdminLogin, null);
@@ -152,12 +152,12 @@ internal static class Paging
         limit switch
         {
             null => @default,
-            < 1 => throw ApiException.BadRequest("limit must be at least 1"),
-            _ when limit > max => throw ApiException.BadRequest($"limit must be at most {max}"),
+            < 1 => throw ApiException.BadRequest("limit must be at least 1", "limit"),
+            _ when limit > max => throw ApiException.BadRequest($"limit must be at most {max}", "limit"),
             _ => limit.Value,
         };
 
-    public static int Offset(int? offset) => offset is < 0 ? throw ApiException.BadRequest("offset must not be negative") : offset ?? 0;
+    public static int Offset(int? offset) => offset is < 0 ? throw ApiException.BadRequest("offset must not be negative", "offset") : offset ?? 0;
 }
 
 /// <summary>The retail services and the organisation every request works in.</summary>

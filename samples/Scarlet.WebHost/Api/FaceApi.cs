@@ -35,7 +35,8 @@ internal sealed record EmbeddingResponse(float[] Embedding);
 
 internal sealed record RecognizedUser(string Id, string Name, float Confidence, string LoyaltyStatus, float[] Bbox);
 
-internal sealed record RecognizeResponse(IReadOnlyList<RecognizedUser> TrackedObjects);
+/// <summary>Matched faces; boxes in the pixels of the image sent, whose size is <c>frame_width</c> x <c>frame_height</c>.</summary>
+internal sealed record RecognizeResponse(IReadOnlyList<RecognizedUser> TrackedObjects, int FrameWidth, int FrameHeight);
 
 internal sealed record ProcessFrameRequest(string? FrameB64, string? CameraId, string? StoreZone);
 
@@ -48,7 +49,8 @@ internal sealed record FrameDetection(float[] Bbox, string? UserId, float Confid
 
 internal sealed record MatchCandidate(string CustomerId, float Similarity);
 
-internal sealed record ProcessFrameResponse(string CameraId, DateTimeOffset Timestamp, IReadOnlyList<FrameDetection> Detections);
+/// <summary>The faces of a frame; boxes in the pixels of the frame sent, whose size is <c>frame_width</c> x <c>frame_height</c>.</summary>
+internal sealed record ProcessFrameResponse(string CameraId, DateTimeOffset Timestamp, IReadOnlyList<FrameDetection> Detections, int FrameWidth, int FrameHeight);
 
 internal sealed record UserFace(string Id, string Name, string LoyaltyStatus, int Embeddings, bool Enrolled);
 
@@ -76,7 +78,7 @@ internal static class FaceApi
     {
         if (string.IsNullOrWhiteSpace(base64))
         {
-            throw ApiException.BadRequest($"{field} is required");
+            throw ApiException.BadRequest($"{field} is required", field);
         }
 
         return decoder.DecodeBase64Async(base64, ct);
@@ -133,6 +135,7 @@ internal static class FaceApi
         {
             Name = "Visitor " + Guid.NewGuid().ToString("N")[..8],
             Consent = new ConsentRecord(http.Name(), time.GetUtcNow(), "auto-register"),
+            IsAutoRegistered = true,
         }, [image.Pixels], ct);
         return TypedResults.Ok(RegisterResponse.From("Auto-registration successful", result, http));
     }
@@ -153,7 +156,8 @@ internal static class FaceApi
             .ToList();
         HostMetrics.FacesRecognized.Add(users.Count, HostMetrics.Tag("camera", "api"));
         await AuditLookupAsync(audit, http, AuditActions.FaceRecognized, users.Select(u => u.Id), $"faces={sightings.Count}");
-        return TypedResults.Ok(new RecognizeResponse(users));
+        var (width, height) = FrameSize(image);
+        return TypedResults.Ok(new RecognizeResponse(users, width, height));
     }
 
     /// <summary>One audit entry per customer a look-up named, or one <c>no_match</c> entry when it named nobody.</summary>
@@ -214,10 +218,18 @@ internal static class FaceApi
 
         HostMetrics.FramesProcessed.Add(1, HostMetrics.Tag("camera", cameraId));
         await AuditLookupAsync(audit, http, AuditActions.FaceIdentified, sightings.Where(s => s.Status == RecognitionStatus.Matched && s.CustomerId is not null).Select(s => s.CustomerId!), $"camera={cameraId}; faces={sightings.Count}");
-        return TypedResults.Ok(new ProcessFrameResponse(cameraId, now, detections));
+        var (width, height) = FrameSize(image);
+        return TypedResults.Ok(new ProcessFrameResponse(cameraId, now, detections, width, height));
     }
 
     public static float[] Xyxy(BoundingBox b) => Xyxy(b, 1);
+
+    /// <summary>The size of the image as sent, in the orientation the boxes use (a JPEG turned by its EXIF tag is turned).</summary>
+    public static (int Width, int Height) FrameSize(DecodedImage image)
+    {
+        var s = image.Source;
+        return (s.Width + image.Scale - 1) / image.Scale == image.Pixels.Width ? (s.Width, s.Height) : (s.Height, s.Width);
+    }
 
     /// <summary>The box in the source image's pixels when the image was decoded at 1/<paramref name="scale"/> (a large JPEG).</summary>
     public static float[] Xyxy(BoundingBox b, int scale) =>

@@ -92,7 +92,7 @@ internal static class OpsApi
     {
         if (body?.CameraIds is not { Length: > 0 } ids)
         {
-            throw ApiException.BadRequest("camera_ids is required");
+            throw ApiException.BadRequest("camera_ids is required", "camera_ids");
         }
 
         var org = ctx.Org;
@@ -108,8 +108,10 @@ internal static class OpsApi
     public static async Task<IResult> StopTaskAsync(StopTaskRequest? body, HostContext ctx, CameraManager m, ProcessingTasks tasks, CancellationToken ct)
     {
         var org = ctx.Org;
-        var t = tasks.Get(body?.TaskId ?? throw ApiException.BadRequest("task_id is required"), org) ?? throw ApiException.NotFound("Task not found");
-        foreach (var id in t.CameraIds)
+        var t = tasks.Get(body?.TaskId ?? throw ApiException.BadRequest("task_id is required", "task_id"), org) ?? throw ApiException.NotFound("Task not found");
+
+        // A camera another running task still uses keeps running; stopping a stopped task stops nothing.
+        foreach (var id in tasks.CamerasOnlyIn(t))
         {
             if (m.Get(id, org) is { } c)
             {
@@ -331,6 +333,25 @@ internal sealed class ProcessingTasks(HostStateStore state, TimeProvider time, M
     /// <summary>Gets an organisation's task; another organisation's is not found.</summary>
     public ProcessingTask? Get(string id, string organizationId) =>
         _tasks.Value.GetValueOrDefault(id) is { } t && (t.OrganizationId ?? options.Value.Organization) == organizationId ? t : null;
+
+    /// <summary>
+    /// The cameras of a running task that no other running task of its organisation uses: what stopping it may stop
+    /// (none when it is stopped already).
+    /// </summary>
+    public IReadOnlyList<string> CamerasOnlyIn(ProcessingTask task)
+    {
+        if (task.Status != "running")
+        {
+            return [];
+        }
+
+        var org = task.OrganizationId ?? options.Value.Organization;
+        var shared = _tasks.Value.Values
+            .Where(t => t.TaskId != task.TaskId && t.Status == "running" && (t.OrganizationId ?? options.Value.Organization) == org)
+            .SelectMany(t => t.CameraIds)
+            .ToHashSet(StringComparer.Ordinal);
+        return [.. task.CameraIds.Where(id => !shared.Contains(id)).Distinct(StringComparer.Ordinal)];
+    }
 
     public async Task<ProcessingTask> StopAsync(string id, CancellationToken ct)
     {

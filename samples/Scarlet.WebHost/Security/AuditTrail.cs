@@ -14,6 +14,7 @@ internal static class AuditActions
     public const string CustomerExported = "customer.exported";
     public const string CustomerErased = "customer.erased";
     public const string CustomerMerged = "customer.merged";
+    public const string CustomerUpdated = "customer.updated";
     public const string KeyCreated = "key.created";
     public const string KeyRevoked = "key.revoked";
     public const string AdminLogin = "admin.login";

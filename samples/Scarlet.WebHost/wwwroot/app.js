@@ -115,6 +115,7 @@ async function logout() {
     'users', 'user-result']) { const e = $(id); if (e) e.textContent = ''; }
   $('frame-index').textContent = '-'; $('track-count').textContent = '0'; $('alert-count').textContent = '0'; $('present-count').textContent = '0';
   for (const id of ['register-form', 'key-form', 'audit-form', 'customer-search-form', 'promo-form', 'camera-form', 'user-form']) $(id).reset();
+  resetPromotionForm();
   for (const id of ['keys-card', 'audit-card', 'new-key-box', 'customer-detail', 'single-card']) $(id).hidden = true;
   $('grid-card').hidden = false;
   $('password').value = '';
@@ -381,34 +382,89 @@ async function register(ev) {
 
 // ---- promotions ----
 
+function promotionStatus(p) {
+  if (!p.enabled) return 'off';
+  if (p.active) return 'active';
+  return new Date(p.valid_from) > new Date() ? 'scheduled' : 'expired';
+}
+
 async function loadPromotions() {
-  const list = await forSession('/api/promotions');
+  const list = await forSession('/api/promotions?limit=1000');
   if (!list) return;
   const body = $('promo-list');
   body.textContent = '';
   for (const p of list) {
-    const del = canOperate() ? button('Delete', async () => {
-      if (!confirm(`Delete the promotion "${p.title}"?`)) return;
-      try { await api('/api/promotions/' + encodeURIComponent(p.id), { method: 'DELETE' }); await loadPromotions(); } catch (e) { $('promo-result').textContent = e.message; }
-    }) : '';
-    const tr = row([p.title, p.discount, p.target_loyalty_status, p.zones.join(', ') || 'all', when(p.valid_to), p.priority, del]);
+    const actions = el('span');
+    if (canOperate()) {
+      actions.appendChild(button('Edit', () => editPromotion(p)));
+      actions.appendChild(button(p.enabled ? 'Disable' : 'Enable', async () => {
+        try { await api('/api/promotions/' + encodeURIComponent(p.id), { method: 'PUT', body: JSON.stringify({ enabled: !p.enabled }) }); await loadPromotions(); } catch (e) { $('promo-result').textContent = e.message; }
+      }));
+      actions.appendChild(button('Delete', async () => {
+        if (!confirm(`Delete the promotion "${p.title}"?`)) return;
+        try { await api('/api/promotions/' + encodeURIComponent(p.id), { method: 'DELETE' }); await loadPromotions(); } catch (e) { $('promo-result').textContent = e.message; }
+      }));
+    }
+    const hours = (p.time_windows || []).map((w) => `${w.start}–${w.end}`).join(', ') || 'all day';
+    const tr = row([p.title, p.discount, p.target_loyalty_status, p.zones.join(', ') || 'all', hours, when(p.valid_to), p.priority, promotionStatus(p), actions]);
     tr.dataset.promotionId = p.id;
     body.appendChild(tr);
   }
 }
 
-async function createPromotion(ev) {
+// Editing fills the create form with the promotion and turns Create into Save (PUT); Cancel goes back to creating.
+function editPromotion(p) {
+  $('promo-id').value = p.id;
+  $('promo-title').value = p.title;
+  $('promo-description').value = p.description;
+  $('promo-discount').value = p.discount;
+  $('promo-tier').value = p.target_loyalty_status;
+  $('promo-until').value = p.valid_to.slice(0, 10);
+  $('promo-until').dataset.loaded = $('promo-until').value;
+  $('promo-zones').value = p.zones.join(', ');
+  const w = (p.time_windows || [])[0];
+  $('promo-start').value = w ? w.start : '';
+  $('promo-end').value = w ? w.end : '';
+  $('promo-priority').value = p.priority;
+  $('promo-enabled').checked = p.enabled;
+  $('promo-days-label').hidden = true;
+  $('promo-create').textContent = 'Save';
+  $('promo-cancel').hidden = false;
+  $('promo-result').textContent = 'Editing "' + p.title + '"';
+  $('promo-title').focus();
+}
+
+function resetPromotionForm() {
+  $('promo-form').reset();
+  $('promo-id').value = '';
+  $('promo-until').dataset.loaded = '';
+  $('promo-days-label').hidden = false;
+  $('promo-create').textContent = 'Create';
+  $('promo-cancel').hidden = true;
+}
+
+async function savePromotion(ev) {
   ev.preventDefault();
   const out = $('promo-result');
   out.textContent = ''; out.className = '';
+  const id = $('promo-id').value;
   const zones = $('promo-zones').value.split(',').map((z) => z.trim()).filter((z) => z);
+  const start = $('promo-start').value, end = $('promo-end').value;
+  const fields = {
+    title: $('promo-title').value, description: $('promo-description').value, discount: $('promo-discount').value,
+    target_loyalty_status: $('promo-tier').value, zones, priority: Number($('promo-priority').value || 0),
+    enabled: $('promo-enabled').checked, time_windows: start && end ? [{ start, end }] : [],
+  };
+  // "until" is the last day the promotion runs (store days end at midnight UTC here); without it a new one runs "days" days.
+  const until = $('promo-until').value;
+  // An edit leaves the end as stored unless the day was changed.
+  if (until && !(id && until === $('promo-until').dataset.loaded)) fields.valid_to = new Date(until + 'T23:59:59Z').toISOString();
+  else if (!id) fields.validity = `${$('promo-days').value} days`;
   try {
-    await api('/promotions', { method: 'POST', body: JSON.stringify({
-      title: $('promo-title').value, description: $('promo-description').value, discount: $('promo-discount').value,
-      target_loyalty_status: $('promo-tier').value, validity: `${$('promo-days').value} days`, zones, priority: Number($('promo-priority').value || 0),
-    }) });
-    out.textContent = 'Created';
-    $('promo-form').reset();
+    if (id) await api('/api/promotions/' + encodeURIComponent(id), { method: 'PUT', body: JSON.stringify(fields) });
+    else await api('/promotions', { method: 'POST', body: JSON.stringify(fields) });
+    resetPromotionForm();
+    out.textContent = id ? 'Saved' : 'Created';
     await loadPromotions();
   } catch (e) { out.textContent = e.message; out.className = 'error'; }
 }
@@ -675,7 +731,8 @@ document.addEventListener('DOMContentLoaded', () => {
   $('customer-next').addEventListener('click', () => pageCustomers(1));
   $('cd-export').addEventListener('click', exportCustomer);
   $('cd-erase').addEventListener('click', eraseCustomer);
-  $('promo-form').addEventListener('submit', createPromotion);
+  $('promo-form').addEventListener('submit', savePromotion);
+  $('promo-cancel').addEventListener('click', () => { resetPromotionForm(); $('promo-result').textContent = ''; });
   $('camera-form').addEventListener('submit', addCamera);
   $('alert-level').addEventListener('change', safe(loadAlertList));
   $('alert-active').addEventListener('change', safe(loadAlertList));

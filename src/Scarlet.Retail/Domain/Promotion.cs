@@ -43,8 +43,39 @@ public sealed record Promotion
     /// <summary>Gets the period of the frequency cap (default one day).</summary>
     public TimeSpan FrequencyCapPeriod { get; init; } = TimeSpan.FromDays(1);
 
+    /// <summary>Gets a value indicating whether it may be shown at all; a disabled promotion keeps its settings but is never chosen.</summary>
+    public bool Enabled { get; init; } = true;
+
     /// <summary>Gets when it was created.</summary>
     public DateTimeOffset CreatedAt { get; init; }
+}
+
+/// <summary>Which promotions to list (<see cref="Storage.IPromotionStore.ListAsync(PromotionQuery, System.Threading.CancellationToken)"/>).</summary>
+public sealed record PromotionQuery
+{
+    /// <summary>Gets the organisation.</summary>
+    public required string OrganizationId { get; init; }
+
+    /// <summary>
+    /// Gets the activity filter: <see langword="true"/> for promotions enabled and valid at <see cref="At"/>,
+    /// <see langword="false"/> for the others (disabled, expired or not yet valid), <see langword="null"/> for all.
+    /// </summary>
+    public bool? Active { get; init; }
+
+    /// <summary>Gets the time <see cref="Active"/> refers to.</summary>
+    public DateTimeOffset At { get; init; }
+
+    /// <summary>Gets a tier: only promotions a customer of that tier may get (targeting it or all tiers); <see langword="null"/> for any.</summary>
+    public LoyaltyStatus? Tier { get; init; }
+
+    /// <summary>Gets a zone: only promotions that apply in it (listing it, or zone-free); <see langword="null"/> for any.</summary>
+    public string? Zone { get; init; }
+
+    /// <summary>Gets the page size (1 to 1000).</summary>
+    public int Limit { get; init; } = 100;
+
+    /// <summary>Gets the rows to skip.</summary>
+    public int Offset { get; init; }
 }
 
 /// <summary>A daily window of store time, <c>[Start, End)</c>; <c>End &lt; Start</c> wraps past midnight.</summary>
@@ -93,6 +124,9 @@ public sealed record PromotionDraft
 
     /// <summary>Gets the cap period.</summary>
     public TimeSpan FrequencyCapPeriod { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>Gets a value indicating whether it may be shown (default <see langword="true"/>).</summary>
+    public bool Enabled { get; init; } = true;
 }
 
 /// <summary>JSON for a loyalty target: a tier name, or <c>"all"</c> for <see langword="null"/>.</summary>

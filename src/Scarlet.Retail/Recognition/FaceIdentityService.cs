@@ -225,7 +225,7 @@ public sealed class FaceIdentityService : IDisposable
             // Publishes CustomerRegisteredEvent; OnEvent enrols the embeddings under the new VectorId before this returns.
             var customer = await _customers.RegisterAsync(
                 organizationId,
-                new CustomerRegistration { Name = registration.Name, Email = registration.Email, Consent = registration.Consent, Embeddings = embeddings },
+                new CustomerRegistration { Name = registration.Name, Email = registration.Email, Consent = registration.Consent, Embeddings = embeddings, IsAutoRegistered = registration.IsAutoRegistered },
                 cancellationToken).ConfigureAwait(false);
 
             // The customer is stored: its flags are written even if the caller has gone, or the review would miss the pair.

@@ -13,6 +13,9 @@ public sealed record FaceRegistration
 
     /// <summary>Gets the consent to process the face data (required: who, when, how).</summary>
     public required ConsentRecord Consent { get; init; }
+
+    /// <summary>Gets a value indicating whether a device registered an unrecognised face on its own (a provisional customer).</summary>
+    public bool IsAutoRegistered { get; init; }
 }
 
 /// <summary>

@@ -22,7 +22,32 @@ public sealed record CustomerRegistration
 
     /// <summary>Gets the consent to process the face data.</summary>
     public ConsentRecord? Consent { get; init; }
+
+    /// <summary>Gets a value indicating whether a device registered an unrecognised face on its own (a provisional customer), not the person.</summary>
+    public bool IsAutoRegistered { get; init; }
 }
+
+/// <summary>An edit of a customer's profile; a <see langword="null"/> field stays as it is.</summary>
+public sealed record CustomerChanges
+{
+    /// <summary>Gets the new name.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Gets the new e-mail address; an empty string removes it.</summary>
+    public string? Email { get; init; }
+
+    /// <summary>Gets the new loyalty tier (set by an operator; later purchases and visits may raise it further).</summary>
+    public LoyaltyStatus? LoyaltyStatus { get; init; }
+
+    /// <summary>Gets consent to record (clears a provisional customer's expiry).</summary>
+    public ConsentRecord? Consent { get; init; }
+}
+
+/// <summary>One line of an order: a product, how many, and the amount paid for the line.</summary>
+/// <param name="ProductId">Product (must be in the catalogue).</param>
+/// <param name="Quantity">Quantity (at least 1).</param>
+/// <param name="Amount">Amount paid for the line (not negative).</param>
+public sealed record PurchaseLine(string ProductId, int Quantity, decimal Amount);
 
 /// <summary>What recording one recognition outcome did.</summary>
 /// <param name="DetectionId">The stored detection record.</param>
@@ -81,10 +106,7 @@ public sealed class CustomerService
         ArgumentException.ThrowIfNullOrWhiteSpace(organizationId);
         ArgumentNullException.ThrowIfNull(registration);
         ArgumentException.ThrowIfNullOrWhiteSpace(registration.Name, nameof(registration));
-        if (registration.Email is { } email && (email.Length > 320 || email.IndexOf('@', StringComparison.Ordinal) is <= 0 || email.EndsWith('@')))
-        {
-            throw new ArgumentException($"'{email}' is not an e-mail address.", nameof(registration));
-        }
+        ValidateEmail(registration.Email, nameof(registration));
 
         ValidateEmbeddings(registration.Embeddings);
         if (registration.Embeddings.Count > 0)
@@ -101,9 +123,10 @@ public sealed class CustomerService
             LoyaltyStatus = LoyaltyStatus.Bronze,
             CreatedAt = _time.GetUtcNow(),
             Consent = registration.Consent,
+            IsAutoRegistered = registration.IsAutoRegistered,
         };
         customer = await _customers.AddAsync(customer, registration.Embeddings, cancellationToken).ConfigureAwait(false);
-        _stream.Publish(new CustomerRegisteredEvent { OrganizationId = organizationId, Timestamp = customer.CreatedAt, CustomerId = customer.Id, VectorId = customer.VectorId, Embeddings = registration.Embeddings });
+        _stream.Publish(new CustomerRegisteredEvent { OrganizationId = organizationId, Timestamp = customer.CreatedAt, CustomerId = customer.Id, VectorId = customer.VectorId, IsAutoRegistered = customer.IsAutoRegistered, Embeddings = registration.Embeddings });
         return customer;
     }
 
@@ -178,6 +201,77 @@ public sealed class CustomerService
         return customer;
     }
 
+    /// <summary>Edits a customer's profile: name, e-mail, tier and consent, each only when given.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="customerId">Customer.</param>
+    /// <param name="changes">The fields to change.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The updated customer.</returns>
+    /// <exception cref="ArgumentException">Empty name, bad e-mail, unknown tier or incomplete consent.</exception>
+    /// <exception cref="RetailNotFoundException">No such customer in the organisation.</exception>
+    /// <exception cref="DuplicateEntityException">The e-mail address belongs to another customer of the organisation.</exception>
+    public async Task<Customer> UpdateAsync(string organizationId, string customerId, CustomerChanges changes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        if (changes.Name is { } name && string.IsNullOrWhiteSpace(name))
+        {
+            throw new ArgumentException("The name must not be empty.", nameof(changes));
+        }
+
+        var email = changes.Email is null ? null : changes.Email.Trim();
+        ValidateEmail(email is { Length: > 0 } ? email : null, nameof(changes));
+        if (changes.LoyaltyStatus is { } tier && !Enum.IsDefined(tier))
+        {
+            throw new ArgumentException("Unknown loyalty status.", nameof(changes));
+        }
+
+        if (changes.Consent is not null)
+        {
+            ValidateConsent(changes.Consent);
+        }
+
+        var customer = await RequireAsync(organizationId, customerId, cancellationToken).ConfigureAwait(false);
+        customer = customer with
+        {
+            Name = changes.Name?.Trim() ?? customer.Name,
+            Email = email is null ? customer.Email : email.Length == 0 ? null : email,
+            LoyaltyStatus = changes.LoyaltyStatus ?? customer.LoyaltyStatus,
+            Consent = changes.Consent ?? customer.Consent,
+            ExpiresAt = changes.Consent is null ? customer.ExpiresAt : null,
+        };
+        await _customers.UpdateAsync(customer, cancellationToken).ConfigureAwait(false);
+        if (changes.Consent is { } consent)
+        {
+            await _events.AppendAuditAsync(new AuditRecord(0, organizationId, "consent.recorded", customerId, consent.GrantedBy, _time.GetUtcNow(), "method=" + consent.Method), cancellationToken).ConfigureAwait(false);
+        }
+
+        return customer;
+    }
+
+    /// <summary>Adds an order of several lines in one transaction (all or none) and re-evaluates the loyalty tier once.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="customerId">Customer.</param>
+    /// <param name="lines">The order's lines (at least one).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The updated customer and the purchases stored, in line order.</returns>
+    /// <exception cref="RetailNotFoundException">Unknown customer or product (then no line is stored).</exception>
+    public async Task<(Customer Customer, IReadOnlyList<Purchase> Purchases)> AddPurchasesAsync(string organizationId, string customerId, IReadOnlyList<PurchaseLine> lines, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        ArgumentOutOfRangeException.ThrowIfZero(lines.Count);
+        var now = _time.GetUtcNow();
+        var purchases = new Purchase[lines.Count];
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = lines[i];
+            ArgumentException.ThrowIfNullOrWhiteSpace(line.ProductId, nameof(lines));
+            purchases[i] = new Purchase { Id = Guid.NewGuid().ToString("N"), CustomerId = customerId, ProductId = line.ProductId, Quantity = line.Quantity, Amount = line.Amount, PurchasedAt = now };
+        }
+
+        var customer = await _customers.AddPurchasesAsync(organizationId, customerId, purchases, cancellationToken).ConfigureAwait(false);
+        return (await ApplyTierAsync(customer, cancellationToken).ConfigureAwait(false), purchases);
+    }
+
     /// <summary>Adds a purchase and re-evaluates the loyalty tier.</summary>
     /// <param name="organizationId">Organisation.</param>
     /// <param name="customerId">Customer.</param>
@@ -189,9 +283,7 @@ public sealed class CustomerService
     public async Task<Customer> AddPurchaseAsync(string organizationId, string customerId, string productId, int quantity, decimal amount, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(productId);
-        var purchase = new Purchase { Id = Guid.NewGuid().ToString("N"), CustomerId = customerId, ProductId = productId, Quantity = quantity, Amount = amount, PurchasedAt = _time.GetUtcNow() };
-        var customer = await _customers.AddPurchaseAsync(organizationId, purchase, cancellationToken).ConfigureAwait(false);
-        return await ApplyTierAsync(customer, cancellationToken).ConfigureAwait(false);
+        return (await AddPurchasesAsync(organizationId, customerId, [new PurchaseLine(productId, quantity, amount)], cancellationToken).ConfigureAwait(false)).Customer;
     }
 
     /// <summary>Gets a customer's purchases, newest first.</summary>
@@ -397,6 +489,14 @@ public sealed class CustomerService
 
     private async Task<Customer> RequireAsync(string organizationId, string customerId, CancellationToken cancellationToken) =>
         await _customers.GetAsync(organizationId, customerId, cancellationToken).ConfigureAwait(false) ?? throw new RetailNotFoundException("customer", customerId);
+
+    private static void ValidateEmail(string? email, string parameter)
+    {
+        if (email is not null && (email.Length > 320 || email.IndexOf('@', StringComparison.Ordinal) is <= 0 || email.EndsWith('@')))
+        {
+            throw new ArgumentException($"'{email}' is not an e-mail address.", parameter);
+        }
+    }
 
     private static void ValidateConsent(ConsentRecord? consent)
     {

@@ -38,6 +38,43 @@ public sealed class PromotionEngine
     public async Task<Promotion> CreateAsync(string organizationId, PromotionDraft draft, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(organizationId);
+        var promotion = Build(Guid.NewGuid().ToString("N"), organizationId, draft, _time.GetUtcNow());
+        await _promotions.AddAsync(promotion, cancellationToken).ConfigureAwait(false);
+        return promotion;
+    }
+
+    /// <summary>Replaces a promotion's fields with a draft's (its id and creation time stay): edit, enable or disable.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="promotionId">Promotion.</param>
+    /// <param name="draft">The fields as they are to be.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The promotion as stored, or <see langword="null"/> when the organisation has no such promotion.</returns>
+    /// <exception cref="ArgumentException">Missing title, empty validity, bad cap.</exception>
+    public async Task<Promotion?> UpdateAsync(string organizationId, string promotionId, PromotionDraft draft, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(organizationId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(promotionId);
+        if (await _promotions.GetAsync(organizationId, promotionId, cancellationToken).ConfigureAwait(false) is not { } current)
+        {
+            return null;
+        }
+
+        var promotion = Build(promotionId, organizationId, draft, current.CreatedAt);
+        return await _promotions.UpdateAsync(promotion, cancellationToken).ConfigureAwait(false) ? promotion : null;
+    }
+
+    /// <summary>An organisation's promotions, filtered and paged (<see cref="PromotionQuery"/>), priority first.</summary>
+    /// <param name="query">Filters and page; <see cref="PromotionQuery.At"/> left at its default means now.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The page and the total matching.</returns>
+    public Task<Page<Promotion>> ListAsync(PromotionQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return _promotions.ListAsync(query.At == default ? query with { At = _time.GetUtcNow() } : query, cancellationToken);
+    }
+
+    private static Promotion Build(string id, string organizationId, PromotionDraft draft, DateTimeOffset createdAt)
+    {
         ArgumentNullException.ThrowIfNull(draft);
         ArgumentException.ThrowIfNullOrWhiteSpace(draft.Title, nameof(draft));
         if (draft.ValidTo <= draft.ValidFrom)
@@ -55,9 +92,9 @@ public sealed class PromotionEngine
             throw new ArgumentException("Unknown loyalty status.", nameof(draft));
         }
 
-        var promotion = new Promotion
+        return new Promotion
         {
-            Id = Guid.NewGuid().ToString("N"),
+            Id = id,
             OrganizationId = organizationId,
             Title = draft.Title.Trim(),
             Description = draft.Description,
@@ -70,10 +107,9 @@ public sealed class PromotionEngine
             Priority = draft.Priority,
             MaxImpressionsPerCustomer = draft.MaxImpressionsPerCustomer,
             FrequencyCapPeriod = draft.FrequencyCapPeriod,
-            CreatedAt = _time.GetUtcNow(),
+            Enabled = draft.Enabled,
+            CreatedAt = createdAt,
         };
-        await _promotions.AddAsync(promotion, cancellationToken).ConfigureAwait(false);
-        return promotion;
     }
 
     /// <summary>Gets a promotion.</summary>
@@ -84,7 +120,7 @@ public sealed class PromotionEngine
     public Task<Promotion?> GetAsync(string organizationId, string promotionId, CancellationToken cancellationToken = default) =>
         _promotions.GetAsync(organizationId, promotionId, cancellationToken);
 
-    /// <summary>The organisation's promotions valid at a time (now by default), priority descending.</summary>
+    /// <summary>The organisation's enabled promotions valid at a time (now by default), priority descending.</summary>
     /// <param name="organizationId">Organisation.</param>
     /// <param name="at">Time; now when <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancellation.</param>

@@ -84,6 +84,15 @@ public interface ICustomerStore
     /// <returns>The updated customer.</returns>
     Task<Customer> AddPurchaseAsync(string organizationId, Purchase purchase, CancellationToken cancellationToken = default);
 
+    /// <summary>Adds an order's purchases (all of one customer) and their amounts to its total spend, in one transaction: all or none.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="customerId">The customer of every purchase.</param>
+    /// <param name="purchases">Purchases (at least one).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The updated customer.</returns>
+    /// <exception cref="RetailNotFoundException">Unknown customer or product (nothing is stored).</exception>
+    Task<Customer> AddPurchasesAsync(string organizationId, string customerId, IReadOnlyList<Purchase> purchases, CancellationToken cancellationToken = default);
+
     /// <summary>Gets a customer's purchases, newest first.</summary>
     /// <param name="organizationId">Organisation.</param>
     /// <param name="customerId">Customer.</param>
@@ -231,7 +240,21 @@ public interface IPromotionStore
     /// <returns>The promotion or <see langword="null"/>.</returns>
     Task<Promotion?> GetAsync(string organizationId, string promotionId, CancellationToken cancellationToken = default);
 
-    /// <summary>Promotions valid at a time (<c>ValidFrom &lt;= at &lt; ValidTo</c>), priority descending.</summary>
+    /// <summary>
+    /// Replaces a promotion's editable fields (everything but its id, organisation and creation time).
+    /// </summary>
+    /// <param name="promotion">The promotion as it is to be.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Whether it existed (in its organisation).</returns>
+    Task<bool> UpdateAsync(Promotion promotion, CancellationToken cancellationToken = default);
+
+    /// <summary>An organisation's promotions filtered and paged, priority descending, then oldest first.</summary>
+    /// <param name="query">Filters and page.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The page and the total matching.</returns>
+    Task<Page<Promotion>> ListAsync(PromotionQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Enabled promotions valid at a time (<c>ValidFrom &lt;= at &lt; ValidTo</c>), priority descending.</summary>
     /// <param name="organizationId">Organisation.</param>
     /// <param name="at">Time.</param>
     /// <param name="cancellationToken">Cancellation.</param>

@@ -48,6 +48,62 @@ public abstract class PromotionStoreConformance : StoreConformance
     }
 
     [Fact]
+    public async Task Updates_every_editable_field_and_a_disabled_one_is_never_valid()
+    {
+        await S.Promotions.AddAsync(Promo(OrgA, "p", 1));
+        var edited = Promo(OrgA, "p", 7, T0.AddDays(-1), T0.AddDays(2)) with
+        {
+            Title = "Edited",
+            Description = "d",
+            Discount = "2 for 1",
+            TargetLoyaltyStatus = null,
+            Zones = ["entrance"],
+            TimeWindows = [new(new TimeOnly(22, 0), new TimeOnly(2, 0))],
+            MaxImpressionsPerCustomer = null,
+            FrequencyCapPeriod = TimeSpan.FromDays(1),
+            Enabled = false,
+        };
+        Assert.True(await S.Promotions.UpdateAsync(edited));
+        var got = await S.Promotions.GetAsync(OrgA, "p");
+        Assert.NotNull(got);
+        Assert.Equal(edited with { Zones = got.Zones, TimeWindows = got.TimeWindows }, got);
+        Assert.Equal(new[] { "entrance" }, got.Zones);
+        Assert.Equal(edited.TimeWindows, got.TimeWindows);
+        Assert.Empty(await S.Promotions.ListValidAsync(OrgA, T0));
+
+        Assert.True(await S.Promotions.UpdateAsync(edited with { Enabled = true }));
+        Assert.Equal("p", Assert.Single(await S.Promotions.ListValidAsync(OrgA, T0)).Id);
+        Assert.False(await S.Promotions.UpdateAsync(edited with { OrganizationId = OrgB }));
+        Assert.False(await S.Promotions.UpdateAsync(edited with { Id = "missing" }));
+    }
+
+    [Fact]
+    public async Task Lists_with_activity_tier_and_zone_filters_and_pages()
+    {
+        await S.Promotions.AddAsync(Promo(OrgA, "gold-dairy", 9));
+        await S.Promotions.AddAsync(Promo(OrgA, "all-anywhere", 8) with { TargetLoyaltyStatus = null, Zones = [] });
+        await S.Promotions.AddAsync(Promo(OrgA, "silver-entrance", 7) with { TargetLoyaltyStatus = LoyaltyStatus.Silver, Zones = ["entrance"] });
+        await S.Promotions.AddAsync(Promo(OrgA, "off", 6) with { Enabled = false });
+        await S.Promotions.AddAsync(Promo(OrgA, "expired", 5, T0.AddDays(-3), T0));
+        await S.Promotions.AddAsync(Promo(OrgB, "other-org", 9));
+        var all = new PromotionQuery { OrganizationId = OrgA, At = T0 };
+
+        async Task<string[]> Ids(PromotionQuery q) => [.. (await S.Promotions.ListAsync(q)).Items.Select(p => p.Id)];
+
+        Assert.Equal(["gold-dairy", "all-anywhere", "silver-entrance", "off", "expired"], await Ids(all));
+        Assert.Equal(["gold-dairy", "all-anywhere", "silver-entrance"], await Ids(all with { Active = true }));
+        Assert.Equal(["off", "expired"], await Ids(all with { Active = false }));
+        Assert.Equal(["gold-dairy", "all-anywhere", "off", "expired"], await Ids(all with { Tier = LoyaltyStatus.Gold }));
+        Assert.Equal(["all-anywhere", "silver-entrance"], await Ids(all with { Zone = "entrance" }));
+        Assert.Equal(["all-anywhere"], await Ids(all with { Zone = "entrance", Tier = LoyaltyStatus.Gold, Active = true }));
+
+        var page = await S.Promotions.ListAsync(all with { Limit = 2, Offset = 2 });
+        Assert.Equal(5, page.Total);
+        Assert.Equal(["silver-entrance", "off"], page.Items.Select(p => p.Id));
+        Assert.Equal(2, (await S.Promotions.ListAsync(all with { Active = false, Limit = 1 })).Total);
+    }
+
+    [Fact]
     public async Task Queries_never_cross_organisations()
     {
         await S.Promotions.AddAsync(Promo(OrgA, "p"));

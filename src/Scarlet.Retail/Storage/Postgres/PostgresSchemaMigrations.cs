@@ -135,6 +135,11 @@ internal static class PostgresSchemaMigrations
                 topic TEXT NOT NULL, payload BYTEA NOT NULL, created_at BIGINT NOT NULL);
             CREATE INDEX ix_bus_outbox_host ON bus_outbox(host_id, seq);
             """),
+
+        // Promotions can be switched off and on without losing their settings (PUT /api/promotions/{id}).
+        (6, """
+            ALTER TABLE promotions ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+            """),
     ];
 
     public static int LatestVersion => s_migrations[^1].Version;

@@ -130,30 +130,53 @@ public sealed class SqlCustomerStore(SqlDatabase db) : ICustomerStore
     public Task<Customer> AddPurchaseAsync(string organizationId, Purchase purchase, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(purchase);
-        ArgumentOutOfRangeException.ThrowIfLessThan(purchase.Quantity, 1);
-        ArgumentOutOfRangeException.ThrowIfNegative(purchase.Amount);
+        return AddPurchasesAsync(organizationId, purchase.CustomerId, [purchase], cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<Customer> AddPurchasesAsync(string organizationId, string customerId, IReadOnlyList<Purchase> purchases, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(purchases);
+        ArgumentOutOfRangeException.ThrowIfZero(purchases.Count);
+        foreach (var purchase in purchases)
+        {
+            ArgumentNullException.ThrowIfNull(purchase);
+            ArgumentOutOfRangeException.ThrowIfLessThan(purchase.Quantity, 1);
+            ArgumentOutOfRangeException.ThrowIfNegative(purchase.Amount);
+            if (purchase.CustomerId != customerId)
+            {
+                throw new ArgumentException("Every purchase of an order must be the same customer's.", nameof(purchases));
+            }
+        }
+
         return db.WriteAsync(
             (conn, tx) =>
             {
-                var customer = ReadOne(conn, tx, $"SELECT {Columns} FROM customers WHERE org_id = @org AND id = @id", ("@org", organizationId), ("@id", purchase.CustomerId))
-                    ?? throw new RetailNotFoundException("customer", purchase.CustomerId);
-                if (!Exists(conn, tx, "SELECT 1 FROM products WHERE org_id = @org AND id = @id", ("@org", organizationId), ("@id", purchase.ProductId)))
+                var customer = ReadOne(conn, tx, $"SELECT {Columns} FROM customers WHERE org_id = @org AND id = @id", ("@org", organizationId), ("@id", customerId))
+                    ?? throw new RetailNotFoundException("customer", customerId);
+                var spend = customer.TotalSpend;
+                foreach (var purchase in purchases)
                 {
-                    throw new RetailNotFoundException("product", purchase.ProductId);
+                    // A missing product throws inside the transaction: the lines already inserted roll back with it.
+                    if (!Exists(conn, tx, "SELECT 1 FROM products WHERE org_id = @org AND id = @id", ("@org", organizationId), ("@id", purchase.ProductId)))
+                    {
+                        throw new RetailNotFoundException("product", purchase.ProductId);
+                    }
+
+                    Execute(
+                        conn,
+                        "INSERT INTO purchases(id, org_id, customer_id, product_id, quantity, amount, purchased_at) VALUES (@id, @org, @c, @p, @q, @a, @t)",
+                        tx,
+                        ("@id", purchase.Id),
+                        ("@org", organizationId),
+                        ("@c", customerId),
+                        ("@p", purchase.ProductId),
+                        ("@q", purchase.Quantity),
+                        ("@a", purchase.Amount.ToString(CultureInfo.InvariantCulture)),
+                        ("@t", ToUnixMs(purchase.PurchasedAt)));
+                    spend += purchase.Amount;
                 }
 
-                Execute(
-                    conn,
-                    "INSERT INTO purchases(id, org_id, customer_id, product_id, quantity, amount, purchased_at) VALUES (@id, @org, @c, @p, @q, @a, @t)",
-                    tx,
-                    ("@id", purchase.Id),
-                    ("@org", organizationId),
-                    ("@c", purchase.CustomerId),
-                    ("@p", purchase.ProductId),
-                    ("@q", purchase.Quantity),
-                    ("@a", purchase.Amount.ToString(CultureInfo.InvariantCulture)),
-                    ("@t", ToUnixMs(purchase.PurchasedAt)));
-                var spend = customer.TotalSpend + purchase.Amount;
                 Execute(conn, "UPDATE customers SET total_spend = @s WHERE vector_id = @v", tx, ("@s", spend.ToString(CultureInfo.InvariantCulture)), ("@v", customer.VectorId));
                 return customer with { TotalSpend = spend };
             },

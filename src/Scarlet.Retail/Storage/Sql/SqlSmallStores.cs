@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Data.Common;
 using static Scarlet.Retail.Storage.Sql.SqlDatabase;
@@ -143,7 +144,7 @@ public sealed class SqlVisitorStore(SqlDatabase db) : IVisitorStore
 /// <param name="db">The database.</param>
 public sealed class SqlPromotionStore(SqlDatabase db) : IPromotionStore
 {
-    private const string Columns = "id, org_id, title, description, discount, valid_from, valid_to, target, zones, windows, priority, max_impressions, cap_period_ms, created_at";
+    private const string Columns = "id, org_id, title, description, discount, valid_from, valid_to, target, zones, windows, priority, max_impressions, cap_period_ms, created_at, enabled";
 
     /// <inheritdoc/>
     public Task AddAsync(Promotion promotion, CancellationToken cancellationToken = default)
@@ -152,22 +153,65 @@ public sealed class SqlPromotionStore(SqlDatabase db) : IPromotionStore
         return db.WriteAsync(
             (c, tx) => Execute(
                 c,
-                $"INSERT INTO promotions({Columns}) VALUES (@id, @org, @title, @desc, @disc, @from, @to, @target, @zones, @windows, @prio, @max, @cap, @created)",
+                $"INSERT INTO promotions({Columns}) VALUES (@id, @org, @title, @desc, @disc, @from, @to, @target, @zones, @windows, @prio, @max, @cap, @created, @enabled)",
                 tx,
-                ("@id", promotion.Id),
-                ("@org", promotion.OrganizationId),
-                ("@title", promotion.Title),
-                ("@desc", promotion.Description),
-                ("@disc", promotion.Discount),
-                ("@from", ToUnixMs(promotion.ValidFrom)),
-                ("@to", ToUnixMs(promotion.ValidTo)),
-                ("@target", promotion.TargetLoyaltyStatus is { } t ? (int)t : null),
-                ("@zones", JsonSerializer.Serialize(promotion.Zones)),
-                ("@windows", JsonSerializer.Serialize(promotion.TimeWindows.Select(w => new[] { w.Start.ToString("HH:mm:ss", null), w.End.ToString("HH:mm:ss", null) }))),
-                ("@prio", promotion.Priority),
-                ("@max", promotion.MaxImpressionsPerCustomer),
-                ("@cap", (long)promotion.FrequencyCapPeriod.TotalMilliseconds),
-                ("@created", ToUnixMs(promotion.CreatedAt))),
+                Parameters(promotion)),
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<bool> UpdateAsync(Promotion promotion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(promotion);
+        return db.WriteAsync(
+            (c, tx) => Execute(
+                c,
+                """
+                UPDATE promotions SET title = @title, description = @desc, discount = @disc, valid_from = @from, valid_to = @to,
+                    target = @target, zones = @zones, windows = @windows, priority = @prio, max_impressions = @max, cap_period_ms = @cap,
+                    enabled = @enabled
+                WHERE org_id = @org AND id = @id
+                """,
+                tx,
+                Parameters(promotion)) > 0,
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<Page<Promotion>> ListAsync(PromotionQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, 1000);
+        ArgumentOutOfRangeException.ThrowIfNegative(query.Offset);
+        var where = new StringBuilder("org_id = @org");
+        List<(string Name, object? Value)> parameters = [("@org", query.OrganizationId)];
+        if (query.Active is { } active)
+        {
+            where.Append(active ? " AND enabled = 1 AND valid_from <= @t AND valid_to > @t" : " AND NOT (enabled = 1 AND valid_from <= @t AND valid_to > @t)");
+            parameters.Add(("@t", ToUnixMs(query.At)));
+        }
+
+        if (query.Tier is { } tier)
+        {
+            where.Append(" AND (target IS NULL OR target = @tier)");
+            parameters.Add(("@tier", (int)tier));
+        }
+
+        // Zones are a JSON list per row: an organisation has tens to hundreds of promotions, so the zone filter and the
+        // page are applied here rather than with engine-specific JSON SQL.
+        return db.ReadAsync(
+            c =>
+            {
+                var rows = Query(
+                    c,
+                    null,
+                    $"SELECT {Columns} FROM promotions WHERE {where} ORDER BY priority DESC, created_at, id",
+                    Map,
+                    [.. parameters]);
+                var matching = query.Zone is { } zone ? [.. rows.Where(p => p.Zones.Count == 0 || p.Zones.Contains(zone, StringComparer.Ordinal))] : rows;
+                return new Page<Promotion>([.. matching.Skip(query.Offset).Take(query.Limit)], matching.Count);
+            },
             cancellationToken);
     }
 
@@ -178,7 +222,7 @@ public sealed class SqlPromotionStore(SqlDatabase db) : IPromotionStore
     /// <inheritdoc/>
     public Task<IReadOnlyList<Promotion>> ListValidAsync(string organizationId, DateTimeOffset at, CancellationToken cancellationToken = default) =>
         db.ReadAsync<IReadOnlyList<Promotion>>(
-            c => Query(c, null, $"SELECT {Columns} FROM promotions WHERE org_id = @org AND valid_from <= @t AND valid_to > @t ORDER BY priority DESC, created_at, id", Map, ("@org", organizationId), ("@t", ToUnixMs(at))),
+            c => Query(c, null, $"SELECT {Columns} FROM promotions WHERE org_id = @org AND enabled = 1 AND valid_from <= @t AND valid_to > @t ORDER BY priority DESC, created_at, id", Map, ("@org", organizationId), ("@t", ToUnixMs(at))),
             cancellationToken);
 
     /// <inheritdoc/>
@@ -222,7 +266,27 @@ public sealed class SqlPromotionStore(SqlDatabase db) : IPromotionStore
         MaxImpressionsPerCustomer = r.IsDBNull(11) ? null : r.GetInt32(11),
         FrequencyCapPeriod = TimeSpan.FromMilliseconds(r.GetInt64(12)),
         CreatedAt = FromUnixMs(r.GetInt64(13)),
+        Enabled = r.GetInt32(14) != 0,
     };
+
+    private static (string Name, object? Value)[] Parameters(Promotion promotion) =>
+    [
+        ("@id", promotion.Id),
+        ("@org", promotion.OrganizationId),
+        ("@title", promotion.Title),
+        ("@desc", promotion.Description),
+        ("@disc", promotion.Discount),
+        ("@from", ToUnixMs(promotion.ValidFrom)),
+        ("@to", ToUnixMs(promotion.ValidTo)),
+        ("@target", promotion.TargetLoyaltyStatus is { } t ? (int)t : null),
+        ("@zones", JsonSerializer.Serialize(promotion.Zones)),
+        ("@windows", JsonSerializer.Serialize(promotion.TimeWindows.Select(w => new[] { w.Start.ToString("HH:mm:ss", null), w.End.ToString("HH:mm:ss", null) }))),
+        ("@prio", promotion.Priority),
+        ("@max", promotion.MaxImpressionsPerCustomer),
+        ("@cap", (long)promotion.FrequencyCapPeriod.TotalMilliseconds),
+        ("@created", ToUnixMs(promotion.CreatedAt)),
+        ("@enabled", promotion.Enabled ? 1 : 0),
+    ];
 }
 
 /// <summary>SQL (SQLite or PostgreSQL) <see cref="IAlertStore"/>.</summary>

@@ -126,6 +126,11 @@ internal static class SchemaMigrations
                 payload BLOB NOT NULL, created_at INTEGER NOT NULL);
             CREATE INDEX ix_bus_outbox_host ON bus_outbox(host_id, seq);
             """),
+
+        // Promotions can be switched off and on without losing their settings (PUT /api/promotions/{id}).
+        (6, """
+            ALTER TABLE promotions ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+            """),
     ];
 
     /// <summary>The admin state tables; user names are unique ignoring ASCII case (the index both engines can use).</summary>
