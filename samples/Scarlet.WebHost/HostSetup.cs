@@ -125,6 +125,11 @@ internal static class HostSetup
         }).AddCameraPipelines(); // cameras are added at run time by CameraManager
 
         services.AddScarletTelemetry(host.Telemetry);
+        if (host.Telemetry.ServerTiming)
+        {
+            services.AddSingleton<ServerTiming>();
+        }
+
         services.AddSingleton<LiveHubs>();
         services.AddSingleton<PersonRegistry>();
         services.AddSingleton<CameraServices>();
@@ -164,6 +169,11 @@ internal static class HostSetup
         app.UseExceptionHandler();
         app.UseStatusCodePages(StatusBodies.WriteAsync);
         app.UseMiddleware<RequestMetricsMiddleware>();
+        if (app.Services.GetService<ServerTiming>() is not null)
+        {
+            app.Use(ServerTiming.InvokeAsync);
+        }
+
         app.Use(BodyLimit(app.Services.GetRequiredService<IOptions<ScarletHostOptions>>().Value.Security.MaxRequestBodyBytes));
         app.Use(SecurityHeaders);
         app.UseCors();

@@ -60,6 +60,11 @@ internal static class FaceApi
     public static void MapFaceApi(this IEndpointRouteBuilder app)
     {
         var device = app.MapGroup(string.Empty).Require(ScarletPolicies.Device);
+        if (app.ServiceProvider.GetService<ServerTiming>() is not null)
+        {
+            device.AddEndpointFilter(ServerTiming.FilterAsync);
+        }
+
         device.MapPost("/register", RegisterAsync).SeedOpen(app).WithTags("Customers").WithSummary("Register a customer with name, optional e-mail and a face photo (base64)");
         device.MapPost("/auto-register", AutoRegisterAsync).WithTags("Customers").WithSummary("Register an unrecognised face as a provisional customer (the caller vouches for consent)");
         device.MapPost("/generate-embedding", GenerateEmbeddingAsync).SeedOpen(app).WithTags("Faces");
