@@ -102,6 +102,11 @@ internal static class HostSetup
                 // CUDA that cannot start is an error unless falling back is asked for; a fallback is logged and shown by /health.
                 v.Inference.AllowCpuFallback = config.GetValue("Scarlet:Inference:AllowCpuFallback", false);
 
+                // A host serves requests in parallel (up to one per core, InferenceGate): one thread per model run and no
+                // spinning workers taking the cores the other requests need (docs/benchmarks.md, request level).
+                v.Inference.IntraOpThreads = config.GetValue("Scarlet:Inference:IntraOpThreads", 1);
+                v.Inference.AllowSpinning = config.GetValue("Scarlet:Inference:AllowSpinning", false);
+
                 // The decoded-image memory budget (MaxConcurrentDecodes, MaxDecodedPixelsInFlight, QueueTimeout,
                 // MaxFullScaleJpegPixels), validated at start with the rest of the vision options.
                 config.GetSection("Scarlet:Images").Bind(v.Images);
@@ -125,6 +130,7 @@ internal static class HostSetup
         }).AddCameraPipelines(); // cameras are added at run time by CameraManager
 
         services.AddScarletTelemetry(host.Telemetry);
+        services.AddSingleton(new InferenceGate(config.GetValue("Scarlet:Inference:MaxConcurrentRequests", 0)));
         if (host.Telemetry.ServerTiming)
         {
             services.AddSingleton<ServerTiming>();

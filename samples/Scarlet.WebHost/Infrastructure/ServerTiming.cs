@@ -8,13 +8,13 @@ namespace Scarlet.WebHost;
 /// <summary>
 /// Per-request stage times of the face endpoints as a standard <c>Server-Timing</c> response header (opt-in:
 /// <c>Scarlet:Telemetry:ServerTiming</c>; <c>scarlet bench requests</c> turns it on). The stages come from the Scarlet
-/// spans the request itself ran (<c>image.decode</c>, <c>face.detect</c>, <c>face.refine</c>, <c>face.align</c>,
+/// spans the request itself ran (<c>request.queue</c>, <c>image.decode</c>, <c>face.detect</c>, <c>face.refine</c>, <c>face.align</c>,
 /// <c>face.quality</c>, <c>face.embed</c>, <c>gallery.search</c>), collected by one <see cref="ActivityListener"/> that
 /// samples only while a timed request is in flight, so nothing is recorded for anything else.
 /// </summary>
 /// <remarks>
 /// Header entries, in milliseconds: <c>read</c> (authentication, body read and JSON binding, before the handler),
-/// <c>decode</c>, <c>detect</c> (the detector run on the image), <c>refine</c> (the mirrored detector run, its own
+/// <c>queue</c> (the wait for an <see cref="InferenceGate"/> slot), <c>decode</c>, <c>detect</c> (the detector run on the image), <c>refine</c> (the mirrored detector run, its own
 /// detector span included), <c>align</c>, <c>quality</c>, <c>embed</c>, <c>identify</c>, <c>store</c> (the rest of the
 /// handler: customer look-up, event publication, audit), <c>serialise</c> (from the handler's return until the
 /// response starts), <c>inference</c> (detect + refine + embed) and <c>total</c>. Off by default: timings of an identity
@@ -94,6 +94,7 @@ internal sealed class ServerTiming : IDisposable
 
         var stage = activity.OperationName switch
         {
+            "request.queue" => Stage.Queue,
             "image.decode" => Stage.Decode,
             // The refiner's own detector run is part of refine.
             "face.detect" => activity.Parent?.OperationName == "face.refine" ? Stage.None : Stage.Detect,
@@ -112,6 +113,7 @@ internal sealed class ServerTiming : IDisposable
 
     private enum Stage
     {
+        Queue,
         Decode,
         Detect,
         Refine,
@@ -124,7 +126,7 @@ internal sealed class ServerTiming : IDisposable
 
     private sealed class Stages(long start)
     {
-        private static readonly string[] Names = ["decode", "detect", "refine", "align", "quality", "embed", "identify"];
+        private static readonly string[] Names = ["queue", "decode", "detect", "refine", "align", "quality", "embed", "identify"];
         private readonly long[] _ticks = new long[Names.Length];
 
         public long HandlerStart { get; set; }
