@@ -131,6 +131,16 @@ internal static class HostSetup
 
         services.AddScarletTelemetry(host.Telemetry);
         services.AddSingleton(new InferenceGate(config.GetValue("Scarlet:Inference:MaxConcurrentRequests", 0)));
+
+        // Each face request runs its models synchronously on a thread-pool thread; with the pool's floor at one thread per
+        // core, 4 requests on 2 cores left the next requests' I/O waiting for the pool to grow (~150 ms per request at 4
+        // clients, docs/benchmarks.md). A higher floor lets Kestrel's continuations run at once; it never lowers it.
+        var minWorkers = config.GetValue("Scarlet:Inference:MinWorkerThreads", 16);
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        if (minWorkers > workers)
+        {
+            ThreadPool.SetMinThreads(minWorkers, completionPorts);
+        }
         if (host.Telemetry.ServerTiming)
         {
             services.AddSingleton<ServerTiming>();
