@@ -17,6 +17,7 @@ internal static class Cli
           mot-eval --gt <gt.txt|folder> --res <result.txt|folder> [--benchmark MOT15|MOT17|MOT20]
           run --camera NAME=URL_OR_FILE [--camera ...] [--fps F]
           bench vision | hnsw-gen ... | hnsw ... | tracker ... | cameras ...
+          bench requests [--seconds 10] [--clients 1,4] [--endpoints recognize,process-frame] [--host Scarlet.WebHost.dll] [--host-env KEY=VALUE]
         """;
 
     public static async Task<int> RunAsync(string[] args)

@@ -102,6 +102,11 @@ internal static class HostSetup
                 // CUDA that cannot start is an error unless falling back is asked for; a fallback is logged and shown by /health.
                 v.Inference.AllowCpuFallback = config.GetValue("Scarlet:Inference:AllowCpuFallback", false);
 
+                // A host serves requests in parallel (up to one per core, InferenceGate): one thread per model run and no
+                // spinning workers taking the cores the other requests need (docs/benchmarks.md, request level).
+                v.Inference.IntraOpThreads = config.GetValue("Scarlet:Inference:IntraOpThreads", 1);
+                v.Inference.AllowSpinning = config.GetValue("Scarlet:Inference:AllowSpinning", false);
+
                 // The decoded-image memory budget (MaxConcurrentDecodes, MaxDecodedPixelsInFlight, QueueTimeout,
                 // MaxFullScaleJpegPixels), validated at start with the rest of the vision options.
                 config.GetSection("Scarlet:Images").Bind(v.Images);
@@ -125,6 +130,22 @@ internal static class HostSetup
         }).AddCameraPipelines(); // cameras are added at run time by CameraManager
 
         services.AddScarletTelemetry(host.Telemetry);
+        services.AddSingleton(new InferenceGate(config.GetValue("Scarlet:Inference:MaxConcurrentRequests", 0)));
+
+        // Each face request runs its models synchronously on a thread-pool thread; with the pool's floor at one thread per
+        // core, 4 requests on 2 cores left the next requests' I/O waiting for the pool to grow (~150 ms per request at 4
+        // clients, docs/benchmarks.md). A higher floor lets Kestrel's continuations run at once; it never lowers it.
+        var minWorkers = config.GetValue("Scarlet:Inference:MinWorkerThreads", 16);
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        if (minWorkers > workers)
+        {
+            ThreadPool.SetMinThreads(minWorkers, completionPorts);
+        }
+        if (host.Telemetry.ServerTiming)
+        {
+            services.AddSingleton<ServerTiming>();
+        }
+
         services.AddSingleton<LiveHubs>();
         services.AddSingleton<PersonRegistry>();
         services.AddSingleton<CameraServices>();
@@ -164,6 +185,11 @@ internal static class HostSetup
         app.UseExceptionHandler();
         app.UseStatusCodePages(StatusBodies.WriteAsync);
         app.UseMiddleware<RequestMetricsMiddleware>();
+        if (app.Services.GetService<ServerTiming>() is not null)
+        {
+            app.Use(ServerTiming.InvokeAsync);
+        }
+
         app.Use(BodyLimit(app.Services.GetRequiredService<IOptions<ScarletHostOptions>>().Value.Security.MaxRequestBodyBytes));
         app.Use(SecurityHeaders);
         app.UseCors();

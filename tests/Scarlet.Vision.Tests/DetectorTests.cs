@@ -32,6 +32,23 @@ public sealed class DetectorTests(DetectorFixture models, ITestOutputHelper outp
     }
 
     [Fact]
+    public void One_thread_without_spinning_detects_exactly_what_the_default_session_does()
+    {
+        // The web host's session settings (docs/benchmarks.md "Face requests") change the threading, not the result.
+        using var image = Cv2.ImRead(TestAssets.Data("faces/face_recognition/_group/obama_and_biden.jpg"));
+        using var hostLike = new YuNetFaceDetector(TestAssets.YuNet, inference: new Models.InferenceOptions { IntraOpThreads = 1, AllowSpinning = false });
+        var expected = models.Faces.Detect(image);
+        var actual = hostLike.Detect(image);
+        Assert.Equal(expected.Count, actual.Count);
+        for (var i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(expected[i].Score, actual[i].Score, 1e-4f);
+            Assert.Equal(expected[i].Box.X, actual[i].Box.X, 0.05f);
+            Assert.Equal(expected[i].Landmarks.Nose.Y, actual[i].Landmarks.Nose.Y, 0.05f);
+        }
+    }
+
+    [Fact]
     public void YuNet_finds_no_face_among_dogs_at_the_OpenCV_Zoo_threshold()
     {
         // YuNet scores some dog faces 0.80-0.87 (measured); at OpenCV Zoo's 0.9 none remain. Known limitation, docs/models.md.

@@ -8,7 +8,7 @@ internal static class BenchCommand
         ArgumentNullException.ThrowIfNull(args);
         if (args.Positional.Count == 0)
         {
-            throw new UsageException("bench needs a target: vision, hnsw-gen, hnsw, tracker, cameras, faces or recognition");
+            throw new UsageException("bench needs a target: vision, hnsw-gen, hnsw, tracker, cameras, faces, recognition or requests");
         }
 
         var what = args.Positional[0];
@@ -21,6 +21,7 @@ internal static class BenchCommand
             "cameras" => BenchCamerasCommand.RunAsync(args),
             "faces" => BenchFacesCommand.RunAsync(args),
             "recognition" => BenchRecognitionCommand.RunAsync(args),
+            "requests" => BenchRequestsCommand.RunAsync(args),
             _ => throw new UsageException($"unknown bench target '{what}'"),
         };
     }

@@ -62,6 +62,11 @@ internal static class FaceApi
     public static void MapFaceApi(this IEndpointRouteBuilder app)
     {
         var device = app.MapGroup(string.Empty).Require(ScarletPolicies.Device);
+        if (app.ServiceProvider.GetService<ServerTiming>() is not null)
+        {
+            device.AddEndpointFilter(ServerTiming.FilterAsync);
+        }
+
         device.MapPost("/register", RegisterAsync).SeedOpen(app).WithTags("Customers").WithSummary("Register a customer with name, optional e-mail and a face photo (base64)");
         device.MapPost("/auto-register", AutoRegisterAsync).WithTags("Customers").WithSummary("Register an unrecognised face as a provisional customer (the caller vouches for consent)");
         device.MapPost("/generate-embedding", GenerateEmbeddingAsync).SeedOpen(app).WithTags("Faces");
@@ -140,19 +145,27 @@ internal static class FaceApi
         return TypedResults.Ok(RegisterResponse.From("Auto-registration successful", result, http));
     }
 
-    public static async Task<IResult> GenerateEmbeddingAsync(FaceImageRequest? body, ImageDecoder decoder, FaceRecognizer recognizer, CancellationToken ct)
+    public static async Task<IResult> GenerateEmbeddingAsync(FaceImageRequest? body, ImageDecoder decoder, FaceRecognizer recognizer, InferenceGate gate, CancellationToken ct)
     {
+        using var slot = await gate.EnterAsync(ct);
         using var image = await DecodeAsync(decoder, body?.FaceImageB64, "face_image_b64", ct);
         return TypedResults.Ok(new EmbeddingResponse(recognizer.LargestFace(image.Pixels).Embedding!));
     }
 
-    public static async Task<IResult> RecognizeAsync(FaceImageRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, AuditTrail audit, CancellationToken ct)
+    public static async Task<IResult> RecognizeAsync(FaceImageRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, AuditTrail audit, InferenceGate gate, CancellationToken ct)
     {
-        using var image = await DecodeAsync(decoder, body?.FaceImageB64, "face_image_b64", ct);
-        var sightings = await faces.RecognizeAsync(ctx.Org, image.Pixels, ct);
+        int scale;
+        IReadOnlyList<FaceSighting> sightings;
+        using (await gate.EnterAsync(ct))
+        {
+            using var image = await DecodeAsync(decoder, body?.FaceImageB64, "face_image_b64", ct);
+            scale = image.Scale;
+            sightings = await faces.RecognizeAsync(ctx.Org, image.Pixels, ct);
+        }
+
         var users = sightings
             .Where(s => s.Customer is not null)
-            .Select(s => new RecognizedUser(s.Customer!.Id, s.Customer.Name, s.Similarity ?? 0f, CameraRunner.LoyaltyText(s.Customer.LoyaltyStatus), Xyxy(s.Box, image.Scale)))
+            .Select(s => new RecognizedUser(s.Customer!.Id, s.Customer.Name, s.Similarity ?? 0f, CameraRunner.LoyaltyText(s.Customer.LoyaltyStatus), Xyxy(s.Box, scale)))
             .ToList();
         HostMetrics.FacesRecognized.Add(users.Count, HostMetrics.Tag("camera", "api"));
         await AuditLookupAsync(audit, http, AuditActions.FaceRecognized, users.Select(u => u.Id), $"faces={sightings.Count}");
@@ -183,7 +196,7 @@ internal static class FaceApi
         return TypedResults.Ok(new UserFace(customer.Id, customer.Name, CameraRunner.LoyaltyText(customer.LoyaltyStatus), n, n > 0));
     }
 
-    public static async Task<IResult> ProcessFrameAsync(ProcessFrameRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, AuditTrail audit, TimeProvider time, CancellationToken ct)
+    public static async Task<IResult> ProcessFrameAsync(ProcessFrameRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, AuditTrail audit, TimeProvider time, InferenceGate gate, CancellationToken ct)
     {
         if (body is null || string.IsNullOrWhiteSpace(body.FrameB64))
         {
@@ -196,17 +209,25 @@ internal static class FaceApi
             throw ApiException.BadRequest("camera_id must be at most 64 characters");
         }
 
-        using var image = await DecodeAsync(decoder, body.FrameB64, "frame_b64", ct);
-        var now = time.GetUtcNow();
+        int scale;
+        DateTimeOffset now;
+        IReadOnlyList<FaceSighting> sightings;
+        using (await gate.EnterAsync(ct))
+        {
+            using var image = await DecodeAsync(decoder, body.FrameB64, "frame_b64", ct);
+            scale = image.Scale;
+            now = time.GetUtcNow();
 
-        // The library publishes one RecognitionEvent per face; the retail pipeline records and acts on it.
-        var sightings = await faces.IdentifyAsync(ctx.Org, image.Pixels, cameraId, body.StoreZone ?? "entrance", now, ct);
+            // The library publishes one RecognitionEvent per face; the retail pipeline records and acts on it.
+            sightings = await faces.IdentifyAsync(ctx.Org, image.Pixels, cameraId, body.StoreZone ?? "entrance", now, ct);
+        }
+
         var detections = new List<FrameDetection>(sightings.Count);
         for (var i = 0; i < sightings.Count; i++)
         {
             var s = sightings[i];
             var matched = s.Status == RecognitionStatus.Matched;
-            detections.Add(new FrameDetection(Xyxy(s.Box, image.Scale), s.CustomerId, matched ? s.Similarity ?? 0f : s.DetectorScore, s.Customer?.Name, s.Customer is null ? null : CameraRunner.LoyaltyText(s.Customer.LoyaltyStatus), $"{cameraId}-face-{i}", StatusText(s.Status))
+            detections.Add(new FrameDetection(Xyxy(s.Box, scale), s.CustomerId, matched ? s.Similarity ?? 0f : s.DetectorScore, s.Customer?.Name, s.Customer is null ? null : CameraRunner.LoyaltyText(s.Customer.LoyaltyStatus), $"{cameraId}-face-{i}", StatusText(s.Status))
             {
                 Candidates = s.Candidates.Count == 0 ? null : s.Candidates.Select(c => new MatchCandidate(c.CustomerId, c.Similarity)).ToList(),
             });

@@ -17,6 +17,13 @@ public sealed class TelemetryOptions
 
     /// <summary>Gets or sets the service name reported to collectors.</summary>
     public string ServiceName { get; set; } = "scarlet-webhost";
+
+    /// <summary>
+    /// Gets or sets whether the face endpoints answer with a <c>Server-Timing</c> header of their stage times (decode,
+    /// detect, refine, align, quality, embed, identify, ...; see <see cref="ServerTiming"/>). Off by default; the
+    /// <c>scarlet bench requests</c> verb turns it on for the host it starts.
+    /// </summary>
+    public bool ServerTiming { get; set; }
 }
 
 /// <summary>

@@ -171,8 +171,13 @@ public sealed class FaceRecognizer
     /// <returns>The recognised face.</returns>
     public RecognizedFace Analyze(Mat image, in FaceDetection face, bool identify = true)
     {
-        using var crop = _aligner.Align(image, face.Landmarks);
-        var quality = QualityGate.Evaluate(face, crop);
+        using var crop = Align(image, face.Landmarks);
+        FaceQuality quality;
+        using (RecognitionActivities.Source.StartActivity("face.quality"))
+        {
+            quality = QualityGate.Evaluate(face, crop);
+        }
+
         if (!quality.IsAcceptable)
         {
             var unknown = identify ? IdentifyResult.UnknownFace : null;
@@ -188,7 +193,7 @@ public sealed class FaceRecognizer
         else
         {
             // Refined only after the gate: a rejected face is not worth the extra detector run.
-            using var refined = _aligner.Align(image, _refiner.Refine(image, face));
+            using var refined = Align(image, _refiner.Refine(image, face));
             embedding = _embedder.Embed(refined);
         }
 
@@ -250,6 +255,12 @@ public sealed class FaceRecognizer
         }
 
         return Gallery.Enroll(identityId, embeddings);
+    }
+
+    private Mat Align(Mat image, FaceLandmarks5 landmarks)
+    {
+        using var activity = RecognitionActivities.Source.StartActivity("face.align");
+        return _aligner.Align(image, landmarks);
     }
 
     private static void Count(MatchStatus status) =>

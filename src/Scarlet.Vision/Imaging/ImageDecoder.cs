@@ -192,6 +192,7 @@ public sealed class ImageDecoder
     /// <exception cref="ImageBudgetExceededException">The budget stayed in use by other images for the whole queue timeout.</exception>
     public async ValueTask<DecodedImage> DecodeBase64Async(string? base64OrDataUrl, CancellationToken cancellationToken = default)
     {
+        using var activity = ScarletDiagnostics.Activities.StartActivity("image.decode");
         var (buffer, written) = RentBase64Bytes(base64OrDataUrl);
         try
         {

@@ -37,6 +37,14 @@ public sealed class InferenceOptions
     /// <summary>Gets or sets the inter-op thread count per session. The default value is 1.</summary>
     public int InterOpThreads { get; set; } = 1;
 
+    /// <summary>
+    /// Gets or sets whether ONNX Runtime's intra-op worker threads spin while waiting for work (its own default). The
+    /// default value is <see langword="true"/>. Spinning saves a wake-up per parallel section for one caller at a time;
+    /// with concurrent requests on few cores the spinning threads take the cores the other requests need, so hosts
+    /// serving parallel requests turn it off (docs/benchmarks.md, request level).
+    /// </summary>
+    public bool AllowSpinning { get; set; } = true;
+
     /// <summary>Creates ONNX Runtime session options for these settings; the caller disposes them.</summary>
     /// <param name="activeProvider">The provider actually configured.</param>
     /// <param name="fallbackReason">Why CUDA fell back to the CPU, if it did.</param>
@@ -49,6 +57,11 @@ public sealed class InferenceOptions
             InterOpNumThreads = InterOpThreads,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
+        if (!AllowSpinning)
+        {
+            so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        }
+
         activeProvider = ExecutionProviderKind.Cpu;
         fallbackReason = null;
         if (ExecutionProvider == ExecutionProviderKind.Cuda)
