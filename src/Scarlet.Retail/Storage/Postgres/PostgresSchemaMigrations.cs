@@ -115,6 +115,11 @@ internal static class PostgresSchemaMigrations
             CREATE INDEX ix_audit_actor ON audit(org_id, actor, at);
             CREATE INDEX ix_audit_at ON audit(org_id, at);
             """),
+        (4, """
+            ALTER TABLE alerts ADD COLUMN camera_id TEXT;
+            ALTER TABLE alerts ADD COLUMN rule_id TEXT;
+            CREATE INDEX ix_alerts_camera ON alerts(org_id, camera_id, raised_at);
+            """),
     ];
 
     public static int LatestVersion => s_migrations[^1].Version;

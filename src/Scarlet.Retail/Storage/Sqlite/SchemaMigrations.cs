@@ -113,6 +113,13 @@ internal static class SchemaMigrations
             CREATE INDEX ix_audit_actor ON audit(org_id, actor, at);
             CREATE INDEX ix_audit_at ON audit(org_id, at);
             """),
+
+        // Alerts of alert rules name their camera and rule (filters of GET /api/alerts).
+        (4, """
+            ALTER TABLE alerts ADD COLUMN camera_id TEXT;
+            ALTER TABLE alerts ADD COLUMN rule_id TEXT;
+            CREATE INDEX ix_alerts_camera ON alerts(org_id, camera_id, raised_at);
+            """),
     ];
 
     public static int LatestVersion => s_migrations[^1].Version;
