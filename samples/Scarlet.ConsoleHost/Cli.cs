@@ -15,7 +15,7 @@ internal static class Cli
           track --video <file> --out <result.txt> [--overlay out.mp4] [--reid] [--views LEFT_W,RIGHT_X] [--gt gt.txt] [--cache rec.bin]
           track-cv --gt <train folder> --trackers <trackers folder> --grid <grid.txt> [--sources A,B] [--select mean|hota|idf1]
           mot-eval --gt <gt.txt|folder> --res <result.txt|folder> [--benchmark MOT15|MOT17|MOT20]
-          run --camera NAME=URL_OR_FILE [--camera ...] [--fps F]
+          run --camera NAME=URL_OR_FILE [--camera ...] [--fps F] [--zones [CAMERA=]zones.json]
           bench vision | hnsw-gen ... | hnsw ... | tracker ... | cameras ...
           bench requests [--seconds 10] [--clients 1,4] [--endpoints recognize,process-frame] [--host Scarlet.WebHost.dll] [--host-env KEY=VALUE]
         """;

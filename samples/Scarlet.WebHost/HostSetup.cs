@@ -149,6 +149,8 @@ internal static class HostSetup
         services.AddSingleton<LiveHubs>();
         services.AddSingleton<PersonRegistry>();
         services.AddSingleton<CameraServices>();
+        services.AddSingleton<ZoneAlerts>();
+        services.AddHostedService<CameraHealthAlerts>();
         services.AddHttpContextAccessor();
         services.AddSingleton<HostContext>();
         services.AddSingleton<AuditTrail>();
@@ -210,6 +212,7 @@ internal static class HostSetup
         app.MapFaceApi();
         app.MapRetailApi();
         app.MapOpsApi();
+        app.MapZonesAndAlertRulesApi();
         app.MapKeysApi();
         app.MapTicketsApi();
         app.MapAuditApi();

@@ -42,6 +42,14 @@ public sealed class RetailOptions
     [Range(0.0, 1.0)]
     public float VisitorClusterThreshold { get; set; } = 0.5f;
 
+    /// <summary>
+    /// Gets or sets how long a person may be unseen before their visit ends (<c>Scarlet:Retail:VisitTimeoutMinutes</c>):
+    /// a customer identified again within it (by any camera, <c>/process-frame</c> or <c>/recognize</c>) is on the same
+    /// visit, so their visit count does not change. 1 to 1440; the default is 10.
+    /// </summary>
+    [Range(1, 1440)]
+    public int VisitTimeoutMinutes { get; set; } = 10;
+
     /// <summary>Gets or sets a value indicating whether face crops are stored with detections. Off by default: only embeddings are kept.</summary>
     public bool StoreFaceCrops { get; set; }
 

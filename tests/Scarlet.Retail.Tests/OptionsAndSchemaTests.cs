@@ -124,6 +124,7 @@ public sealed class OptionsAndSchemaTests
                 DROP INDEX ix_audit_subject; DROP INDEX ix_audit_actor; DROP INDEX ix_audit_at; ALTER TABLE audit DROP COLUMN outcome;
                 DROP TABLE admin_users; DROP TABLE revoked_tokens; DROP TABLE login_failures; DROP TABLE api_keys; DROP TABLE bus_outbox;
                 ALTER TABLE promotions DROP COLUMN enabled;
+                DROP INDEX ix_alerts_camera; ALTER TABLE alerts DROP COLUMN camera_id; ALTER TABLE alerts DROP COLUMN rule_id;
                 DELETE FROM schema_version WHERE version > 1;
                 """;
             cmd.ExecuteNonQuery();
@@ -164,6 +165,7 @@ public sealed class OptionsAndSchemaTests
             cmd.CommandText = """
                 DROP TABLE admin_users; DROP TABLE revoked_tokens; DROP TABLE login_failures; DROP TABLE api_keys; DROP TABLE bus_outbox;
                 ALTER TABLE promotions DROP COLUMN enabled;
+                DROP INDEX ix_alerts_camera; ALTER TABLE alerts DROP COLUMN camera_id; ALTER TABLE alerts DROP COLUMN rule_id;
                 DELETE FROM schema_version WHERE version > 3;
                 CREATE TABLE host_admin_users(
                     username TEXT PRIMARY KEY COLLATE NOCASE, password_hash TEXT NOT NULL, full_name TEXT NOT NULL,

@@ -10,7 +10,7 @@ using Scarlet.Vision.Models;
 namespace Scarlet.ConsoleHost.Commands;
 
 /// <summary>
-/// <c>scarlet run --camera NAME=URL_OR_FILE [--camera ...] [--fps F] [--max-seconds S] [--enrol ID=DIR ...]</c>: runs
+/// <c>scarlet run --camera NAME=URL_OR_FILE [--camera ...] [--fps F] [--max-seconds S] [--enrol ID=DIR ...] [--zones [CAMERA=]zones.json]</c>: runs
 /// several camera pipelines at once, prints events as JSON lines on stdout and a live status line (fps, drops per
 /// camera) on stderr. With <c>--enrol</c> (the photos of a folder enrolled as one identity) faces are found per track
 /// and each track is decided by its face vote: <c>IdentityResolved</c> events name the identity.
@@ -34,6 +34,7 @@ internal static class RunCommand
         var noPacing = args.Flag("no-pacing");
         var overlaps = args.All("overlap");
         var zones = args.All("zone");
+        var zoneFiles = args.All("zones");
         var lines = args.All("line");
         var updates = args.Flag("updates");
         var enrol = args.All("enrol");
@@ -97,6 +98,29 @@ internal static class RunCommand
             {
                 var parts = z.Split(':');
                 options.Zones.Add(new Zone(parts.Length == 3 ? parts[1] : throw new UsageException($"--zone takes CAMERA:NAME:x,y,x,y,..., got '{z}'"), Points(parts[2], z)));
+            }
+
+            // --zones FILE (every camera) or --zones CAMERA=FILE: the JSON of PUT /api/cameras/{id}/zones, normalised to the frame.
+            foreach (var zf in zoneFiles)
+            {
+                var at = zf.IndexOf('=', StringComparison.Ordinal);
+                if (at > 0 && zf[..at] != name && cameraArgs.Any(c => c.StartsWith(zf[..at] + "=", StringComparison.Ordinal)))
+                {
+                    continue;
+                }
+
+                var path = at > 0 && zf[..at] == name ? zf[(at + 1)..] : zf;
+                try
+                {
+                    foreach (var zone in CameraZone.ParseJson(File.ReadAllText(path)))
+                    {
+                        options.CameraZones.Add(zone);
+                    }
+                }
+                catch (Exception ex) when (ex is ArgumentException or IOException or UnauthorizedAccessException)
+                {
+                    throw new UsageException($"--zones {zf}: {ex.Message}");
+                }
             }
 
             foreach (var l in lines.Where(l => l.StartsWith(name + ":", StringComparison.Ordinal)))

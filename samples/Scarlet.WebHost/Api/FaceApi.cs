@@ -152,7 +152,7 @@ internal static class FaceApi
         return TypedResults.Ok(new EmbeddingResponse(recognizer.LargestFace(image.Pixels).Embedding!));
     }
 
-    public static async Task<IResult> RecognizeAsync(FaceImageRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, AuditTrail audit, InferenceGate gate, CancellationToken ct)
+    public static async Task<IResult> RecognizeAsync(FaceImageRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, AuditTrail audit, InferenceGate gate, TimeProvider time, CancellationToken ct)
     {
         int scale;
         IReadOnlyList<FaceSighting> sightings;
@@ -168,6 +168,13 @@ internal static class FaceApi
             .Select(s => new RecognizedUser(s.Customer!.Id, s.Customer.Name, s.Similarity ?? 0f, CameraRunner.LoyaltyText(s.Customer.LoyaltyStatus), Xyxy(s.Box, scale)))
             .ToList();
         HostMetrics.FacesRecognized.Add(users.Count, HostMetrics.Tag("camera", "api"));
+
+        // A till's look-up is a sighting: it counts as a visit unless the customer was seen within the visit timeout.
+        foreach (var id in users.Select(u => u.Id).Distinct(StringComparer.Ordinal))
+        {
+            await ctx.Visits.RecordSightingAsync(ctx.Org, id, time.GetUtcNow(), ct);
+        }
+
         await AuditLookupAsync(audit, http, AuditActions.FaceRecognized, users.Select(u => u.Id), $"faces={sightings.Count}");
         var (width, height) = FrameSize(image);
         return TypedResults.Ok(new RecognizeResponse(users, width, height));

@@ -54,7 +54,7 @@ internal static class OpsApi
         api.MapGet("/detections", DetectionsAsync).Require(ScarletPolicies.Read).WithTags("Detections").WithSummary("Detection events with status MATCHED / NEW_FACE / MULTIPLE_MATCHES / UNKNOWN, filters and paging");
         api.MapGet("/analytics/visits", VisitsAsync).Require(ScarletPolicies.Read).WithTags("Analytics").WithSummary("Visit statistics by hour, day, week or month");
         api.MapGet("/analytics/active-persons", ActivePersonsAsync).Require(ScarletPolicies.Read).WithTags("Analytics");
-        api.MapGet("/alerts", async (HostContext ctx, bool? active_only, int? limit, CancellationToken ct) => TypedResults.Ok(await ctx.Alerts.ListAsync(ctx.Org, active_only ?? false, Paging.Limit(limit, 100, 1000), ct))).Require(ScarletPolicies.Staff).WithTags("Alerts");
+        api.MapGet("/alerts", ZonesAndAlertRulesApi.ListAlertsAsync).Require(ScarletPolicies.Staff).WithTags("Alerts").WithSummary("Alerts, newest first; filters level, camera_id, acknowledged, from, to; total in X-Total-Count");
         api.MapPost("/alerts/{alert_id}/acknowledge", async (string alert_id, HttpContext http, HostContext ctx, CancellationToken ct) => TypedResults.Ok(await ctx.Alerts.AcknowledgeAsync(ctx.Org, alert_id, http.Name(), ct))).Require(ScarletPolicies.Operator).WithTags("Alerts");
 
         var export = api.MapGroup("/export").Require(ScarletPolicies.Operator).WithTags("Exports");

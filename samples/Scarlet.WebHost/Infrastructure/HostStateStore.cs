@@ -10,6 +10,8 @@ internal static class HostStateKinds
     public const string Camera = "camera";
     public const string ProcessingTask = "processing-task";
     public const string ExportJob = "export-job";
+    public const string CameraZones = "camera-zones";
+    public const string AlertRule = "alert-rule";
 }
 
 /// <summary>

@@ -9,8 +9,10 @@ using Scarlet.Vision.Models;
 namespace Scarlet.WebHost.Live;
 
 /// <summary>What every camera runner shares.</summary>
-internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEventPublisher trackingEvents, FaceIdentityService faces, ScarletEventStream stream, PersonRegistry registry, LiveHubs hubs, Security.AuditTrail audit, IOptions<ScarletHostOptions> options, ILoggerFactory loggers)
+internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEventPublisher trackingEvents, FaceIdentityService faces, ScarletEventStream stream, PersonRegistry registry, LiveHubs hubs, Security.AuditTrail audit, IOptions<ScarletHostOptions> options, ILoggerFactory loggers, ZoneAlerts zoneAlerts)
 {
+    public ZoneAlerts ZoneAlerts => zoneAlerts;
+
     public Security.AuditTrail Audit => audit;
 
     public CameraPipelineHost Pipelines => pipelines;
@@ -49,6 +51,9 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
     /// <summary>Gets one organisation's cameras, by id.</summary>
     public IReadOnlyList<CameraRunner> Of(string organizationId) =>
         [.. _cameras.Values.Where(c => c.OrganizationId == organizationId).OrderBy(c => c.Id, StringComparer.Ordinal)];
+
+    /// <summary>Gets every camera of every organisation.</summary>
+    public IReadOnlyList<CameraRunner> All() => [.. _cameras.Values];
 
     /// <summary>Gets an organisation's camera; another organisation's is not found.</summary>
     public CameraRunner? Get(string id, string organizationId) =>

@@ -3,6 +3,7 @@ using OpenCvSharp;
 using Scarlet.Retail;
 using Scarlet.Retail.Events;
 using Scarlet.Tracking;
+using Scarlet.Tracking.Geometry;
 using Scarlet.Tracking.Pipeline;
 using Scarlet.Vision;
 
@@ -172,6 +173,10 @@ internal sealed class CameraRunner : IAsyncDisposable
                 FaceInterval = live.RecognizeEvery,
                 Tracker = new TrackerOptions { FrameRate = live.ProcessingFps, LostTrackBuffer = ExitAfterFrames },
             };
+            foreach (var zone in _services.ZoneAlerts.ZonesOf(Id, OrganizationId))
+            {
+                options.CameraZones.Add(zone);
+            }
             CameraPipeline pipeline;
             try
             {
@@ -195,6 +200,9 @@ internal sealed class CameraRunner : IAsyncDisposable
     }
 
     public void Pause() => _pipeline?.Pause();
+
+    /// <summary>New zones for the running pipeline (from its next frame); a later start reads them from <see cref="ZoneAlerts"/>.</summary>
+    public void ApplyZones(IReadOnlyList<CameraZone> zones) => _pipeline?.SetZones(zones);
 
     // The organisation's gallery decides the tracks' customers (built from the customer store on first use); a camera
     // whose gallery cannot be read still tracks people, without faces.
@@ -363,6 +371,7 @@ internal sealed class CameraRunner : IAsyncDisposable
         }
 
         _objects = objects;
+        _services.ZoneAlerts.Observe(OrganizationId, update, static p => PersonIdOf(p.GlobalId));
         LastSeen = now; // scarlet_pipeline_frames_total{camera} is counted by the pipeline itself
         Cv2.ImEncode(".jpg", image, out var jpeg, new ImageEncodingParam(ImwriteFlags.JpegQuality, _services.Options.Live.JpegQuality));
         _image = new CameraImage(frame.Sequence + 1, jpeg, now);

@@ -76,6 +76,30 @@ public enum AlertKind
     /// <summary>A person entered a zone while it was closed.</summary>
     [JsonStringEnumMemberName("closed_zone_presence")]
     ClosedZonePresence = 2,
+
+    /// <summary>A person entered a restricted zone (<see cref="AlertRuleKind.RestrictedEntry"/>).</summary>
+    [JsonStringEnumMemberName("restricted_entry")]
+    RestrictedEntry = 3,
+
+    /// <summary>Too many people per area in a zone (<see cref="AlertRuleKind.Crowd"/>).</summary>
+    [JsonStringEnumMemberName("crowd")]
+    Crowd = 4,
+
+    /// <summary>A person stayed on one spot too long (<see cref="AlertRuleKind.Loitering"/>).</summary>
+    [JsonStringEnumMemberName("loitering")]
+    Loitering = 5,
+
+    /// <summary>An unidentified person in a staff zone (<see cref="AlertRuleKind.UnidentifiedInStaffZone"/>).</summary>
+    [JsonStringEnumMemberName("unidentified_in_staff_zone")]
+    UnidentifiedInStaffZone = 6,
+
+    /// <summary>A camera stopped delivering frames (<see cref="AlertRuleKind.CameraOffline"/>).</summary>
+    [JsonStringEnumMemberName("camera_offline")]
+    CameraOffline = 7,
+
+    /// <summary>A camera drops too many frames (<see cref="AlertRuleKind.FrameDrops"/>).</summary>
+    [JsonStringEnumMemberName("frame_drops")]
+    FrameDrops = 8,
 }
 
 /// <summary>What the library does with faces no enrolled identity matched.</summary>

@@ -158,6 +158,12 @@ public sealed record Alert
     /// <summary>Gets the zone.</summary>
     public string Zone { get; init; } = string.Empty;
 
+    /// <summary>Gets the camera, when a camera rule raised it.</summary>
+    public string? CameraId { get; init; }
+
+    /// <summary>Gets the <see cref="AlertRule"/> that raised it, when one did.</summary>
+    public string? RuleId { get; init; }
+
     /// <summary>Gets the person concerned, when one is.</summary>
     public string? PersonId { get; init; }
 
@@ -172,6 +178,34 @@ public sealed record Alert
 
     /// <summary>Gets when it was acknowledged.</summary>
     public DateTimeOffset? AcknowledgedAt { get; init; }
+}
+
+/// <summary>A filter and page over alerts (<see cref="Storage.IAlertStore.QueryAsync"/>); every field but the organisation is optional.</summary>
+public sealed record AlertQuery
+{
+    /// <summary>Gets the organisation (required: queries never cross organisations).</summary>
+    public required string OrganizationId { get; init; }
+
+    /// <summary>Gets the level filter.</summary>
+    public AlertLevel? Level { get; init; }
+
+    /// <summary>Gets the camera filter.</summary>
+    public string? CameraId { get; init; }
+
+    /// <summary>Gets the acknowledged filter: true only acknowledged, false only open.</summary>
+    public bool? Acknowledged { get; init; }
+
+    /// <summary>Gets the inclusive start (raise time).</summary>
+    public DateTimeOffset? From { get; init; }
+
+    /// <summary>Gets the exclusive end (raise time).</summary>
+    public DateTimeOffset? To { get; init; }
+
+    /// <summary>Gets the page size (1..1000, default 100).</summary>
+    public int Limit { get; init; } = 100;
+
+    /// <summary>Gets the number of rows to skip.</summary>
+    public int Offset { get; init; }
 }
 
 /// <summary>One entry of the event log the admin dashboard shows.</summary>

@@ -145,6 +145,59 @@ public sealed class AlertEngine : IDisposable
     public Task<IReadOnlyList<Alert>> ListAsync(string organizationId, bool activeOnly = false, int limit = 100, CancellationToken cancellationToken = default) =>
         _alerts.ListAsync(organizationId, activeOnly, limit, cancellationToken);
 
+    /// <summary>Alerts by level, camera, acknowledgement and time, newest first.</summary>
+    /// <param name="query">Filter and page.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A page.</returns>
+    public Task<Page<Alert>> QueryAsync(AlertQuery query, CancellationToken cancellationToken = default) =>
+        _alerts.QueryAsync(query, cancellationToken);
+
+    /// <summary>
+    /// Stores an alert an <see cref="AlertRuleEvaluator"/> fired and publishes it (<see cref="AlertRaisedEvent"/>: the
+    /// dashboard socket and the webhooks of topic <c>alert-events</c>).
+    /// </summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="firing">What fired.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The stored alert.</returns>
+    public async Task<Alert> RaiseAsync(string organizationId, AlertFiring firing, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(organizationId);
+        ArgumentNullException.ThrowIfNull(firing);
+        var alert = new Alert
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            OrganizationId = organizationId,
+            Level = firing.Rule.Level,
+            Kind = KindOf(firing.Rule.Kind),
+            Zone = firing.Zone ?? string.Empty,
+            CameraId = firing.CameraId,
+            RuleId = firing.Rule.Id,
+            PersonId = firing.PersonId,
+            Message = firing.Message,
+            RaisedAt = firing.At,
+        };
+        await _alerts.AddAsync(alert, cancellationToken).ConfigureAwait(false);
+        _stream.Publish(new AlertRaisedEvent { OrganizationId = organizationId, Timestamp = firing.At, Alert = alert });
+        return alert;
+    }
+
+    /// <summary>The alert kind a rule kind raises.</summary>
+    /// <param name="kind">The rule kind.</param>
+    /// <returns>The alert kind.</returns>
+    public static AlertKind KindOf(AlertRuleKind kind) => kind switch
+    {
+        AlertRuleKind.ZoneOccupancy => AlertKind.OccupancyExceeded,
+        AlertRuleKind.ZoneDwell => AlertKind.DwellExceeded,
+        AlertRuleKind.RestrictedEntry => AlertKind.RestrictedEntry,
+        AlertRuleKind.Crowd => AlertKind.Crowd,
+        AlertRuleKind.Loitering => AlertKind.Loitering,
+        AlertRuleKind.UnidentifiedInStaffZone => AlertKind.UnidentifiedInStaffZone,
+        AlertRuleKind.CameraOffline => AlertKind.CameraOffline,
+        AlertRuleKind.FrameDrops => AlertKind.FrameDrops,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
     /// <summary>Count of unacknowledged alerts (the seed's GET /alerts/count).</summary>
     /// <param name="organizationId">Organisation.</param>
     /// <param name="cancellationToken">Cancellation.</param>

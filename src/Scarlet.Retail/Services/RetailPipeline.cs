@@ -84,6 +84,9 @@ public sealed class RetailPipeline : IDisposable
                 {
                     PersonEnteredStoreEvent entered => _visits.HandleEnteredAsync(entered, ct),
                     PersonExitedStoreEvent exited => _visits.HandleExitedAsync(exited, ct),
+
+                    // Every identification (camera, /process-frame, /recognize) is a sighting: once per visit it counts.
+                    CustomerIdentifiedEvent { IsRemote: false } identified => _visits.RecordSightingAsync(identified.OrganizationId, identified.CustomerId, identified.Timestamp, ct),
                     _ => Task.CompletedTask,
                 }),
                 s.Handle<ScarletEvent>("alerts", (e, ct) =>

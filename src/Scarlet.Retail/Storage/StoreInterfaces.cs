@@ -436,6 +436,12 @@ public interface IAlertStore
     /// <returns>Alerts.</returns>
     Task<IReadOnlyList<Alert>> ListAsync(string organizationId, bool activeOnly, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>Alerts by level, camera, acknowledgement and raise time, newest first, with the total matching count.</summary>
+    /// <param name="query">Filter and page.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A page.</returns>
+    Task<Page<Alert>> QueryAsync(AlertQuery query, CancellationToken cancellationToken = default);
+
     /// <summary>Number of unacknowledged alerts.</summary>
     /// <param name="organizationId">Organisation.</param>
     /// <param name="cancellationToken">Cancellation.</param>

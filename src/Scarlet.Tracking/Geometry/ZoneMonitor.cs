@@ -1,3 +1,5 @@
+using Scarlet.Vision;
+
 namespace Scarlet.Tracking.Geometry;
 
 /// <summary>What happened between a track and a zone.</summary>
@@ -18,6 +20,17 @@ public enum ZoneEventKind
 /// <param name="Timestamp">When it happened.</param>
 /// <param name="Dwell">Time inside the zone (zero for entries).</param>
 public readonly record struct ZoneEvent(string CameraId, string Zone, int TrackId, ZoneEventKind Kind, DateTimeOffset Timestamp, TimeSpan Dwell);
+
+/// <summary>Something a <see cref="ZoneMonitor"/> follows: an id and its foot point, in the zones' coordinates.</summary>
+/// <param name="Id">The track (or person) id.</param>
+/// <param name="Foot">The foot point (see <see cref="Zone.FootPoint"/>).</param>
+public readonly record struct ZoneSubject(int Id, PointF Foot);
+
+/// <summary>A track inside a zone now (a stay within its exit grace included).</summary>
+/// <param name="Zone">The zone name.</param>
+/// <param name="TrackId">The track.</param>
+/// <param name="Since">When the stay began.</param>
+public readonly record struct ZoneOccupant(string Zone, int TrackId, DateTimeOffset Since);
 
 /// <summary>
 /// Zone entries, exits, dwell time per track and live occupancy for one camera. Time comes from the caller (frame
@@ -102,12 +115,42 @@ public sealed class ZoneMonitor
     public IReadOnlyList<ZoneEvent> Update(IReadOnlyList<Track> tracks, DateTimeOffset timestamp)
     {
         ArgumentNullException.ThrowIfNull(tracks);
+        return Update(tracks, static t => new ZoneSubject(t.Id, Zone.FootPoint(t.Box)), timestamp);
+    }
+
+    /// <summary>Feeds one frame's subjects (ids with foot points) with the frame's timestamp.</summary>
+    /// <param name="subjects">The subjects seen in the frame; those absent count as outside every zone.</param>
+    /// <param name="timestamp">The frame time.</param>
+    /// <returns>The events of this frame.</returns>
+    public IReadOnlyList<ZoneEvent> UpdateSubjects(IReadOnlyList<ZoneSubject> subjects, DateTimeOffset timestamp)
+    {
+        ArgumentNullException.ThrowIfNull(subjects);
+        return Update(subjects, static s => s, timestamp);
+    }
+
+    /// <summary>The tracks inside each zone now, with when their stay began.</summary>
+    /// <param name="into">Cleared, then filled (ordered by zone, then track).</param>
+    public void CopyOccupants(List<ZoneOccupant> into)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        into.Clear();
+        foreach (var (key, stay) in _inside)
+        {
+            into.Add(new ZoneOccupant(_zones[key.Zone].Name, key.Track, stay.Since));
+        }
+
+        into.Sort(static (a, b) => a.Zone == b.Zone ? a.TrackId.CompareTo(b.TrackId) : string.CompareOrdinal(a.Zone, b.Zone));
+    }
+
+    private List<ZoneEvent> Update<T>(IReadOnlyList<T> items, Func<T, ZoneSubject> subjectOf, DateTimeOffset timestamp)
+    {
         var events = new List<ZoneEvent>();
         _seen.Clear();
-        foreach (var t in tracks)
+        foreach (var item in items)
         {
+            var t = subjectOf(item);
             _seen.Add(t.Id);
-            var foot = Zone.FootPoint(t.Box);
+            var foot = t.Foot;
             for (var z = 0; z < _zones.Length; z++)
             {
                 var key = (z, t.Id);

@@ -36,7 +36,10 @@ public sealed partial class CameraPipeline : IDisposable
     private readonly IdentityTracker _identities;
     private readonly ILogger _logger;
     private readonly MultiObjectTracker _tracker;
-    private readonly ZoneMonitor? _zones;
+    private readonly List<ZoneOccupant> _occupants = [];
+    private ZoneMonitor? _zones;
+    private CameraZone[]? _zoneChange;
+    private ZoneOccupant[] _lastOccupants = [];
     private readonly LineCrossing[] _lines;
     private readonly Subject<TrackingUpdate> _updates = new();
     private readonly Subject<TrackingEvent> _events = new();
@@ -89,11 +92,24 @@ public sealed partial class CameraPipeline : IDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _tracker = new MultiObjectTracker(options.Tracker);
         _zones = options.Zones.Count > 0 ? new ZoneMonitor(options.CameraId, [.. options.Zones], exitGrace: options.ZoneExitGrace) : null;
+        _zoneChange = options.CameraZones.Count > 0 ? [.. options.CameraZones] : null;
         _lines = [.. options.Lines.Select(l => new LineCrossing(l.Name, l.A, l.B))];
     }
 
     /// <summary>Gets the camera id.</summary>
     public string CameraId => _options.CameraId;
+
+    /// <summary>
+    /// Replaces the normalised zones (<see cref="CameraPipelineOptions.CameraZones"/>) from the next processed frame on;
+    /// the pixel zones of <see cref="CameraPipelineOptions.Zones"/> stay. Thread-safe. Stays in the old zones end
+    /// without exit events (their zones are gone).
+    /// </summary>
+    /// <param name="zones">The new zones (empty: none).</param>
+    public void SetZones(IReadOnlyList<CameraZone> zones)
+    {
+        ArgumentNullException.ThrowIfNull(zones);
+        Volatile.Write(ref _zoneChange, [.. zones]);
+    }
 
     /// <summary>Gets the options.</summary>
     public CameraPipelineOptions Options => _options;
@@ -241,7 +257,7 @@ public sealed partial class CameraPipeline : IDisposable
             persons = [.. _carried];
         }
 
-        var update = new TrackingUpdate(CameraId, frame.Sequence, frame.Timestamp, frame.Width, frame.Height, detect, persons);
+        var update = new TrackingUpdate(CameraId, frame.Sequence, frame.Timestamp, frame.Width, frame.Height, detect, persons) { ZoneOccupants = _lastOccupants };
         var elapsed = Stopwatch.GetTimestamp() - start;
         Interlocked.Add(ref _processTicks, elapsed);
         Interlocked.Increment(ref _processed);
@@ -388,6 +404,13 @@ public sealed partial class CameraPipeline : IDisposable
             }
         }
 
+        if (Interlocked.Exchange(ref _zoneChange, null) is { } change)
+        {
+            Zone[] all = [.. _options.Zones, .. change.Select(z => z.ToZone(frame.Width, frame.Height))];
+            _zones = all.Length > 0 ? new ZoneMonitor(CameraId, all, exitGrace: _options.ZoneExitGrace) : null;
+            _lastOccupants = [];
+        }
+
         if (_zones is not null)
         {
             foreach (var z in _zones.Update(tracks, frame.Timestamp))
@@ -396,6 +419,9 @@ public sealed partial class CameraPipeline : IDisposable
                 var g = GlobalOf(z.TrackId);
                 _pendingEvents.Add(new TrackingEvent(kind, CameraId, z.Timestamp, frame.Sequence, z.TrackId, g, _resolver.CustomerOf(g), Zone: z.Zone, Dwell: kind == TrackingEventKind.ZoneExited ? z.Dwell : null));
             }
+
+            _zones.CopyOccupants(_occupants);
+            _lastOccupants = [.. _occupants];
         }
 
         foreach (var line in _lines)

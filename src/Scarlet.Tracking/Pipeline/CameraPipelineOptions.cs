@@ -100,6 +100,12 @@ public sealed class CameraPipelineOptions
     /// <summary>Gets the zones of this camera (image pixels).</summary>
     public IList<Zone> Zones { get; } = [];
 
+    /// <summary>
+    /// Gets the zones of this camera in coordinates normalised to the frame (with their kinds), turned into pixels at the
+    /// first frame's size; <see cref="CameraPipeline.SetZones"/> replaces them while running.
+    /// </summary>
+    public IList<CameraZone> CameraZones { get; } = [];
+
     /// <summary>Gets the counting lines of this camera.</summary>
     public IList<LineDefinition> Lines { get; } = [];
 

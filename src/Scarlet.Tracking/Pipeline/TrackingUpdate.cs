@@ -24,7 +24,11 @@ public readonly record struct TrackedPerson(int TrackId, int GlobalId, BoundingB
 /// <param name="FrameHeight">The frame height in pixels.</param>
 /// <param name="Detected">True when the detector ran on this frame; false when the boxes were carried over from the last detection frame.</param>
 /// <param name="Persons">The confirmed persons.</param>
-public sealed record TrackingUpdate(string CameraId, long Sequence, DateTimeOffset Timestamp, int FrameWidth, int FrameHeight, bool Detected, IReadOnlyList<TrackedPerson> Persons);
+public sealed record TrackingUpdate(string CameraId, long Sequence, DateTimeOffset Timestamp, int FrameWidth, int FrameHeight, bool Detected, IReadOnlyList<TrackedPerson> Persons)
+{
+    /// <summary>Gets the tracks inside each zone of the camera after this frame (empty without zones): what alert rules read.</summary>
+    public IReadOnlyList<ZoneOccupant> ZoneOccupants { get; init; } = [];
+}
 
 /// <summary>Kinds of <see cref="TrackingEvent"/>.</summary>
 public enum TrackingEventKind

@@ -300,6 +300,28 @@ public abstract class AlertStoreConformance : StoreConformance
         Assert.Equal(new[] { "a2", "a1" }, (await S.Alerts.ListAsync(OrgA, false, 10)).Select(a => a.Id));
         Assert.Empty(await S.Alerts.ListAsync(OrgB, false, 10));
     }
+
+    [Fact]
+    public async Task Alerts_are_queried_by_level_camera_acknowledgement_and_time()
+    {
+        await S.Alerts.AddAsync(new Alert { Id = "q1", OrganizationId = OrgA, Level = AlertLevel.Critical, Kind = AlertKind.RestrictedEntry, Zone = "back", CameraId = "cam1", RuleId = "r1", PersonId = "person-1", Message = "m", RaisedAt = T0 });
+        await S.Alerts.AddAsync(new Alert { Id = "q2", OrganizationId = OrgA, Level = AlertLevel.Warning, Kind = AlertKind.CameraOffline, CameraId = "cam2", RuleId = "r2", Message = "m", RaisedAt = T0.AddMinutes(1) });
+        await S.Alerts.AddAsync(new Alert { Id = "q3", OrganizationId = OrgA, Level = AlertLevel.Critical, Kind = AlertKind.Crowd, Zone = "front", CameraId = "cam1", Message = "m", RaisedAt = T0.AddMinutes(2) });
+        await S.Alerts.AddAsync(new Alert { Id = "q4", OrganizationId = OrgB, Level = AlertLevel.Critical, Kind = AlertKind.Crowd, CameraId = "cam1", Message = "m", RaisedAt = T0 });
+        await S.Alerts.AcknowledgeAsync(OrgA, "q3", "op", T0.AddMinutes(3));
+
+        async Task<string[]> Ids(AlertQuery q) => [.. (await S.Alerts.QueryAsync(q)).Items.Select(a => a.Id)];
+        Assert.Equal(["q3", "q2", "q1"], await Ids(new AlertQuery { OrganizationId = OrgA }));
+        Assert.Equal(["q3", "q1"], await Ids(new AlertQuery { OrganizationId = OrgA, Level = AlertLevel.Critical }));
+        Assert.Equal(["q3", "q1"], await Ids(new AlertQuery { OrganizationId = OrgA, CameraId = "cam1" }));
+        Assert.Equal(["q3"], await Ids(new AlertQuery { OrganizationId = OrgA, Acknowledged = true }));
+        Assert.Equal(["q2", "q1"], await Ids(new AlertQuery { OrganizationId = OrgA, Acknowledged = false }));
+        Assert.Equal(["q2"], await Ids(new AlertQuery { OrganizationId = OrgA, From = T0.AddMinutes(1), To = T0.AddMinutes(2) }));
+        var page = await S.Alerts.QueryAsync(new AlertQuery { OrganizationId = OrgA, Limit = 1, Offset = 1 });
+        Assert.Equal((3, "q2"), (page.Total, page.Items.Single().Id));
+        var q1 = (await S.Alerts.QueryAsync(new AlertQuery { OrganizationId = OrgA, Level = AlertLevel.Critical, Acknowledged = false })).Items.Single();
+        Assert.Equal(("cam1", "r1", AlertKind.RestrictedEntry, "person-1"), (q1.CameraId, q1.RuleId, q1.Kind, q1.PersonId));
+    }
 }
 
 public abstract class VisitorAndCatalogStoreConformance : StoreConformance

@@ -140,6 +140,13 @@ internal static class PostgresSchemaMigrations
         (6, """
             ALTER TABLE promotions ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
             """),
+
+        // Alerts of alert rules name their camera and rule (filters of GET /api/alerts).
+        (7, """
+            ALTER TABLE alerts ADD COLUMN camera_id TEXT;
+            ALTER TABLE alerts ADD COLUMN rule_id TEXT;
+            CREATE INDEX ix_alerts_camera ON alerts(org_id, camera_id, raised_at);
+            """),
     ];
 
     public static int LatestVersion => s_migrations[^1].Version;

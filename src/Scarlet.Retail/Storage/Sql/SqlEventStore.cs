@@ -142,7 +142,7 @@ public sealed class SqlEventStore(SqlDatabase db) : IEventStore
     /// A page of rows of one organisation filtered by optional equalities and a time range, newest first: only fixed SQL
     /// fragments (column names of this class) are concatenated; every value is a parameter.
     /// </summary>
-    private sealed class PageFilter
+    internal sealed class PageFilter
     {
         private readonly StringBuilder _where = new("org_id = @org");
         private readonly List<(string Name, object? Value)> _parameters;
@@ -168,6 +168,9 @@ public sealed class SqlEventStore(SqlDatabase db) : IEventStore
                 _parameters.Add((name, value));
             }
         }
+
+        /// <summary>Adds a fixed SQL condition (a literal of the calling class, never a value).</summary>
+        public void Where(string fixedCondition) => _where.Append(" AND ").Append(fixedCondition);
 
         public void Range(string timeColumn, DateTimeOffset? from, DateTimeOffset? to)
         {

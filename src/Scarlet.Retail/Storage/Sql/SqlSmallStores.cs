@@ -293,14 +293,14 @@ public sealed class SqlPromotionStore(SqlDatabase db) : IPromotionStore
 /// <param name="db">The database.</param>
 public sealed class SqlAlertStore(SqlDatabase db) : IAlertStore
 {
-    private const string Columns = "id, org_id, level, kind, zone, person_id, message, raised_at, ack_by, ack_at";
+    private const string Columns = "id, org_id, level, kind, zone, person_id, message, raised_at, ack_by, ack_at, camera_id, rule_id";
 
     /// <inheritdoc/>
     public Task AddAsync(Alert alert, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(alert);
         return db.WriteAsync(
-            (c, tx) => Execute(c, $"INSERT INTO alerts({Columns}) VALUES (@id, @org, @lvl, @kind, @zone, @p, @msg, @t, @by, @at)", tx, ("@id", alert.Id), ("@org", alert.OrganizationId), ("@lvl", (int)alert.Level), ("@kind", (int)alert.Kind), ("@zone", alert.Zone), ("@p", alert.PersonId), ("@msg", alert.Message), ("@t", ToUnixMs(alert.RaisedAt)), ("@by", alert.AcknowledgedBy), ("@at", Nullable(alert.AcknowledgedAt))),
+            (c, tx) => Execute(c, $"INSERT INTO alerts({Columns}) VALUES (@id, @org, @lvl, @kind, @zone, @p, @msg, @t, @by, @at, @cam, @rule)", tx, ("@id", alert.Id), ("@org", alert.OrganizationId), ("@lvl", (int)alert.Level), ("@kind", (int)alert.Kind), ("@zone", alert.Zone), ("@p", alert.PersonId), ("@msg", alert.Message), ("@t", ToUnixMs(alert.RaisedAt)), ("@by", alert.AcknowledgedBy), ("@at", Nullable(alert.AcknowledgedAt)), ("@cam", alert.CameraId), ("@rule", alert.RuleId)),
             cancellationToken);
     }
 
@@ -310,6 +310,22 @@ public sealed class SqlAlertStore(SqlDatabase db) : IAlertStore
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         var filter = activeOnly ? " AND ack_at IS NULL" : string.Empty;
         return db.ReadAsync<IReadOnlyList<Alert>>(c => Query(c, null, $"SELECT {Columns} FROM alerts WHERE org_id = @org{filter} ORDER BY raised_at DESC, id LIMIT @l", Map, ("@org", organizationId), ("@l", limit)), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<Page<Alert>> QueryAsync(AlertQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var f = new SqlEventStore.PageFilter(query.OrganizationId, query.Limit, query.Offset);
+        f.Equal("level", query.Level is { } level ? (int)level : null);
+        f.Equal("camera_id", query.CameraId);
+        if (query.Acknowledged is { } acknowledged)
+        {
+            f.Where(acknowledged ? "ack_at IS NOT NULL" : "ack_at IS NULL");
+        }
+
+        f.Range("raised_at", query.From, query.To);
+        return f.ReadAsync(db, "alerts", Columns, "raised_at", Map, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -341,5 +357,7 @@ public sealed class SqlAlertStore(SqlDatabase db) : IAlertStore
         RaisedAt = FromUnixMs(r.GetInt64(7)),
         AcknowledgedBy = StringOrNull(r, 8),
         AcknowledgedAt = r.IsDBNull(9) ? null : FromUnixMs(r.GetInt64(9)),
+        CameraId = StringOrNull(r, 10),
+        RuleId = StringOrNull(r, 11),
     };
 }
