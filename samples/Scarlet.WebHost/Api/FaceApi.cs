@@ -154,12 +154,13 @@ internal static class FaceApi
 
     public static async Task<IResult> RecognizeAsync(FaceImageRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, AuditTrail audit, InferenceGate gate, TimeProvider time, CancellationToken ct)
     {
-        int scale;
+        int scale, width, height;
         IReadOnlyList<FaceSighting> sightings;
         using (await gate.EnterAsync(ct))
         {
             using var image = await DecodeAsync(decoder, body?.FaceImageB64, "face_image_b64", ct);
             scale = image.Scale;
+            (width, height) = FrameSize(image);
             sightings = await faces.RecognizeAsync(ctx.Org, image.Pixels, ct);
         }
 
@@ -176,7 +177,6 @@ internal static class FaceApi
         }
 
         await AuditLookupAsync(audit, http, AuditActions.FaceRecognized, users.Select(u => u.Id), $"faces={sightings.Count}");
-        var (width, height) = FrameSize(image);
         return TypedResults.Ok(new RecognizeResponse(users, width, height));
     }
 
@@ -216,13 +216,14 @@ internal static class FaceApi
             throw ApiException.BadRequest("camera_id must be at most 64 characters");
         }
 
-        int scale;
+        int scale, width, height;
         DateTimeOffset now;
         IReadOnlyList<FaceSighting> sightings;
         using (await gate.EnterAsync(ct))
         {
             using var image = await DecodeAsync(decoder, body.FrameB64, "frame_b64", ct);
             scale = image.Scale;
+            (width, height) = FrameSize(image);
             now = time.GetUtcNow();
 
             // The library publishes one RecognitionEvent per face; the retail pipeline records and acts on it.
@@ -246,7 +247,6 @@ internal static class FaceApi
 
         HostMetrics.FramesProcessed.Add(1, HostMetrics.Tag("camera", cameraId));
         await AuditLookupAsync(audit, http, AuditActions.FaceIdentified, sightings.Where(s => s.Status == RecognitionStatus.Matched && s.CustomerId is not null).Select(s => s.CustomerId!), $"camera={cameraId}; faces={sightings.Count}");
-        var (width, height) = FrameSize(image);
         return TypedResults.Ok(new ProcessFrameResponse(cameraId, now, detections, width, height));
     }
 
