@@ -41,6 +41,8 @@ public static class RetailServiceCollectionExtensions
         services.TryAddSingleton<IEventStore>(sp => new SqlEventStore(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton<IAlertStore>(sp => new SqlAlertStore(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton<IPossibleDuplicateStore>(sp => new SqlPossibleDuplicateStore(sp.GetRequiredService<SqlDatabase>()));
+        services.TryAddSingleton<IAttributeStatisticsStore>(sp => new SqlAttributeStatisticsStore(sp.GetRequiredService<SqlDatabase>()));
+        services.TryAddSingleton<AttributeStatistics>();
         services.TryAddSingleton<ScarletEventStream>();
         services.TryAddSingleton<CustomerService>();
         services.TryAddSingleton<PrivacyService>();

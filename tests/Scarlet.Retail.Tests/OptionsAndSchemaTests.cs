@@ -65,13 +65,13 @@ public sealed class OptionsAndSchemaTests
         var path = dir.File("sub/folder/s.db");
         using (var db = new SqliteDatabase(path))
         {
-            Assert.Equal(3, db.SchemaVersion);
+            Assert.Equal(4, db.SchemaVersion);
             Assert.Equal("ok", db.CheckIntegrity());
         }
 
         using (var db = new SqliteDatabase(path))
         {
-            Assert.Equal(3, db.SchemaVersion);
+            Assert.Equal(4, db.SchemaVersion);
         }
 
         using var conn = new SqliteConnection($"Data Source={path}");
@@ -80,7 +80,7 @@ public sealed class OptionsAndSchemaTests
         cmd.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", cmd.ExecuteScalar());
         cmd.CommandText = "SELECT COUNT(*) FROM schema_version";
-        Assert.Equal(3L, cmd.ExecuteScalar());
+        Assert.Equal(4L, cmd.ExecuteScalar());
     }
 
     [Fact]
@@ -120,6 +120,7 @@ public sealed class OptionsAndSchemaTests
             conn.Open();
             using var cmd = conn.CreateCommand();
             cmd.CommandText = """
+                DROP TABLE attribute_counts; DROP TABLE customer_attributes;
                 DROP TABLE possible_duplicates;
                 DROP INDEX ix_audit_subject; DROP INDEX ix_audit_actor; DROP INDEX ix_audit_at; ALTER TABLE audit DROP COLUMN outcome;
                 DELETE FROM schema_version WHERE version > 1;
@@ -130,7 +131,7 @@ public sealed class OptionsAndSchemaTests
         SqliteConnection.ClearAllPools();
         using (var db = new SqliteDatabase(path))
         {
-            Assert.Equal(3, db.SchemaVersion);
+            Assert.Equal(4, db.SchemaVersion);
             var customers = new SqlCustomerStore(db);
             Assert.Equal("Ada", (await customers.GetAsync("org", "c1"))!.Name);
             await customers.AddAsync(new Customer { Id = "c2", OrganizationId = "org", Name = "Bea" }, []);

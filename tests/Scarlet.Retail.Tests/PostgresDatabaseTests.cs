@@ -17,7 +17,7 @@ public sealed class PostgresDatabaseTests
         var opened = Enumerable.Range(0, 3).AsParallel().Select(_ => new PostgresDatabase(cs)).ToArray();
         foreach (var db in opened)
         {
-            Assert.Equal(3, db.SchemaVersion);
+            Assert.Equal(4, db.SchemaVersion);
             db.Dispose();
         }
 
@@ -25,7 +25,7 @@ public sealed class PostgresDatabaseTests
         {
             conn.Open();
             using var count = new NpgsqlCommand("SELECT COUNT(*) FROM schema_version", conn);
-            Assert.Equal(3L, count.ExecuteScalar());
+            Assert.Equal(4L, count.ExecuteScalar());
             using var later = new NpgsqlCommand("INSERT INTO schema_version(version) VALUES (99)", conn);
             later.ExecuteNonQuery();
         }

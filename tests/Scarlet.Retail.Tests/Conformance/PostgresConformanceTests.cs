@@ -21,7 +21,10 @@ internal static class PostgresStores
             new SqlEventStore(db),
             new SqlAlertStore(db),
             new SqlPossibleDuplicateStore(db),
-            new Owner(db)));
+            new Owner(db))
+        {
+            Attributes = new SqlAttributeStatisticsStore(db),
+        });
     }
 
     private sealed class Owner(PostgresDatabase db) : IAsyncDisposable
@@ -70,6 +73,11 @@ public sealed class PostgresPossibleDuplicateStoreTests : PossibleDuplicateStore
 }
 
 public sealed class PostgresCustomerMergeTests : CustomerMergeConformance
+{
+    protected override Task<StoreSet> CreateStoresAsync() => PostgresStores.CreateAsync();
+}
+
+public sealed class PostgresAttributeStatisticsStoreTests : AttributeStatisticsStoreConformance
 {
     protected override Task<StoreSet> CreateStoresAsync() => PostgresStores.CreateAsync();
 }

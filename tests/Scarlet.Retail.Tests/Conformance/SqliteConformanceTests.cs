@@ -23,7 +23,10 @@ internal static class SqliteStores
             new SqlEventStore(db),
             new SqlAlertStore(db),
             new SqlPossibleDuplicateStore(db),
-            owner));
+            owner)
+        {
+            Attributes = new SqlAttributeStatisticsStore(db),
+        });
     }
 
     private sealed class Owner(SqliteDatabase db, TempDir dir) : IAsyncDisposable
@@ -74,6 +77,11 @@ public sealed class SqlPossibleDuplicateStoreTests : PossibleDuplicateStoreConfo
 }
 
 public sealed class SqliteCustomerMergeTests : CustomerMergeConformance
+{
+    protected override Task<StoreSet> CreateStoresAsync() => SqliteStores.CreateAsync();
+}
+
+public sealed class SqliteAttributeStatisticsStoreTests : AttributeStatisticsStoreConformance
 {
     protected override Task<StoreSet> CreateStoresAsync() => SqliteStores.CreateAsync();
 }
