@@ -128,6 +128,7 @@ internal static class HostSetup
         services.AddSingleton<LiveHubs>();
         services.AddSingleton<PersonRegistry>();
         services.AddSingleton<CameraServices>();
+        services.AddSingleton<FaceAttributesFeature>();
         services.AddHttpContextAccessor();
         services.AddSingleton<HostContext>();
         services.AddSingleton<AuditTrail>();
@@ -188,6 +189,7 @@ internal static class HostSetup
         app.MapTicketsApi();
         app.MapAuditApi();
         app.MapOrganizationsApi();
+        app.MapStatisticsApi();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             if (app.Services.GetRequiredService<IOptions<ScarletHostOptions>>().Value.Security.OpenSeedEndpoints)
