@@ -9,8 +9,12 @@ using Scarlet.Vision.Models;
 namespace Scarlet.WebHost.Live;
 
 /// <summary>What every camera runner shares.</summary>
-internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEventPublisher trackingEvents, FaceIdentityService faces, ScarletEventStream stream, PersonRegistry registry, LiveHubs hubs, Security.AuditTrail audit, IOptions<ScarletHostOptions> options, ILoggerFactory loggers)
+internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEventPublisher trackingEvents, FaceIdentityService faces, ScarletEventStream stream, PersonRegistry registry, LiveHubs hubs, Security.AuditTrail audit, IOptions<ScarletHostOptions> options, ILoggerFactory loggers, FaceAttributesFeature attributes, AttributeStatistics attributeStatistics)
 {
+    public FaceAttributesFeature Attributes => attributes;
+
+    public AttributeStatistics AttributeStatistics => attributeStatistics;
+
     public Security.AuditTrail Audit => audit;
 
     public CameraPipelineHost Pipelines => pipelines;
