@@ -60,7 +60,7 @@ internal static class StatisticsApi
     /// </summary>
     public static async Task RecordFrameAsync(FaceAttributesFeature feature, AttributeStatistics statistics, string org, Mat image, IReadOnlyList<FaceSighting> sightings, string cameraId, string? zone, DateTimeOffset at, CancellationToken ct)
     {
-        if (feature.Estimator is not { } estimator)
+        if (!feature.OnProcessFrame || feature.Estimator is not { } estimator)
         {
             return;
         }

@@ -8,7 +8,7 @@ namespace Scarlet.WebHost;
 /// <summary>
 /// The host's face attribute estimator (age, gender, emotion; docs/models.md): on when <c>Scarlet:Attributes:Enabled</c>
 /// is true, off when false, and when unset on exactly when the converted models are in the models cache
-/// (scripts/models/fetch-human-models.sh). Loaded on first use; owns the estimator.
+/// (scripts/models/fetch-human-models.sh). Loaded on first use; owns the estimator. Statistics: docs/privacy.md.
 /// </summary>
 internal sealed class FaceAttributesFeature : IDisposable
 {
@@ -17,6 +17,7 @@ internal sealed class FaceAttributesFeature : IDisposable
     public FaceAttributesFeature(ModelLocator locator, IConfiguration config, IOptions<VisionOptions> vision, ILogger<FaceAttributesFeature> logger)
     {
         var enabled = config.GetValue<bool?>("Scarlet:Attributes:Enabled");
+        OnProcessFrame = config.GetValue("Scarlet:Attributes:ProcessFrame", true);
         var options = new FaceAttributeOptions();
         config.GetSection("Scarlet:Attributes").Bind(options);
         _estimator = new(() =>
@@ -37,6 +38,12 @@ internal sealed class FaceAttributesFeature : IDisposable
             }
         });
     }
+
+    /// <summary>
+    /// Gets whether <c>/process-frame</c> counts its faces' attributes (<c>Scarlet:Attributes:ProcessFrame</c>, default
+    /// true): about one faceres run per face in the request, so a latency-bound edge deployment may turn it off.
+    /// </summary>
+    public bool OnProcessFrame { get; }
 
     /// <summary>Gets the estimator, or <see langword="null"/> when attributes are off.</summary>
     public IFaceAttributeEstimator? Estimator => _estimator.Value;
