@@ -151,6 +151,7 @@ internal static class HostSetup
         services.AddSingleton<CameraServices>();
         services.AddSingleton<ZoneAlerts>();
         services.AddHostedService<CameraHealthAlerts>();
+        services.AddSingleton<FaceAttributesFeature>();
         services.AddHttpContextAccessor();
         services.AddSingleton<HostContext>();
         services.AddSingleton<AuditTrail>();
@@ -217,6 +218,7 @@ internal static class HostSetup
         app.MapTicketsApi();
         app.MapAuditApi();
         app.MapOrganizationsApi();
+        app.MapStatisticsApi();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             if (app.Services.GetRequiredService<IOptions<ScarletHostOptions>>().Value.Security.OpenSeedEndpoints)

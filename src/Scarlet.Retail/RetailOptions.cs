@@ -53,6 +53,13 @@ public sealed class RetailOptions
     /// <summary>Gets or sets a value indicating whether face crops are stored with detections. Off by default: only embeddings are kept.</summary>
     public bool StoreFaceCrops { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether a customer's latest face attributes (gender, age, emotion) are stored with the customer, for
+    /// customers with a consent record who were not auto-registered (docs/privacy.md). The default value is
+    /// <see langword="false"/>: attributes are only counted in the hourly aggregates.
+    /// </summary>
+    public bool StoreCustomerAttributes { get; set; }
+
     /// <summary>Gets or sets the folder crops are written to (required when <see cref="StoreFaceCrops"/> is on).</summary>
     public string? CropDirectory { get; set; }
 

@@ -352,6 +352,9 @@ public sealed class DashboardBrowserTests(LiveHostFixture host, DashboardBrowser
             await visitStore.AddAsync(new Visit { Id = Guid.NewGuid().ToString("N"), OrganizationId = "default", StoreId = "default", PersonId = "browser-" + Guid.NewGuid().ToString("N"), EntryAt = now.AddDays(-days), ExitAt = now.AddDays(-days).AddMinutes(12), IsReturning = returning });
         }
 
+        // Three visitors' attributes as the aggregates hold them (two hours ago, one camera).
+        await host.Services.GetRequiredService<IAttributeStatisticsStore>().AddAsync("default", new AttributeObservation(now.AddHours(-2), "browser-cam", "entrance", "female", "31-50", "happy"), 3);
+
         await using var s = await OpenAsync(page: "analytics");
         var page = s.Page;
         await page.SelectOptionAsync("#an-granularity", "day");
@@ -375,6 +378,18 @@ public sealed class DashboardBrowserTests(LiveHostFixture host, DashboardBrowser
             var shown = int.Parse(await page.Locator($"#an-outcomes tr[data-status='{status}'] td:nth-child(2)").TextContentAsync() ?? "-1", System.Globalization.CultureInfo.InvariantCulture);
             var total = (await admin.GetFromJsonAsync<JsonElement>($"/api/detections?limit=1&status={status}")).GetProperty("total").GetInt32();
             Assert.InRange(shown, 0, total);
+        }
+
+        // Gender, age and emotion: the statistics endpoints' counts, every value a bar.
+        await WaitAsync(page, "() => Chart.getChart('chart-gender') && Chart.getChart('chart-age') && Chart.getChart('chart-emotion')");
+        foreach (var (kind, canvas) in new[] { ("gender", "chart-gender"), ("age", "chart-age"), ("emotion", "chart-emotion") })
+        {
+            var stats = await admin.GetFromJsonAsync<JsonElement>($"/api/client/statistics/{kind}/");
+            var labels = await page.EvaluateAsync<string[]>($"() => Chart.getChart('{canvas}').data.labels");
+            var shown = await page.EvaluateAsync<long[]>($"() => Chart.getChart('{canvas}').data.datasets[0].data");
+            Assert.Equal(stats.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("value").GetString()), labels);
+            Assert.Equal(stats.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("count").GetInt64()), shown);
+            Assert.True(shown.Sum() >= 3, $"{kind}: {string.Join(",", shown)}");
         }
 
         // Numbers on hover: the pointer over the chart opens its tooltip.

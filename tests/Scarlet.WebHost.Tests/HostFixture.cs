@@ -31,6 +31,9 @@ public class HostFixture : WebApplicationFactory<Program>
 
     protected virtual bool DemoEnabled => false;
 
+    /// <summary>Gets whether face attributes run (off by default: they add an estimator run to every /process-frame face).</summary>
+    protected virtual bool AttributesEnabled => false;
+
     public string DatabasePath => Path.Combine(DataDirectory, "scarlet.db");
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -44,6 +47,7 @@ public class HostFixture : WebApplicationFactory<Program>
         builder.UseSetting("Scarlet:Admin:Password", AdminPassword);
         builder.UseSetting("Scarlet:Models:Directory", TestAssets.ModelsDir);
         builder.UseSetting("Scarlet:Demo:Enabled", DemoEnabled ? "true" : "false");
+        builder.UseSetting("Scarlet:Attributes:Enabled", AttributesEnabled ? "true" : "false");
         builder.UseSetting("Scarlet:Demo:Video", TestAssets.VtestVideo);
         builder.UseSetting("Scarlet:Security:PasswordIterations", "1000");
         builder.UseSetting("Scarlet:Security:LoginAttemptsPerMinute", "1000");

@@ -203,7 +203,7 @@ internal static class FaceApi
         return TypedResults.Ok(new UserFace(customer.Id, customer.Name, CameraRunner.LoyaltyText(customer.LoyaltyStatus), n, n > 0));
     }
 
-    public static async Task<IResult> ProcessFrameAsync(ProcessFrameRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, AuditTrail audit, TimeProvider time, InferenceGate gate, CancellationToken ct)
+    public static async Task<IResult> ProcessFrameAsync(ProcessFrameRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, AuditTrail audit, TimeProvider time, InferenceGate gate, FaceAttributesFeature attributes, AttributeStatistics statistics, CancellationToken ct)
     {
         if (body is null || string.IsNullOrWhiteSpace(body.FrameB64))
         {
@@ -246,6 +246,7 @@ internal static class FaceApi
         }
 
         HostMetrics.FramesProcessed.Add(1, HostMetrics.Tag("camera", cameraId));
+        await StatisticsApi.RecordFrameAsync(attributes, statistics, ctx.Org, image.Pixels, sightings, cameraId, body.StoreZone ?? "entrance", now, ct);
         await AuditLookupAsync(audit, http, AuditActions.FaceIdentified, sightings.Where(s => s.Status == RecognitionStatus.Matched && s.CustomerId is not null).Select(s => s.CustomerId!), $"camera={cameraId}; faces={sightings.Count}");
         return TypedResults.Ok(new ProcessFrameResponse(cameraId, now, detections, width, height));
     }

@@ -9,9 +9,13 @@ using Scarlet.Vision.Models;
 namespace Scarlet.WebHost.Live;
 
 /// <summary>What every camera runner shares.</summary>
-internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEventPublisher trackingEvents, FaceIdentityService faces, ScarletEventStream stream, PersonRegistry registry, LiveHubs hubs, Security.AuditTrail audit, IOptions<ScarletHostOptions> options, ILoggerFactory loggers, ZoneAlerts zoneAlerts)
+internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEventPublisher trackingEvents, FaceIdentityService faces, ScarletEventStream stream, PersonRegistry registry, LiveHubs hubs, Security.AuditTrail audit, IOptions<ScarletHostOptions> options, ILoggerFactory loggers, ZoneAlerts zoneAlerts, FaceAttributesFeature attributes, AttributeStatistics attributeStatistics)
 {
     public ZoneAlerts ZoneAlerts => zoneAlerts;
+
+    public FaceAttributesFeature Attributes => attributes;
+
+    public AttributeStatistics AttributeStatistics => attributeStatistics;
 
     public Security.AuditTrail Audit => audit;
 

@@ -210,7 +210,10 @@ internal sealed class CameraRunner : IAsyncDisposable
     {
         try
         {
-            return _services.Faces.FaceModelsForAsync(Placement.OrganizationId).GetAwaiter().GetResult();
+            // Attributes (when the models are present) once per track, counted into the aggregates at the track's exit.
+            var estimator = _services.Attributes.Estimator;
+            options.EnableAttributes = estimator is not null;
+            return _services.Faces.FaceModelsForAsync(Placement.OrganizationId).GetAwaiter().GetResult().WithAttributes(estimator);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException and not ArgumentException)
         {
@@ -318,9 +321,28 @@ internal sealed class CameraRunner : IAsyncDisposable
         }
 
         _services.TrackingEvents.Publish(e, Placement, customer);
+        if (e.Kind == TrackingEventKind.PersonExited && e.Attributes is { } attributes)
+        {
+            _ = CountAttributesAsync(e, attributes, customer ?? e.CustomerId);
+        }
+
         if (e.Kind == TrackingEventKind.PersonExited && _services.Registry.Get(OrganizationId, PersonIdOf(e.GlobalId)) is { } gone)
         {
             gone.Exited = true;
+        }
+    }
+
+    // Off the inference thread: a database write must not hold up frames; a failure is logged, never thrown at the camera.
+    private async Task CountAttributesAsync(TrackingEvent e, Scarlet.Recognition.FaceAttributes attributes, string? customer)
+    {
+        try
+        {
+            await Task.Yield();
+            await _services.AttributeStatistics.RecordAsync(OrganizationId, e.Timestamp, Id, Zone, attributes, customer);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _services.Logger.LogError(ex, "Camera {Camera}: face attributes of a visit could not be counted", Id);
         }
     }
 

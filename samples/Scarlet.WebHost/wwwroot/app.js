@@ -607,6 +607,17 @@ async function loadAnalytics() {
   const tb = $('an-outcomes');
   tb.textContent = '';
   statuses.forEach((s, i) => { const tr = row([names[i], counts[i]]); tr.dataset.status = s; tb.appendChild(tr); });
+  await loadDemographics();
+}
+
+// Face attribute statistics (hourly aggregates, one count per visit): one bar chart per attribute, last 30 days.
+async function loadDemographics() {
+  const kinds = [['gender', 'chart-gender', 'Visitors by gender'], ['age', 'chart-age', 'Visitors by age group'], ['emotion', 'chart-emotion', 'Visitors by emotion']];
+  const results = await Promise.all(kinds.map(([k]) => forSession(`/api/client/statistics/${k}/`)));
+  results.forEach((r, i) => {
+    if (!r) return;
+    chart(kinds[i][1], { type: 'bar', data: { labels: r.results.map((x) => x.value), datasets: [{ label: kinds[i][2], data: r.results.map((x) => x.count), backgroundColor: '#8b0000' }] } });
+  });
 }
 
 // ---- settings: users, keys, audit (admins) ----

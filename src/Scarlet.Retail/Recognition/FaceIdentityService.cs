@@ -411,6 +411,7 @@ public sealed class FaceIdentityService : IDisposable
         Status = status,
         Customer = customer,
         Box = face.Box,
+        Landmarks = face.Landmarks,
         Confidence = confidence,
         Distance = distance,
         Similarity = similarity,

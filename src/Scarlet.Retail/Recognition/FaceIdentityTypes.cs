@@ -46,6 +46,9 @@ public sealed record FaceSighting
     /// <summary>Gets the face box in image pixels.</summary>
     public required BoundingBox Box { get; init; }
 
+    /// <summary>Gets the face's five landmarks in image pixels (for the attribute estimator's alignment).</summary>
+    public FaceLandmarks5 Landmarks { get; init; }
+
     /// <summary>Gets the confidence in [0, 1]: the cosine similarity to the best identity when there is one, else the detector score.</summary>
     public float Confidence { get; init; }
 

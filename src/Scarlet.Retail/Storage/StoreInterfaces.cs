@@ -457,3 +457,45 @@ public interface IAlertStore
     /// <returns>The alert, or <see langword="null"/> when not found.</returns>
     Task<Alert?> AcknowledgeAsync(string organizationId, string alertId, string acknowledgedBy, DateTimeOffset at, CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// Face attribute statistics (docs/privacy.md): counts per organisation, hour, camera, zone and value (a gender, an age
+/// group or an emotion), never per face; and, only for customers who consented, the latest estimate per customer,
+/// deleted with the customer.
+/// </summary>
+public interface IAttributeStatisticsStore
+{
+    /// <summary>Adds <paramref name="count"/> to the counters of one observation's gender, age group and emotion (those not <see langword="null"/>).</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="observation">Where and when, and the values.</param>
+    /// <param name="count">How many people (1 or more).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    Task AddAsync(string organizationId, AttributeObservation observation, int count = 1, CancellationToken cancellationToken = default);
+
+    /// <summary>Sums the counters of one kind over the hours starting in <c>[from, to)</c> (<paramref name="from"/> rounded down to its hour).</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="kind">Gender, age group or emotion.</param>
+    /// <param name="from">Start.</param>
+    /// <param name="to">Exclusive end.</param>
+    /// <param name="cameraId">One camera only, or <see langword="null"/> for all.</param>
+    /// <param name="zone">One zone only, or <see langword="null"/> for all.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The non-zero values and their counts, by value.</returns>
+    Task<IReadOnlyList<AttributeCount>> CountAsync(string organizationId, AttributeKind kind, DateTimeOffset from, DateTimeOffset to, string? cameraId = null, string? zone = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores a consenting customer's latest attributes (the caller checks consent); replaces the previous ones.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="attributes">The customer and the values.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    /// <exception cref="RetailNotFoundException">No such customer in the organisation.</exception>
+    Task SetCustomerAsync(string organizationId, CustomerAttributes attributes, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets a customer's stored attributes.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="customerId">Customer.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The attributes, or <see langword="null"/> when none are stored.</returns>
+    Task<CustomerAttributes?> GetCustomerAsync(string organizationId, string customerId, CancellationToken cancellationToken = default);
+}

@@ -88,6 +88,7 @@ public sealed partial class CameraPipeline
         // face must not shut out the customer's later good ones); a known one is re-decided only on a clearly better
         // face, so a customer is not embedded again frame after frame.
         var goodness = size * face.Score;
+        EstimateAttributes(frame, face, faces, state, goodness);
         if (state.Voter.Decision.Status == TrackIdentityStatus.Known && goodness < state.BestFace * _options.FaceImprovement)
         {
             return;
@@ -108,6 +109,21 @@ public sealed partial class CameraPipeline
 
         var match = faces.Gallery.Identify(recognized.Embedding, recognized.Quality).Best;
         state.Voter.Add(match?.IdentityId, match?.Similarity ?? float.NaN, size, Math.Clamp(face.Score, 0.01f, 1f));
+    }
+
+    // Attributes cost about one embedding per run (faceres: a 224x224 network), so a track gets them once, on its first
+    // usable face, and once more only on a clearly better face: the cost is per track, not per face.
+    private void EstimateAttributes(Frame frame, in FaceDetection face, FaceModels faces, PerTrack state, float goodness)
+    {
+        if (!_options.EnableAttributes || faces.Attributes is not { } estimator
+            || state.AttributeRuns >= 2 || (state.AttributeRuns == 1 && goodness < state.AttributeFace * _options.AttributeImprovement))
+        {
+            return;
+        }
+
+        state.Attributes = estimator.Estimate(frame.Image, [face.Landmarks])[0];
+        state.AttributeFace = goodness;
+        state.AttributeRuns++;
     }
 
     // The face belongs to the person whose box holds the face centre in its upper two thirds (head-and-shoulders views included); the smallest such box wins

@@ -85,6 +85,11 @@ public sealed partial class CameraPipeline : IDisposable
             throw new ArgumentException($"Camera {options.CameraId}: re-ID is enabled but no re-ID model was given.", nameof(models));
         }
 
+        if (options.EnableAttributes && models.Faces?.Attributes is null)
+        {
+            throw new ArgumentException($"Camera {options.CameraId}: attributes are enabled but no face attribute estimator was given.", nameof(models));
+        }
+
         _options = options;
         _models = models;
         _resolver = resolver;
@@ -361,7 +366,7 @@ public sealed partial class CameraPipeline : IDisposable
         {
             if (_trackStates.Remove(removed.Id, out var ended) && ended.Entered)
             {
-                _pendingEvents.Add(new TrackingEvent(TrackingEventKind.PersonExited, CameraId, frame.Timestamp, frame.Sequence, removed.Id, ended.GlobalId, _resolver.CustomerOf(ended.GlobalId)));
+                _pendingEvents.Add(new TrackingEvent(TrackingEventKind.PersonExited, CameraId, frame.Timestamp, frame.Sequence, removed.Id, ended.GlobalId, _resolver.CustomerOf(ended.GlobalId)) { Attributes = ended.Attributes });
             }
 
             foreach (var line in _lines)
@@ -548,5 +553,12 @@ public sealed partial class CameraPipeline : IDisposable
         public long LastFace { get; set; }
 
         public float[]? BestEmbedding { get; set; }
+
+        // The track's face attributes, the goodness of the face they came from, and how many times they were estimated.
+        public Scarlet.Recognition.FaceAttributes? Attributes { get; set; }
+
+        public float AttributeFace { get; set; }
+
+        public int AttributeRuns { get; set; }
     }
 }

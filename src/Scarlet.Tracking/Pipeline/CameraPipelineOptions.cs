@@ -74,6 +74,17 @@ public sealed class CameraPipelineOptions
     public double FaceImprovement { get; set; } = 1.2;
 
     /// <summary>
+    /// Gets or sets whether each track's face attributes (age, gender, emotion) are estimated: once, on its first usable
+    /// face, and at most once more on a clearly better one (<see cref="AttributeImprovement"/>), so the cost is per
+    /// track, not per face. Needs <see cref="FaceModels.Attributes"/>. The default value is <see langword="false"/>.
+    /// </summary>
+    public bool EnableAttributes { get; set; }
+
+    /// <summary>Gets or sets how much larger (relative size × score) a face must be than the one a track's attributes came from for them to be estimated again (once). The default value is 1.5.</summary>
+    [Range(1.0, 10.0)]
+    public double AttributeImprovement { get; set; } = 1.5;
+
+    /// <summary>
     /// Gets or sets where faces are looked for. The default value, <see cref="FaceSearchMode.PersonCrops"/>, finds
     /// 16–24 px faces of a 1920x1080 frame that the whole-frame search misses (docs/benchmarks.md, "Faces at store-camera
     /// distances"), at about the cost of one whole-frame detection per four tracks searched.

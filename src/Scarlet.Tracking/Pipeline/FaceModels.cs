@@ -56,6 +56,23 @@ public sealed class FaceModels
     /// <summary>Gets the search of persons' head regions (on <see cref="Detector"/>).</summary>
     public HeadRegionFaceSearch HeadRegions { get; }
 
+    /// <summary>Gets the face attribute estimator, or <see langword="null"/> (see <see cref="CameraPipelineOptions.EnableAttributes"/>).</summary>
+    public IFaceAttributeEstimator? Attributes { get; private init; }
+
+    /// <summary>Returns these models with a face attribute estimator (the other components shared).</summary>
+    /// <param name="attributes">The estimator (thread-safe; not owned), or <see langword="null"/> for none.</param>
+    /// <returns>The models with <see cref="Attributes"/> set.</returns>
+    public FaceModels WithAttributes(IFaceAttributeEstimator? attributes) => new(this) { Attributes = attributes };
+
+    private FaceModels(FaceModels other)
+    {
+        Detector = other.Detector;
+        Recognizer = other.Recognizer;
+        _gallery = other._gallery;
+        HeadRegions = other.HeadRegions;
+        Attributes = other.Attributes;
+    }
+
     private static Func<FaceGallery> Own(FaceRecognizer recognizer)
     {
         ArgumentNullException.ThrowIfNull(recognizer);

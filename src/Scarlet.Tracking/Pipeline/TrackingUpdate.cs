@@ -75,7 +75,14 @@ public sealed record TrackingEvent(
     string? Zone = null,
     string? Line = null,
     CrossingDirection? Direction = null,
-    TimeSpan? Dwell = null);
+    TimeSpan? Dwell = null)
+{
+    /// <summary>
+    /// Gets the person's face attributes on <see cref="TrackingEventKind.PersonExited"/> when the camera estimates them
+    /// (<see cref="CameraPipelineOptions.EnableAttributes"/>) and a usable face was seen; otherwise <see langword="null"/>.
+    /// </summary>
+    public Scarlet.Recognition.FaceAttributes? Attributes { get; init; }
+}
 
 /// <summary>Run state of a <see cref="CameraPipeline"/>.</summary>
 public enum CameraPipelineState

@@ -25,7 +25,10 @@ internal static class PostgresStores
             new SqlTokenRevocationStore(db),
             new SqlLoginLockoutStore(db),
             new SqlApiKeyStore(db),
-            new Owner(db)));
+            new Owner(db))
+        {
+            Attributes = new SqlAttributeStatisticsStore(db),
+        });
     }
 
     private sealed class Owner(PostgresDatabase db) : IAsyncDisposable
@@ -79,6 +82,11 @@ public sealed class PostgresCustomerMergeTests : CustomerMergeConformance
 }
 
 public sealed class PostgresAdminStateStoreTests : AdminStateStoreConformance
+{
+    protected override Task<StoreSet> CreateStoresAsync() => PostgresStores.CreateAsync();
+}
+
+public sealed class PostgresAttributeStatisticsStoreTests : AttributeStatisticsStoreConformance
 {
     protected override Task<StoreSet> CreateStoresAsync() => PostgresStores.CreateAsync();
 }

@@ -27,7 +27,10 @@ internal static class SqliteStores
             new SqlTokenRevocationStore(db),
             new SqlLoginLockoutStore(db),
             new SqlApiKeyStore(db),
-            owner));
+            owner)
+        {
+            Attributes = new SqlAttributeStatisticsStore(db),
+        });
     }
 
     private sealed class Owner(SqliteDatabase db, TempDir dir) : IAsyncDisposable
@@ -83,6 +86,11 @@ public sealed class SqliteCustomerMergeTests : CustomerMergeConformance
 }
 
 public sealed class SqliteAdminStateStoreTests : AdminStateStoreConformance
+{
+    protected override Task<StoreSet> CreateStoresAsync() => SqliteStores.CreateAsync();
+}
+
+public sealed class SqliteAttributeStatisticsStoreTests : AttributeStatisticsStoreConformance
 {
     protected override Task<StoreSet> CreateStoresAsync() => SqliteStores.CreateAsync();
 }

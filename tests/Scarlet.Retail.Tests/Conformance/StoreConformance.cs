@@ -17,7 +17,11 @@ public sealed record StoreSet(
     ITokenRevocationStore Revocations,
     ILoginLockoutStore Lockouts,
     IApiKeyStore ApiKeys,
-    IAsyncDisposable Owner);
+    IAsyncDisposable Owner)
+{
+    /// <summary>Gets the face attribute statistics store (set by each backend).</summary>
+    public IAttributeStatisticsStore Attributes { get; init; } = null!;
+}
 
 /// <summary>
 /// Base of the store conformance suites: a backend subclasses each suite and supplies <see cref="CreateStoresAsync"/>.

@@ -147,6 +147,19 @@ internal static class PostgresSchemaMigrations
             ALTER TABLE alerts ADD COLUMN rule_id TEXT;
             CREATE INDEX ix_alerts_camera ON alerts(org_id, camera_id, raised_at);
             """),
+
+        // Face attribute statistics (docs/privacy.md): counters, never a row per face; consenting customers' latest.
+        (8, """
+            CREATE TABLE attribute_counts(
+                org_id TEXT NOT NULL REFERENCES organizations(id), hour_start BIGINT NOT NULL,
+                camera_id TEXT NOT NULL, zone TEXT NOT NULL, kind INTEGER NOT NULL, value TEXT NOT NULL, count BIGINT NOT NULL,
+                PRIMARY KEY(org_id, hour_start, camera_id, zone, kind, value));
+            CREATE TABLE customer_attributes(
+                org_id TEXT NOT NULL REFERENCES organizations(id),
+                customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+                gender TEXT NOT NULL, age_years DOUBLE PRECISION, emotion TEXT, updated_at BIGINT NOT NULL,
+                PRIMARY KEY(org_id, customer_id));
+            """),
     ];
 
     public static int LatestVersion => s_migrations[^1].Version;

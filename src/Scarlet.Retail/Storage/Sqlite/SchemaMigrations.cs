@@ -138,6 +138,20 @@ internal static class SchemaMigrations
             ALTER TABLE alerts ADD COLUMN rule_id TEXT;
             CREATE INDEX ix_alerts_camera ON alerts(org_id, camera_id, raised_at);
             """),
+
+        // Face attribute statistics (docs/privacy.md): counters per hour, camera, zone, kind and value, never a row per
+        // face; a consenting customer's latest attributes, deleted with the customer.
+        (8, """
+            CREATE TABLE attribute_counts(
+                org_id TEXT NOT NULL REFERENCES organizations(id), hour_start INTEGER NOT NULL,
+                camera_id TEXT NOT NULL, zone TEXT NOT NULL, kind INTEGER NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
+                PRIMARY KEY(org_id, hour_start, camera_id, zone, kind, value));
+            CREATE TABLE customer_attributes(
+                org_id TEXT NOT NULL REFERENCES organizations(id),
+                customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+                gender TEXT NOT NULL, age_years REAL, emotion TEXT, updated_at INTEGER NOT NULL,
+                PRIMARY KEY(org_id, customer_id));
+            """),
     ];
 
     /// <summary>The admin state tables; user names are unique ignoring ASCII case (the index both engines can use).</summary>
