@@ -228,6 +228,9 @@ internal static class FaceApi
 
             // The library publishes one RecognitionEvent per face; the retail pipeline records and acts on it.
             sightings = await faces.IdentifyAsync(ctx.Org, image.Pixels, cameraId, body.StoreZone ?? "entrance", now, ct);
+
+            // Attributes run a model on the pixels: inside the gate, while the image is alive.
+            await StatisticsApi.RecordFrameAsync(attributes, statistics, ctx.Org, image.Pixels, sightings, cameraId, body.StoreZone ?? "entrance", now, ct);
         }
 
         var detections = new List<FrameDetection>(sightings.Count);
@@ -246,7 +249,6 @@ internal static class FaceApi
         }
 
         HostMetrics.FramesProcessed.Add(1, HostMetrics.Tag("camera", cameraId));
-        await StatisticsApi.RecordFrameAsync(attributes, statistics, ctx.Org, image.Pixels, sightings, cameraId, body.StoreZone ?? "entrance", now, ct);
         await AuditLookupAsync(audit, http, AuditActions.FaceIdentified, sightings.Where(s => s.Status == RecognitionStatus.Matched && s.CustomerId is not null).Select(s => s.CustomerId!), $"camera={cameraId}; faces={sightings.Count}");
         return TypedResults.Ok(new ProcessFrameResponse(cameraId, now, detections, width, height));
     }
