@@ -122,11 +122,11 @@ internal static class HostSetup
                     host.Bus.Connection is { Length: > 0 } bus ? bus : throw new InvalidOperationException("Scarlet:Bus:Connection is required when Scarlet:Bus:Provider is Redis."),
                     b => b.HostId = host.Bus.HostId ?? b.HostId);
             }
-        }).AddCameraPipelines(); // cameras are added at run time by CameraManager
+        }).AddCameraPipelines(p => config.GetSection("Scarlet:People").Bind(p.People)); // cameras are added at run time by CameraManager
 
         services.AddScarletTelemetry(host.Telemetry);
         services.AddSingleton<LiveHubs>();
-        services.AddSingleton<PersonRegistry>();
+        services.AddSingleton<LivePeople>();
         services.AddSingleton<CameraServices>();
         services.AddHttpContextAccessor();
         services.AddSingleton<HostContext>();

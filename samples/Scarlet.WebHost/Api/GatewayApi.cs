@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Text.Json;
+using Scarlet.Tracking.Identity;
 using Scarlet.Vision;
 using Scarlet.Vision.Models;
 using Scarlet.WebHost.Live;
@@ -106,14 +107,19 @@ internal static class GatewayApi
         return TypedResults.File(img.Jpeg, "image/jpeg");
     }
 
-    public static IResult GetPerson(string person_id, HostContext ctx, PersonRegistry registry)
+    public static IResult GetPerson(string person_id, HostContext ctx, LivePeople people, CameraManager cameras)
     {
-        var p = registry.Get(ctx.Org, person_id) ?? throw ApiException.NotFound("Person not found");
-        var (cams, positions) = p.Snapshot();
-        return TypedResults.Ok(new PersonView(p.PersonId, p.CustomerId, p.FirstSeen, p.LastSeen, cams, positions.Select(x => new PositionView(x.Timestamp, x.CameraId, new PointView(x.X, x.Y))).ToList()));
+        var p = people.Get(ctx.Org, person_id) ?? throw ApiException.NotFound("Person not found");
+        return TypedResults.Ok(new PersonView(p.PersonId, p.CustomerId, p.FirstSeen, p.LastSeen, p.Cameras, p.Trail.Select(x => new PositionView(x.Timestamp, x.CameraId, Normalised(x, cameras.Get(x.CameraId, ctx.Org)))).ToList()));
     }
 
-    public static IResult Track(TrackUpdateRequest? body, HostContext ctx, PersonRegistry registry, TimeProvider time)
+    /// <summary>A foot point of one of the host's cameras normalised to its frame; a device's (<c>POST /track</c>) as it sent it.</summary>
+    private static PointView Normalised(PersonPosition x, CameraRunner? camera) =>
+        camera?.FrameSize is (> 0 and var w, > 0 and var h)
+            ? new PointView(MathF.Round(x.Image.X / w, 4), MathF.Round(x.Image.Y / h, 4))
+            : new PointView(x.Image.X, x.Image.Y);
+
+    public static IResult Track(TrackUpdateRequest? body, HostContext ctx, LivePeople people, TimeProvider time)
     {
         if (body is null || string.IsNullOrWhiteSpace(body.CameraId) || body.Objects is null)
         {
@@ -135,18 +141,21 @@ internal static class GatewayApi
                 throw ApiException.BadRequest("each object needs object_id (or person_id) and bbox [x1, y1, x2, y2]");
             }
 
-            var p = registry.Touch(org, id, body.CameraId, (b[0] + b[2]) / 2, b[3], at);
-            if ((o.CustomerId ?? o.UserId) is { Length: > 0 } customer)
+            try
             {
-                p.CustomerId = customer;
-                p.IdentificationConfidence = o.Confidence ?? 0;
+                // The foot point (bottom centre of the box), as the camera pipelines record it.
+                people.Report(org, id, new PersonPosition(body.CameraId, at, new PointF((b[0] + b[2]) / 2, b[3]), null), (o.CustomerId ?? o.UserId) is { Length: > 0 } customer ? customer : null);
+            }
+            catch (ArgumentException ex)
+            {
+                throw ApiException.BadRequest(ex.Message);
             }
         }
 
         return TypedResults.Ok(new { status = "updated", objects_count = body.Objects.Count });
     }
 
-    public static async Task DashboardSocketAsync(HttpContext http, LiveHubs hubs, HostContext ctx, CameraManager cameras, PersonRegistry registry, IHostApplicationLifetime life)
+    public static async Task DashboardSocketAsync(HttpContext http, LiveHubs hubs, HostContext ctx, CameraManager cameras, LivePeople people, IHostApplicationLifetime life)
     {
         if (!http.WebSockets.IsWebSocketRequest)
         {
@@ -154,7 +163,7 @@ internal static class GatewayApi
         }
 
         var org = ctx.Org;
-        var stats = await AdminApi.BuildStatsAsync(ctx, org, hubs, cameras, registry, http.RequestAborted);
+        var stats = await AdminApi.BuildStatsAsync(ctx, org, hubs, cameras, people, http.RequestAborted);
         var hello = JsonSerializer.SerializeToUtf8Bytes(new { type = "stats", data = stats, timestamp = DateTimeOffset.UtcNow }, ApiJson.Options);
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, life.ApplicationStopping);

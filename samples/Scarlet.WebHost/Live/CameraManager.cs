@@ -9,7 +9,7 @@ using Scarlet.Vision.Models;
 namespace Scarlet.WebHost.Live;
 
 /// <summary>What every camera runner shares.</summary>
-internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEventPublisher trackingEvents, FaceIdentityService faces, ScarletEventStream stream, PersonRegistry registry, LiveHubs hubs, Security.AuditTrail audit, IOptions<ScarletHostOptions> options, ILoggerFactory loggers)
+internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEventPublisher trackingEvents, FaceIdentityService faces, ScarletEventStream stream, LiveHubs hubs, Security.AuditTrail audit, IOptions<ScarletHostOptions> options, ILoggerFactory loggers)
 {
     public Security.AuditTrail Audit => audit;
 
@@ -20,8 +20,6 @@ internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEvent
     public FaceIdentityService Faces => faces;
 
     public ScarletEventStream Stream => stream;
-
-    public PersonRegistry Registry => registry;
 
     public LiveHubs Hubs => hubs;
 
@@ -53,6 +51,9 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
     /// <summary>Gets an organisation's camera; another organisation's is not found.</summary>
     public CameraRunner? Get(string id, string organizationId) =>
         _cameras.GetValueOrDefault(id) is { } c && c.OrganizationId == organizationId ? c : null;
+
+    /// <summary>Gets the organisation of a camera of this host, or null when there is no such camera.</summary>
+    public string? OwnerOf(string id) => _cameras.GetValueOrDefault(id)?.OrganizationId;
 
     public CameraRunner Require(string id, string organizationId) => Get(id, organizationId) ?? throw ApiException.NotFound("Camera not found");
 

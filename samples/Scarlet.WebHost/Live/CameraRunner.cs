@@ -9,7 +9,11 @@ using Scarlet.Vision;
 namespace Scarlet.WebHost.Live;
 
 /// <summary>A tracked object as the seed's <c>GET /cameras/{id}/tracking</c> shows it.</summary>
-internal sealed record TrackedObject(string ObjectId, string CameraId, float[] Bbox, float Confidence, string ObjectType, DateTimeOffset LastSeen, string? UserId, float IdentificationConfidence, string? Name, string? LoyaltyStatus, float[] MapCoords);
+internal sealed record TrackedObject(string ObjectId, string CameraId, float[] Bbox, float Confidence, string ObjectType, DateTimeOffset LastSeen, string? UserId, float IdentificationConfidence, string? Name, string? LoyaltyStatus, float[] MapCoords)
+{
+    /// <summary>Gets the camera's own track id (<see cref="ObjectId"/> is the cross-camera person).</summary>
+    public int TrackId { get; init; }
+}
 
 /// <summary>The latest annotated JPEG of a camera.</summary>
 internal sealed record CameraImage(long Sequence, byte[] Jpeg, DateTimeOffset Timestamp);
@@ -29,7 +33,6 @@ internal sealed class CameraRunner : IAsyncDisposable
     private readonly CameraConfig _config;
     private readonly CameraServices _services;
     private readonly Lock _gate = new();
-    private readonly HashSet<int> _present = [];
     private readonly OverlayRenderer _overlay = new();
     private volatile CameraPipeline? _pipeline;
     private TrackIdentityPublisher? _identities;
@@ -125,6 +128,9 @@ internal sealed class CameraRunner : IAsyncDisposable
     }
 
     public CameraImage? Image => _image;
+
+    /// <summary>Gets the size of the camera's latest processed frame (0 x 0 before the first), to normalise positions.</summary>
+    public (int Width, int Height) FrameSize { get; private set; }
 
     public IReadOnlyList<TrackedObject> Objects => _objects;
 
@@ -242,20 +248,6 @@ internal sealed class CameraRunner : IAsyncDisposable
         _events?.Dispose();
         _events = null;
         await _faceWork;
-
-        // A stopped camera no longer sees anyone.
-        lock (_present)
-        {
-            foreach (var globalId in _present)
-            {
-                if (_services.Registry.Get(OrganizationId, PersonIdOf(globalId)) is { } p)
-                {
-                    p.Exited = true;
-                }
-            }
-
-            _present.Clear();
-        }
     }
 
     public async ValueTask DisposeAsync()
@@ -297,23 +289,7 @@ internal sealed class CameraRunner : IAsyncDisposable
             customer = _identities?.Forget(e.TrackId)?.Customer.Id;
         }
 
-        lock (_present)
-        {
-            if (e.Kind == TrackingEventKind.PersonEntered)
-            {
-                _present.Add(e.GlobalId);
-            }
-            else if (e.Kind == TrackingEventKind.PersonExited)
-            {
-                _present.Remove(e.GlobalId);
-            }
-        }
-
         _services.TrackingEvents.Publish(e, Placement, customer);
-        if (e.Kind == TrackingEventKind.PersonExited && _services.Registry.Get(OrganizationId, PersonIdOf(e.GlobalId)) is { } gone)
-        {
-            gone.Exited = true;
-        }
     }
 
     /// <summary>On the pipeline's inference thread, with the frame's pixels: faces, live state, overlay, tracking message.</summary>
@@ -334,6 +310,7 @@ internal sealed class CameraRunner : IAsyncDisposable
     {
         var now = frame.Timestamp;
         var image = frame.Image;
+        FrameSize = (frame.Width, frame.Height);
         Interlocked.Increment(ref _processed);
 
         if (_identities is { } ids && ids.HasNews(update) && _faceWork.IsCompleted)
@@ -348,18 +325,14 @@ internal sealed class CameraRunner : IAsyncDisposable
             var personId = PersonIdOf(t.GlobalId);
             var box = t.Box;
             var (mx, my) = MapPoint(box, frame.Width, frame.Height);
-            var person = _services.Registry.Touch(OrganizationId, personId, Id, mx, my, now);
-            if (_identities?.IdentityOf(t.TrackId) is { } identity)
-            {
-                person.CustomerId = identity.Customer.Id;
-                person.Name = identity.Customer.Name;
-                person.LoyaltyStatus = LoyaltyText(identity.Customer.LoyaltyStatus);
-                person.IdentificationConfidence = identity.Similarity;
-            }
-
-            objects.Add(new TrackedObject(personId, Id, [box.X, box.Y, box.Right, box.Bottom], t.Score, "person", now, person.CustomerId, person.IdentificationConfidence, person.Name, person.LoyaltyStatus, [mx, my]));
-            var label = person.Name is { Length: > 0 } n ? $"#{t.GlobalId} {n} ({person.LoyaltyStatus})" : $"#{t.GlobalId}";
-            _overlay.DrawBox(image, box, person.CustomerId is null ? new Scalar(0, 200, 255) : new Scalar(0, 220, 0), label);
+            // Who the track is: the customer its face vote decided (published with name and tier), else the cross-camera person's.
+            var identity = _identities?.IdentityOf(t.TrackId);
+            var customerId = identity?.Customer.Id ?? t.CustomerId;
+            var name = identity?.Customer.Name;
+            var loyalty = identity is null ? null : LoyaltyText(identity.Customer.LoyaltyStatus);
+            objects.Add(new TrackedObject(personId, Id, [box.X, box.Y, box.Right, box.Bottom], t.Score, "person", now, customerId, identity?.Similarity ?? 0, name, loyalty, [mx, my]) { TrackId = t.TrackId });
+            var label = name is { Length: > 0 } n ? $"#{t.GlobalId} {n} ({loyalty})" : $"#{t.GlobalId}";
+            _overlay.DrawBox(image, box, customerId is null ? new Scalar(0, 200, 255) : new Scalar(0, 220, 0), label);
         }
 
         _objects = objects;

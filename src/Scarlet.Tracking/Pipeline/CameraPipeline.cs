@@ -203,6 +203,8 @@ public sealed partial class CameraPipeline : IDisposable
         }
         finally
         {
+            // A camera that stopped sees nobody.
+            _identities.LeaveCamera(CameraId);
             source.StatusChanged -= OnStatus;
             _sourceStatus = source.Status;
             while (channel.Reader.TryRead(out var left))
@@ -345,6 +347,7 @@ public sealed partial class CameraPipeline : IDisposable
         {
             if (_trackStates.Remove(removed.Id, out var ended) && ended.Entered)
             {
+                _identities.Leave(IdentityTracker.PersonIdOf(ended.GlobalId), CameraId);
                 _pendingEvents.Add(new TrackingEvent(TrackingEventKind.PersonExited, CameraId, frame.Timestamp, frame.Sequence, removed.Id, ended.GlobalId, _resolver.CustomerOf(ended.GlobalId)));
             }
 
@@ -382,7 +385,8 @@ public sealed partial class CameraPipeline : IDisposable
 
             persons[i] = new TrackedPerson(t.Id, globals[i], t.Box, t.Score, customer, state.Voter.Decision.Status, floors[i], state.Voter.Decision.Score, state.BestEmbedding);
             var position = new PersonPosition(CameraId, frame.Timestamp, Zone.FootPoint(t.Box), floors[i]);
-            if (_identities.Observe(globals[i], position, customer))
+            // Only a high-score detection matched this frame keeps the person present (a weak static false positive does not).
+            if (_identities.Observe(globals[i], position, customer, confirmed: t.Score >= _options.Tracker.HighScoreThreshold))
             {
                 _pendingEvents.Add(new TrackingEvent(TrackingEventKind.IdentityResolved, CameraId, frame.Timestamp, frame.Sequence, t.Id, globals[i], customer));
             }
