@@ -164,7 +164,7 @@ internal static class GatewayApi
 
         var org = ctx.Org;
         var stats = await AdminApi.BuildStatsAsync(ctx, org, hubs, cameras, people, http.RequestAborted);
-        var hello = JsonSerializer.SerializeToUtf8Bytes(new { type = "stats", data = stats, timestamp = DateTimeOffset.UtcNow }, ApiJson.Options);
+        var hello = JsonSerializer.SerializeToUtf8Bytes(new DashboardStatsMessage(stats, DateTimeOffset.UtcNow), LiveJson.Default.DashboardStatsMessage);
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, life.ApplicationStopping);
         await hubs.Dashboard.RunAsync(socket, org, hello, cts.Token);

@@ -18,7 +18,7 @@ internal sealed record ProcessingTaskRequest(string[]? CameraIds, string? Enviro
 internal sealed record StopTaskRequest(string? TaskId);
 
 /// <summary>One person present now (the library's live registry): who, where, since when.</summary>
-internal sealed record PresentPersonView(string PersonId, string? CustomerId, string? Name, string? LoyaltyStatus, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, string CameraId, string? Zone);
+internal sealed record PresentPersonView(string PersonId, string? CustomerId, string? Name, LoyaltyStatus? LoyaltyStatus, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, string CameraId, string? Zone);
 
 /// <summary><c>GET /api/analytics/active-persons</c>: people in open visits, and the people present now.</summary>
 internal sealed record ActivePersonsView(int ActivePersons, IReadOnlyList<PresentPersonView> Present);
@@ -195,7 +195,7 @@ internal static class OpsApi
             // Where: the camera of the person's latest position, and that camera's zone; who: the customer's record.
             var camera = p.LastPosition.CameraId;
             var customer = p.CustomerId is { } id ? await ctx.Customers.GetAsync(org, id, ct) : null;
-            present.Add(new PresentPersonView(p.PersonId, p.CustomerId, customer?.Name, customer is null ? null : CameraRunner.LoyaltyText(customer.LoyaltyStatus), p.FirstSeen, p.LastSeen, camera, cameras.Get(camera, org)?.Zone));
+            present.Add(new PresentPersonView(p.PersonId, p.CustomerId, customer?.Name, customer?.LoyaltyStatus, p.FirstSeen, p.LastSeen, camera, cameras.Get(camera, org)?.Zone));
         }
 
         return TypedResults.Ok(new ActivePersonsView(await ctx.Visits.GetActivePersonsAsync(org, cancellationToken: ct), present));

@@ -9,7 +9,7 @@ using Scarlet.Vision;
 namespace Scarlet.WebHost.Live;
 
 /// <summary>A tracked object as the seed's <c>GET /cameras/{id}/tracking</c> shows it.</summary>
-internal sealed record TrackedObject(string ObjectId, string CameraId, float[] Bbox, float Confidence, string ObjectType, DateTimeOffset LastSeen, string? UserId, float IdentificationConfidence, string? Name, string? LoyaltyStatus, float[] MapCoords)
+internal sealed record TrackedObject(string ObjectId, string CameraId, float[] Bbox, float Confidence, string ObjectType, DateTimeOffset LastSeen, string? UserId, float IdentificationConfidence, string? Name, LoyaltyStatus? LoyaltyStatus, float[] MapCoords)
 {
     /// <summary>Gets the camera's own track id (<see cref="ObjectId"/> is the cross-camera person).</summary>
     public int TrackId { get; init; }
@@ -320,18 +320,24 @@ internal sealed class CameraRunner : IAsyncDisposable
         }
 
         var objects = new List<TrackedObject>(update.Persons.Count);
+        var sockets = _services.Hubs.Tracking.ClientCount > 0;
+        var tracks = sockets ? new List<LiveTrack>(update.Persons.Count) : null;
         foreach (var t in update.Persons)
         {
             var personId = PersonIdOf(t.GlobalId);
             var box = t.Box;
             var (mx, my) = MapPoint(box, frame.Width, frame.Height);
+
             // Who the track is: the customer its face vote decided (published with name and tier), else the cross-camera person's.
             var identity = _identities?.IdentityOf(t.TrackId);
             var customerId = identity?.Customer.Id ?? t.CustomerId;
             var name = identity?.Customer.Name;
-            var loyalty = identity is null ? null : LoyaltyText(identity.Customer.LoyaltyStatus);
-            objects.Add(new TrackedObject(personId, Id, [box.X, box.Y, box.Right, box.Bottom], t.Score, "person", now, customerId, identity?.Similarity ?? 0, name, loyalty, [mx, my]) { TrackId = t.TrackId });
-            var label = name is { Length: > 0 } n ? $"#{t.GlobalId} {n} ({loyalty})" : $"#{t.GlobalId}";
+            var loyalty = identity?.Customer.LoyaltyStatus;
+            float[] bbox = [box.X, box.Y, box.Right, box.Bottom];
+            float[] map = [mx, my];
+            objects.Add(new TrackedObject(personId, Id, bbox, t.Score, "person", now, customerId, identity?.Similarity ?? 0, name, loyalty, map) { TrackId = t.TrackId });
+            tracks?.Add(new LiveTrack(t.TrackId, t.GlobalId, personId, bbox, t.Score, customerId, name, loyalty, map, t.IdentityStatus, identity?.Similarity ?? 0));
+            var label = name is { Length: > 0 } n ? $"#{t.GlobalId} {n} ({LoyaltyText(loyalty!.Value)})" : $"#{t.GlobalId}";
             _overlay.DrawBox(image, box, customerId is null ? new Scalar(0, 200, 255) : new Scalar(0, 220, 0), label);
         }
 
@@ -341,20 +347,10 @@ internal sealed class CameraRunner : IAsyncDisposable
         _image = new CameraImage(frame.Sequence + 1, jpeg, now);
         Interlocked.Exchange(ref _nextImage, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
-        if (_services.Hubs.Tracking.ClientCount > 0)
+        if (tracks is not null)
         {
-            var message = new
-            {
-                type = "tracking_update",
-                payload = new
-                {
-                    global_frame_index = frame.Sequence,
-                    timestamp = now,
-                    cameras = new Dictionary<string, object> { [Id] = new { tracks = objects.Select(o => new { track_id = o.ObjectId, global_id = o.ObjectId, bbox_xyxy = o.Bbox, confidence = o.Confidence, customer_id = o.UserId, name = o.Name, loyalty_status = o.LoyaltyStatus, map_coords = o.MapCoords }) } },
-                    person_count_per_camera = new Dictionary<string, int> { [Id] = objects.Count },
-                },
-            };
-            _services.Hubs.Tracking.Publish(OrganizationId, JsonSerializer.SerializeToUtf8Bytes(message, ApiJson.Options));
+            var payload = new TrackingUpdatePayload(frame.Sequence, now, new Dictionary<string, CameraTracks>(StringComparer.Ordinal) { [Id] = new(tracks) }, new Dictionary<string, int>(StringComparer.Ordinal) { [Id] = tracks.Count }, frame.Width, frame.Height);
+            _services.Hubs.Tracking.Publish(OrganizationId, JsonSerializer.SerializeToUtf8Bytes(new TrackingUpdateMessage(payload), LiveJson.Default.TrackingUpdateMessage));
         }
     }
 

@@ -28,7 +28,7 @@ internal sealed class DashboardFeed(ScarletEventStream stream, LiveHubs hubs, IS
                     foreach (var org in hubs.Dashboard.Organizations)
                     {
                         var stats = await Api.AdminApi.BuildStatsAsync(services.GetRequiredService<Api.HostContext>(), org, hubs, services.GetRequiredService<CameraManager>(), people, stoppingToken);
-                        hubs.Dashboard.Publish(org, JsonSerializer.SerializeToUtf8Bytes(new { type = "stats", data = stats, timestamp = DateTimeOffset.UtcNow }, ApiJson.Options));
+                        hubs.Dashboard.Publish(org, JsonSerializer.SerializeToUtf8Bytes(new DashboardStatsMessage(stats, DateTimeOffset.UtcNow), LiveJson.Default.DashboardStatsMessage));
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -69,8 +69,7 @@ internal sealed class DashboardFeed(ScarletEventStream stream, LiveHubs hubs, IS
 
         try
         {
-            var data = JsonSerializer.SerializeToElement(evt, evt.GetType(), ScarletJson.Options);
-            hubs.Dashboard.Publish(evt.OrganizationId, JsonSerializer.SerializeToUtf8Bytes(new { type, topic = evt.Topic, data, timestamp = evt.Timestamp }, ApiJson.Options));
+            hubs.Dashboard.Publish(evt.OrganizationId, LiveJson.DashboardEvent(type, evt));
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException)
         {
