@@ -184,6 +184,7 @@ internal static class HostSetup
         app.MapFaceApi();
         app.MapRetailApi();
         app.MapOpsApi();
+        app.MapCameraApi();
         app.MapKeysApi();
         app.MapTicketsApi();
         app.MapAuditApi();

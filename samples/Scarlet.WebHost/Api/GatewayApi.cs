@@ -8,17 +8,38 @@ using Scarlet.WebHost.Security;
 
 namespace Scarlet.WebHost.Api;
 
-internal sealed record CameraView(string Id, string Name, string Status, DateTimeOffset? LastSeen, string Location, string Zone, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Source, long FramesProcessed, string? LastError, string? LastErrorKind, DateTimeOffset? LastErrorAt, double? Fps, long? FramesCaptured, long? FramesDropped)
+internal sealed record CameraView(string Id, string Name, string Status, DateTimeOffset? LastSeen, string Location, string Zone, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Source, long FramesProcessed, string? LastError, string? LastErrorKind, DateTimeOffset? LastErrorAt, double? Fps, long? FramesCaptured, long? FramesDropped, CameraHealthView Health)
 {
     /// <summary>The camera as the caller may see it: the source (a path, a URL, maybe credentials) only for admins.</summary>
     public static CameraView From(CameraRunner c, HttpContext http)
     {
         var error = c.LastError;
         var health = c.Health;
-        return new(c.Id, c.Name, c.Status, c.LastSeen, c.Location, c.Zone, AdminAuth.CanSeeCameraSources(http) ? c.Source : null, c.FramesProcessed, error?.Text, error?.Kind, error?.At,
-            health is null ? null : Math.Round(health.ProcessedFps, 2), health?.FramesCaptured, health?.FramesDropped);
+        var status = c.Status;
+        return new(c.Id, c.Name, status, c.LastSeen, c.Location, c.Zone, AdminAuth.CanSeeCameraSources(http) ? c.Source : null, c.FramesProcessed, error?.Text, error?.Kind, error?.At,
+            health is null ? null : Math.Round(health.ProcessedFps, 2), health?.FramesCaptured, health?.FramesDropped,
+            new CameraHealthView(
+                status,
+                health is null ? 0 : Math.Round(health.CapturedFps, 2),
+                health is null ? 0 : Math.Round(health.ProcessedFps, 2),
+                health?.FramesCaptured ?? 0,
+                c.FramesProcessed,
+                health?.FramesDropped ?? 0,
+                health is null ? 0 : Math.Round(health.DropRate, 4),
+                health?.Reconnects ?? 0,
+                health?.LastFrameAge is { } age ? Math.Round(age.TotalSeconds, 2) : null,
+                error is { } e ? new CameraErrorView(e.Text, e.Kind, e.At) : null));
     }
 }
+
+/// <summary>
+/// A camera's health (issue 19): state, frames per second read from the source and processed (last 2 s), frames read,
+/// processed and dropped since start, reconnects, seconds since the source's last frame, and the last error.
+/// </summary>
+internal sealed record CameraHealthView(string State, double FpsIn, double FpsProcessed, long FramesCaptured, long FramesProcessed, long FramesDropped, double DropRate, long Reconnects, double? LastFrameAgeSeconds, CameraErrorView? LastError);
+
+/// <summary>A camera's last fault in plain words, its kind and time (null when unknown).</summary>
+internal sealed record CameraErrorView(string Message, string Kind, DateTimeOffset? At);
 
 /// <summary>The health answer; details only for authenticated callers.</summary>
 internal sealed record HealthView(

@@ -55,6 +55,9 @@ internal sealed class CameraRunner : IAsyncDisposable
 
     public string Id => _config.Id;
 
+    /// <summary>Gets the configuration (the source unredacted: host code only, never an API answer).</summary>
+    internal CameraConfig Config => _config;
+
     /// <summary>Gets the organisation the camera belongs to (the one that added it; configured cameras: the default one).</summary>
     public string OrganizationId { get; }
 
