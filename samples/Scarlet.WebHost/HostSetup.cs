@@ -127,7 +127,7 @@ internal static class HostSetup
                     host.Bus.Connection is { Length: > 0 } bus ? bus : throw new InvalidOperationException("Scarlet:Bus:Connection is required when Scarlet:Bus:Provider is Redis."),
                     b => b.HostId = host.Bus.HostId ?? b.HostId);
             }
-        }).AddCameraPipelines(); // cameras are added at run time by CameraManager
+        }).AddCameraPipelines(p => config.GetSection("Scarlet:People").Bind(p.People)); // cameras are added at run time by CameraManager
 
         services.AddScarletTelemetry(host.Telemetry);
         services.AddSingleton(new InferenceGate(config.GetValue("Scarlet:Inference:MaxConcurrentRequests", 0)));
@@ -147,7 +147,7 @@ internal static class HostSetup
         }
 
         services.AddSingleton<LiveHubs>();
-        services.AddSingleton<PersonRegistry>();
+        services.AddSingleton<LivePeople>();
         services.AddSingleton<CameraServices>();
         services.AddSingleton<ZoneAlerts>();
         services.AddHostedService<CameraHealthAlerts>();
@@ -214,6 +214,7 @@ internal static class HostSetup
         app.MapRetailApi();
         app.MapOpsApi();
         app.MapZonesAndAlertRulesApi();
+        app.MapCameraApi();
         app.MapKeysApi();
         app.MapTicketsApi();
         app.MapAuditApi();

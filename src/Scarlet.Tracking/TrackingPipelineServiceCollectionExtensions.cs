@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scarlet.Recognition;
@@ -17,7 +18,8 @@ public static class TrackingPipelineServiceCollectionExtensions
     /// <summary>
     /// Registers validated <see cref="CameraPipelineHostOptions"/> (checked on start), the shared
     /// <see cref="CameraPipelineModels"/> (person detector from the vision layer, re-ID on the shared session cache),
-    /// <see cref="CrossCameraResolver"/>, <see cref="IdentityTracker"/> and a <see cref="CameraPipelineHost"/> with the
+    /// <see cref="CrossCameraResolver"/>, <see cref="IdentityTracker"/> (pruned by a hosted service every
+    /// <see cref="IdentityTrackerOptions.PruneInterval"/>) and a <see cref="CameraPipelineHost"/> with the
     /// configured cameras added (not started). Needs <c>AddScarletVision</c>; faces are identified when <c>AddScarletRecognition</c> registered a <see cref="FaceRecognizer"/>.
     /// </summary>
     public static IScarletBuilder AddCameraPipelines(this IScarletBuilder builder, Action<CameraPipelineHostOptions>? configure = null)
@@ -34,7 +36,9 @@ public static class TrackingPipelineServiceCollectionExtensions
         services.TryAddSingleton(sp => new CrossCameraResolver(
             sp.GetRequiredService<IOptions<CameraPipelineHostOptions>>().Value.Topology,
             sp.GetRequiredService<IOptions<CameraPipelineHostOptions>>().Value.CrossCamera));
-        services.TryAddSingleton(_ => new IdentityTracker());
+        services.TryAddSingleton(sp => new IdentityTracker(sp.GetRequiredService<IOptions<CameraPipelineHostOptions>>().Value.People));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, IdentityTrackerPruner>());
         services.TryAddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CameraPipelineHostOptions>>().Value;

@@ -61,14 +61,21 @@ public sealed class LiveTests(LiveHostFixture host)
         // A promotion screen's display key, sent as a header (non-browser clients need no ticket).
         using var socket = await host.ConnectAsync("/ws/tracking", (await host.CreateKeyAsync("screen", "display")).Key);
         var seen = 0;
+        JsonElement track = default;
         for (var i = 0; i < 30 && seen == 0; i++)
         {
             var msg = await FullFlowTests.ReceiveAsync(socket, TimeSpan.FromSeconds(15));
             Assert.Equal("tracking_update", msg.GetProperty("type").GetString());
-            seen = msg.GetProperty("payload").GetProperty("cameras").GetProperty("demo").GetProperty("tracks").GetArrayLength();
+            var tracks = msg.GetProperty("payload").GetProperty("cameras").GetProperty("demo").GetProperty("tracks");
+            seen = tracks.GetArrayLength();
+            track = seen > 0 ? tracks[0] : default;
         }
 
         Assert.True(seen > 0);
+
+        // The camera's own track id and the cross-camera person are two fields.
+        Assert.True(track.GetProperty("track_id").GetInt32() > 0);
+        Assert.Equal("person-" + track.GetProperty("global_id").GetInt32(), track.GetProperty("person_id").GetString());
         var tracking = await client.GetFromJsonAsync<JsonElement>("/cameras/demo/tracking");
         var objects = tracking.GetProperty("tracked_objects");
         Assert.True(objects.GetArrayLength() > 0);

@@ -128,17 +128,17 @@ internal static class AdminApi
         return TypedResults.Ok(new MessageResponse($"User {username} deleted"));
     }
 
-    public static async Task<IResult> StatsAsync(HostContext ctx, LiveHubs hubs, CameraManager cameras, PersonRegistry registry, CancellationToken ct) =>
-        TypedResults.Ok(await BuildStatsAsync(ctx, ctx.Org, hubs, cameras, registry, ct));
+    public static async Task<IResult> StatsAsync(HostContext ctx, LiveHubs hubs, CameraManager cameras, LivePeople people, CancellationToken ct) =>
+        TypedResults.Ok(await BuildStatsAsync(ctx, ctx.Org, hubs, cameras, people, ct));
 
     /// <summary>The dashboard's figures for one organisation (also sent on <c>/ws/dashboard</c>, outside any request).</summary>
-    public static async Task<DashboardStats> BuildStatsAsync(HostContext ctx, string org, LiveHubs hubs, CameraManager cameras, PersonRegistry registry, CancellationToken ct)
+    public static async Task<DashboardStats> BuildStatsAsync(HostContext ctx, string org, LiveHubs hubs, CameraManager cameras, LivePeople people, CancellationToken ct)
     {
         var customers = await ctx.Customers.ListAsync(org, 1, 0, ct);
         var active = await ctx.Visits.GetActivePersonsAsync(org, cancellationToken: ct);
         var logs = await ctx.Log.CountAsync(org, ct);
         var alerts = await ctx.Alerts.CountActiveAsync(org, ct);
-        return new DashboardStats(customers.Total, active, logs, hubs.Dashboard.ClientsOf(org) + hubs.Tracking.ClientsOf(org), "healthy", cameras.Of(org).Count, registry.Present(org).Count, alerts);
+        return new DashboardStats(customers.Total, active, logs, hubs.Dashboard.ClientsOf(org) + hubs.Tracking.ClientsOf(org), "healthy", cameras.Of(org).Count, people.Present(org).Count, alerts);
     }
 
     public static async Task<IResult> AdminLogsAsync(HostContext ctx, int? limit, CancellationToken ct) =>

@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Text.Json;
+using Scarlet.Tracking.Identity;
 using Scarlet.Vision;
 using Scarlet.Vision.Models;
 using Scarlet.WebHost.Live;
@@ -7,17 +8,38 @@ using Scarlet.WebHost.Security;
 
 namespace Scarlet.WebHost.Api;
 
-internal sealed record CameraView(string Id, string Name, string Status, DateTimeOffset? LastSeen, string Location, string Zone, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Source, long FramesProcessed, string? LastError, string? LastErrorKind, DateTimeOffset? LastErrorAt, double? Fps, long? FramesCaptured, long? FramesDropped)
+internal sealed record CameraView(string Id, string Name, string Status, DateTimeOffset? LastSeen, string Location, string Zone, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Source, long FramesProcessed, string? LastError, string? LastErrorKind, DateTimeOffset? LastErrorAt, double? Fps, long? FramesCaptured, long? FramesDropped, CameraHealthView Health)
 {
     /// <summary>The camera as the caller may see it: the source (a path, a URL, maybe credentials) only for admins.</summary>
     public static CameraView From(CameraRunner c, HttpContext http)
     {
         var error = c.LastError;
         var health = c.Health;
-        return new(c.Id, c.Name, c.Status, c.LastSeen, c.Location, c.Zone, AdminAuth.CanSeeCameraSources(http) ? c.Source : null, c.FramesProcessed, error?.Text, error?.Kind, error?.At,
-            health is null ? null : Math.Round(health.ProcessedFps, 2), health?.FramesCaptured, health?.FramesDropped);
+        var status = c.Status;
+        return new(c.Id, c.Name, status, c.LastSeen, c.Location, c.Zone, AdminAuth.CanSeeCameraSources(http) ? c.Source : null, c.FramesProcessed, error?.Text, error?.Kind, error?.At,
+            health is null ? null : Math.Round(health.ProcessedFps, 2), health?.FramesCaptured, health?.FramesDropped,
+            new CameraHealthView(
+                status,
+                health is null ? 0 : Math.Round(health.CapturedFps, 2),
+                health is null ? 0 : Math.Round(health.ProcessedFps, 2),
+                health?.FramesCaptured ?? 0,
+                c.FramesProcessed,
+                health?.FramesDropped ?? 0,
+                health is null ? 0 : Math.Round(health.DropRate, 4),
+                health?.Reconnects ?? 0,
+                health?.LastFrameAge is { } age ? Math.Round(age.TotalSeconds, 2) : null,
+                error is { } e ? new CameraErrorView(e.Text, e.Kind, e.At) : null));
     }
 }
+
+/// <summary>
+/// A camera's health (issue 19): state, frames per second read from the source and processed (last 2 s), frames read,
+/// processed and dropped since start, reconnects, seconds since the source's last frame, and the last error.
+/// </summary>
+internal sealed record CameraHealthView(string State, double FpsIn, double FpsProcessed, long FramesCaptured, long FramesProcessed, long FramesDropped, double DropRate, long Reconnects, double? LastFrameAgeSeconds, CameraErrorView? LastError);
+
+/// <summary>A camera's last fault in plain words, its kind and time (null when unknown).</summary>
+internal sealed record CameraErrorView(string Message, string Kind, DateTimeOffset? At);
 
 /// <summary>The health answer; details only for authenticated callers.</summary>
 internal sealed record HealthView(
@@ -106,14 +128,19 @@ internal static class GatewayApi
         return TypedResults.File(img.Jpeg, "image/jpeg");
     }
 
-    public static IResult GetPerson(string person_id, HostContext ctx, PersonRegistry registry)
+    public static IResult GetPerson(string person_id, HostContext ctx, LivePeople people, CameraManager cameras)
     {
-        var p = registry.Get(ctx.Org, person_id) ?? throw ApiException.NotFound("Person not found");
-        var (cams, positions) = p.Snapshot();
-        return TypedResults.Ok(new PersonView(p.PersonId, p.CustomerId, p.FirstSeen, p.LastSeen, cams, positions.Select(x => new PositionView(x.Timestamp, x.CameraId, new PointView(x.X, x.Y))).ToList()));
+        var p = people.Get(ctx.Org, person_id) ?? throw ApiException.NotFound("Person not found");
+        return TypedResults.Ok(new PersonView(p.PersonId, p.CustomerId, p.FirstSeen, p.LastSeen, p.Cameras, p.Trail.Select(x => new PositionView(x.Timestamp, x.CameraId, Normalised(x, cameras.Get(x.CameraId, ctx.Org)))).ToList()));
     }
 
-    public static IResult Track(TrackUpdateRequest? body, HostContext ctx, PersonRegistry registry, TimeProvider time)
+    /// <summary>A foot point of one of the host's cameras normalised to its frame; a device's (<c>POST /track</c>) as it sent it.</summary>
+    private static PointView Normalised(PersonPosition x, CameraRunner? camera) =>
+        camera?.FrameSize is (> 0 and var w, > 0 and var h)
+            ? new PointView(MathF.Round(x.Image.X / w, 4), MathF.Round(x.Image.Y / h, 4))
+            : new PointView(x.Image.X, x.Image.Y);
+
+    public static IResult Track(TrackUpdateRequest? body, HostContext ctx, LivePeople people, TimeProvider time)
     {
         if (body is null || string.IsNullOrWhiteSpace(body.CameraId) || body.Objects is null)
         {
@@ -135,18 +162,21 @@ internal static class GatewayApi
                 throw ApiException.BadRequest("each object needs object_id (or person_id) and bbox [x1, y1, x2, y2]");
             }
 
-            var p = registry.Touch(org, id, body.CameraId, (b[0] + b[2]) / 2, b[3], at);
-            if ((o.CustomerId ?? o.UserId) is { Length: > 0 } customer)
+            try
             {
-                p.CustomerId = customer;
-                p.IdentificationConfidence = o.Confidence ?? 0;
+                // The foot point (bottom centre of the box), as the camera pipelines record it.
+                people.Report(org, id, new PersonPosition(body.CameraId, at, new PointF((b[0] + b[2]) / 2, b[3]), null), (o.CustomerId ?? o.UserId) is { Length: > 0 } customer ? customer : null);
+            }
+            catch (ArgumentException ex)
+            {
+                throw ApiException.BadRequest(ex.Message);
             }
         }
 
         return TypedResults.Ok(new { status = "updated", objects_count = body.Objects.Count });
     }
 
-    public static async Task DashboardSocketAsync(HttpContext http, LiveHubs hubs, HostContext ctx, CameraManager cameras, PersonRegistry registry, IHostApplicationLifetime life)
+    public static async Task DashboardSocketAsync(HttpContext http, LiveHubs hubs, HostContext ctx, CameraManager cameras, LivePeople people, IHostApplicationLifetime life)
     {
         if (!http.WebSockets.IsWebSocketRequest)
         {
@@ -154,8 +184,8 @@ internal static class GatewayApi
         }
 
         var org = ctx.Org;
-        var stats = await AdminApi.BuildStatsAsync(ctx, org, hubs, cameras, registry, http.RequestAborted);
-        var hello = JsonSerializer.SerializeToUtf8Bytes(new { type = "stats", data = stats, timestamp = DateTimeOffset.UtcNow }, ApiJson.Options);
+        var stats = await AdminApi.BuildStatsAsync(ctx, org, hubs, cameras, people, http.RequestAborted);
+        var hello = JsonSerializer.SerializeToUtf8Bytes(new DashboardStatsMessage(stats, DateTimeOffset.UtcNow), LiveJson.Default.DashboardStatsMessage);
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, life.ApplicationStopping);
         await hubs.Dashboard.RunAsync(socket, org, hello, cts.Token);

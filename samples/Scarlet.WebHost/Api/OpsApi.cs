@@ -17,6 +17,12 @@ internal sealed record ProcessingTaskRequest(string[]? CameraIds, string? Enviro
 
 internal sealed record StopTaskRequest(string? TaskId);
 
+/// <summary>One person present now (the library's live registry): who, where, since when.</summary>
+internal sealed record PresentPersonView(string PersonId, string? CustomerId, string? Name, LoyaltyStatus? LoyaltyStatus, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, string CameraId, string? Zone);
+
+/// <summary><c>GET /api/analytics/active-persons</c>: people in open visits, and the people present now.</summary>
+internal sealed record ActivePersonsView(int ActivePersons, IReadOnlyList<PresentPersonView> Present);
+
 /// <summary>A processing task; <c>organization_id</c> is <see langword="null"/> in rows from before organisations (the default one's).</summary>
 internal sealed record ProcessingTask(string TaskId, IReadOnlyList<string> CameraIds, string Status, DateTimeOffset StartedAt, DateTimeOffset? StoppedAt, string? OrganizationId = null);
 
@@ -182,16 +188,19 @@ internal static class OpsApi
         return TypedResults.Ok(new { granularity = g.ToString().ToLowerInvariant(), from = start, to = end, buckets });
     }
 
-    public static async Task<IResult> ActivePersonsAsync(HostContext ctx, PersonRegistry registry, CameraManager cameras, CancellationToken ct)
+    public static async Task<IResult> ActivePersonsAsync(HostContext ctx, LivePeople people, CameraManager cameras, CancellationToken ct)
     {
         var org = ctx.Org;
-        var present = registry.Present(org).Select(p =>
+        var present = new List<PresentPersonView>();
+        foreach (var p in people.Present(org))
         {
-            // Where: the camera of the person's latest position, and that camera's zone.
-            var last = p.Snapshot().Positions is [.., var l] ? l.CameraId : null;
-            return new { person_id = p.PersonId, customer_id = p.CustomerId, name = p.Name, loyalty_status = p.LoyaltyStatus, first_seen = p.FirstSeen, last_seen = p.LastSeen, camera_id = last, zone = last is null ? null : cameras.Get(last, org)?.Zone };
-        }).ToList();
-        return TypedResults.Ok(new { active_persons = await ctx.Visits.GetActivePersonsAsync(ctx.Org, cancellationToken: ct), present });
+            // Where: the camera of the person's latest position, and that camera's zone; who: the customer's record.
+            var camera = p.LastPosition.CameraId;
+            var customer = p.CustomerId is { } id ? await ctx.Customers.GetAsync(org, id, ct) : null;
+            present.Add(new PresentPersonView(p.PersonId, p.CustomerId, customer?.Name, customer?.LoyaltyStatus, p.FirstSeen, p.LastSeen, camera, cameras.Get(camera, org)?.Zone));
+        }
+
+        return TypedResults.Ok(new ActivePersonsView(await ctx.Visits.GetActivePersonsAsync(org, cancellationToken: ct), present));
     }
 
     public static async Task<IResult> ExportTrackingAsync(ExportRequest? body, ExportJobs jobs, HostContext ctx)

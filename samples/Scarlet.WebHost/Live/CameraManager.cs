@@ -9,7 +9,7 @@ using Scarlet.Vision.Models;
 namespace Scarlet.WebHost.Live;
 
 /// <summary>What every camera runner shares.</summary>
-internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEventPublisher trackingEvents, FaceIdentityService faces, ScarletEventStream stream, PersonRegistry registry, LiveHubs hubs, Security.AuditTrail audit, IOptions<ScarletHostOptions> options, ILoggerFactory loggers, ZoneAlerts zoneAlerts, FaceAttributesFeature attributes, AttributeStatistics attributeStatistics)
+internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEventPublisher trackingEvents, FaceIdentityService faces, ScarletEventStream stream, LiveHubs hubs, Security.AuditTrail audit, IOptions<ScarletHostOptions> options, ILoggerFactory loggers, ZoneAlerts zoneAlerts, FaceAttributesFeature attributes, AttributeStatistics attributeStatistics)
 {
     public ZoneAlerts ZoneAlerts => zoneAlerts;
 
@@ -26,8 +26,6 @@ internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEvent
     public FaceIdentityService Faces => faces;
 
     public ScarletEventStream Stream => stream;
-
-    public PersonRegistry Registry => registry;
 
     public LiveHubs Hubs => hubs;
 
@@ -52,6 +50,12 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
     public const string DemoCameraId = "demo";
     private readonly ConcurrentDictionary<string, CameraRunner> _cameras = new(StringComparer.Ordinal);
 
+    // Cameras added through the API (kept in the state store); configured and demo cameras are edited for this run only.
+    private readonly ConcurrentDictionary<string, bool> _stored = new(StringComparer.Ordinal);
+
+    // One edit at a time: an edit replaces a camera's runner (a pipeline runs once), which must not interleave.
+    private readonly SemaphoreSlim _edits = new(1, 1);
+
     /// <summary>Gets one organisation's cameras, by id.</summary>
     public IReadOnlyList<CameraRunner> Of(string organizationId) =>
         [.. _cameras.Values.Where(c => c.OrganizationId == organizationId).OrderBy(c => c.Id, StringComparer.Ordinal)];
@@ -62,6 +66,9 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
     /// <summary>Gets an organisation's camera; another organisation's is not found.</summary>
     public CameraRunner? Get(string id, string organizationId) =>
         _cameras.GetValueOrDefault(id) is { } c && c.OrganizationId == organizationId ? c : null;
+
+    /// <summary>Gets the organisation of a camera of this host, or null when there is no such camera.</summary>
+    public string? OwnerOf(string id) => _cameras.GetValueOrDefault(id)?.OrganizationId;
 
     public CameraRunner Require(string id, string organizationId) => Get(id, organizationId) ?? throw ApiException.NotFound("Camera not found");
 
@@ -95,7 +102,11 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
         foreach (var stored in state.List<StoredCamera>(HostStateKinds.Camera))
         {
             // Configuration wins over a stored camera of the same id (the machine owner's word).
-            if (TryAdd(stored.Config, stored.OrganizationId ?? o.Organization, stored.Start) is null)
+            if (TryAdd(stored.Config, stored.OrganizationId ?? o.Organization, stored.Start) is not null)
+            {
+                _stored[stored.Config.Id] = true;
+            }
+            else
             {
                 logger.LogWarning("Camera {Camera} added through the API is not restored: a configured camera has its id.", stored.Config.Id);
             }
@@ -126,8 +137,76 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
         Validate(config);
         var runner = TryAdd(config, organizationId, start) ?? throw new ArgumentException($"Camera '{config.Id}' already exists");
         await state.PutAsync(HostStateKinds.Camera, config.Id, new StoredCamera(config, start, organizationId), ct);
+        _stored[config.Id] = true;
         return runner;
     }
+
+    /// <summary>
+    /// Changes a camera: a new configuration (name, source, location, zone, loop) restarts it on a fresh pipeline; the
+    /// same configuration only starts or stops it. Kept in the state store for cameras added through the API.
+    /// </summary>
+    /// <exception cref="ArgumentException">Bad source.</exception>
+    public async Task<CameraRunner> UpdateAsync(string id, string organizationId, CameraConfig config, bool enabled, CancellationToken ct)
+    {
+        config.Id = id;
+        Validate(config);
+        await _edits.WaitAsync(ct);
+        try
+        {
+            var old = Require(id, organizationId);
+            var runner = old;
+            if (Same(old.Config, config))
+            {
+                if (enabled)
+                {
+                    old.Start();
+                }
+                else
+                {
+                    await old.StopAsync();
+                }
+            }
+            else
+            {
+                // A pipeline runs once and owns its camera id in the pipeline host: the old one goes first.
+                runner = new CameraRunner(config, organizationId, services);
+                await old.DisposeAsync();
+                _cameras[id] = runner;
+                if (enabled)
+                {
+                    runner.Start();
+                }
+            }
+
+            if (_stored.ContainsKey(id))
+            {
+                await state.PutAsync(HostStateKinds.Camera, id, new StoredCamera(config, enabled, organizationId), ct);
+            }
+
+            return runner;
+        }
+        finally
+        {
+            _edits.Release();
+        }
+    }
+
+    /// <summary>Emergency stop: stops every camera of the organisation (kept stopped after a restart for API cameras).</summary>
+    /// <returns>The cameras, stopped.</returns>
+    public async Task<IReadOnlyList<CameraRunner>> StopAllAsync(string organizationId, CancellationToken ct)
+    {
+        var cameras = Of(organizationId);
+        await Task.WhenAll(cameras.Select(c => c.StopAsync()));
+        foreach (var c in cameras.Where(c => _stored.ContainsKey(c.Id)))
+        {
+            await state.PutAsync(HostStateKinds.Camera, c.Id, new StoredCamera(c.Config, false, organizationId), ct);
+        }
+
+        return cameras;
+    }
+
+    private static bool Same(CameraConfig a, CameraConfig b) =>
+        a.Name == b.Name && a.Source == b.Source && a.Location == b.Location && a.Zone == b.Zone && a.Loop == b.Loop;
 
     public async Task<bool> RemoveAsync(string id, string organizationId)
     {
@@ -137,6 +216,7 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
         }
 
         await state.DeleteAsync(HostStateKinds.Camera, id);
+        _stored.TryRemove(id, out _);
 
         await c.DisposeAsync();
         return true;

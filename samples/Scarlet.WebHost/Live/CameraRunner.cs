@@ -10,7 +10,11 @@ using Scarlet.Vision;
 namespace Scarlet.WebHost.Live;
 
 /// <summary>A tracked object as the seed's <c>GET /cameras/{id}/tracking</c> shows it.</summary>
-internal sealed record TrackedObject(string ObjectId, string CameraId, float[] Bbox, float Confidence, string ObjectType, DateTimeOffset LastSeen, string? UserId, float IdentificationConfidence, string? Name, string? LoyaltyStatus, float[] MapCoords);
+internal sealed record TrackedObject(string ObjectId, string CameraId, float[] Bbox, float Confidence, string ObjectType, DateTimeOffset LastSeen, string? UserId, float IdentificationConfidence, string? Name, LoyaltyStatus? LoyaltyStatus, float[] MapCoords)
+{
+    /// <summary>Gets the camera's own track id (<see cref="ObjectId"/> is the cross-camera person).</summary>
+    public int TrackId { get; init; }
+}
 
 /// <summary>The latest annotated JPEG of a camera.</summary>
 internal sealed record CameraImage(long Sequence, byte[] Jpeg, DateTimeOffset Timestamp);
@@ -30,7 +34,6 @@ internal sealed class CameraRunner : IAsyncDisposable
     private readonly CameraConfig _config;
     private readonly CameraServices _services;
     private readonly Lock _gate = new();
-    private readonly HashSet<int> _present = [];
     private readonly OverlayRenderer _overlay = new();
     private volatile CameraPipeline? _pipeline;
     private TrackIdentityPublisher? _identities;
@@ -52,6 +55,9 @@ internal sealed class CameraRunner : IAsyncDisposable
     }
 
     public string Id => _config.Id;
+
+    /// <summary>Gets the configuration (the source unredacted: host code only, never an API answer).</summary>
+    internal CameraConfig Config => _config;
 
     /// <summary>Gets the organisation the camera belongs to (the one that added it; configured cameras: the default one).</summary>
     public string OrganizationId { get; }
@@ -126,6 +132,9 @@ internal sealed class CameraRunner : IAsyncDisposable
     }
 
     public CameraImage? Image => _image;
+
+    /// <summary>Gets the size of the camera's latest processed frame (0 x 0 before the first), to normalise positions.</summary>
+    public (int Width, int Height) FrameSize { get; private set; }
 
     public IReadOnlyList<TrackedObject> Objects => _objects;
 
@@ -253,20 +262,6 @@ internal sealed class CameraRunner : IAsyncDisposable
         _events?.Dispose();
         _events = null;
         await _faceWork;
-
-        // A stopped camera no longer sees anyone.
-        lock (_present)
-        {
-            foreach (var globalId in _present)
-            {
-                if (_services.Registry.Get(OrganizationId, PersonIdOf(globalId)) is { } p)
-                {
-                    p.Exited = true;
-                }
-            }
-
-            _present.Clear();
-        }
     }
 
     public async ValueTask DisposeAsync()
@@ -308,27 +303,10 @@ internal sealed class CameraRunner : IAsyncDisposable
             customer = _identities?.Forget(e.TrackId)?.Customer.Id;
         }
 
-        lock (_present)
-        {
-            if (e.Kind == TrackingEventKind.PersonEntered)
-            {
-                _present.Add(e.GlobalId);
-            }
-            else if (e.Kind == TrackingEventKind.PersonExited)
-            {
-                _present.Remove(e.GlobalId);
-            }
-        }
-
         _services.TrackingEvents.Publish(e, Placement, customer);
         if (e.Kind == TrackingEventKind.PersonExited && e.Attributes is { } attributes)
         {
             _ = CountAttributesAsync(e, attributes, customer ?? e.CustomerId);
-        }
-
-        if (e.Kind == TrackingEventKind.PersonExited && _services.Registry.Get(OrganizationId, PersonIdOf(e.GlobalId)) is { } gone)
-        {
-            gone.Exited = true;
         }
     }
 
@@ -364,6 +342,7 @@ internal sealed class CameraRunner : IAsyncDisposable
     {
         var now = frame.Timestamp;
         var image = frame.Image;
+        FrameSize = (frame.Width, frame.Height);
         Interlocked.Increment(ref _processed);
 
         if (_identities is { } ids && ids.HasNews(update) && _faceWork.IsCompleted)
@@ -373,23 +352,25 @@ internal sealed class CameraRunner : IAsyncDisposable
         }
 
         var objects = new List<TrackedObject>(update.Persons.Count);
+        var sockets = _services.Hubs.Tracking.ClientCount > 0;
+        var tracks = sockets ? new List<LiveTrack>(update.Persons.Count) : null;
         foreach (var t in update.Persons)
         {
             var personId = PersonIdOf(t.GlobalId);
             var box = t.Box;
             var (mx, my) = MapPoint(box, frame.Width, frame.Height);
-            var person = _services.Registry.Touch(OrganizationId, personId, Id, mx, my, now);
-            if (_identities?.IdentityOf(t.TrackId) is { } identity)
-            {
-                person.CustomerId = identity.Customer.Id;
-                person.Name = identity.Customer.Name;
-                person.LoyaltyStatus = LoyaltyText(identity.Customer.LoyaltyStatus);
-                person.IdentificationConfidence = identity.Similarity;
-            }
 
-            objects.Add(new TrackedObject(personId, Id, [box.X, box.Y, box.Right, box.Bottom], t.Score, "person", now, person.CustomerId, person.IdentificationConfidence, person.Name, person.LoyaltyStatus, [mx, my]));
-            var label = person.Name is { Length: > 0 } n ? $"#{t.GlobalId} {n} ({person.LoyaltyStatus})" : $"#{t.GlobalId}";
-            _overlay.DrawBox(image, box, person.CustomerId is null ? new Scalar(0, 200, 255) : new Scalar(0, 220, 0), label);
+            // Who the track is: the customer its face vote decided (published with name and tier), else the cross-camera person's.
+            var identity = _identities?.IdentityOf(t.TrackId);
+            var customerId = identity?.Customer.Id ?? t.CustomerId;
+            var name = identity?.Customer.Name;
+            var loyalty = identity?.Customer.LoyaltyStatus;
+            float[] bbox = [box.X, box.Y, box.Right, box.Bottom];
+            float[] map = [mx, my];
+            objects.Add(new TrackedObject(personId, Id, bbox, t.Score, "person", now, customerId, identity?.Similarity ?? 0, name, loyalty, map) { TrackId = t.TrackId });
+            tracks?.Add(new LiveTrack(t.TrackId, t.GlobalId, personId, bbox, t.Score, customerId, name, loyalty, map, t.IdentityStatus, identity?.Similarity ?? 0));
+            var label = name is { Length: > 0 } n ? $"#{t.GlobalId} {n} ({LoyaltyText(loyalty!.Value)})" : $"#{t.GlobalId}";
+            _overlay.DrawBox(image, box, customerId is null ? new Scalar(0, 200, 255) : new Scalar(0, 220, 0), label);
         }
 
         _objects = objects;
@@ -399,20 +380,10 @@ internal sealed class CameraRunner : IAsyncDisposable
         _image = new CameraImage(frame.Sequence + 1, jpeg, now);
         Interlocked.Exchange(ref _nextImage, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
-        if (_services.Hubs.Tracking.ClientCount > 0)
+        if (tracks is not null)
         {
-            var message = new
-            {
-                type = "tracking_update",
-                payload = new
-                {
-                    global_frame_index = frame.Sequence,
-                    timestamp = now,
-                    cameras = new Dictionary<string, object> { [Id] = new { tracks = objects.Select(o => new { track_id = o.ObjectId, global_id = o.ObjectId, bbox_xyxy = o.Bbox, confidence = o.Confidence, customer_id = o.UserId, name = o.Name, loyalty_status = o.LoyaltyStatus, map_coords = o.MapCoords }) } },
-                    person_count_per_camera = new Dictionary<string, int> { [Id] = objects.Count },
-                },
-            };
-            _services.Hubs.Tracking.Publish(OrganizationId, JsonSerializer.SerializeToUtf8Bytes(message, ApiJson.Options));
+            var payload = new TrackingUpdatePayload(frame.Sequence, now, new Dictionary<string, CameraTracks>(StringComparer.Ordinal) { [Id] = new(tracks) }, new Dictionary<string, int>(StringComparer.Ordinal) { [Id] = tracks.Count }, frame.Width, frame.Height);
+            _services.Hubs.Tracking.Publish(OrganizationId, JsonSerializer.SerializeToUtf8Bytes(new TrackingUpdateMessage(payload), LiveJson.Default.TrackingUpdateMessage));
         }
     }
 

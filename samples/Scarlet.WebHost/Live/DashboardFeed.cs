@@ -7,7 +7,7 @@ namespace Scarlet.WebHost.Live;
 /// Forwards the event stream to <c>/ws/dashboard</c> (<c>{type, data, timestamp}</c>), counts events per type, and sends
 /// statistics every few seconds. Per-frame tracking input is not forwarded (that is <c>/ws/tracking</c>'s job).
 /// </summary>
-internal sealed class DashboardFeed(ScarletEventStream stream, LiveHubs hubs, IServiceProvider services, PersonRegistry registry, ILogger<DashboardFeed> logger) : BackgroundService
+internal sealed class DashboardFeed(ScarletEventStream stream, LiveHubs hubs, IServiceProvider services, LivePeople people, ILogger<DashboardFeed> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -17,7 +17,6 @@ internal sealed class DashboardFeed(ScarletEventStream stream, LiveHubs hubs, IS
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                registry.Sweep();
                 if (hubs.Dashboard.ClientCount == 0)
                 {
                     continue;
@@ -28,8 +27,8 @@ internal sealed class DashboardFeed(ScarletEventStream stream, LiveHubs hubs, IS
                     // Each organisation with a dashboard open gets its own figures.
                     foreach (var org in hubs.Dashboard.Organizations)
                     {
-                        var stats = await Api.AdminApi.BuildStatsAsync(services.GetRequiredService<Api.HostContext>(), org, hubs, services.GetRequiredService<CameraManager>(), registry, stoppingToken);
-                        hubs.Dashboard.Publish(org, JsonSerializer.SerializeToUtf8Bytes(new { type = "stats", data = stats, timestamp = DateTimeOffset.UtcNow }, ApiJson.Options));
+                        var stats = await Api.AdminApi.BuildStatsAsync(services.GetRequiredService<Api.HostContext>(), org, hubs, services.GetRequiredService<CameraManager>(), people, stoppingToken);
+                        hubs.Dashboard.Publish(org, JsonSerializer.SerializeToUtf8Bytes(new DashboardStatsMessage(stats, DateTimeOffset.UtcNow), LiveJson.Default.DashboardStatsMessage));
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -70,8 +69,7 @@ internal sealed class DashboardFeed(ScarletEventStream stream, LiveHubs hubs, IS
 
         try
         {
-            var data = JsonSerializer.SerializeToElement(evt, evt.GetType(), ScarletJson.Options);
-            hubs.Dashboard.Publish(evt.OrganizationId, JsonSerializer.SerializeToUtf8Bytes(new { type, topic = evt.Topic, data, timestamp = evt.Timestamp }, ApiJson.Options));
+            hubs.Dashboard.Publish(evt.OrganizationId, LiveJson.DashboardEvent(type, evt));
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException)
         {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Scarlet.Retail.Events;
 using Scarlet.Tracking.Pipeline;
 
@@ -30,7 +29,7 @@ public sealed class TrackingEventPublisher
     /// <summary>The retail person id of a global person id (<c>person-{id}</c>).</summary>
     /// <param name="globalId">The cross-camera global id.</param>
     /// <returns>The person id.</returns>
-    public static string PersonIdOf(int globalId) => "person-" + globalId.ToString(CultureInfo.InvariantCulture);
+    public static string PersonIdOf(int globalId) => Scarlet.Tracking.Identity.IdentityTracker.PersonIdOf(globalId);
 
     /// <summary>Publishes the retail events of one tracking event.</summary>
     /// <param name="trackingEvent">The tracking event.</param>

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
 
 namespace Scarlet.Tracking.Identity;
 
@@ -6,12 +7,15 @@ namespace Scarlet.Tracking.Identity;
 public enum TrackIdentityStatus
 {
     /// <summary>Too few faces yet, or the votes fall in the unknown band: no decision.</summary>
+    [JsonStringEnumMemberName("undecided")]
     Undecided,
 
     /// <summary>The votes agree on one gallery identity (a known customer).</summary>
+    [JsonStringEnumMemberName("known")]
     Known,
 
     /// <summary>Enough faces were seen and none resembles a gallery identity: a stranger.</summary>
+    [JsonStringEnumMemberName("unknown")]
     Unknown,
 }
 

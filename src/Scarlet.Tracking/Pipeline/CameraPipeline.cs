@@ -46,9 +46,12 @@ public sealed partial class CameraPipeline : IDisposable
     private readonly Dictionary<int, PerTrack> _trackStates = [];
     private readonly List<TrackedPerson> _carried = [];
     private readonly Queue<long> _recent = new();
+    private readonly Queue<long> _recentCaptured = new();
     private readonly object _statusGate = new();
     private readonly List<TrackingEvent> _pendingEvents = [];
     private long _captured;
+    private long _reconnects;
+    private long _lastCaptureTicks;
     private long _processed;
     private long _dropped;
     private long _processTicks;
@@ -140,12 +143,19 @@ public sealed partial class CameraPipeline : IDisposable
         lock (_statusGate)
         {
             var now = Stopwatch.GetTimestamp();
-            TrimRecent(now);
+            TrimRecent(_recent, now);
+            TrimRecent(_recentCaptured, now);
             var fps = _recent.Count / 2.0;
+            var lastCapture = Interlocked.Read(ref _lastCaptureTicks);
             var processed = Interlocked.Read(ref _processed);
             var mean = processed == 0 ? 0 : Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _processTicks)).TotalMilliseconds / processed;
             var state = _paused && _state == CameraPipelineState.Running ? CameraPipelineState.Paused : _state;
-            return new CameraPipelineStatus(CameraId, state, _sourceStatus, Interlocked.Read(ref _captured), processed, Interlocked.Read(ref _dropped), fps, Volatile.Read(ref _activePersons), mean, _error, _source?.LastError);
+            return new CameraPipelineStatus(CameraId, state, _sourceStatus, Interlocked.Read(ref _captured), processed, Interlocked.Read(ref _dropped), fps, Volatile.Read(ref _activePersons), mean, _error, _source?.LastError)
+            {
+                CapturedFps = _recentCaptured.Count / 2.0,
+                Reconnects = Interlocked.Read(ref _reconnects),
+                LastFrameAge = lastCapture == 0 ? null : Stopwatch.GetElapsedTime(lastCapture, now),
+            };
         }
     }
 
@@ -165,7 +175,16 @@ public sealed partial class CameraPipeline : IDisposable
         }
 
         _state = CameraPipelineState.Running;
-        void OnStatus(object? sender, FrameSourceStatus s) => _sourceStatus = s;
+        void OnStatus(object? sender, FrameSourceStatus s)
+        {
+            if (s == FrameSourceStatus.Reconnecting && _sourceStatus != FrameSourceStatus.Reconnecting)
+            {
+                Interlocked.Increment(ref _reconnects);
+            }
+
+            _sourceStatus = s;
+        }
+
         source.StatusChanged += OnStatus;
         _sourceStatus = source.Status;
         _source = source;
@@ -224,6 +243,8 @@ public sealed partial class CameraPipeline : IDisposable
         }
         finally
         {
+            // A camera that stopped sees nobody.
+            _identities.LeaveCamera(CameraId);
             source.StatusChanged -= OnStatus;
             _sourceStatus = source.Status;
             while (channel.Reader.TryRead(out var left))
@@ -271,7 +292,7 @@ public sealed partial class CameraPipeline : IDisposable
         {
             var now = Stopwatch.GetTimestamp();
             _recent.Enqueue(now);
-            TrimRecent(now);
+            TrimRecent(_recent, now);
         }
 
         s_frames.Add(1, new KeyValuePair<string, object?>("camera", CameraId));
@@ -366,6 +387,7 @@ public sealed partial class CameraPipeline : IDisposable
         {
             if (_trackStates.Remove(removed.Id, out var ended) && ended.Entered)
             {
+                _identities.Leave(IdentityTracker.PersonIdOf(ended.GlobalId), CameraId);
                 _pendingEvents.Add(new TrackingEvent(TrackingEventKind.PersonExited, CameraId, frame.Timestamp, frame.Sequence, removed.Id, ended.GlobalId, _resolver.CustomerOf(ended.GlobalId)) { Attributes = ended.Attributes });
             }
 
@@ -403,7 +425,8 @@ public sealed partial class CameraPipeline : IDisposable
 
             persons[i] = new TrackedPerson(t.Id, globals[i], t.Box, t.Score, customer, state.Voter.Decision.Status, floors[i], state.Voter.Decision.Score, state.BestEmbedding);
             var position = new PersonPosition(CameraId, frame.Timestamp, Zone.FootPoint(t.Box), floors[i]);
-            if (_identities.Observe(globals[i], position, customer))
+            // Only a high-score detection matched this frame keeps the person present (a weak static false positive does not).
+            if (_identities.Observe(globals[i], position, customer, confirmed: t.Score >= _options.Tracker.HighScoreThreshold))
             {
                 _pendingEvents.Add(new TrackingEvent(TrackingEventKind.IdentityResolved, CameraId, frame.Timestamp, frame.Sequence, t.Id, globals[i], customer));
             }
@@ -461,6 +484,14 @@ public sealed partial class CameraPipeline : IDisposable
             await foreach (var frame in source.ReadFramesAsync(ct).ConfigureAwait(false))
             {
                 Interlocked.Increment(ref _captured);
+                var at = Stopwatch.GetTimestamp();
+                Interlocked.Exchange(ref _lastCaptureTicks, at);
+                lock (_statusGate)
+                {
+                    _recentCaptured.Enqueue(at);
+                    TrimRecent(_recentCaptured, at);
+                }
+
                 if (_paused)
                 {
                     frame.Dispose();
@@ -522,12 +553,13 @@ public sealed partial class CameraPipeline : IDisposable
         }
     }
 
-    private void TrimRecent(long now)
+    // Rates are counted over the last two seconds.
+    private static void TrimRecent(Queue<long> recent, long now)
     {
         var window = Stopwatch.Frequency * 2;
-        while (_recent.Count > 0 && now - _recent.Peek() > window)
+        while (recent.Count > 0 && now - recent.Peek() > window)
         {
-            _recent.Dequeue();
+            recent.Dequeue();
         }
     }
 

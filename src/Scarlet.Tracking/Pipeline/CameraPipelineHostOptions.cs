@@ -1,4 +1,5 @@
 using Scarlet.Tracking.CrossCamera;
+using Scarlet.Tracking.Identity;
 
 namespace Scarlet.Tracking.Pipeline;
 
@@ -13,6 +14,9 @@ public sealed class CameraPipelineHostOptions
 
     /// <summary>Gets or sets the cross-camera options.</summary>
     public CrossCameraOptions CrossCamera { get; set; } = new();
+
+    /// <summary>Gets or sets the options of the live person registry (<see cref="IdentityTracker"/>): presence window, retention, pruning.</summary>
+    public IdentityTrackerOptions People { get; set; } = new();
 
     /// <summary>Gets the camera topology (overlaps, transit times).</summary>
     public CameraTopology Topology { get; } = new();
@@ -49,6 +53,15 @@ public sealed class CameraPipelineHostOptions
         else
         {
             errors.AddRange(CrossCamera.Validate());
+        }
+
+        if (People is null)
+        {
+            errors.Add("People is required.");
+        }
+        else
+        {
+            errors.AddRange(People.Validate());
         }
 
         if (string.IsNullOrWhiteSpace(ReIdModel))

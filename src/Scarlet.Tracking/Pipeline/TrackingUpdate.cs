@@ -130,4 +130,13 @@ public sealed record CameraPipelineStatus(
 {
     /// <summary>Gets the share of captured frames dropped.</summary>
     public double DropRate => FramesCaptured == 0 ? 0 : FramesDropped / (double)FramesCaptured;
+
+    /// <summary>Gets the frames per second read from the source over the last two seconds (paused frames included).</summary>
+    public double CapturedFps { get; init; }
+
+    /// <summary>Gets how many times the source went from connected to reconnecting.</summary>
+    public long Reconnects { get; init; }
+
+    /// <summary>Gets the time since the source last delivered a frame, or null before the first.</summary>
+    public TimeSpan? LastFrameAge { get; init; }
 }
