@@ -132,10 +132,10 @@ internal static class HostSetup
         services.AddScarletTelemetry(host.Telemetry);
         services.AddSingleton(new InferenceGate(config.GetValue("Scarlet:Inference:MaxConcurrentRequests", 0)));
 
-        // Each face request runs its models synchronously on a thread-pool thread; with the pool's floor at one thread per
-        // core, 4 requests on 2 cores left the next requests' I/O waiting for the pool to grow (~150 ms per request at 4
-        // clients, docs/benchmarks.md). A higher floor lets Kestrel's continuations run at once; it never lowers it.
-        var minWorkers = config.GetValue("Scarlet:Inference:MinWorkerThreads", 16);
+        // Each face request runs its models synchronously on a thread-pool thread. A higher floor helped only on a saturated
+        // machine (load 40-70); on a quiet one 16 and the runtime's own floor served the same requests/s, and 16 raised the
+        // bomb-wave peak RSS by ~100 MB (docs/benchmarks.md): so it is not raised unless configured; it is never lowered.
+        var minWorkers = config.GetValue("Scarlet:Inference:MinWorkerThreads", 0);
         ThreadPool.GetMinThreads(out var workers, out var completionPorts);
         if (minWorkers > workers)
         {

@@ -52,7 +52,7 @@ public sealed partial class BenchRequestsVerbTests
     [GeneratedRegex(@"^/(recognize|process-frame) \d+ (?<requests>\d+) \d+\.\d (\d+\.\d) (\d+\.\d) (?<inference>\d+\.\d) (?<errors>\d+) (?<identified>\d+)$")]
     private static partial Regex RunLine();
 
-    [GeneratedRegex(@"^stages /[a-z-]+ clients=\d+ read=\S+ queue=\S+ decode=\S+ detect=\S+ refine=\S+ align=\S+ quality=\S+ embed=\S+ identify=\S+ store=\S+ serialise=\S+ transport=\S+ server_total=\S+ http_mean=\S+$")]
+    [GeneratedRegex(@"^stages /[a-z-]+ clients=\d+ read=\S+ queue=\S+ decode=\S+ detect=\S+ refine=\S+ align=\S+ quality=\S+ embed=\S+ identify=\S+ attributes=\S+ store=\S+ serialise=\S+ transport=\S+ server_total=\S+ http_mean=\S+$")]
     private static partial Regex StagesLine();
 
     [GeneratedRegex(@"^overhead_ratio: (\d+\.\d\d) endpoint=/[a-z-]+$")]

@@ -29,7 +29,7 @@ namespace Scarlet.ConsoleHost.Commands;
 internal static class BenchRequestsCommand
 {
     private const string Person = "Amelia_Vega";
-    private static readonly string[] StageNames = ["read", "queue", "decode", "detect", "refine", "align", "quality", "embed", "identify", "store", "serialise"];
+    private static readonly string[] StageNames = ["read", "queue", "decode", "detect", "refine", "align", "quality", "embed", "identify", "attributes", "store", "serialise"];
 
     public static async Task<int> RunAsync(ArgReader args)
     {

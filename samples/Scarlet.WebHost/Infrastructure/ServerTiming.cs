@@ -17,7 +17,7 @@ namespace Scarlet.WebHost;
 /// <c>queue</c> (the wait for an <see cref="InferenceGate"/> slot), <c>decode</c>, <c>detect</c> (the detector run on the image), <c>refine</c> (the mirrored detector run, its own
 /// detector span included), <c>align</c>, <c>quality</c>, <c>embed</c>, <c>identify</c>, <c>store</c> (the rest of the
 /// handler: customer look-up, event publication, audit), <c>serialise</c> (from the handler's return until the
-/// response starts), <c>inference</c> (detect + refine + embed) and <c>total</c>. Off by default: timings of an identity
+/// response starts), <c>inference</c> (detect + refine + embed + attributes) and <c>total</c>. Off by default: timings of an identity
 /// look-up are nobody's business on a production till.
 /// </remarks>
 internal sealed class ServerTiming : IDisposable
@@ -103,6 +103,7 @@ internal sealed class ServerTiming : IDisposable
             "face.quality" => Stage.Quality,
             "face.embed" => Stage.Embed,
             "gallery.search" => Stage.Identify,
+            "face.attributes" => Stage.Attributes,
             _ => Stage.None,
         };
         if (stage != Stage.None)
@@ -121,12 +122,13 @@ internal sealed class ServerTiming : IDisposable
         Quality,
         Embed,
         Identify,
+        Attributes,
         None,
     }
 
     private sealed class Stages(long start)
     {
-        private static readonly string[] Names = ["queue", "decode", "detect", "refine", "align", "quality", "embed", "identify"];
+        private static readonly string[] Names = ["queue", "decode", "detect", "refine", "align", "quality", "embed", "identify", "attributes"];
         private readonly long[] _ticks = new long[Names.Length];
 
         public long HandlerStart { get; set; }
@@ -149,7 +151,8 @@ internal sealed class ServerTiming : IDisposable
 
             Append(sb, "store", Math.Max(0, Stopwatch.GetElapsedTime(HandlerStart, HandlerEnd).TotalMilliseconds - inHandler));
             Append(sb, "serialise", Stopwatch.GetElapsedTime(HandlerEnd, now).TotalMilliseconds);
-            var inference = TimeSpan.FromTicks(_ticks[(int)Stage.Detect] + _ticks[(int)Stage.Refine] + _ticks[(int)Stage.Embed]).TotalMilliseconds;
+            // Every model run: the attribute model too, where a request runs it (/process-frame with attributes on).
+            var inference = TimeSpan.FromTicks(_ticks[(int)Stage.Detect] + _ticks[(int)Stage.Refine] + _ticks[(int)Stage.Embed] + _ticks[(int)Stage.Attributes]).TotalMilliseconds;
             Append(sb, "inference", inference);
             Append(sb, "total", Stopwatch.GetElapsedTime(start, now).TotalMilliseconds);
             return sb.ToString();
