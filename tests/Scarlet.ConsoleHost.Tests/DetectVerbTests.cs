@@ -35,6 +35,31 @@ public sealed class DetectVerbTests
     }
 
     [Fact]
+    public void An_mp4_overlay_video_is_h264_that_a_browser_plays()
+    {
+        var overlay = Path.Combine(Path.GetTempPath(), $"scarlet-overlay-{Guid.NewGuid():N}.mp4");
+        try
+        {
+            var (code, _, stderr) = ScarletProcess.Run("detect", TestAssets.VtestVideo, "--max-frames", "5", "--overlay", overlay);
+            Assert.True(code == 0, stderr);
+
+            // What the file holds, as ffprobe (installed with ffmpeg by scripts/setup.sh) reads it.
+            var probe = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ffprobe", $"-v error -select_streams v:0 -count_frames -show_entries stream=codec_name,pix_fmt,width,height,nb_read_frames -of csv=p=0 \"{overlay}\"")
+            {
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            })!;
+            var text = probe.StandardOutput.ReadToEnd().Trim();
+            probe.WaitForExit();
+            Assert.Equal("h264,768,576,yuv420p,5", text);
+        }
+        finally
+        {
+            File.Delete(overlay);
+        }
+    }
+
+    [Fact]
     public void Detect_on_an_image_finds_faces_with_landmarks_and_writes_an_overlay()
     {
         var overlay = Path.Combine(Path.GetTempPath(), $"scarlet-overlay-{Guid.NewGuid():N}.png");

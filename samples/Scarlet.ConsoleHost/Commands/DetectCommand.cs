@@ -93,7 +93,7 @@ internal static class DetectCommand
                 throw new UsageException($"cannot open video: {input}");
             }
 
-            VideoWriter? video = null;
+            OverlayVideoWriter? video = null;
             try
             {
                 using var frame = new Mat();
@@ -101,7 +101,7 @@ internal static class DetectCommand
                 {
                     if (overlayPath is not null && video is null)
                     {
-                        video = OpenVideoWriter(overlayPath, capture.Fps, frame.Size());
+                        video = OverlayVideoWriter.Open(overlayPath, capture.Fps, frame.Size());
                     }
 
                     Process(frame, i, video is null ? null : m => video.Write(m));
@@ -137,19 +137,6 @@ internal static class DetectCommand
 
     /// <summary>Reads an image file through the SDK's decoder, so the console applies the same limits and errors as the API.</summary>
     internal static Mat ReadImage(string path) => new ImageDecoder().DecodeMat(File.ReadAllBytes(path));
-
-    private static VideoWriter OpenVideoWriter(string path, double fps, Size size)
-    {
-        var fourcc = Path.GetExtension(path).Equals(".avi", StringComparison.OrdinalIgnoreCase) ? FourCC.MJPG : VideoWriter.FourCC('m', 'p', '4', 'v');
-        var writer = new VideoWriter(path, fourcc, fps > 0 ? fps : 10, size);
-        if (!writer.IsOpened())
-        {
-            writer.Dispose();
-            throw new UsageException($"cannot write overlay video: {path}");
-        }
-
-        return writer;
-    }
 
     private static string Inv(FormattableString s) => s.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

@@ -135,7 +135,7 @@ internal static class TrackVideoCommand
             pipelines.Add((new CameraPipeline(o, cameraModels, resolver, identities), x, w, []));
         }
 
-        VideoWriter? writer = null;
+        OverlayVideoWriter? writer = null;
         var renderer = new OverlayRenderer();
         var sw = Stopwatch.StartNew();
         var frames = 0;
@@ -143,11 +143,7 @@ internal static class TrackVideoCommand
         {
             if (overlay is not null)
             {
-                writer = new VideoWriter(overlay, FourCC.MP4V, fps, new Size(width, height));
-                if (!writer.IsOpened())
-                {
-                    throw new UsageException($"cannot write '{overlay}'");
-                }
+                writer = OverlayVideoWriter.Open(overlay, fps, new Size(width, height));
             }
 
             using var mat = new Mat();
