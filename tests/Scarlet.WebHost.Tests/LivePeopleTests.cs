@@ -47,6 +47,7 @@ public sealed class LivePeopleTests(LivePeopleHostFixture host) : IClassFixture<
         var stats = await admin.GetFromJsonAsync<JsonElement>("/admin/dashboard/stats");
         Assert.Equal(3, inRegistry);
         Assert.Equal(inRegistry, present.Count);
+        Assert.Equal(inRegistry, listed.GetProperty("active_persons").GetInt32());
         Assert.Equal(inRegistry, stats.GetProperty("people_present").GetInt32());
         Assert.Equal(["till-1", "till-2", "till-3"], present.Select(p => p.GetProperty("person_id").GetString()).Order(StringComparer.Ordinal));
         Assert.All(present, p => Assert.Equal("till-cam", p.GetProperty("camera_id").GetString()));
