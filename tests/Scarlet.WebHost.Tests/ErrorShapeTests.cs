@@ -29,9 +29,26 @@ public sealed partial class ErrorShapeTests(HostFixture host)
     private static readonly string[] Leaks =
     [
         "Exception", "Scarlet.", "System.", "Microsoft.", "SQLite", "Sqlite", "Npgsql", "constraint", "UNIQUE", "(Parameter '",
-        "Failed to bind", "Failed to read", "Nullable", "Int32", "Int64", "String", "Decimal", "Boolean", "/work/", "/tmp/", "/home/",
+        "Failed to bind", "Failed to read", "Nullable", "Int32", "Int64", "String", "Decimal", "Boolean",
         "   at ",
+        .. ServerPaths(),
     ];
+
+    /// <summary>Folders of this machine a leaked path would start with: the checkout, the temp folder, the home folder.</summary>
+    private static IEnumerable<string> ServerPaths()
+    {
+        var checkout = new DirectoryInfo(AppContext.BaseDirectory);
+        while (checkout.Parent is not null && !File.Exists(Path.Combine(checkout.FullName, "Scarlet.Sdk.sln")))
+        {
+            checkout = checkout.Parent;
+        }
+
+        string[] folders = [checkout.FullName, Path.GetTempPath(), Environment.GetFolderPath(Environment.SpecialFolder.UserProfile)];
+        return folders
+            .Where(f => f.Trim(Path.DirectorySeparatorChar).Length > 0)
+            .Select(f => Path.TrimEndingDirectorySeparator(f) + Path.DirectorySeparatorChar)
+            .Distinct(StringComparer.Ordinal);
+    }
 
     public static TheoryData<string> Bodies => new() { "{bad json", "[1,2,3]", "\"text\"", "42", WrongTypes };
 
