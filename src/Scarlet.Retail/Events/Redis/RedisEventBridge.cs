@@ -38,6 +38,8 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
     private readonly Channel<ScarletEvent> _outbox;
     private readonly SqlBusOutbox? _table;
     private readonly SemaphoreSlim _wake = new(0);
+    private readonly Lock _gate = new();
+    private Task? _stopping;
     private long _stored;
     private volatile bool _draining;
     private Task? _relay;
@@ -96,14 +98,27 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        // Idempotent and safe to race (the host stops it, then the container disposes it).
-        if (Interlocked.Exchange(ref _cts, null) is not { } cts)
+        // Idempotent and safe to race: a host run by app.Run() stops and disposes itself while whoever asked for the stop
+        // (WebApplicationFactory, a service manager) stops it too; every caller awaits the one stop in progress, so
+        // DisposeAsync cannot free what that stop still uses.
+        lock (_gate)
         {
-            return;
-        }
+            if (_cts is not { } cts)
+            {
+                return _stopping ?? Task.CompletedTask;
+            }
 
+            _cts = null;
+            _stopping = StopCoreAsync(cts, cancellationToken);
+            return _stopping;
+        }
+    }
+
+    private async Task StopCoreAsync(CancellationTokenSource cts, CancellationToken cancellationToken)
+    {
+        await Task.Yield(); // not under the caller's lock
         _subscription?.Dispose();
         if (_consumer is not null)
         {
@@ -158,8 +173,14 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
-        await StopAsync(CancellationToken.None).ConfigureAwait(false);
-        _wake.Dispose();
+        try
+        {
+            await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            _wake.Dispose();
+        }
     }
 
     private void Enqueue(ScarletEvent evt)
