@@ -16,25 +16,14 @@ internal static class PosApp
 {
     private const string CameraId = "pos";
 
-    private const string Usage =
-        "usage: scarlet-pos --db <file.db> [--org <id>] (enroll --name <name> [--email <email>] --photo <image> " +
-        "| checkout --photo <image> [--zone <zone>] [--buy <SKU[=price]> ...] | product add --sku <sku> --name <name> --category <c> [--zone <z> ...] " +
-        "| promo add --title <t> --discount <d> [--description <d>] [--tier all|bronze|silver|gold|platinum] [--zone <z> ...] [--days <n>] [--priority <n>])";
-
-    public static async Task<int> RunAsync(string[] args, TextWriter output)
+    public static async Task<int> RunAsync(CliArgs a, TextWriter output)
     {
-        var a = PosArgs.Parse(args);
-        var verb = string.Join(' ', a.Verb);
-        if (verb is not ("enroll" or "checkout" or "product add" or "promo add"))
-        {
-            throw new PosUsageException(a.Verb.Count == 0 ? Usage : $"unknown command '{verb}'. {Usage}");
-        }
-
+        var verb = a.Verb;
         var db = a.Required("db");
         var dbDir = Path.GetDirectoryName(Path.GetFullPath(db))!;
         if (!Directory.Exists(dbDir))
         {
-            throw new PosUsageException($"the folder of --db does not exist: {dbDir}");
+            throw new UsageException($"the folder of --db does not exist: {dbDir}");
         }
 
         var org = a.Optional("org") ?? "default";
@@ -54,7 +43,8 @@ internal static class PosApp
             "enroll" => await EnrollAsync(sp, org, a),
             "checkout" => await CheckoutAsync(sp, org, a),
             "product add" => await AddProductAsync(sp, org, a),
-            _ => await AddPromotionAsync(sp, org, a),
+            "promo add" => await AddPromotionAsync(sp, org, a),
+            _ => throw new UnreachableException($"no action for '{verb}'"),
         };
         await output.WriteLineAsync(JsonSerializer.Serialize(result, ScarletJson.Options));
         return 0;
@@ -83,7 +73,7 @@ internal static class PosApp
         }
     }
 
-    private static async Task<EnrollOutput> EnrollAsync(IServiceProvider sp, string org, PosArgs a)
+    private static async Task<EnrollOutput> EnrollAsync(IServiceProvider sp, string org, CliArgs a)
     {
         var name = a.Required("name");
         var email = a.Optional("email");
@@ -98,7 +88,7 @@ internal static class PosApp
         return new EnrollOutput(customer.Id, customer.Name, customer.VectorId, customer.LoyaltyStatus);
     }
 
-    private static async Task<CheckoutOutput> CheckoutAsync(IServiceProvider sp, string org, PosArgs a)
+    private static async Task<CheckoutOutput> CheckoutAsync(IServiceProvider sp, string org, CliArgs a)
     {
         var photo = ReadPhoto(a.Required("photo"));
         var zone = a.Optional("zone");
@@ -164,7 +154,7 @@ internal static class PosApp
             Math.Round(identifyMs, 1));
     }
 
-    private static async Task<ProductOutput> AddProductAsync(IServiceProvider sp, string org, PosArgs a)
+    private static async Task<ProductOutput> AddProductAsync(IServiceProvider sp, string org, CliArgs a)
     {
         var product = new Product { Id = a.Required("sku"), Name = a.Required("name"), Category = a.Required("category"), Zones = [.. a.All("zone")] };
         a.EnsureAllUsed();
@@ -172,7 +162,7 @@ internal static class PosApp
         return new ProductOutput(product.Id);
     }
 
-    private static async Task<ProductOutput> AddPromotionAsync(IServiceProvider sp, string org, PosArgs a)
+    private static async Task<ProductOutput> AddPromotionAsync(IServiceProvider sp, string org, CliArgs a)
     {
         var now = sp.GetRequiredService<TimeProvider>().GetUtcNow();
         var tier = a.Optional("tier");
@@ -184,8 +174,8 @@ internal static class PosApp
             TargetLoyaltyStatus = tier is null or "all" ? null : LoyaltyTargetJsonConverter.Parse(tier),
             Zones = [.. a.All("zone")],
             ValidFrom = now,
-            ValidTo = now.AddDays(Int(a.Optional("days"), "days", 30)),
-            Priority = Int(a.Optional("priority"), "priority", 0),
+            ValidTo = now.AddDays(NonNegative(a, "days", 30)),
+            Priority = NonNegative(a, "priority", 0),
         };
         a.EnsureAllUsed();
         var promotion = await sp.GetRequiredService<PromotionEngine>().CreateAsync(org, draft);
@@ -203,12 +193,12 @@ internal static class PosApp
             var price = DemoCatalog.PriceOf(sku);
             if (eq >= 0 && (!decimal.TryParse(v[(eq + 1)..], NumberStyles.Number, CultureInfo.InvariantCulture, out price) || price < 0))
             {
-                throw new PosUsageException($"--buy {v}: the price must be a non-negative number.");
+                throw new UsageException($"--buy {v}: the price must be a non-negative number.");
             }
 
             if (await catalog.GetProductAsync(org, sku) is null)
             {
-                throw new PosUsageException($"--buy {sku}: no such product in the catalogue (add it with 'product add').");
+                throw new UsageException($"--buy {sku}: no such product in the catalogue (add it with 'product add').");
             }
 
             buys.Add((sku, price));
@@ -217,20 +207,14 @@ internal static class PosApp
         return buys;
     }
 
-    private static int Int(string? value, string name, int fallback)
+    private static int NonNegative(CliArgs a, string name, int fallback)
     {
-        if (value is null)
-        {
-            return fallback;
-        }
-
-        return int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0
-            ? n
-            : throw new PosUsageException($"--{name} must be a non-negative integer.");
+        var n = a.Int(name, fallback);
+        return n >= 0 ? n : throw new UsageException($"--{name} must be a non-negative integer.");
     }
 
     private static ReadOnlyMemory<byte> ReadPhoto(string path) =>
-        File.Exists(path) ? File.ReadAllBytes(path) : throw new PosUsageException($"--photo: file not found: {path}");
+        File.Exists(path) ? File.ReadAllBytes(path) : throw new UsageException($"--photo: file not found: {path}");
 
     private static async Task<int> CountDetectionsAsync(IEventStore events, string org) =>
         (await events.QueryDetectionsAsync(new DetectionQuery { OrganizationId = org, CameraId = CameraId, Limit = 1 })).Total;

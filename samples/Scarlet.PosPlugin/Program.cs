@@ -8,9 +8,9 @@ using Scarlet.Vision.Models;
 // Exit codes: 0 done, 2 bad command line or input (one line on stderr), 1 anything else (models missing, I/O).
 try
 {
-    return await PosApp.RunAsync(args, Console.Out);
+    return await CliRunner.InvokeAsync(PosCli.Build(Console.Out), args);
 }
-catch (Exception ex) when (ex is PosUsageException or InvalidImageException or NoUsableFaceException or DuplicateFaceException
+catch (Exception ex) when (ex is UsageException or InvalidImageException or NoUsableFaceException or DuplicateFaceException
     or DuplicateEntityException or RetailNotFoundException or ArgumentException or OptionsValidationException)
 {
     await Console.Error.WriteLineAsync("error: " + OneLine(ex.Message));

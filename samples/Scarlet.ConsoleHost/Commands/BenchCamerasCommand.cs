@@ -15,7 +15,7 @@ namespace Scarlet.ConsoleHost.Commands;
 /// </summary>
 internal static class BenchCamerasCommand
 {
-    public static async Task<int> RunAsync(ArgReader args)
+    public static async Task<int> RunAsync(CliArgs args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var cameras = args.Int("cameras", 4);

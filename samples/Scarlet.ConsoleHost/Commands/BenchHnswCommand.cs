@@ -14,7 +14,7 @@ internal static class BenchHnswCommand
 {
     private const int K = 10;
 
-    public static Task<int> RunAsync(ArgReader args)
+    public static Task<int> RunAsync(CliArgs args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var prefix = args.Required("data");

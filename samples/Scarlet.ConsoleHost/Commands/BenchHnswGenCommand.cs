@@ -13,7 +13,7 @@ internal static class BenchHnswGenCommand
 {
     public const int GroundTruthK = 100;
 
-    public static Task<int> RunAsync(ArgReader args)
+    public static Task<int> RunAsync(CliArgs args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var kind = args.Required("kind");

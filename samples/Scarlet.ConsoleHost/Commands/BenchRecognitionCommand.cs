@@ -25,7 +25,7 @@ internal static class BenchRecognitionCommand
             from w in new[] { 0.5f, 0.7f }
             select new VoteSetting(m, s, b, w)];
 
-    public static Task<int> RunAsync(ArgReader args)
+    public static Task<int> RunAsync(CliArgs args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var data = args.Optional("data") ?? Path.Combine("..", "shared", "data");

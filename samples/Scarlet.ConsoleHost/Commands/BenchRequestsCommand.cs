@@ -31,7 +31,7 @@ internal static class BenchRequestsCommand
     private const string Person = "Amelia_Vega";
     private static readonly string[] StageNames = ["read", "queue", "decode", "detect", "refine", "align", "quality", "embed", "identify", "attributes", "store", "serialise"];
 
-    public static async Task<int> RunAsync(ArgReader args)
+    public static async Task<int> RunAsync(CliArgs args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var seconds = args.Double("seconds", 10);

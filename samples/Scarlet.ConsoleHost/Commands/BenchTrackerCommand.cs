@@ -7,7 +7,7 @@ namespace Scarlet.ConsoleHost.Commands;
 /// <summary><c>scarlet bench tracker --det det.txt [--seqinfo ...] [--repeat N]</c>: tracker throughput alone, in frames per second.</summary>
 internal static class BenchTrackerCommand
 {
-    public static Task<int> RunAsync(ArgReader args)
+    public static Task<int> RunAsync(CliArgs args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var det = args.Required("det");

@@ -13,7 +13,7 @@ namespace Scarlet.ConsoleHost.Commands;
 /// </summary>
 internal static class BenchVisionCommand
 {
-    public static Task<int> RunAsync(ArgReader args)
+    public static Task<int> RunAsync(CliArgs args)
     {
         var runs = args.Int("runs", 50);
         var source = args.Optional("image") ?? Path.Combine("..", "shared", "data", "video", "vtest.avi");

@@ -17,7 +17,7 @@ internal static class DetectCommand
 {
     private static readonly HashSet<string> VideoExtensions = new(StringComparer.OrdinalIgnoreCase) { ".avi", ".mp4", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg" };
 
-    public static Task<int> RunAsync(ArgReader args)
+    public static Task<int> RunAsync(CliArgs args)
     {
         var input = args.Positional.Count == 1 ? args.Positional[0] : throw new UsageException("detect takes one image or video path (or 'demo')");
         var json = args.Flag("json");

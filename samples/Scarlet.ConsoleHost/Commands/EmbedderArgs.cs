@@ -6,7 +6,7 @@ namespace Scarlet.ConsoleHost.Commands;
 internal static class EmbedderArgs
 {
     /// <summary>Reads <c>--normalization imagenet|arcface|raw</c> (default imagenet, MobileFaceNet's).</summary>
-    public static EmbeddingNormalization Normalization(ArgReader args)
+    public static EmbeddingNormalization Normalization(CliArgs args)
     {
         var text = args.Optional("normalization");
         return text is null ? EmbeddingNormalization.ImageNet
@@ -15,7 +15,7 @@ internal static class EmbedderArgs
     }
 
     /// <summary>Reads <c>--align-margin M</c>: the aligned crop's field of view relative to the ArcFace template (default 1).</summary>
-    public static float AlignMargin(ArgReader args)
+    public static float AlignMargin(CliArgs args)
     {
         var m = args.Double("align-margin", 1);
         return m is >= 0.5 and <= 3 ? (float)m : throw new UsageException($"--align-margin takes 0.5 to 3; got {m}");

@@ -15,7 +15,7 @@ namespace Scarlet.ConsoleHost.Commands;
 /// </summary>
 internal static class EvalAttributesCommand
 {
-    public static Task<int> RunAsync(ArgReader args)
+    public static Task<int> RunAsync(CliArgs args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var labels = args.Required("labels");

@@ -16,7 +16,7 @@ namespace Scarlet.ConsoleHost.Commands;
 /// </summary>
 internal static class EvalIdentifyCommand
 {
-    public static Task<int> RunAsync(ArgReader args)
+    public static Task<int> RunAsync(CliArgs args)
     {
         var roots = args.All("images");
         var enrol = args.Int("enrol", 1);
@@ -33,10 +33,10 @@ internal static class EvalIdentifyCommand
         var noGate = args.Flag("no-gate");
         var minPhotos = args.Int("min-photos", 0);
         var trackLength = args.Int("track", 0);
-        var learn = args.Optional("learn-above") is null ? float.NaN : (float)args.Double("learn-above", 1);
+        var learn = !args.Has("learn-above") ? float.NaN : (float)args.Double("learn-above", 1);
         var parallel = args.Int("parallel", 2);
         var gallery = new FaceGalleryOptions();
-        var margin = args.Optional("margin") is null ? gallery.Margin : (float)args.Double("margin", gallery.Margin);
+        var margin = !args.Has("margin") ? gallery.Margin : (float)args.Double("margin", gallery.Margin);
         var pairFar = args.Double("pair-far", 1e-6);
         var cohortSize = args.Int("cohort", 0);
         var repeats = args.Int("repeats", 5);

@@ -21,19 +21,13 @@ internal static class FaceGateCommand
     private const int Columns = 6;
     private const int Rows = 5;
 
-    public static Task<int> RunAsync(ArgReader args)
-    {
-        ArgumentNullException.ThrowIfNull(args);
-        var sub = args.Positional.Count == 1 ? args.Positional[0] : throw new UsageException("face-gate takes 'candidates' or 'evaluate'");
-        return sub switch
-        {
-            "candidates" => Task.FromResult(Candidates(args)),
-            "evaluate" => Task.FromResult(Evaluate(args)),
-            _ => throw new UsageException($"face-gate: unknown step '{sub}'; use 'candidates' or 'evaluate'"),
-        };
-    }
+    /// <summary><c>scarlet face-gate candidates</c>.</summary>
+    public static Task<int> CandidatesAsync(CliArgs args) => Task.FromResult(Candidates(args));
 
-    private static int Candidates(ArgReader args)
+    /// <summary><c>scarlet face-gate evaluate</c>.</summary>
+    public static Task<int> EvaluateAsync(CliArgs args) => Task.FromResult(Evaluate(args));
+
+    private static int Candidates(CliArgs args)
     {
         var data = args.Required("data");
         var outPath = args.Required("out");
@@ -73,7 +67,7 @@ internal static class FaceGateCommand
         return ExitCodes.Ok;
     }
 
-    private static int Evaluate(ArgReader args)
+    private static int Evaluate(CliArgs args)
     {
         var data = args.Required("data");
         var labelsPath = args.Required("labels");

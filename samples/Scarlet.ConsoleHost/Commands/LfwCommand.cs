@@ -12,7 +12,7 @@ namespace Scarlet.ConsoleHost.Commands;
 /// </summary>
 internal static class LfwCommand
 {
-    public static Task<int> RunAsync(ArgReader args)
+    public static Task<int> RunAsync(CliArgs args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var pairsPath = args.Required("pairs");

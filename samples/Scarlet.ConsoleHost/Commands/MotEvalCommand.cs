@@ -11,7 +11,7 @@ namespace Scarlet.ConsoleHost.Commands;
 /// </summary>
 internal static class MotEvalCommand
 {
-    public static Task<int> RunAsync(ArgReader args)
+    public static Task<int> RunAsync(CliArgs args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var gt = args.Required("gt");

@@ -17,7 +17,7 @@ namespace Scarlet.ConsoleHost.Commands;
 /// </summary>
 internal static class RunCommand
 {
-    public static async Task<int> RunAsync(ArgReader args)
+    public static async Task<int> RunAsync(CliArgs args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var cameraArgs = args.All("camera");

@@ -11,7 +11,7 @@ namespace Scarlet.ConsoleHost.Commands;
 /// </summary>
 internal static class TrackCommand
 {
-    public static async Task<int> RunAsync(ArgReader args)
+    public static async Task<int> RunAsync(CliArgs args)
     {
         ArgumentNullException.ThrowIfNull(args);
         if (args.Optional("video") is not null)

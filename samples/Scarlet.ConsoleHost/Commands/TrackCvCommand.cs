@@ -15,7 +15,7 @@ namespace Scarlet.ConsoleHost.Commands;
 /// </summary>
 internal static class TrackCvCommand
 {
-    public static Task<int> RunAsync(ArgReader args)
+    public static Task<int> RunAsync(CliArgs args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var gtRoot = args.Required("gt");
@@ -137,7 +137,7 @@ internal static class TrackCvCommand
 
     private static List<MotRecord> Run(string[] optionArgs, double fps, TrackerDetection[][] perFrame)
     {
-        var args = new ArgReader(optionArgs);
+        var args = Cli.ParseGridLine(optionArgs);
         var options = TrackInputs.ReadOptions(args, fps);
         var useDetectionBox = (args.Optional("output-box") ?? "kalman") == "detection";
         var interpolate = args.Int("interpolate", 0);

@@ -52,14 +52,14 @@ internal static class TrackInputs
     }
 
     /// <summary>Sequence length and frame rate from <c>--seqinfo</c> or <c>--size WxH --fps F</c>.</summary>
-    public static (int? Frames, double Fps) ReadSequence(ArgReader args, bool required)
+    public static (int? Frames, double Fps) ReadSequence(CliArgs args, bool required)
     {
         var seqinfo = args.Optional("seqinfo");
         var size = args.Optional("size");
-        var fps = args.Optional("fps");
+        var fpsGiven = args.Has("fps");
         if (seqinfo is not null)
         {
-            if (size is not null || fps is not null)
+            if (size is not null || fpsGiven)
             {
                 throw new UsageException("give either --seqinfo or --size/--fps, not both");
             }
@@ -68,7 +68,7 @@ internal static class TrackInputs
             return (info.Length, info.FrameRate);
         }
 
-        if (size is null || fps is null)
+        if (size is null || !fpsGiven)
         {
             if (required)
             {
@@ -96,7 +96,7 @@ internal static class TrackInputs
     }
 
     /// <summary>Tracker options: defaults, then command-line overrides.</summary>
-    public static TrackerOptions ReadOptions(ArgReader args, double fps)
+    public static TrackerOptions ReadOptions(CliArgs args, double fps)
     {
         var o = new TrackerOptions { FrameRate = fps };
         var mode = args.Optional("mode") ?? "bytetrack";

@@ -22,7 +22,7 @@ namespace Scarlet.ConsoleHost.Commands;
 /// </summary>
 internal static class TrackVideoCommand
 {
-    public static Task<int> RunAsync(ArgReader args)
+    public static Task<int> RunAsync(CliArgs args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var videoArg = args.Optional("video");
@@ -269,7 +269,7 @@ internal static class TrackVideoCommand
     }
 
     // Resolver settings for tuning on a recorded clip; defaults are the library's.
-    private static CrossCameraOptions ResolverOptions(ArgReader args)
+    private static CrossCameraOptions ResolverOptions(CliArgs args)
     {
         var d = new CrossCameraOptions();
         var o = new CrossCameraOptions

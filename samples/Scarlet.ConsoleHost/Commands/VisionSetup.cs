@@ -13,7 +13,7 @@ internal sealed class VisionSetup : IDisposable
     private readonly Lazy<YuNetFaceDetector> _faces;
     private readonly Lazy<YoloxPersonDetector> _persons;
 
-    public VisionSetup(ArgReader args, float? personScoreThreshold = null)
+    public VisionSetup(CliArgs args, float? personScoreThreshold = null)
     {
         var locatorOptions = new ModelLocatorOptions { ModelsDirectory = args.Optional("models") };
         Locator = new ModelLocator(locatorOptions);
