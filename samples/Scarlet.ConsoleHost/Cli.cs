@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.Globalization;
 using System.CommandLine.Parsing;
 using Scarlet.ConsoleHost.Commands;
+using static Scarlet.Samples.CommandLine.CliOptions;
 
 namespace Scarlet.ConsoleHost;
 
@@ -168,34 +168,6 @@ internal static class Cli
         command.SetAction((parse, _) => run(new CliArgs(parse)));
         return command;
     }
-
-    private static Option<string> Text(string name, string description, bool required = false) =>
-        new("--" + name) { Description = description, Required = required };
-
-    // A switch takes no value: "--json x.jpg" leaves x.jpg to the verb.
-    private static Option<bool> Switch(string name, string description) =>
-        new("--" + name) { Description = description, Arity = ArgumentArity.Zero };
-
-    // Numbers are read in the invariant culture, as scripts write them, whatever the machine's locale.
-    private static Option<int> Whole(string name, string description) => new("--" + name)
-    {
-        Description = description,
-        CustomParser = r => int.TryParse(r.Tokens[0].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : Refuse<int>(r, $"--{name} takes a whole number, got '{r.Tokens[0].Value}'"),
-    };
-
-    private static Option<double> Number(string name, string description) => new("--" + name)
-    {
-        Description = description,
-        CustomParser = r => double.TryParse(r.Tokens[0].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : Refuse<double>(r, $"--{name} takes a number, got '{r.Tokens[0].Value}'"),
-    };
-
-    private static T Refuse<T>(ArgumentResult result, string message)
-    {
-        result.AddError(message);
-        return default!;
-    }
-
-    private static Option<string[]> Many(string name, string description) => new("--" + name) { Description = description };
 }
 
 /// <summary>Process exit codes.</summary>

@@ -78,10 +78,14 @@ internal static class BenchCamerasCommand
         Console.Error.WriteLine($"bench cameras: {cameras} x 640x480 @ {fps} fps (demo video paced), detection every {every} frame(s), re-ID {(reIdOn ? "on" : "off")}, faces {(facesOn ? "on (" + faceSearch + ")" : "off")}, attributes {(attributesOn ? "on" : "off")}, {Environment.ProcessorCount} cores, {seconds} s");
         var sw = Stopwatch.StartNew();
         host.StartAll();
-        while (sw.Elapsed.TotalSeconds < seconds)
+        using (var bar = ConsoleUi.Progress("bench cameras: seconds", seconds))
         {
-            await Task.Delay(1000).ConfigureAwait(false);
-            Console.Error.Write("\r" + PipelineCommandSupport.StatusLine(host.GetStatus()) + "   ");
+            while (sw.Elapsed.TotalSeconds < seconds)
+            {
+                await Task.Delay(1000).ConfigureAwait(false);
+                bar.Report((int)sw.Elapsed.TotalSeconds);
+                Console.Error.Write("\r" + PipelineCommandSupport.StatusLine(host.GetStatus()) + "   ");
+            }
         }
 
         var final = host.GetStatus();

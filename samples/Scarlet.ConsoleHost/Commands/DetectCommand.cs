@@ -97,8 +97,12 @@ internal static class DetectCommand
             try
             {
                 using var frame = new Mat();
+
+                // --json writes to the raw stdout stream, past the bar's line routing: no bar over those lines on a terminal.
+                using var bar = json && !Console.IsOutputRedirected ? new ProgressBar(null) : ConsoleUi.Progress("detect: frames", Math.Min(maxFrames, Math.Max(capture.FrameCount, 1)));
                 for (long i = 0; i < maxFrames && capture.Read(frame) && !frame.Empty(); i++)
                 {
+                    bar.Report((int)Math.Min(i, int.MaxValue));
                     if (overlayPath is not null && video is null)
                     {
                         video = OverlayVideoWriter.Open(overlayPath, capture.Fps, frame.Size());

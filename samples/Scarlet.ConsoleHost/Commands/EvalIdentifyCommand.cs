@@ -189,7 +189,12 @@ internal static class EvalIdentifyCommand
         using var unused = new FaceGallery(embedder.Dimension, embedder.ModelId);
         var recognizer = new FaceRecognizer(detector, embedder, unused, new FaceQualityGate(quality), new FaceAligner(alignMargin), noRefine ? null : new MirrorLandmarkRefiner(detector));
         var started = DateTime.UtcNow;
-        var samples = FaceSet.Embed(photos, recognizer, parallel, new Progress<int>(n => Console.Error.WriteLine(Inv($"  {n} photos embedded"))));
+        IReadOnlyList<FaceSample> samples;
+        using (var bar = ConsoleUi.Progress("eval identify: embedding photos", photos.Count, new Progress<int>(n => Console.Error.WriteLine(Inv($"  {n} photos embedded")))))
+        {
+            samples = FaceSet.Embed(photos, recognizer, parallel, bar);
+        }
+
         Console.Error.WriteLine(Inv($"  {samples.Count} photos in {(DateTime.UtcNow - started).TotalSeconds:F0} s"));
         if (cache is not null)
         {

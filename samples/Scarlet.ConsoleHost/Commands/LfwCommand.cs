@@ -67,7 +67,13 @@ internal static class LfwCommand
         var aligner = new FaceAligner(margin);
         var refiner = noRefine ? null : new MirrorLandmarkRefiner(detector);
         Console.Out.WriteLine(Inv($"lfw: {pairs.Pairs.Count} pairs in {pairs.Folds} folds, model {embedder.ModelId} ({embedder.Dimension}-d), detector {Path.GetFileName(detectorPath)}, flip {(flip ? "on" : "off")}, landmark refinement {(refiner is null ? "off" : "on")}, parallel {parallel}"));
-        var result = LfwEvaluation.Run(pairs, imagesDir, detector, aligner, embedder, parallel, new Progress<int>(n => Console.Error.WriteLine(Inv($"  {n} images embedded"))), refiner);
+        LfwResult result;
+        using (var bar = ConsoleUi.Progress("lfw: embedding images", pairs.Pairs.SelectMany(p => new[] { p.ImageA, p.ImageB }).Distinct(StringComparer.Ordinal).Count(),
+            new Progress<int>(n => Console.Error.WriteLine(Inv($"  {n} images embedded")))))
+        {
+            result = LfwEvaluation.Run(pairs, imagesDir, detector, aligner, embedder, parallel, bar, refiner);
+        }
+
         LfwPrint(result);
         return Task.FromResult(ExitCodes.Ok);
     }

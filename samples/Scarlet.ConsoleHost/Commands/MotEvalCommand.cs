@@ -1,4 +1,5 @@
 using System.Globalization;
+using Spectre.Console;
 using Scarlet.Tracking.Evaluation;
 using Scarlet.Tracking.MotChallenge;
 
@@ -69,6 +70,8 @@ internal static class MotEvalCommand
             sequences.Add((Path.GetFileNameWithoutExtension(res), gt, res, seqDir is null ? null : SeqLength(seqDir)));
         }
 
+        // A person at a terminal gets a table; redirected output keeps the one-line-per-sequence contract.
+        var table = ConsoleUi.Interactive && !Console.IsOutputRedirected ? MotTable() : null;
         var results = new List<MotMetrics>();
         foreach (var (name, gtFile, resFile, length) in sequences)
         {
@@ -77,17 +80,52 @@ internal static class MotEvalCommand
             var protocol = benchmark ?? MotEvaluator.DetectBenchmark(gtRows);
             var m = MotEvaluator.Evaluate(gtRows, resRows, protocol, length);
             results.Add(m);
-            Console.Out.WriteLine($"{name} [{protocol}] {m}");
+            if (table is null)
+            {
+                Console.Out.WriteLine($"{name} [{protocol}] {m}");
+            }
+            else
+            {
+                AddRow(table, $"{name} [{protocol}]", m);
+            }
         }
 
         var final = results.Count == 1 ? results[0] : MotMetrics.Combine(results);
-        if (results.Count > 1)
+        if (results.Count > 1 && table is null)
         {
             Console.Out.WriteLine($"COMBINED {final}");
         }
 
+        if (table is not null)
+        {
+            if (results.Count > 1)
+            {
+                AddRow(table, "COMBINED", final);
+            }
+
+            AnsiConsole.Write(table);
+        }
+
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"HOTA={final.Hota:F4} MOTA={final.Mota:F4} IDF1={final.Idf1:F4} IDSW={final.IdSwitches}"));
         return Task.FromResult(ExitCodes.Ok);
+    }
+
+    private static Table MotTable()
+    {
+        var table = new Table().AddColumn(new TableColumn("sequence").NoWrap());
+        foreach (var c in new[] { "HOTA", "DetA", "AssA", "MOTA", "IDF1", "FP", "FN", "IDSW" })
+        {
+            table.AddColumn(new TableColumn(c).RightAligned().NoWrap());
+        }
+
+        return table;
+    }
+
+    private static void AddRow(Table table, string name, MotMetrics m)
+    {
+        static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
+        static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+        table.AddRow(Markup.Escape(name), F(m.Hota), F(m.DetA), F(m.AssA), F(m.Mota), F(m.Idf1), I(m.FalsePositives), I(m.FalseNegatives), I(m.IdSwitches));
     }
 
     private static int? SeqLength(string seqDir)

@@ -5,6 +5,8 @@ using System.Text.Json.Serialization;
 using OpenCvSharp;
 using Scarlet.Tracking.Pipeline;
 using Scarlet.Vision;
+using Spectre.Console;
+using Size = OpenCvSharp.Size;
 
 namespace Scarlet.ConsoleHost.Commands;
 
@@ -32,6 +34,31 @@ internal static class PipelineCommandSupport
         direction = e.Direction,
         dwellSeconds = e.Dwell?.TotalSeconds,
     }, s_json);
+
+    /// <summary>The cameras' status as a table, for the live view of <c>run</c> at a terminal.</summary>
+    public static Table StatusTable(IReadOnlyList<CameraPipelineStatus> status)
+    {
+        var table = new Table().Title("scarlet run (Ctrl+C stops)").AddColumn("camera").AddColumn("state").AddColumn("source");
+        foreach (var c in new[] { "fps", "processed", "dropped", "ms/frame", "persons" })
+        {
+            table.AddColumn(new TableColumn(c).RightAligned());
+        }
+
+        foreach (var s in status)
+        {
+            table.AddRow(
+                Markup.Escape(s.CameraId),
+                Markup.Escape(s.Error is null ? s.State.ToString() : $"{s.State}: {s.Error}"),
+                Markup.Escape(s.SourceStatus.ToString()),
+                s.ProcessedFps.ToString("F1", CultureInfo.InvariantCulture),
+                s.FramesProcessed.ToString(CultureInfo.InvariantCulture),
+                string.Create(CultureInfo.InvariantCulture, $"{s.FramesDropped} ({s.DropRate:P0})"),
+                s.MeanProcessMilliseconds.ToString("F1", CultureInfo.InvariantCulture),
+                s.ActivePersons.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return table;
+    }
 
     public static string StatusLine(IReadOnlyList<CameraPipelineStatus> status) =>
         string.Join("  ", status.Select(s => string.Create(CultureInfo.InvariantCulture,

@@ -162,6 +162,13 @@ internal static class RunCommand
 
         host.StartAll();
         var all = host.WhenAllStoppedAsync();
+        if (ConsoleUi.Interactive)
+        {
+            // A person watching gets a live table of the cameras; event lines (when stdout is the terminal) scroll above it.
+            await ConsoleUi.LiveAsync(() => PipelineCommandSupport.StatusTable(host.GetStatus()), TimeSpan.FromSeconds(1),
+                () => Task.WhenAny(all, Task.Delay(Timeout.InfiniteTimeSpan, cts.Token))).ConfigureAwait(false);
+        }
+
         while (!all.IsCompleted && !cts.IsCancellationRequested)
         {
             await Task.WhenAny(all, Task.Delay(1000, CancellationToken.None)).ConfigureAwait(false);

@@ -147,6 +147,7 @@ internal static class TrackVideoCommand
             }
 
             using var mat = new Mat();
+            using var bar = ConsoleUi.Progress("track: frames", replay is not null ? replayFrames : Math.Min(maxFrames, Math.Max(capture.FrameCount, 1)));
             while (replay is not null ? frames < replayFrames : frames < maxFrames && capture.Read(mat) && !mat.Empty())
             {
                 frames++;
@@ -173,7 +174,8 @@ internal static class TrackVideoCommand
                     writer.Write(mat);
                 }
 
-                if (frames % 100 == 0)
+                bar.Report(frames);
+                if (frames % 100 == 0 && !ConsoleUi.Interactive)
                 {
                     Console.Error.Write($"\rframe {frames} ({frames / sw.Elapsed.TotalSeconds:F1} fps)   ");
                 }
