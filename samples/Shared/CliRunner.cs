@@ -28,6 +28,12 @@ internal static class CliRunner
             return 2;
         }
 
+        // "help" and "help <verb>" keep working as they did before System.CommandLine: they mean "[verb] --help".
+        if (args[0] == "help")
+        {
+            args = [.. args[1..], "--help"];
+        }
+
         var parse = root.Parse(args, Parser);
         if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
         {
