@@ -20,7 +20,7 @@ internal static class ConsoleUi
 
     /// <summary>Whether a person is watching: stderr is a terminal that can redraw, and this is not a CI job.</summary>
     public static bool Interactive { get; } = !Console.IsErrorRedirected
-        && Environment.GetEnvironmentVariable("TERM") is not (null or "" or "dumb")
+        && (OperatingSystem.IsWindows() || Environment.GetEnvironmentVariable("TERM") is not (null or "" or "dumb"))
         && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
 
     /// <summary>The terminal (stderr) console; use only when <see cref="Interactive"/>.</summary>
