@@ -123,7 +123,7 @@ public sealed class SecurityOptions
     [Range(1, 1440)]
     public int LockoutMinutes { get; set; } = 15;
 
-    /// <summary>Gets or sets the login attempts allowed per client address per minute.</summary>
+    /// <summary>Gets or sets the login attempts allowed per client address per minute, counted across the hosts sharing the database.</summary>
     [Range(1, 10_000)]
     public int LoginAttemptsPerMinute { get; set; } = 20;
 

@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Scarlet.Retail;
@@ -14,7 +13,6 @@ namespace Scarlet.WebHost;
 /// <summary>Composition of the web host: services, security, middleware and endpoints.</summary>
 internal static class HostSetup
 {
-    public const string LoginPolicy = "login";
     public const int MinSecretBytes = 32;
 
     /// <summary>
@@ -74,14 +72,6 @@ internal static class HostSetup
                 p.WithOrigins([.. host.Security.CorsOrigins]).AllowAnyHeader().AllowAnyMethod();
             }
         }));
-        services.AddRateLimiter(o =>
-        {
-            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.OnRejected = (ctx, ct) => new ValueTask(Problems.WriteAsync(ctx.HttpContext.Response, StatusCodes.Status429TooManyRequests, "Too many login attempts; try again later", ct));
-            o.AddPolicy(LoginPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
-                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = host.Security.LoginAttemptsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-        });
 
         // The Scarlet libraries on embedded defaults: SQLite file, in-memory HNSW gallery, in-process event stream.
         // FaceIdentityService (added by AddScarlet) keeps one gallery per organisation in step with the customer store.
@@ -196,7 +186,7 @@ internal static class HostSetup
         app.Use(BodyLimit(app.Services.GetRequiredService<IOptions<ScarletHostOptions>>().Value.Security.MaxRequestBodyBytes));
         app.Use(SecurityHeaders);
         app.UseCors();
-        app.UseRateLimiter();
+        app.UseMiddleware<LoginRateLimiter>(); // counted in the shared database: one limit for every host of a cluster
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseDefaultFiles();
         app.UseStaticFiles();

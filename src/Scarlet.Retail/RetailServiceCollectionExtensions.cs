@@ -50,6 +50,8 @@ public static class RetailServiceCollectionExtensions
         services.TryAddSingleton<ITokenRevocationStore>(sp => new SqlTokenRevocationStore(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton<ILoginLockoutStore>(sp => new SqlLoginLockoutStore(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton<IApiKeyStore>(sp => new SqlApiKeyStore(sp.GetRequiredService<SqlDatabase>()));
+        services.TryAddSingleton<IStreamTicketStore>(sp => new SqlStreamTicketStore(sp.GetRequiredService<SqlDatabase>()));
+        services.TryAddSingleton<IRateLimitStore>(sp => new SqlRateLimitStore(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton(sp => new ScarletEventStream(
             sp.GetService<ILogger<ScarletEventStream>>(), sp.GetRequiredService<IOptions<RetailOptions>>().Value.EventHandlerQueueCapacity));
         services.TryAddSingleton<CustomerService>();

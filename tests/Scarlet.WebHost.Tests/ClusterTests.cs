@@ -45,6 +45,8 @@ public sealed class ClusterFixture : IAsyncLifetime
 /// <summary>A web host configured as a cluster member (the settings an operator sets, docs/scale-out.md).</summary>
 public sealed class ClusterHost(string hostId, string database, string redis) : HostFixture
 {
+    public const int LoginAttemptsPerMinute = 60;
+
     public static IReadOnlyDictionary<string, string> Settings(string hostId, string database, string redis) => new Dictionary<string, string>
     {
         ["Scarlet:Storage:Provider"] = "Postgres",
@@ -61,6 +63,9 @@ public sealed class ClusterHost(string hostId, string database, string redis) : 
         {
             builder.UseSetting(key, value);
         }
+
+        // Low enough for a test to reach across both hosts, far above the other cluster tests' log-ins.
+        builder.UseSetting("Scarlet:Security:LoginAttemptsPerMinute", LoginAttemptsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 }
 
@@ -238,6 +243,64 @@ public sealed class ClusterTests(ClusterFixture cluster)
         }
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonB.PostAsJsonAsync("/admin/login", new { username = user.ToUpperInvariant(), password = Password })).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_stream_ticket_from_one_host_opens_the_dashboard_socket_on_the_other_once_and_not_after_it_expires()
+    {
+        using var a = await cluster.A.AdminClientAsync();
+        var path = await cluster.A.TicketPathAsync(a, "/ws/dashboard");
+        var onB = new Uri(cluster.B.Server.BaseAddress, path).ToWs();
+        using (var socket = await cluster.B.Server.CreateWebSocketClient().ConnectAsync(onB, CancellationToken.None))
+        {
+            Assert.Equal(WebSocketState.Open, socket.State);
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        }
+
+        // Used up: not a second time on B, nor on A that issued it.
+        var again = await Assert.ThrowsAnyAsync<Exception>(() => cluster.B.Server.CreateWebSocketClient().ConnectAsync(onB, CancellationToken.None));
+        Assert.Contains("401", again.Message, StringComparison.Ordinal);
+        using var anonA = cluster.A.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonA.GetAsync(path)).StatusCode);
+
+        // A fresh ticket whose minute has passed (its expiry moved back, as a minute's wait would) opens nothing.
+        var late = await cluster.A.TicketPathAsync(a, "/ws/dashboard");
+        var secret = System.Buffers.Text.Base64Url.DecodeFromChars(Uri.UnescapeDataString(late[(late.IndexOf('=', StringComparison.Ordinal) + 1)..]));
+        await using (var conn = new Npgsql.NpgsqlConnection(cluster.Database))
+        {
+            await conn.OpenAsync();
+            await using var age = new Npgsql.NpgsqlCommand("UPDATE stream_tickets SET expires_at = expires_at - 61000 WHERE ticket_hash = @h", conn);
+            age.Parameters.AddWithValue("h", System.Security.Cryptography.SHA256.HashData(secret));
+            Assert.Equal(1, await age.ExecuteNonQueryAsync());
+        }
+
+        using var anonB = cluster.B.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonB.GetAsync(late)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Log_in_attempts_from_one_address_count_across_both_hosts()
+    {
+        var address = System.Net.IPAddress.Parse("198.51.100.7"); // the database is the fixture's own: no earlier count
+        var half = ClusterHost.LoginAttemptsPerMinute / 2;
+        for (var i = 0; i < half; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, await LoginFromAsync(cluster.A, address));
+            Assert.Equal(HttpStatusCode.Unauthorized, await LoginFromAsync(cluster.B, address));
+        }
+
+        // Each host saw half the limit; the cluster saw all of it.
+        Assert.Equal(HttpStatusCode.TooManyRequests, await LoginFromAsync(cluster.A, address));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await LoginFromAsync(cluster.B, address));
+        Assert.Equal(HttpStatusCode.Unauthorized, await LoginFromAsync(cluster.B, System.Net.IPAddress.Parse("203.0.113.7")));
+    }
+
+    /// <summary>A failed log-in from a given client address (the in-memory server lets a test set it).</summary>
+    private static async Task<HttpStatusCode> LoginFromAsync(ClusterHost host, System.Net.IPAddress address)
+    {
+        using var client = new HttpClient(host.Server.CreateHandler(c => c.Connection.RemoteIpAddress = address)) { BaseAddress = host.Server.BaseAddress };
+        using var res = await client.PostAsJsonAsync("/admin/login", new { username = "nobody-" + Guid.NewGuid().ToString("N")[..8], password = "wrong-password" });
+        return res.StatusCode;
     }
 
     private static async Task<string> RegisterAsync(HttpClient client, string person, int photo)

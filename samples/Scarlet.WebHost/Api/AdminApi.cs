@@ -27,7 +27,7 @@ internal static class AdminApi
 {
     public static void MapAdminApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/admin/login", LoginAsync).RequireRateLimiting(HostSetup.LoginPolicy).AllowAnonymous()
+        app.MapPost("/admin/login", LoginAsync).WithMetadata(LoginRateLimitMetadata.Instance).AllowAnonymous()
             .WithTags("Admin").WithSummary("Log in; returns a 30-minute bearer token");
         var session = app.MapGroup("/admin").Require(ScarletPolicies.Staff).WithTags("Admin");
         session.MapPost("/logout", LogoutAsync).WithSummary("Revoke the current token");

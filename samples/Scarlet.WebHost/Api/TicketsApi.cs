@@ -11,10 +11,10 @@ internal sealed record TicketResponse(string Ticket, string Path, int ExpiresIn)
 internal static partial class TicketsApi
 {
     public static void MapTicketsApi(this IEndpointRouteBuilder app) =>
-        app.MapPost("/api/stream-tickets", Issue).WithTags("Streams")
-            .WithSummary("A ticket for one stream or socket path (/cameras/{id}/stream, /ws/dashboard, /ws/tracking), valid 60 s, as ?ticket=");
+        app.MapPost("/api/stream-tickets", IssueAsync).WithTags("Streams")
+            .WithSummary("A ticket for one stream or socket path (/cameras/{id}/stream, /ws/dashboard, /ws/tracking), valid 60 s and once (on any host of a cluster), as ?ticket=");
 
-    public static IResult Issue(TicketRequest? body, HttpContext http, StreamTickets tickets)
+    public static async Task<IResult> IssueAsync(TicketRequest? body, HttpContext http, StreamTickets tickets, CancellationToken ct)
     {
         // Only the paths a browser cannot send a header to; the path's own policy decides when the ticket is used.
         if (body?.Path is not { } path || !TicketPath().IsMatch(path))
@@ -22,7 +22,7 @@ internal static partial class TicketsApi
             throw ApiException.BadRequest("path must be /ws/dashboard, /ws/tracking or /cameras/{camera_id}/stream");
         }
 
-        return TypedResults.Ok(new TicketResponse(tickets.Issue(http.User, path), path, (int)StreamTickets.Lifetime.TotalSeconds));
+        return TypedResults.Ok(new TicketResponse(await tickets.IssueAsync(http.User, path, ct), path, (int)StreamTickets.Lifetime.TotalSeconds));
     }
 
     [GeneratedRegex("^(/ws/dashboard|/ws/tracking|/cameras/[A-Za-z0-9._-]{1,64}/stream)$")]

@@ -1,10 +1,11 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
+using System.Buffers.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
+using Scarlet.Retail;
 using Scarlet.Retail.Storage;
 
 namespace Scarlet.WebHost.Security;
@@ -13,45 +14,49 @@ namespace Scarlet.WebHost.Security;
 internal sealed record StreamTicket(string Path, string Subject, string? TokenId, string? KeyId, string[] Roles, string[] Scopes, string Organization);
 
 /// <summary>
-/// Short-lived tickets for what a browser cannot send a header with (an <c>&lt;img&gt;</c> MJPEG view, a WebSocket):
-/// <c>?ticket=</c> instead of the long-lived admin token in a URL. A ticket is the caller's principal and one path,
-/// encrypted and signed by ASP.NET Data Protection's time-limited protector. The keys are ephemeral (in memory): a ticket
-/// lives a minute, so nothing needs to outlive the process or be written to disk.
+/// Short-lived, single-use tickets for what a browser cannot send a header with (an <c>&lt;img&gt;</c> MJPEG view, a
+/// WebSocket): <c>?ticket=</c> instead of the long-lived admin token in a URL. A ticket is 32 random bytes; the database
+/// keeps only their SHA-256 with the caller's principal, organisation and path (<see cref="IStreamTicketStore"/>), so a
+/// ticket issued by one host of a cluster opens its path on any host sharing the database, once, for a minute.
 /// </summary>
-internal sealed class StreamTickets
+internal sealed class StreamTickets(IStreamTicketStore store, TimeProvider clock)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(60);
-    private readonly ITimeLimitedDataProtector _protector;
+    private const int SecretBytes = 32;
 
-    public StreamTickets(ILoggerFactory loggers)
+    public async Task<string> IssueAsync(ClaimsPrincipal user, string path, CancellationToken cancellationToken)
     {
-        _protector = new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider(loggers)
-            .CreateProtector("Scarlet.WebHost.StreamTicket.v1")
-            .ToTimeLimitedDataProtector();
-    }
-
-    public string Issue(ClaimsPrincipal user, string path)
-    {
-        var key = user.FindFirstValue(ScarletClaims.Subject) is { } sub && sub.StartsWith("key:", StringComparison.Ordinal) ? sub[4..] : null;
+        var subject = user.FindFirstValue(ScarletClaims.Subject) ?? throw new UnauthorizedException();
         var ticket = new StreamTicket(
             path,
-            user.FindFirstValue(ScarletClaims.Subject) ?? throw new UnauthorizedException(),
+            subject,
             user.FindFirstValue(ScarletClaims.TokenId),
-            key,
+            subject.StartsWith("key:", StringComparison.Ordinal) ? subject[4..] : null,
             [.. user.FindAll(ScarletClaims.Role).Select(c => c.Value)],
             [.. user.FindAll(ScarletClaims.Scope).Select(c => c.Value)],
             user.FindFirstValue(ScarletClaims.Organization) ?? throw new UnauthorizedException());
-        return _protector.Protect(JsonSerializer.Serialize(ticket), Lifetime);
+        var secret = RandomNumberGenerator.GetBytes(SecretBytes);
+        var now = clock.GetUtcNow();
+        await store.AddAsync(SHA256.HashData(secret), new StreamTicketGrant(ticket.Organization, path, JsonSerializer.Serialize(ticket), now + Lifetime), now, cancellationToken);
+        return Base64Url.EncodeToString(secret);
     }
 
-    /// <returns>The ticket, or <see langword="null"/> when it is forged, expired or not readable.</returns>
-    public StreamTicket? Read(string protectedTicket)
+    /// <summary>Uses a ticket up on <paramref name="path"/>.</summary>
+    /// <returns>The ticket, or <see langword="null"/> when it is forged, used, expired, for another path or not readable.</returns>
+    public async Task<StreamTicket?> RedeemAsync(string presented, string path, CancellationToken cancellationToken)
     {
+        Span<byte> secret = stackalloc byte[SecretBytes + 1];
+        if (presented.Length > 64 || !Base64Url.TryDecodeFromChars(presented, secret, out var written) || written != SecretBytes)
+        {
+            return null;
+        }
+
+        var grant = await store.RedeemAsync(SHA256.HashData(secret[..SecretBytes]), path, clock.GetUtcNow(), cancellationToken);
         try
         {
-            return JsonSerializer.Deserialize<StreamTicket>(_protector.Unprotect(protectedTicket));
+            return grant is null ? null : JsonSerializer.Deserialize<StreamTicket>(grant.Principal) is { } t && t.Organization == grant.OrganizationId && t.Path == path ? t : null;
         }
-        catch (Exception ex) when (ex is CryptographicException or JsonException or FormatException)
+        catch (JsonException)
         {
             return null;
         }
@@ -79,8 +84,8 @@ internal sealed class TicketAuthenticationHandler(IOptionsMonitor<TicketAuthenti
             return AuthenticateResult.NoResult();
         }
 
-        var ticket = tickets.Read(presented);
-        if (ticket is null || !string.Equals(ticket.Path, Request.Path.Value, StringComparison.Ordinal))
+        var ticket = await tickets.RedeemAsync(presented, Request.Path.Value ?? string.Empty, Context.RequestAborted);
+        if (ticket is null)
         {
             return AuthenticateResult.Fail("Invalid or expired ticket, or a ticket for another path.");
         }

@@ -25,3 +25,13 @@ public sealed record AdminCredentials(AdminUser User, string PasswordHash);
 /// <param name="Revoked">Whether it was revoked.</param>
 /// <param name="OrganizationId">The organisation the key belongs to.</param>
 public sealed record ApiKeyInfo(string Id, string Name, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt, bool Revoked, string OrganizationId);
+
+/// <summary>
+/// What a stream ticket grants, as stored (the ticket itself is only stored as a hash): one path, for a principal the
+/// host serialised, in one organisation, until <paramref name="ExpiresAt"/>.
+/// </summary>
+/// <param name="OrganizationId">The organisation of the principal that asked for it.</param>
+/// <param name="Path">The one request path it opens.</param>
+/// <param name="Principal">The principal, as the host wrote it (opaque to the store).</param>
+/// <param name="ExpiresAt">After this it opens nothing.</param>
+public sealed record StreamTicketGrant(string OrganizationId, string Path, string Principal, DateTimeOffset ExpiresAt);

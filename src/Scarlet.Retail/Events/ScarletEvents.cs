@@ -72,6 +72,13 @@ public abstract record ScarletEvent
     /// </summary>
     [JsonIgnore]
     public bool IsRemote { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether the event was written to the outbox table in the transaction of the state change
+    /// that raised it (<see cref="Storage.Sql.StagedEvents{T}"/>), so the bus bridge must not write it again. Not serialised.
+    /// </summary>
+    [JsonIgnore]
+    internal bool InOutbox { get; init; }
 }
 
 /// <summary>

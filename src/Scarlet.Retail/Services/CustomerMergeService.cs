@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Scarlet.Recognition;
 using Scarlet.Retail.Events;
 using Scarlet.Retail.Storage;
+using Scarlet.Retail.Storage.Sql;
 
 namespace Scarlet.Retail;
 
@@ -132,22 +133,12 @@ public sealed class CustomerMergeService
         var now = _time.GetUtcNow();
         var rules = _options.LoyaltyRules.ToArray();
         var cap = _gallery.MaxEmbeddingsPerIdentity;
+        using var staged = new StagedEvents<CustomerMergeResult>(r => [Merged(r, actor, now), PrivacyService.Erased(r.MergedCustomer, actor, now)]); // written in MergeAsync's transaction
         var result = await _customers.MergeAsync(organizationId, fromCustomerId, intoCustomerId, input => Plan(input, rules, cap), actor, now, cancellationToken).ConfigureAwait(false);
 
         // Committed: the galleries must follow even if the caller has gone, so nothing below is cancelled.
-        var kept = result.Customer;
-        _stream.Publish(new CustomersMergedEvent
-        {
-            OrganizationId = organizationId,
-            Timestamp = now,
-            CustomerId = kept.Id,
-            VectorId = kept.VectorId,
-            MergedCustomerId = result.MergedCustomer.Id,
-            MergedVectorId = result.MergedCustomer.VectorId,
-            Actor = actor,
-            Embeddings = [.. result.Embeddings.Select(e => (ReadOnlyMemory<float>)e)],
-        });
-        await _privacy.CompleteErasureAsync(result.MergedCustomer, result.Erasure, actor, now, CancellationToken.None).ConfigureAwait(false);
+        _stream.Publish(staged.WrittenOf<CustomersMergedEvent>() ?? Merged(result, actor, now));
+        await _privacy.CompleteErasureAsync(result.MergedCustomer, result.Erasure, actor, now, staged.WrittenOf<CustomerErasedEvent>(), CancellationToken.None).ConfigureAwait(false);
         _logger.LogInformation(
             "Customer {From} merged into {Into} by {Actor}: {Purchases} purchases, {Visits} visits, {Detections} detections moved, {Embeddings} embeddings kept",
             fromCustomerId,
@@ -159,6 +150,18 @@ public sealed class CustomerMergeService
             result.Embeddings.Count);
         return result;
     }
+
+    private static CustomersMergedEvent Merged(CustomerMergeResult result, string actor, DateTimeOffset at) => new()
+    {
+        OrganizationId = result.Customer.OrganizationId,
+        Timestamp = at,
+        CustomerId = result.Customer.Id,
+        VectorId = result.Customer.VectorId,
+        MergedCustomerId = result.MergedCustomer.Id,
+        MergedVectorId = result.MergedCustomer.VectorId,
+        Actor = actor,
+        Embeddings = [.. result.Embeddings.Select(e => (ReadOnlyMemory<float>)e)],
+    };
 
     /// <summary>The merge policy (the class remarks); pure, so the store can run it inside its transaction.</summary>
     private static CustomerMergePlan Plan(CustomerMergeInput input, IReadOnlyList<LoyaltyTierRule> rules, int maxEmbeddings)

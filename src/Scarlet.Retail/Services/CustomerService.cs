@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Scarlet.Retail.Events;
 using Scarlet.Retail.Storage;
+using Scarlet.Retail.Storage.Sql;
 using Scarlet.Vision;
 
 namespace Scarlet.Retail;
@@ -125,8 +126,9 @@ public sealed class CustomerService
             Consent = registration.Consent,
             IsAutoRegistered = registration.IsAutoRegistered,
         };
+        using var registered = new StagedEvents<Customer>(c => [Registered(c, registration.Embeddings)]); // written in AddAsync's transaction
         customer = await _customers.AddAsync(customer, registration.Embeddings, cancellationToken).ConfigureAwait(false);
-        _stream.Publish(new CustomerRegisteredEvent { OrganizationId = organizationId, Timestamp = customer.CreatedAt, CustomerId = customer.Id, VectorId = customer.VectorId, IsAutoRegistered = customer.IsAutoRegistered, Embeddings = registration.Embeddings });
+        _stream.Publish(registered.WrittenOf<CustomerRegisteredEvent>() ?? Registered(customer, registration.Embeddings));
         return customer;
     }
 
@@ -455,6 +457,7 @@ public sealed class CustomerService
 
         // Auto-registration under the clustering lock: one cluster, one customer, never two.
         var now = _time.GetUtcNow();
+        using var registered = new StagedEvents<Customer>(c => [Registered(c, [cluster.Centroid])]);
         var customer = await _customers.AddAsync(
             new Customer
             {
@@ -470,9 +473,12 @@ public sealed class CustomerService
             cancellationToken).ConfigureAwait(false);
         await _visitors.SaveAsync(cluster with { CustomerId = customer.Id }, cancellationToken).ConfigureAwait(false);
         await _events.AssignVisitorAsync(org, cluster.Id, customer.Id, cancellationToken).ConfigureAwait(false);
-        _stream.Publish(new CustomerRegisteredEvent { OrganizationId = org, Timestamp = now, CustomerId = customer.Id, VectorId = customer.VectorId, IsAutoRegistered = true, Embeddings = [cluster.Centroid] });
+        _stream.Publish(registered.WrittenOf<CustomerRegisteredEvent>() ?? Registered(customer, [cluster.Centroid]));
         return (cluster.Id, customer.Id, true);
     }
+
+    private static CustomerRegisteredEvent Registered(Customer customer, IReadOnlyList<ReadOnlyMemory<float>> embeddings) =>
+        new() { OrganizationId = customer.OrganizationId, Timestamp = customer.CreatedAt, CustomerId = customer.Id, VectorId = customer.VectorId, IsAutoRegistered = customer.IsAutoRegistered, Embeddings = embeddings };
 
     private async Task<Customer> ApplyTierAsync(Customer customer, CancellationToken cancellationToken)
     {

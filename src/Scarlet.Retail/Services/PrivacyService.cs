@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Scarlet.Retail.Events;
 using Scarlet.Retail.Storage;
+using Scarlet.Retail.Storage.Sql;
 
 namespace Scarlet.Retail;
 
@@ -65,24 +66,28 @@ public sealed class PrivacyService
     {
         var customer = await _customers.GetAsync(organizationId, customerId, cancellationToken).ConfigureAwait(false) ?? throw new RetailNotFoundException("customer", customerId);
         var now = _time.GetUtcNow();
+        using var staged = new StagedEvents<ErasureResult>(_ => [Erased(customer, actor, now)]); // written in EraseAsync's transaction
         var result = await _customers.EraseAsync(organizationId, customerId, actor, now, cancellationToken).ConfigureAwait(false) ?? throw new RetailNotFoundException("customer", customerId);
-        await CompleteErasureAsync(customer, result, actor, now, cancellationToken).ConfigureAwait(false);
+        await CompleteErasureAsync(customer, result, actor, now, staged.WrittenOf<CustomerErasedEvent>(), cancellationToken).ConfigureAwait(false);
         return result;
     }
 
     /// <summary>
     /// What follows every erasure the store has committed (here and in a merge): the crop files go, the visitor cache is
     /// dropped, and <see cref="CustomerErased"/> and <see cref="CustomerErasedEvent"/> tell the galleries, snapshots and
-    /// other consumers.
+    /// other consumers (<c>written</c>: the event the erasure's transaction wrote to the outbox table, <see cref="StagedEvents{T}"/>).
     /// </summary>
-    internal async Task CompleteErasureAsync(Customer customer, ErasureResult result, string actor, DateTimeOffset at, CancellationToken cancellationToken)
+    internal async Task CompleteErasureAsync(Customer customer, ErasureResult result, string actor, DateTimeOffset at, CustomerErasedEvent? written, CancellationToken cancellationToken)
     {
         DeleteFiles(result.CropPaths);
         await _customerService.InvalidateVisitorsAsync(customer.OrganizationId, cancellationToken).ConfigureAwait(false);
-        var erased = new CustomerErasedEvent { OrganizationId = customer.OrganizationId, Timestamp = at, CustomerId = customer.Id, VectorId = customer.VectorId, Actor = actor };
+        var erased = written ?? Erased(customer, actor, at);
         CustomerErased?.Invoke(this, erased);
         _stream.Publish(erased);
     }
+
+    internal static CustomerErasedEvent Erased(Customer customer, string actor, DateTimeOffset at) =>
+        new() { OrganizationId = customer.OrganizationId, Timestamp = at, CustomerId = customer.Id, VectorId = customer.VectorId, Actor = actor };
 
     /// <summary>Exports everything held about a customer as JSON (profile, consent, embeddings, purchases, visits, detections, audit).</summary>
     /// <param name="organizationId">Organisation.</param>

@@ -158,3 +158,39 @@ public interface IApiKeyStore
     /// <returns>How many were adopted.</returns>
     Task<int> AdoptUnassignedAsync(string organizationId, CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// Short-lived, single-use tickets for what a browser cannot send a header with (a WebSocket, an MJPEG view), in the
+/// shared database so a ticket issued by one host opens the path on any host, once.
+/// </summary>
+public interface IStreamTicketStore
+{
+    /// <summary>Stores a ticket; tickets that have expired are purged on the way.</summary>
+    /// <param name="ticketHash">A hash of the ticket's secret (unique).</param>
+    /// <param name="grant">What it grants.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    /// <exception cref="DuplicateEntityException">The hash exists.</exception>
+    Task AddAsync(byte[] ticketHash, StreamTicketGrant grant, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Uses a ticket up: it is deleted when it matches, so of two hosts presenting it at once one gets it.</summary>
+    /// <param name="ticketHash">The hash of the presented secret.</param>
+    /// <param name="path">The request path it is presented on (a ticket for another path is neither granted nor used up).</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The grant, or <see langword="null"/> when unknown, used, expired or for another path.</returns>
+    Task<StreamTicketGrant?> RedeemAsync(byte[] ticketHash, string path, DateTimeOffset now, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Fixed-window hit counters shared by every host on the database (the log-in rate limit of a cluster).</summary>
+public interface IRateLimitStore
+{
+    /// <summary>Counts a hit of <paramref name="bucket"/> in its current window: a window starts at the bucket's first hit and lasts <paramref name="window"/>; the first hit after it starts the next one.</summary>
+    /// <param name="bucket">What is limited (e.g. <c>login:</c> and the client address).</param>
+    /// <param name="window">The window's length (at least a millisecond).</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The hits of the bucket in this window, this one included.</returns>
+    Task<int> HitAsync(string bucket, TimeSpan window, DateTimeOffset now, CancellationToken cancellationToken = default);
+}

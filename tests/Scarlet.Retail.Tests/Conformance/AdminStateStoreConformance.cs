@@ -129,6 +129,54 @@ public abstract class AdminStateStoreConformance : StoreConformance
         Assert.False(await S.ApiKeys.IsLiveAsync("missing", T0));
     }
 
+    [Fact]
+    public async Task A_stream_ticket_is_granted_once_on_its_own_path_until_it_expires()
+    {
+        var grant = new StreamTicketGrant(OrgA, "/ws/dashboard", "{\"sub\":\"ada\"}", T0.AddMinutes(1));
+        await S.Tickets.AddAsync(Hash("t1"), grant, T0);
+        await S.Tickets.AddAsync(Hash("t2"), grant with { OrganizationId = OrgB }, T0);
+        await S.Tickets.AddAsync(Hash("t3"), grant, T0);
+        await Assert.ThrowsAsync<DuplicateEntityException>(() => S.Tickets.AddAsync(Hash("t1"), grant, T0));
+
+        // Another path neither grants it nor uses it up; the right one does, once.
+        Assert.Null(await S.Tickets.RedeemAsync(Hash("t1"), "/ws/tracking", T0.AddSeconds(1)));
+        Assert.Equal(grant, await S.Tickets.RedeemAsync(Hash("t1"), "/ws/dashboard", T0.AddSeconds(1)));
+        Assert.Null(await S.Tickets.RedeemAsync(Hash("t1"), "/ws/dashboard", T0.AddSeconds(2)));
+        Assert.Equal(OrgB, (await S.Tickets.RedeemAsync(Hash("t2"), "/ws/dashboard", T0.AddSeconds(2)))!.OrganizationId);
+        Assert.Null(await S.Tickets.RedeemAsync(Hash("nope"), "/ws/dashboard", T0));
+
+        // At its expiry it opens nothing; a later issue purges it.
+        Assert.Null(await S.Tickets.RedeemAsync(Hash("t3"), "/ws/dashboard", T0.AddMinutes(1)));
+        await S.Tickets.AddAsync(Hash("t4"), grant with { ExpiresAt = T0.AddMinutes(3) }, T0.AddMinutes(2));
+        Assert.Null(await S.Tickets.RedeemAsync(Hash("t3"), "/ws/dashboard", T0));
+        Assert.NotNull(await S.Tickets.RedeemAsync(Hash("t4"), "/ws/dashboard", T0.AddMinutes(2)));
+    }
+
+    [Fact]
+    public async Task Concurrent_redemptions_of_one_ticket_grant_it_once()
+    {
+        await S.Tickets.AddAsync(Hash("race"), new StreamTicketGrant(OrgA, "/ws/tracking", "{}", T0.AddMinutes(1)), T0);
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => S.Tickets.RedeemAsync(Hash("race"), "/ws/tracking", T0))));
+        Assert.Single(results, r => r is not null);
+    }
+
+    [Fact]
+    public async Task Rate_limit_hits_count_per_bucket_in_a_window_from_its_first_hit_and_start_again_after_it()
+    {
+        var minute = TimeSpan.FromMinutes(1);
+        Assert.Equal(1, await S.RateLimits.HitAsync("login:10.0.0.1", minute, T0));
+        Assert.Equal(2, await S.RateLimits.HitAsync("login:10.0.0.1", minute, T0.AddSeconds(59.9)));
+        Assert.Equal(1, await S.RateLimits.HitAsync("login:10.0.0.2", minute, T0.AddSeconds(30)));
+        Assert.Equal(1, await S.RateLimits.HitAsync("login:10.0.0.1", minute, T0.AddMinutes(1)));
+        Assert.Equal(2, await S.RateLimits.HitAsync("login:10.0.0.1", minute, T0.AddMinutes(1.5)));
+        Assert.Equal(2, await S.RateLimits.HitAsync("login:10.0.0.2", minute, T0.AddSeconds(89)));
+        Assert.Equal(1, await S.RateLimits.HitAsync("login:10.0.0.2", minute, T0.AddSeconds(90)));
+
+        // Hits from several hosts at once are all counted.
+        var counts = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(() => S.RateLimits.HitAsync("login:10.0.0.3", minute, T0))));
+        Assert.Equal(Enumerable.Range(1, 10), counts.Order());
+    }
+
     private static readonly string[] s_scopes = ["device", "display"];
 
     private static ApiKeyInfo Key(string id, string org) => new(id, "till " + id, s_scopes, T0, null, null, false, org);

@@ -28,6 +28,8 @@ internal static class PostgresStores
             new Owner(db))
         {
             Attributes = new SqlAttributeStatisticsStore(db),
+            Tickets = new SqlStreamTicketStore(db),
+            RateLimits = new SqlRateLimitStore(db),
         });
     }
 

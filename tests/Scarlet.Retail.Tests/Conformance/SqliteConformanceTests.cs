@@ -30,6 +30,8 @@ internal static class SqliteStores
             owner)
         {
             Attributes = new SqlAttributeStatisticsStore(db),
+            Tickets = new SqlStreamTicketStore(db),
+            RateLimits = new SqlRateLimitStore(db),
         });
     }
 

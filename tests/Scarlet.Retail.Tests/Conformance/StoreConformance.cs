@@ -21,6 +21,12 @@ public sealed record StoreSet(
 {
     /// <summary>Gets the face attribute statistics store (set by each backend).</summary>
     public IAttributeStatisticsStore Attributes { get; init; } = null!;
+
+    /// <summary>Gets the stream ticket store (set by each backend).</summary>
+    public IStreamTicketStore Tickets { get; init; } = null!;
+
+    /// <summary>Gets the rate limit store (set by each backend).</summary>
+    public IRateLimitStore RateLimits { get; init; } = null!;
 }
 
 /// <summary>

@@ -12,8 +12,10 @@ namespace Scarlet.Retail.Events.Redis;
 /// <summary>
 /// Joins this host's <see cref="ScarletEventStream"/> to the cluster's <see cref="RedisStreamBus"/>: this host's events
 /// of the followed topics go out in order through an outbox. Given the retail database, the outbox is its
-/// <c>bus_outbox</c> table: an event is written there as soon as it is raised and deleted once Redis has it, so while
-/// Redis is unreachable events wait in the table (across a restart of this host too) and are sent when it is back.
+/// <c>bus_outbox</c> table: the state changes that raise events (registration, erasure) write them there in their own
+/// transaction (<see cref="StagedEvents{T}"/>), other events are written as soon as they are raised; each is deleted once
+/// Redis has it, so while Redis is unreachable events wait in the table (across a restart or a crash of this host too)
+/// and are sent when it is back.
 /// Without a database the outbox is memory only (bounded, lost with the process). The other
 /// hosts' events come in through this host's own consumer group (role <c>replica</c>) and are published on the local stream
 /// as <see cref="ScarletEvent.IsRemote"/>: observers (the dashboard, gallery replicas, erasure) see them, work handlers do not.
@@ -37,6 +39,7 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
     private readonly HashSet<string> _topics;
     private readonly Channel<ScarletEvent> _outbox;
     private readonly SqlBusOutbox? _table;
+    private readonly SqlDatabase? _database;
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Lock _gate = new();
     private Task? _stopping;
@@ -57,6 +60,7 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
     /// <param name="database">The retail database, for the durable outbox (<see langword="null"/>: memory only).</param>
     public RedisEventBridge(RedisStreamBus bus, ScarletEventStream stream, IOptions<RedisBusOptions> options, ILogger<RedisEventBridge>? logger = null, SqlDatabase? database = null)
     {
+        _database = database;
         _table = database is null ? null : new SqlBusOutbox(database);
         ArgumentNullException.ThrowIfNull(options);
         _bus = bus ?? throw new ArgumentNullException(nameof(bus));
@@ -94,6 +98,12 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
         _relay = _table is null ? Task.CompletedTask : Task.Run(() => RelayAsync(_table, token), CancellationToken.None);
         _lease = Task.Run(() => RenewAsync(token), CancellationToken.None);
         _subscription = _stream.Events.Subscribe(Enqueue);
+        if (_database is not null)
+        {
+            // From now on the state changes that raise a followed event write it in their own transaction.
+            _database.Outbox = new OutboxEnlistment(_bus.HostId, _topics);
+        }
+
         _consumer = _bus.Consume(ReplicaRole, shared: false, _options.Topics, Receive);
     }
 
@@ -119,6 +129,11 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
     private async Task StopCoreAsync(CancellationTokenSource cts, CancellationToken cancellationToken)
     {
         await Task.Yield(); // not under the caller's lock
+        if (_database is not null)
+        {
+            _database.Outbox = null;
+        }
+
         _subscription?.Dispose();
         if (_consumer is not null)
         {
@@ -187,6 +202,14 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
     {
         if (evt.IsRemote || !_topics.Contains(evt.Topic))
         {
+            return;
+        }
+
+        if (evt.InOutbox)
+        {
+            // Its state change wrote it to the table in the same transaction: only the relay needs to know.
+            Interlocked.Increment(ref _stored);
+            Wake();
             return;
         }
 

@@ -86,7 +86,9 @@ public sealed class PostgresDatabase : SqlDatabase
                 await using var conn = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
                 await using var tx = await conn.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
                 var result = work(conn, tx);
+                var staged = StagedEvents.WriteInTransaction(Outbox, conn, tx, result);
                 await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                staged?.Commit();
                 return result;
             }
             catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected && attempt < MaxAttempts)

@@ -160,6 +160,16 @@ internal static class PostgresSchemaMigrations
                 gender TEXT NOT NULL, age_years DOUBLE PRECISION, emotion TEXT, updated_at BIGINT NOT NULL,
                 PRIMARY KEY(org_id, customer_id));
             """),
+
+        // Stream tickets (a hash, used up once on any host) and the log-in rate limit's counters, shared by the cluster.
+        (11, """
+            CREATE TABLE stream_tickets(
+                ticket_hash BYTEA PRIMARY KEY, organization_id TEXT NOT NULL, path TEXT NOT NULL, principal TEXT NOT NULL,
+                expires_at BIGINT NOT NULL);
+            CREATE INDEX ix_stream_tickets_expiry ON stream_tickets(expires_at);
+            CREATE TABLE rate_limits(bucket TEXT PRIMARY KEY, window_start BIGINT NOT NULL, hits INTEGER NOT NULL);
+            CREATE INDEX ix_rate_limits_start ON rate_limits(window_start);
+            """),
     ];
 
     public static int LatestVersion => s_migrations[^1].Version;

@@ -185,3 +185,71 @@ public sealed class SqlApiKeyStore(SqlDatabase db) : IApiKeyStore
         r.GetInt32(6) != 0,
         r.GetString(7));
 }
+
+/// <summary>SQL (SQLite or PostgreSQL) <see cref="IStreamTicketStore"/>: a ticket is used up by deleting its row, in one write transaction.</summary>
+/// <param name="db">The database.</param>
+public sealed class SqlStreamTicketStore(SqlDatabase db) : IStreamTicketStore
+{
+    /// <inheritdoc/>
+    public Task AddAsync(byte[] ticketHash, StreamTicketGrant grant, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ticketHash);
+        ArgumentNullException.ThrowIfNull(grant);
+        return db.WriteAsync(
+            (c, tx) =>
+            {
+                Execute(c, "DELETE FROM stream_tickets WHERE expires_at <= @n", tx, ("@n", ToUnixMs(now)));
+                return Execute(c, "INSERT INTO stream_tickets(ticket_hash, organization_id, path, principal, expires_at) VALUES (@h, @o, @p, @s, @x)", tx,
+                    ("@h", ticketHash), ("@o", grant.OrganizationId), ("@p", grant.Path), ("@s", grant.Principal), ("@x", ToUnixMs(grant.ExpiresAt)));
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<StreamTicketGrant?> RedeemAsync(byte[] ticketHash, string path, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ticketHash);
+        ArgumentNullException.ThrowIfNull(path);
+        return db.WriteAsync(
+            (c, tx) => Query(c, tx, "DELETE FROM stream_tickets WHERE ticket_hash = @h AND path = @p AND expires_at > @n RETURNING organization_id, path, principal, expires_at",
+                r => new StreamTicketGrant(r.GetString(0), r.GetString(1), r.GetString(2), FromUnixMs(r.GetInt64(3))), ("@h", ticketHash), ("@p", path), ("@n", ToUnixMs(now))).FirstOrDefault(),
+            cancellationToken);
+    }
+}
+
+/// <summary>SQL (SQLite or PostgreSQL) <see cref="IRateLimitStore"/>: one row per bucket, counted by one upsert.</summary>
+/// <param name="db">The database.</param>
+public sealed class SqlRateLimitStore(SqlDatabase db) : IRateLimitStore
+{
+    private static readonly long s_dayMs = (long)TimeSpan.FromDays(1).TotalMilliseconds;
+
+    /// <inheritdoc/>
+    public Task<int> HitAsync(string bucket, TimeSpan window, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(bucket);
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, TimeSpan.FromMilliseconds(1));
+        var n = ToUnixMs(now);
+        var ended = n - (long)window.TotalMilliseconds;
+        return db.WriteAsync(
+            (c, tx) =>
+            {
+                // Rows a day old go here; a bucket's own ended window is restarted by its next hit. Purging every ended
+                // window in every hit would make concurrent hosts' transactions collide (and retry) on PostgreSQL.
+                Execute(c, "DELETE FROM rate_limits WHERE window_start < @old", tx, ("@old", n - s_dayMs));
+                return (int)Scalar(
+                    c,
+                    tx,
+                    """
+                    INSERT INTO rate_limits(bucket, window_start, hits) VALUES (@b, @n, 1)
+                    ON CONFLICT(bucket) DO UPDATE SET
+                        hits = CASE WHEN rate_limits.window_start <= @ended THEN 1 ELSE rate_limits.hits + 1 END,
+                        window_start = CASE WHEN rate_limits.window_start <= @ended THEN @n ELSE rate_limits.window_start END
+                    RETURNING hits
+                    """,
+                    ("@b", bucket),
+                    ("@n", n),
+                    ("@ended", ended));
+            },
+            cancellationToken);
+    }
+}

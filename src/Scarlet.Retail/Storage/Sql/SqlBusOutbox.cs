@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using Scarlet.Retail.Events;
 using static Scarlet.Retail.Storage.Sql.SqlDatabase;
@@ -12,10 +13,12 @@ namespace Scarlet.Retail.Storage.Sql;
 internal sealed class SqlBusOutbox(SqlDatabase db)
 {
     public Task AddAsync(string hostId, ScarletEvent evt, DateTimeOffset now, CancellationToken cancellationToken) =>
-        db.WriteAsync(
-            (c, tx) => Execute(c, "INSERT INTO bus_outbox(host_id, event_id, topic, payload, created_at) VALUES (@h, @e, @t, @p, @n)", tx,
-                ("@h", hostId), ("@e", evt.EventId), ("@t", evt.Topic), ("@p", ScarletJson.Serialize(evt)), ("@n", ToUnixMs(now))),
-            cancellationToken);
+        db.WriteAsync((c, tx) => Insert(c, tx, hostId, evt, now), cancellationToken);
+
+    /// <summary>Writes an entry in the caller's transaction (the state change's own, <see cref="StagedEvents{T}"/>).</summary>
+    internal static int Insert(DbConnection conn, DbTransaction tx, string hostId, ScarletEvent evt, DateTimeOffset now) =>
+        Execute(conn, "INSERT INTO bus_outbox(host_id, event_id, topic, payload, created_at) VALUES (@h, @e, @t, @p, @n)", tx,
+            ("@h", hostId), ("@e", evt.EventId), ("@t", evt.Topic), ("@p", ScarletJson.Serialize(evt)), ("@n", ToUnixMs(now)));
 
     /// <summary>The oldest entries of a host, oldest first; an entry that is no event any more comes back as <see langword="null"/> (to be deleted).</summary>
     public Task<List<(long Seq, ScarletEvent? Event)>> PeekAsync(string hostId, int limit, CancellationToken cancellationToken) =>

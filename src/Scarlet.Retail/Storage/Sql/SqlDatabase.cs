@@ -11,6 +11,8 @@ namespace Scarlet.Retail.Storage.Sql;
 /// </summary>
 public abstract class SqlDatabase : IDisposable
 {
+    private OutboxEnlistment? _outbox;
+
     private protected SqlDatabase()
     {
     }
@@ -25,7 +27,11 @@ public abstract class SqlDatabase : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Runs <paramref name="work"/> in one transaction and commits it; a unique-key violation becomes <see cref="DuplicateEntityException"/>.</summary>
+    /// <summary>Gets or sets where the events staged for a write (<see cref="StagedEvents{T}"/>) go in its transaction; <see langword="null"/>: nowhere (no cluster bus).</summary>
+    internal OutboxEnlistment? Outbox { get => Volatile.Read(ref _outbox); set => Volatile.Write(ref _outbox, value); }
+
+    /// <summary>Runs <paramref name="work"/> in one transaction and commits it; a unique-key violation becomes <see cref="DuplicateEntityException"/>.
+    /// Engines call <see cref="StagedEvents.WriteInTransaction"/> after the work and <see cref="StagedEvents.Commit"/> after the commit.</summary>
     internal abstract Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, T> work, CancellationToken cancellationToken);
 
     /// <summary>Runs a read on a connection of its own.</summary>

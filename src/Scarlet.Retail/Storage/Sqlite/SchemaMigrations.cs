@@ -152,6 +152,17 @@ internal static class SchemaMigrations
                 gender TEXT NOT NULL, age_years REAL, emotion TEXT, updated_at INTEGER NOT NULL,
                 PRIMARY KEY(org_id, customer_id));
             """),
+
+        // Shared by the hosts of a cluster (docs/scale-out.md): stream tickets, stored as a hash and used up once on
+        // any host, and the log-in rate limit's fixed-window counters.
+        (11, """
+            CREATE TABLE stream_tickets(
+                ticket_hash BLOB PRIMARY KEY, organization_id TEXT NOT NULL, path TEXT NOT NULL, principal TEXT NOT NULL,
+                expires_at INTEGER NOT NULL);
+            CREATE INDEX ix_stream_tickets_expiry ON stream_tickets(expires_at);
+            CREATE TABLE rate_limits(bucket TEXT PRIMARY KEY, window_start INTEGER NOT NULL, hits INTEGER NOT NULL);
+            CREATE INDEX ix_rate_limits_start ON rate_limits(window_start);
+            """),
     ];
 
     /// <summary>The admin state tables; user names are unique ignoring ASCII case (the index both engines can use).</summary>

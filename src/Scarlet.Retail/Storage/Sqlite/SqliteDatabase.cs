@@ -69,7 +69,9 @@ public sealed class SqliteDatabase : SqlDatabase
         {
             using var tx = _writer.BeginTransaction();
             var result = work(_writer, tx);
+            var staged = StagedEvents.WriteInTransaction(Outbox, _writer, tx, result);
             tx.Commit();
+            staged?.Commit();
             return result;
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && ex.SqliteExtendedErrorCode is 2067 or 1555)

@@ -1,0 +1,99 @@
+using Microsoft.Extensions.DependencyInjection;
+using Scarlet.Retail.Events;
+using Scarlet.Retail.Storage;
+using Scarlet.Retail.Storage.Postgres;
+using Scarlet.Retail.Storage.Sql;
+using Scarlet.Retail.Storage.Sqlite;
+using Scarlet.Retail.Tests.Support;
+using Scarlet.Testing.Servers;
+
+namespace Scarlet.Retail.Tests;
+
+/// <summary>
+/// The state changes that raise cluster events (registration, merge, erasure) write them to <c>bus_outbox</c> in their own
+/// transaction: the row is there when the change returns, before any bridge could have copied the event, the event
+/// raised on the host is that row's, and a change that rolls back leaves no row. Run on both engines.
+/// </summary>
+public abstract class TransactionalOutboxTests
+{
+    private const string Host = "host-t";
+
+    protected abstract SqlDatabase Open(TempDir dir);
+
+    [Fact]
+    public async Task Registration_merge_and_erasure_write_their_events_in_their_own_transaction_and_a_rolled_back_one_writes_none()
+    {
+        using var dir = new TempDir();
+        using var db = Open(dir);
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(db);
+        services.AddScarletRetail(o =>
+        {
+            o.DatabasePath = dir.File("unused.db");
+            o.CropDirectory = dir.File("crops");
+        });
+        await using var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<IOrganizationStore>().EnsureAsync("org", "org");
+        var raised = new List<ScarletEvent>();
+        using var subscription = provider.GetRequiredService<ScarletEventStream>().Subscribe(e =>
+        {
+            lock (raised)
+            {
+                raised.Add(e);
+            }
+        });
+        var customers = provider.GetRequiredService<CustomerService>();
+        var outbox = new SqlBusOutbox(db);
+
+        // Without a cluster bus nothing is written.
+        await customers.RegisterAsync("org", new CustomerRegistration { Name = "Solo" });
+        Assert.Empty(await outbox.PeekAsync(Host, 10, CancellationToken.None));
+
+        db.Outbox = new OutboxEnlistment(Host, new HashSet<string>(StringComparer.Ordinal) { ScarletTopics.Customers });
+        var ada = await customers.RegisterAsync("org", new CustomerRegistration { Name = "Ada", Email = "ada@example.com" });
+        var registered = Assert.IsType<CustomerRegisteredEvent>(Assert.Single(await outbox.PeekAsync(Host, 10, CancellationToken.None)).Event);
+        Assert.Equal((ada.Id, ada.VectorId), (registered.CustomerId, registered.VectorId));
+
+        // Rolled back (the e-mail is taken): no row, no event.
+        await Assert.ThrowsAsync<DuplicateEntityException>(() => customers.RegisterAsync("org", new CustomerRegistration { Name = "Ada again", Email = "ADA@example.com".ToLowerInvariant() }));
+        Assert.Single(await outbox.PeekAsync(Host, 10, CancellationToken.None));
+
+        // A merge writes the merge and the merged customer's erasure; an erasure writes its own.
+        var bea = await customers.RegisterAsync("org", new CustomerRegistration { Name = "Bea" });
+        await provider.GetRequiredService<CustomerMergeService>().MergeAsync("org", bea.Id, ada.Id, "admin");
+        await provider.GetRequiredService<PrivacyService>().EraseAsync("org", ada.Id, "admin");
+        await Assert.ThrowsAsync<RetailNotFoundException>(() => provider.GetRequiredService<PrivacyService>().EraseAsync("org", ada.Id, "admin"));
+
+        var rows = (await outbox.PeekAsync(Host, 10, CancellationToken.None)).Select(r => r.Event!).ToList();
+        Assert.Equal(
+            [(nameof(CustomerRegisteredEvent), ada.Id), (nameof(CustomerRegisteredEvent), bea.Id), (nameof(CustomersMergedEvent), ada.Id), (nameof(CustomerErasedEvent), bea.Id), (nameof(CustomerErasedEvent), ada.Id)],
+            rows.Select(e => (e.GetType().Name, e switch
+            {
+                CustomerRegisteredEvent r => r.CustomerId,
+                CustomersMergedEvent m => m.CustomerId,
+                CustomerErasedEvent x => x.CustomerId,
+                _ => "?",
+            })));
+
+        // What the host raised after each commit is the row's event (same id), marked so a bridge does not write it again.
+        List<ScarletEvent> onHost;
+        lock (raised)
+        {
+            onHost = [.. raised.Where(e => e.Topic == ScarletTopics.Customers).Skip(1)];
+        }
+
+        Assert.Equal(rows.Select(e => e.EventId), onHost.Select(e => e.EventId));
+        Assert.All(onHost, e => Assert.True(e.InOutbox));
+    }
+}
+
+public sealed class SqliteTransactionalOutboxTests : TransactionalOutboxTests
+{
+    protected override SqlDatabase Open(TempDir dir) => new SqliteDatabase(dir.File("outbox.db"));
+}
+
+public sealed class PostgresTransactionalOutboxTests : TransactionalOutboxTests
+{
+    protected override SqlDatabase Open(TempDir dir) => new PostgresDatabase(PostgresServer.Shared.CreateDatabase());
+}
