@@ -152,6 +152,16 @@ internal static class SchemaMigrations
                 gender TEXT NOT NULL, age_years REAL, emotion TEXT, updated_at INTEGER NOT NULL,
                 PRIMARY KEY(org_id, customer_id));
             """),
+
+        // One visit per person (VisitAnalytics): its rows are found again by customer or provisional visitor; each stay
+        // of a person in a zone is a row, so dwell per zone can be reported (anonymous: person and visit ids only).
+        (9, """
+            CREATE INDEX ix_visits_visitor ON visits(org_id, visitor_id, entry_at);
+            CREATE TABLE zone_stays(
+                id INTEGER PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organizations(id),
+                zone TEXT NOT NULL, person_id TEXT NOT NULL, visit_id TEXT, entered_at INTEGER NOT NULL, exited_at INTEGER NOT NULL);
+            CREATE INDEX ix_zone_stays ON zone_stays(org_id, entered_at);
+            """),
     ];
 
     /// <summary>The admin state tables; user names are unique ignoring ASCII case (the index both engines can use).</summary>
