@@ -84,7 +84,7 @@ public sealed class RetailPipeline : IDisposable
                 {
                     PersonEnteredStoreEvent entered => _visits.HandleEnteredAsync(entered, ct),
                     PersonExitedStoreEvent exited => _visits.HandleExitedAsync(exited, ct),
-                    ZoneEnteredEvent { IsRemote: false } zone => _visits.HandleZoneEnteredAsync(zone),
+                    ZoneEnteredEvent { IsRemote: false } zone => _visits.HandleZoneEnteredAsync(zone, ct),
                     ZoneExitedEvent { IsRemote: false } zone => _visits.HandleZoneExitedAsync(zone, ct),
 
                     // Every identification (camera, /process-frame, /recognize) is a sighting: once per visit it counts.
@@ -130,6 +130,7 @@ public sealed class RetailPipeline : IDisposable
 
             // Visits end once their people have been unseen for the timeout, also when no further event comes.
             d.Add(Observable.Interval(TimeSpan.FromMinutes(1), _scheduler)
+                .Where(_ => _visits.HasLiveVisits)
                 .Select(_ => Observable.FromAsync(async ct =>
                 {
                     try

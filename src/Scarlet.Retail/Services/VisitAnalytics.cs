@@ -37,6 +37,10 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
     private readonly Dictionary<(string Org, string Person), LiveVisit> _byPerson = [];
     private readonly Dictionary<(string Org, string Customer), LiveVisit> _byCustomer = [];
     private readonly Dictionary<(string Org, string Zone, string Person), DateTimeOffset> _inZone = [];
+    private int _liveCount;
+
+    /// <summary>Gets a value indicating whether some visit has not ended (read without the lock: a hint for the sweep).</summary>
+    internal bool HasLiveVisits => Volatile.Read(ref _liveCount) > 0;
 
     /// <summary>
     /// Records that a customer was seen at a time (<c>/process-frame</c>, <c>/recognize</c>, a camera's identification):
@@ -161,11 +165,12 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
 
     /// <summary>A person entered a zone: the start of a stay there (dwell per zone).</summary>
     /// <param name="entered">The tracking event.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
     /// <returns>A task.</returns>
-    public async Task HandleZoneEnteredAsync(ZoneEnteredEvent entered)
+    public async Task HandleZoneEnteredAsync(ZoneEnteredEvent entered, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entered);
-        await _gate.WaitAsync().ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             _inZone.TryAdd((entered.OrganizationId, entered.Zone, entered.PersonId), entered.Timestamp);
@@ -251,6 +256,7 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
     private void Forget(LiveVisit live)
     {
         _live.Remove(live);
+        Volatile.Write(ref _liveCount, _live.Count);
         var org = live.Row.OrganizationId;
         foreach (var person in live.Persons)
         {
@@ -284,6 +290,7 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
         live = new LiveVisit(row, last!.Value);
         live.Persons.Add(row.PersonId);
         _live.Add(live);
+        Volatile.Write(ref _liveCount, _live.Count);
         _byCustomer[(org, customerId)] = live;
         return live;
     }
@@ -307,6 +314,7 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
         var live = new LiveVisit(row, at);
         live.Persons.Add(personId);
         _live.Add(live);
+        Volatile.Write(ref _liveCount, _live.Count);
         if (customerId is not null)
         {
             _byCustomer[(org, customerId)] = live;
