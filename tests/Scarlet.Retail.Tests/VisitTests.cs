@@ -56,14 +56,14 @@ public sealed class VisitTests
         var v = h.Visits;
 
         // Anonymous on the door camera (global id 7), identified on the till camera under another global id (9), and
-        // the door camera's track is identified as Ada when it ends: both tracks are one visit, Ada's.
+        // the door camera's track is identified as Ada when it ends: both tracks are one visit, Ada's (the earlier row).
         var provisional = await v.HandleEnteredAsync(Entered(org, "person-7", "door", T));
         Assert.Equal(("person-7", (string?)null), (provisional.VisitorId, provisional.CustomerId));
         var hers = await v.HandleEnteredAsync(Entered(org, "person-9", "till", T.AddMinutes(2)) with { CustomerId = ada.Id });
         Assert.NotEqual(provisional.Id, hers.Id);
         Assert.Equal(1, (await h.Customers.GetAsync(org, ada.Id))!.VisitCount);
         var merged = await v.HandleExitedAsync(Exited(org, "person-7", "door", T.AddMinutes(3)) with { CustomerId = ada.Id });
-        Assert.Equal((hers.Id, T, (DateTimeOffset?)null), (merged!.Id, merged.EntryAt, merged.ExitAt)); // person-9 is still in view
+        Assert.Equal((provisional.Id, ada.Id, T, (DateTimeOffset?)null), (merged!.Id, merged.CustomerId, merged.EntryAt, merged.ExitAt)); // person-9 is still in view
         await v.HandleExitedAsync(Exited(org, "person-9", "till", T.AddMinutes(4)));
 
         // A till's /recognize 5 minutes later is the same visit too.
@@ -81,6 +81,25 @@ public sealed class VisitTests
         Assert.Equal(2, visits.Count);
         Assert.True(visits[0].IsReturning);
         Assert.Equal(2, (await h.Customers.GetAsync(org, ada.Id))!.VisitCount);
+    }
+
+    [Fact]
+    public async Task An_identification_during_an_anonymous_track_is_that_tracks_visit_in_the_cameras_store()
+    {
+        await using var h = new RetailHarness();
+        var org = await h.OrgAsync();
+        var ada = await h.Customers.RegisterAsync(org, new CustomerRegistration { Name = "Ada" });
+        var v = h.Visits;
+
+        // The camera's CustomerIdentifiedEvent names no person or store: it opens a store-less visit of Ada, which the
+        // track's exit (naming Ada) merges into the track's earlier visit.
+        var track = await v.HandleEnteredAsync(Entered(org, "person-20", "door", T));
+        Assert.True(await v.RecordSightingAsync(org, ada.Id, T.AddSeconds(5)));
+        var merged = await v.HandleExitedAsync(Exited(org, "person-20", "door", T.AddSeconds(60)) with { CustomerId = ada.Id });
+        var row = Assert.Single(await h.Get<IVisitStore>().ListForCustomerAsync(org, ada.Id));
+        Assert.Equal((track.Id, "s1", T, T.AddSeconds(60)), (row.Id, row.StoreId, row.EntryAt, row.ExitAt));
+        Assert.Equal(row, merged);
+        Assert.Equal(1, (await h.Customers.GetAsync(org, ada.Id))!.VisitCount);
     }
 
     [Fact]

@@ -341,19 +341,23 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
         var other = await FindCustomerVisitAsync(org, live.Row.StoreId, customerId, live.LastSeen, cancellationToken).ConfigureAwait(false);
         if (other is not null && !ReferenceEquals(other, live))
         {
-            Forget(live);
-            other.InView.UnionWith(live.InView);
-            foreach (var person in live.Persons)
+            // The earlier row stays (a camera's track usually starts before its identification, which may have opened
+            // a store-less visit): it gets the customer, the other's people, cameras and zone stays.
+            var (keep, drop) = other.Row.EntryAt <= live.Row.EntryAt ? (other, live) : (live, other);
+            Forget(drop);
+            keep.InView.UnionWith(drop.InView);
+            keep.Persons.UnionWith(drop.Persons);
+            foreach (var person in keep.Persons)
             {
-                other.Persons.Add(person);
-                _byPerson[(org, person)] = other;
+                _byPerson[(org, person)] = keep;
             }
 
-            var entry = live.Row.EntryAt < other.Row.EntryAt ? live.Row.EntryAt : other.Row.EntryAt;
-            other.Row = other.Row with { EntryAt = entry };
-            await visits.DeleteAsync(org, live.Row.Id, other.Row.Id, cancellationToken).ConfigureAwait(false);
-            await TouchAsync(other, live.LastSeen, cancellationToken).ConfigureAwait(false);
-            return other;
+            keep.Row = keep.Row with { CustomerId = customerId, IsReturning = keep.Row.IsReturning || drop.Row.IsReturning };
+            _byCustomer[(org, customerId)] = keep;
+            await visits.DeleteAsync(org, drop.Row.Id, keep.Row.Id, cancellationToken).ConfigureAwait(false);
+            await visits.UpdateAsync(keep.Row, cancellationToken).ConfigureAwait(false);
+            await TouchAsync(keep, drop.LastSeen, cancellationToken).ConfigureAwait(false);
+            return keep;
         }
 
         var returning = live.Row.IsReturning || await visits.HasVisitedBeforeAsync(org, live.Row.StoreId, customerId, null, live.Row.EntryAt, cancellationToken).ConfigureAwait(false);
