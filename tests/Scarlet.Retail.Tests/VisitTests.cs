@@ -109,6 +109,9 @@ public sealed class VisitTests
         var org = await h.OrgAsync();
         var ada = await h.Customers.RegisterAsync(org, new CustomerRegistration { Name = "Ada" });
         Assert.True(await h.Visits.RecordSightingAsync(org, ada.Id, T));
+        var row = Assert.Single(await h.Get<IVisitStore>().ListForCustomerAsync(org, ada.Id));
+        Assert.Equal((VisitAnalytics.DefaultStoreId, T, (DateTimeOffset?)T), (row.StoreId, row.EntryAt, row.ExitAt));
+        Assert.StartsWith("sighting-", row.PersonId, StringComparison.Ordinal); // never the customer's id (erasure clears that)
 
         // A second VisitAnalytics over the same store (a restarted host): the sighting 5 minutes on is the same visit.
         var restarted = new VisitAnalytics(h.Get<IVisitStore>(), h.Customers, h.Stream, h.Get<Microsoft.Extensions.Options.IOptions<RetailOptions>>());

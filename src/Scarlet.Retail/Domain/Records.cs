@@ -110,7 +110,7 @@ public sealed record Visit
     /// <summary>Gets the store.</summary>
     public required string StoreId { get; init; }
 
-    /// <summary>Gets the first tracked person of the visit (global person id from tracking; the customer id for a visit seen only by an identification).</summary>
+    /// <summary>Gets the first tracked person of the visit (global person id from tracking; <c>sighting-…</c> for a visit seen only by an identification).</summary>
     public required string PersonId { get; init; }
 
     /// <summary>Gets the identified customer, if any.</summary>

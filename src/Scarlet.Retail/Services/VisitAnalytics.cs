@@ -71,7 +71,8 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
                 return false;
             }
 
-            await StartAsync(organizationId, DefaultStoreId, customerId, customerId, null, at, inView: false, cancellationToken).ConfigureAwait(false);
+            // No tracked person: a person id of its own, never the customer's id (an erasure clears the customer only).
+            await StartAsync(organizationId, DefaultStoreId, "sighting-" + Guid.NewGuid().ToString("N"), customerId, null, at, inView: false, cancellationToken).ConfigureAwait(false);
             return true;
         }
         finally
