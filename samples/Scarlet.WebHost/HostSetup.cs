@@ -203,6 +203,7 @@ internal static class HostSetup
         app.MapFaceApi();
         app.MapRetailApi();
         app.MapOpsApi();
+        app.MapVisitsApi();
         app.MapZonesAndAlertRulesApi();
         app.MapCameraApi();
         app.MapKeysApi();

@@ -123,6 +123,7 @@ public sealed class OptionsAndSchemaTests
             conn.Open();
             using var cmd = conn.CreateCommand();
             cmd.CommandText = """
+                DROP TABLE zone_stays; DROP INDEX ix_visits_visitor;
                 DROP TABLE attribute_counts; DROP TABLE customer_attributes;
                 DROP TABLE possible_duplicates;
                 DROP INDEX ix_audit_subject; DROP INDEX ix_audit_actor; DROP INDEX ix_audit_at; ALTER TABLE audit DROP COLUMN outcome;
@@ -169,6 +170,7 @@ public sealed class OptionsAndSchemaTests
             using var cmd = conn.CreateCommand();
             cmd.CommandText = """
                 DROP TABLE admin_users; DROP TABLE revoked_tokens; DROP TABLE login_failures; DROP TABLE api_keys; DROP TABLE bus_outbox; DROP TABLE attribute_counts; DROP TABLE customer_attributes;
+                DROP TABLE zone_stays; DROP INDEX ix_visits_visitor;
                 ALTER TABLE promotions DROP COLUMN enabled;
                 DROP INDEX ix_alerts_camera; ALTER TABLE alerts DROP COLUMN camera_id; ALTER TABLE alerts DROP COLUMN rule_id;
                 DROP TABLE stream_tickets; DROP TABLE rate_limits;

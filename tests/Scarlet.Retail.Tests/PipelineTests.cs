@@ -169,10 +169,15 @@ public sealed class PipelineTests
         h.Stream.Publish(new PersonEnteredStoreEvent { OrganizationId = org, Timestamp = T, StoreId = "s1", PersonId = "p2" });
         h.Stream.Publish(new PersonEnteredStoreEvent { OrganizationId = org, Timestamp = T.AddSeconds(1), StoreId = "s1", PersonId = "p1", CustomerId = ada.Id }); // duplicate entry
         h.Stream.Publish(new PersonExitedStoreEvent { OrganizationId = org, Timestamp = T.AddMinutes(25), StoreId = "s1", PersonId = "p1" });
+        var store = h.Get<Scarlet.Retail.Storage.IVisitStore>();
+        Assert.True(SpinWait.SpinUntil(() => store.ListForCustomerAsync(org, ada.Id).Result is [{ ExitAt: not null }], 5000));
+        Assert.Equal(1, await h.Visits.GetActivePersonsAsync(org, "s1"));
+
+        // The visit ends once she has been unseen for the 10-minute timeout: the pipeline's sweep, every minute.
+        h.Time.SetUtcNow(T.AddMinutes(36));
+        h.Scheduler.AdvanceBy(TimeSpan.FromMinutes(1));
         var v = (await completed).Visit;
         Assert.Equal((TimeSpan.FromMinutes(25), false, ada.Id), (v.Dwell, v.IsReturning, v.CustomerId));
-        SpinWait.SpinUntil(() => h.Visits.GetActivePersonsAsync(org).Result == 1, 5000);
-        Assert.Equal(1, await h.Visits.GetActivePersonsAsync(org, "s1"));
         Assert.Equal(1, (await h.Customers.GetAsync(org, ada.Id))!.VisitCount);
 
         var second = h.NextAsync<VisitStartedEvent>();

@@ -58,7 +58,6 @@ internal static class OpsApi
         tasks.MapPost("/stop", StopTaskAsync);
 
         api.MapGet("/detections", DetectionsAsync).Require(ScarletPolicies.Read).WithTags("Detections").WithSummary("Detection events with status MATCHED / NEW_FACE / MULTIPLE_MATCHES / UNKNOWN, filters and paging");
-        api.MapGet("/analytics/visits", VisitsAsync).Require(ScarletPolicies.Read).WithTags("Analytics").WithSummary("Visit statistics by hour, day, week or month");
         api.MapGet("/analytics/active-persons", ActivePersonsAsync).Require(ScarletPolicies.Read).WithTags("Analytics");
         api.MapGet("/alerts", ZonesAndAlertRulesApi.ListAlertsAsync).Require(ScarletPolicies.Staff).WithTags("Alerts").WithSummary("Alerts, newest first; filters level, camera_id, acknowledged, from, to; total in X-Total-Count");
         api.MapPost("/alerts/{alert_id}/acknowledge", async (string alert_id, HttpContext http, HostContext ctx, CancellationToken ct) => TypedResults.Ok(await ctx.Alerts.AcknowledgeAsync(ctx.Org, alert_id, http.Name(), ct))).Require(ScarletPolicies.Operator).WithTags("Alerts");
@@ -166,27 +165,6 @@ internal static class OpsApi
         visitor_id = d.VisitorId,
         timestamp = d.Timestamp,
     };
-
-    public static async Task<IResult> VisitsAsync(HostContext ctx, TimeProvider time, string? granularity, DateTimeOffset? from, DateTimeOffset? to, string? store_id, CancellationToken ct)
-    {
-        var g = granularity?.ToLowerInvariant() switch
-        {
-            null or "" or "hour" => StatisticsGranularity.Hour,
-            "day" => StatisticsGranularity.Day,
-            "week" => StatisticsGranularity.Week,
-            "month" => StatisticsGranularity.Month,
-            _ => throw ApiException.BadRequest("granularity must be hour, day, week or month"),
-        };
-        var end = to ?? time.GetUtcNow();
-        var start = from ?? end.AddDays(-1);
-        if (start >= end || end - start > TimeSpan.FromDays(800))
-        {
-            throw ApiException.BadRequest("from must be before to, at most 800 days apart");
-        }
-
-        var buckets = await ctx.Visits.GetStatisticsAsync(ctx.Org, store_id, start, end, g, ct);
-        return TypedResults.Ok(new { granularity = g.ToString().ToLowerInvariant(), from = start, to = end, buckets });
-    }
 
     public static async Task<IResult> ActivePersonsAsync(HostContext ctx, LivePeople people, CameraManager cameras, CancellationToken ct)
     {

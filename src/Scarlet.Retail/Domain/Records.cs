@@ -110,19 +110,19 @@ public sealed record Visit
     /// <summary>Gets the store.</summary>
     public required string StoreId { get; init; }
 
-    /// <summary>Gets the tracked person (global person id from tracking).</summary>
+    /// <summary>Gets the first tracked person of the visit (global person id from tracking; <c>sighting-…</c> for a visit seen only by an identification).</summary>
     public required string PersonId { get; init; }
 
     /// <summary>Gets the identified customer, if any.</summary>
     public string? CustomerId { get; init; }
 
-    /// <summary>Gets the provisional visitor, if any.</summary>
+    /// <summary>Gets the provisional visitor, if any: a face cluster, else the person id of the cross-camera global id.</summary>
     public string? VisitorId { get; init; }
 
-    /// <summary>Gets the entry time.</summary>
+    /// <summary>Gets the entry time (first sighting).</summary>
     public DateTimeOffset EntryAt { get; init; }
 
-    /// <summary>Gets the exit time, or <see langword="null"/> while inside.</summary>
+    /// <summary>Gets the last sighting, or <see langword="null"/> while the person is in view of a camera.</summary>
     public DateTimeOffset? ExitAt { get; init; }
 
     /// <summary>Gets a value indicating whether the customer or visitor had visited this store before.</summary>
@@ -139,6 +139,39 @@ public sealed record Visit
 /// <param name="ReturningVisits">Visits by someone seen before.</param>
 /// <param name="AverageDwellSeconds">Mean dwell of the completed ones, 0 when none.</param>
 public sealed record VisitStatisticsBucket(DateTimeOffset PeriodStart, int Visits, int UniqueVisitors, int ReturningVisits, double AverageDwellSeconds);
+
+/// <summary>Visits over a whole period (<see cref="Storage.IVisitStore.GetSummaryAsync"/>).</summary>
+/// <param name="Visits">Visits that started in the period.</param>
+/// <param name="UniqueVisitors">Distinct visitors among them (customer, else provisional visitor, else person).</param>
+/// <param name="ReturningVisitors">Distinct visitors among them who had visited the store before.</param>
+/// <param name="NewVisitors">Distinct visitors among them with a first visit in the period.</param>
+/// <param name="IdentifiedVisits">Visits attributed to a customer.</param>
+/// <param name="AverageDwellSeconds">Mean dwell of the visits with a last sighting, 0 when none.</param>
+public sealed record VisitSummary(int Visits, int UniqueVisitors, int ReturningVisitors, int NewVisitors, int IdentifiedVisits, double AverageDwellSeconds);
+
+/// <summary>One stay of a person in a zone, from entering it to leaving it.</summary>
+/// <param name="OrganizationId">Organisation.</param>
+/// <param name="Zone">Zone name.</param>
+/// <param name="PersonId">Tracked person.</param>
+/// <param name="VisitId">The visit it belongs to, when known.</param>
+/// <param name="EnteredAt">Entry into the zone.</param>
+/// <param name="ExitedAt">Exit from the zone.</param>
+public sealed record ZoneStay(string OrganizationId, string Zone, string PersonId, string? VisitId, DateTimeOffset EnteredAt, DateTimeOffset ExitedAt);
+
+/// <summary>Dwell in one zone over a period (stays that began in it).</summary>
+/// <param name="Zone">Zone name.</param>
+/// <param name="Stays">Stays in the zone.</param>
+/// <param name="Visits">Distinct visits among them (one person going in and out of the zone in one visit counts once).</param>
+/// <param name="TotalDwellSeconds">Summed dwell.</param>
+/// <param name="AverageDwellSeconds">Mean dwell per stay.</param>
+/// <param name="MaxDwellSeconds">Longest stay.</param>
+public sealed record ZoneDwell(string Zone, int Stays, int Visits, double TotalDwellSeconds, double AverageDwellSeconds, double MaxDwellSeconds);
+
+/// <summary>People in the store during one interval of a day (<see cref="VisitAnalytics.GetOccupancyAsync"/>).</summary>
+/// <param name="PeriodStart">Interval start (UTC).</param>
+/// <param name="Average">Mean number of people present over the interval (person-seconds / interval seconds).</param>
+/// <param name="Peak">Most people present at once during the interval.</param>
+public sealed record OccupancyPoint(DateTimeOffset PeriodStart, double Average, int Peak);
 
 /// <summary>An alert raised by a rule.</summary>
 public sealed record Alert

@@ -173,6 +173,9 @@ public sealed record PersonEnteredStoreEvent : ScarletEvent
     /// <summary>Gets the provisional visitor, if known.</summary>
     public string? VisitorId { get; init; }
 
+    /// <summary>Gets the camera that saw the person, when known (a person in view of two cameras is one visit).</summary>
+    public string? CameraId { get; init; }
+
     /// <inheritdoc/>
     public override string Topic => ScarletTopics.Tracking;
 }
@@ -188,6 +191,9 @@ public sealed record PersonExitedStoreEvent : ScarletEvent
 
     /// <summary>Gets the customer, if identified during the visit.</summary>
     public string? CustomerId { get; init; }
+
+    /// <summary>Gets the camera the person left, when known.</summary>
+    public string? CameraId { get; init; }
 
     /// <inheritdoc/>
     public override string Topic => ScarletTopics.Tracking;

@@ -84,6 +84,8 @@ public sealed class RetailPipeline : IDisposable
                 {
                     PersonEnteredStoreEvent entered => _visits.HandleEnteredAsync(entered, ct),
                     PersonExitedStoreEvent exited => _visits.HandleExitedAsync(exited, ct),
+                    ZoneEnteredEvent { IsRemote: false } zone => _visits.HandleZoneEnteredAsync(zone, ct),
+                    ZoneExitedEvent { IsRemote: false } zone => _visits.HandleZoneExitedAsync(zone, ct),
 
                     // Every identification (camera, /process-frame, /recognize) is a sighting: once per visit it counts.
                     CustomerIdentifiedEvent { IsRemote: false } identified => _visits.RecordSightingAsync(identified.OrganizationId, identified.CustomerId, identified.Timestamp, ct),
@@ -126,6 +128,22 @@ public sealed class RetailPipeline : IDisposable
                 d.Add(sink);
             }
 
+            // Visits end once their people have been unseen for the timeout, also when no further event comes.
+            d.Add(Observable.Interval(TimeSpan.FromMinutes(1), _scheduler)
+                .Where(_ => _visits.HasLiveVisits)
+                .Select(_ => Observable.FromAsync(async ct =>
+                {
+                    try
+                    {
+                        await _visits.CompleteEndedVisitsAsync(_time.GetUtcNow(), ct).ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        _logger.LogError(ex, "Visit sweep failed");
+                    }
+                }))
+                .Concat()
+                .Subscribe());
             d.Add(Observable.Interval(_options.RetentionSweepInterval, _scheduler)
                 .Select(_ => Observable.FromAsync(async ct =>
                 {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Scarlet.Retail.Events;
 using Scarlet.Retail.Storage;
@@ -6,125 +5,387 @@ using Scarlet.Retail.Storage;
 namespace Scarlet.Retail;
 
 /// <summary>
-/// Visits from tracking: entry and exit per person per store, dwell, returning visitors, statistics, persons inside now;
-/// and a customer's visit count, which changes once per visit: when the customer is seen (a camera track, any
-/// identification) after more than <see cref="RetailOptions.VisitTimeoutMinutes"/> unseen.
+/// Visits: one person's stay in a store. A visit starts at the first sighting on any camera (or an identification by
+/// <c>/process-frame</c> or <c>/recognize</c>) and ends once the person has been unseen for
+/// <see cref="RetailOptions.VisitTimeoutMinutes"/>: tracks of the same person (the same cross-camera person id, or the
+/// same customer) on several cameras, and re-entries within the timeout, are one visit, one row, whose last sighting
+/// moves on. An anonymous person is a provisional visitor (the person id of the global id); identified later, the visit
+/// becomes the customer's, merged into the customer's own visit when there is one. A customer's visit count changes once
+/// per visit. Also: dwell per zone, statistics by period, occupancy over a day.
 /// </summary>
+/// <remarks>
+/// Events are handled one at a time (one lock): the live visits are kept here and written through to the store, so a
+/// restart finds a customer's recent visit again (a provisional visitor's global id does not survive a restart).
+/// <see cref="VisitCompletedEvent"/> is published when the timeout has passed (<see cref="CompleteEndedVisitsAsync"/>,
+/// run by <see cref="RetailPipeline"/> every minute and by any later event).
+/// </remarks>
 /// <param name="visits">Visit store.</param>
 /// <param name="customers">Customer service (visit counts and tiers).</param>
 /// <param name="stream">Event stream.</param>
 /// <param name="options">Options (the visit timeout).</param>
 public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers, ScarletEventStream stream, IOptions<RetailOptions> options)
 {
-    private readonly TimeSpan _timeout = TimeSpan.FromMinutes(options.Value.VisitTimeoutMinutes);
+    /// <summary>The store of a visit seen only by an identification that names no store (<c>/recognize</c>); the web host's camera default too.</summary>
+    public const string DefaultStoreId = "store";
 
-    // When each customer was last seen: a sighting later than this plus the timeout starts a new visit. Seeded from the
-    // visit rows on a customer's first sighting after a start, so a restart does not count a visit twice.
-    private readonly ConcurrentDictionary<(string Org, string Customer), DateTimeOffset> _lastSeen = new();
-    private readonly SemaphoreSlim _counting = new(1, 1);
+    // A person in view whose exit never came (a camera stopped mid-track) stops holding the visit open after this.
+    private static readonly TimeSpan s_staleInView = TimeSpan.FromHours(12);
+
+    private readonly TimeSpan _timeout = TimeSpan.FromMinutes(options.Value.VisitTimeoutMinutes);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly HashSet<LiveVisit> _live = [];
+    private readonly Dictionary<(string Org, string Person), LiveVisit> _byPerson = [];
+    private readonly Dictionary<(string Org, string Customer), LiveVisit> _byCustomer = [];
+    private readonly Dictionary<(string Org, string Zone, string Person), DateTimeOffset> _inZone = [];
+    private int _liveCount;
+
+    /// <summary>Gets a value indicating whether some visit has not ended (read without the lock: a hint for the sweep).</summary>
+    internal bool HasLiveVisits => Volatile.Read(ref _liveCount) > 0;
 
     /// <summary>
-    /// Records that a customer was seen at a time (a camera, <c>/process-frame</c>, <c>/recognize</c>): the first sighting
-    /// after more than the visit timeout starts a visit, which adds one to the customer's visit count; sightings
-    /// within it are the same visit.
+    /// Records that a customer was seen at a time (<c>/process-frame</c>, <c>/recognize</c>, a camera's identification):
+    /// it extends the customer's visit, or starts one (adding one to the visit count) when the customer has been unseen
+    /// for longer than the timeout.
     /// </summary>
     /// <param name="organizationId">Organisation.</param>
     /// <param name="customerId">Customer.</param>
     /// <param name="at">When.</param>
     /// <param name="cancellationToken">Cancellation.</param>
     /// <returns>Whether this sighting started a visit.</returns>
-    public Task<bool> RecordSightingAsync(string organizationId, string customerId, DateTimeOffset at, CancellationToken cancellationToken = default) =>
-        RecordPresenceAsync(organizationId, customerId, at, at, cancellationToken);
-
-    // Seen without a break from 'from' to 'at' (a camera track): the gap that matters is the one before 'from'.
-    private async Task<bool> RecordPresenceAsync(string organizationId, string customerId, DateTimeOffset from, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task<bool> RecordSightingAsync(string organizationId, string customerId, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(organizationId);
         ArgumentException.ThrowIfNullOrWhiteSpace(customerId);
-        await _counting.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var key = (organizationId, customerId);
-            if (!_lastSeen.TryGetValue(key, out var last))
+            await ExpireAsync(at).ConfigureAwait(false);
+            if (await FindCustomerVisitAsync(organizationId, null, customerId, at, cancellationToken).ConfigureAwait(false) is { } live)
             {
-                var past = await visits.ListForCustomerAsync(organizationId, customerId, cancellationToken).ConfigureAwait(false);
-                // Rows that began before this sighting (not the visit row this very sighting opened).
-                last = past.Where(v => v.EntryAt < from).Select(v => v.ExitAt ?? v.EntryAt).DefaultIfEmpty(DateTimeOffset.MinValue).Max();
+                await TouchAsync(live, at, cancellationToken).ConfigureAwait(false);
+                return false;
             }
 
-            var starts = last == DateTimeOffset.MinValue || from - last > _timeout;
-            _lastSeen[key] = at > last ? at : last;
-            if (starts && await customers.GetAsync(organizationId, customerId, cancellationToken).ConfigureAwait(false) is not null)
+            if (await customers.GetAsync(organizationId, customerId, cancellationToken).ConfigureAwait(false) is null)
             {
-                await customers.RecordVisitAsync(organizationId, customerId, cancellationToken).ConfigureAwait(false);
-                return true;
+                return false;
             }
 
-            return false;
+            // No tracked person: a person id of its own, never the customer's id (an erasure clears the customer only).
+            await StartAsync(organizationId, DefaultStoreId, "sighting-" + Guid.NewGuid().ToString("N"), customerId, null, at, inView: false, cancellationToken).ConfigureAwait(false);
+            return true;
         }
         finally
         {
-            _counting.Release();
+            _gate.Release();
         }
     }
 
-    /// <summary>Opens a visit (idempotent: a second entry of a person already inside returns the open visit).</summary>
+    /// <summary>
+    /// A person came into view of a camera: the start of a visit, or part of the person's (or the customer's) visit when
+    /// seen within the timeout.
+    /// </summary>
     /// <param name="entered">The tracking event.</param>
     /// <param name="cancellationToken">Cancellation.</param>
     /// <returns>The visit.</returns>
     public async Task<Visit> HandleEnteredAsync(PersonEnteredStoreEvent entered, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entered);
-        var org = entered.OrganizationId;
-        if (await visits.GetOpenAsync(org, entered.StoreId, entered.PersonId, cancellationToken).ConfigureAwait(false) is { } open)
+        var (org, at) = (entered.OrganizationId, entered.Timestamp);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            return open;
-        }
+            await ExpireAsync(at).ConfigureAwait(false);
+            var live = _byPerson.GetValueOrDefault((org, entered.PersonId));
+            if (live is null && entered.CustomerId is { } customer)
+            {
+                live = await FindCustomerVisitAsync(org, entered.StoreId, customer, at, cancellationToken).ConfigureAwait(false);
+            }
 
-        var returning = await visits.HasVisitedBeforeAsync(org, entered.StoreId, entered.CustomerId, entered.VisitorId, entered.Timestamp, cancellationToken).ConfigureAwait(false);
-        var visit = new Visit
-        {
-            Id = Guid.NewGuid().ToString("N"),
-            OrganizationId = org,
-            StoreId = entered.StoreId,
-            PersonId = entered.PersonId,
-            CustomerId = entered.CustomerId,
-            VisitorId = entered.VisitorId,
-            EntryAt = entered.Timestamp,
-            IsReturning = returning,
-        };
-        await visits.AddAsync(visit, cancellationToken).ConfigureAwait(false);
-        if (entered.CustomerId is { } customer)
-        {
-            await RecordSightingAsync(org, customer, entered.Timestamp, cancellationToken).ConfigureAwait(false);
-        }
+            if (live is null)
+            {
+                live = await StartAsync(org, entered.StoreId, entered.PersonId, entered.CustomerId, entered.VisitorId ?? entered.PersonId, at, inView: true, cancellationToken).ConfigureAwait(false);
+            }
+            else if (entered.CustomerId is { } c && live.Row.CustomerId is null)
+            {
+                live = await AttributeAsync(live, c, cancellationToken).ConfigureAwait(false);
+            }
 
-        stream.Publish(new VisitStartedEvent { OrganizationId = org, Timestamp = entered.Timestamp, Visit = visit });
-        return visit;
+            _byPerson[(org, entered.PersonId)] = live;
+            live.Persons.Add(entered.PersonId);
+            live.InView.Add(InViewKey(entered.PersonId, entered.CameraId));
+            await TouchAsync(live, at, cancellationToken).ConfigureAwait(false);
+            return live.Row;
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
-    /// <summary>Closes the person's open visit, counts it for the customer, publishes <see cref="VisitCompletedEvent"/>.</summary>
+    /// <summary>
+    /// A person left a camera's view: once no camera sees anyone of the visit, its last sighting is set; the visit ends
+    /// when the timeout passes without a new sighting.
+    /// </summary>
     /// <param name="exited">The tracking event.</param>
     /// <param name="cancellationToken">Cancellation.</param>
-    /// <returns>The closed visit, or <see langword="null"/> when none was open.</returns>
+    /// <returns>The visit, or <see langword="null"/> when the person had none.</returns>
     public async Task<Visit?> HandleExitedAsync(PersonExitedStoreEvent exited, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(exited);
+        var (org, at) = (exited.OrganizationId, exited.Timestamp);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ExpireAsync(at).ConfigureAwait(false);
+            if (!_byPerson.TryGetValue((org, exited.PersonId), out var live))
+            {
+                // Opened before a restart: close the row as the host before it would have.
+                if (await visits.GetOpenAsync(org, exited.StoreId, exited.PersonId, cancellationToken).ConfigureAwait(false) is not { } open)
+                {
+                    return null;
+                }
+
+                return await visits.CloseAsync(org, open.Id, at, exited.CustomerId, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (exited.CustomerId is { } c && live.Row.CustomerId is null)
+            {
+                live = await AttributeAsync(live, c, cancellationToken).ConfigureAwait(false);
+            }
+
+            live.InView.Remove(InViewKey(exited.PersonId, exited.CameraId));
+            await TouchAsync(live, at, cancellationToken).ConfigureAwait(false);
+            return live.Row;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>A person entered a zone: the start of a stay there (dwell per zone).</summary>
+    /// <param name="entered">The tracking event.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    public async Task HandleZoneEnteredAsync(ZoneEnteredEvent entered, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entered);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _inZone.TryAdd((entered.OrganizationId, entered.Zone, entered.PersonId), entered.Timestamp);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>A person left a zone: the stay is recorded with the person's visit.</summary>
+    /// <param name="exited">The tracking event.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The stay, or <see langword="null"/> when its entry was not seen.</returns>
+    public async Task<ZoneStay?> HandleZoneExitedAsync(ZoneExitedEvent exited, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(exited);
         var org = exited.OrganizationId;
-        if (await visits.GetOpenAsync(org, exited.StoreId, exited.PersonId, cancellationToken).ConfigureAwait(false) is not { } open)
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_inZone.Remove((org, exited.Zone, exited.PersonId), out var since))
+            {
+                return null;
+            }
+
+            var visit = _byPerson.GetValueOrDefault((org, exited.PersonId))?.Row.Id;
+            var stay = new ZoneStay(org, exited.Zone, exited.PersonId, visit, since, exited.Timestamp > since ? exited.Timestamp : since);
+            await visits.AddZoneStayAsync(stay, cancellationToken).ConfigureAwait(false);
+            return stay;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Ends the visits whose people have been unseen for longer than the timeout at <paramref name="now"/> and publishes <see cref="VisitCompletedEvent"/> for each.</summary>
+    /// <param name="now">The current time.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The visits ended.</returns>
+    public async Task<IReadOnlyList<Visit>> CompleteEndedVisitsAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ExpireAsync(now).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static string InViewKey(string person, string? camera) => person + "\n" + camera;
+
+    private async Task<IReadOnlyList<Visit>> ExpireAsync(DateTimeOffset now)
+    {
+        var ending = _live.Where(l => now - l.LastSeen > _timeout && (l.InView.Count == 0 || now - l.LastSeen > s_staleInView)).ToList();
+        var ended = new List<Visit>(ending.Count);
+        foreach (var live in ending)
+        {
+            Forget(live);
+            if (live.InView.Count > 0)
+            {
+                // Its exits never came (a camera stopped mid-track): the visit ends at its last sighting.
+                live.InView.Clear();
+                await TouchAsync(live, live.LastSeen, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            ended.Add(live.Row);
+            stream.Publish(new VisitCompletedEvent { OrganizationId = live.Row.OrganizationId, Timestamp = live.LastSeen, Visit = live.Row });
+        }
+
+        foreach (var key in _inZone.Where(z => now - z.Value > s_staleInView).Select(z => z.Key).ToList())
+        {
+            _inZone.Remove(key);
+        }
+
+        return ended;
+    }
+
+    private void Forget(LiveVisit live)
+    {
+        _live.Remove(live);
+        Volatile.Write(ref _liveCount, _live.Count);
+        var org = live.Row.OrganizationId;
+        foreach (var person in live.Persons)
+        {
+            if (_byPerson.TryGetValue((org, person), out var l) && ReferenceEquals(l, live))
+            {
+                _byPerson.Remove((org, person));
+            }
+        }
+
+        if (live.Row.CustomerId is { } c && _byCustomer.TryGetValue((org, c), out var lc) && ReferenceEquals(lc, live))
+        {
+            _byCustomer.Remove((org, c));
+        }
+    }
+
+    // The customer's visit within the timeout: live here, or (after a restart) the latest row of the store.
+    private async Task<LiveVisit?> FindCustomerVisitAsync(string org, string? storeId, string customerId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (_byCustomer.TryGetValue((org, customerId), out var live))
+        {
+            return live;
+        }
+
+        var row = await visits.GetLatestAsync(org, storeId, customerId, null, cancellationToken).ConfigureAwait(false);
+        var last = row?.ExitAt ?? row?.EntryAt;
+        if (row is null || at - last > _timeout || row.EntryAt - at > _timeout)
         {
             return null;
         }
 
-        var closed = await visits.CloseAsync(org, open.Id, exited.Timestamp, exited.CustomerId, cancellationToken).ConfigureAwait(false);
-        if (closed.CustomerId is { } customerId)
+        live = new LiveVisit(row, last!.Value);
+        live.Persons.Add(row.PersonId);
+        _live.Add(live);
+        Volatile.Write(ref _liveCount, _live.Count);
+        _byCustomer[(org, customerId)] = live;
+        return live;
+    }
+
+    private async Task<LiveVisit> StartAsync(string org, string storeId, string personId, string? customerId, string? visitorId, DateTimeOffset at, bool inView, CancellationToken cancellationToken)
+    {
+        var returning = await visits.HasVisitedBeforeAsync(org, storeId, customerId, visitorId, at, cancellationToken).ConfigureAwait(false);
+        var row = new Visit
         {
-            // Counted once per visit, not per track: a track of a customer seen within the timeout adds nothing.
-            await RecordPresenceAsync(org, customerId, closed.EntryAt, exited.Timestamp, cancellationToken).ConfigureAwait(false);
+            Id = Guid.NewGuid().ToString("N"),
+            OrganizationId = org,
+            StoreId = storeId,
+            PersonId = personId,
+            CustomerId = customerId,
+            VisitorId = visitorId,
+            EntryAt = at,
+            ExitAt = inView ? null : at,
+            IsReturning = returning,
+        };
+        await visits.AddAsync(row, cancellationToken).ConfigureAwait(false);
+        var live = new LiveVisit(row, at);
+        live.Persons.Add(personId);
+        _live.Add(live);
+        Volatile.Write(ref _liveCount, _live.Count);
+        if (customerId is not null)
+        {
+            _byCustomer[(org, customerId)] = live;
+            await CountVisitAsync(org, customerId, cancellationToken).ConfigureAwait(false);
         }
 
-        stream.Publish(new VisitCompletedEvent { OrganizationId = org, Timestamp = exited.Timestamp, Visit = closed });
-        return closed;
+        stream.Publish(new VisitStartedEvent { OrganizationId = org, Timestamp = at, Visit = row });
+        return live;
+    }
+
+    private async Task CountVisitAsync(string org, string customerId, CancellationToken cancellationToken)
+    {
+        if (await customers.GetAsync(org, customerId, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            await customers.RecordVisitAsync(org, customerId, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // A provisional visitor's visit is identified as a customer's: merged into the customer's visit within the timeout
+    // (no second count), else it becomes the customer's visit and counts once.
+    private async Task<LiveVisit> AttributeAsync(LiveVisit live, string customerId, CancellationToken cancellationToken)
+    {
+        var org = live.Row.OrganizationId;
+        var other = await FindCustomerVisitAsync(org, live.Row.StoreId, customerId, live.LastSeen, cancellationToken).ConfigureAwait(false);
+        if (other is not null && !ReferenceEquals(other, live))
+        {
+            // The earlier row stays (a camera's track usually starts before its identification, which may have opened
+            // a store-less visit): it gets the customer, the other's people, cameras and zone stays.
+            var (keep, drop) = other.Row.EntryAt <= live.Row.EntryAt ? (other, live) : (live, other);
+            Forget(drop);
+            keep.InView.UnionWith(drop.InView);
+            keep.Persons.UnionWith(drop.Persons);
+            foreach (var person in keep.Persons)
+            {
+                _byPerson[(org, person)] = keep;
+            }
+
+            keep.Row = keep.Row with { CustomerId = customerId, IsReturning = keep.Row.IsReturning || drop.Row.IsReturning };
+            _byCustomer[(org, customerId)] = keep;
+            await visits.DeleteAsync(org, drop.Row.Id, keep.Row.Id, cancellationToken).ConfigureAwait(false);
+            await visits.UpdateAsync(keep.Row, cancellationToken).ConfigureAwait(false);
+            await TouchAsync(keep, drop.LastSeen, cancellationToken).ConfigureAwait(false);
+            return keep;
+        }
+
+        var returning = live.Row.IsReturning || await visits.HasVisitedBeforeAsync(org, live.Row.StoreId, customerId, null, live.Row.EntryAt, cancellationToken).ConfigureAwait(false);
+        live.Row = live.Row with { CustomerId = customerId, IsReturning = returning };
+        _byCustomer[(org, customerId)] = live;
+        await visits.UpdateAsync(live.Row, cancellationToken).ConfigureAwait(false);
+        await CountVisitAsync(org, customerId, cancellationToken).ConfigureAwait(false);
+        return live;
+    }
+
+    // Seen at 'at': the first and last sightings move out to it; the row's exit is the last sighting unless someone of the
+    // visit is in view. Written only when something changed.
+    private async Task TouchAsync(LiveVisit live, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (at > live.LastSeen)
+        {
+            live.LastSeen = at;
+        }
+
+        var row = live.Row;
+        var entry = at < row.EntryAt ? at : row.EntryAt;
+        DateTimeOffset? exit = live.InView.Count > 0 ? null : live.LastSeen;
+        if (entry != row.EntryAt || exit != row.ExitAt)
+        {
+            live.Row = row with { EntryAt = entry, ExitAt = exit };
+            await visits.UpdateAsync(live.Row, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Visit statistics by hour, day, week or month (UTC buckets).</summary>
@@ -145,6 +406,104 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
         return visits.GetStatisticsAsync(organizationId, storeId, from, to, granularity, cancellationToken);
     }
 
+    /// <summary>Visits that started in <c>[from, to)</c> summed: visits, unique, returning and new visitors, mean dwell.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="storeId">Store, or <see langword="null"/> for all.</param>
+    /// <param name="from">Start.</param>
+    /// <param name="to">End (exclusive).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The summary.</returns>
+    public Task<VisitSummary> GetSummaryAsync(string organizationId, string? storeId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        CheckRange(from, to);
+        return visits.GetSummaryAsync(organizationId, storeId, from, to, cancellationToken);
+    }
+
+    /// <summary>Dwell per zone: the stays that began in <c>[from, to)</c>, by zone.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="from">Start.</param>
+    /// <param name="to">End (exclusive).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>One row per zone with stays, by zone name.</returns>
+    public Task<IReadOnlyList<ZoneDwell>> GetZoneDwellAsync(string organizationId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        CheckRange(from, to);
+        return visits.GetZoneDwellAsync(organizationId, from, to, cancellationToken);
+    }
+
+    /// <summary>
+    /// Occupancy over <c>[from, to)</c> (a day, typically) in steps of <paramref name="interval"/>: the mean and the peak
+    /// number of people present, a person being present from the first to the last sighting of the visit (to
+    /// <paramref name="to"/> while still in view).
+    /// </summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="storeId">Store, or <see langword="null"/> for all.</param>
+    /// <param name="from">Start.</param>
+    /// <param name="to">End (exclusive).</param>
+    /// <param name="interval">Step, at least one second, at most 10,000 steps.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>One point per step, oldest first.</returns>
+    public async Task<IReadOnlyList<OccupancyPoint>> GetOccupancyAsync(string organizationId, string? storeId, DateTimeOffset from, DateTimeOffset to, TimeSpan interval, CancellationToken cancellationToken = default)
+    {
+        CheckRange(from, to);
+        if (interval < TimeSpan.FromSeconds(1) || (to - from) / interval > 10_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(interval), "The interval must be at least 1 s and give at most 10,000 steps.");
+        }
+
+        var rows = await visits.ListOverlappingAsync(organizationId, storeId, from, to, cancellationToken).ConfigureAwait(false);
+        return Occupancy(rows, from, to, interval);
+    }
+
+    /// <summary>Mean and peak people present per step: a sweep over the visits' entries (+1) and last sightings (-1).</summary>
+    internal static List<OccupancyPoint> Occupancy(IReadOnlyList<Visit> rows, DateTimeOffset from, DateTimeOffset to, TimeSpan interval)
+    {
+        var changes = new List<(DateTimeOffset At, int Delta)>(rows.Count * 2);
+        foreach (var v in rows)
+        {
+            var start = v.EntryAt < from ? from : v.EntryAt;
+            var end = v.ExitAt is { } e && e < to ? e : to;
+            if (end >= start)
+            {
+                changes.Add((start, 1));
+                changes.Add((end, -1));
+            }
+        }
+
+        // Arrivals before departures at the same instant: a sighting of one instant still counts in the peak.
+        changes.Sort((a, b) => a.At != b.At ? a.At.CompareTo(b.At) : b.Delta.CompareTo(a.Delta));
+        var points = new List<OccupancyPoint>();
+        var (present, next) = (0, 0);
+        for (var start = from; start < to; start += interval)
+        {
+            var end = start + interval < to ? start + interval : to;
+            var peak = present;
+            double personSeconds = 0;
+            var t = start;
+            while (next < changes.Count && changes[next].At < end)
+            {
+                var (at, delta) = changes[next++];
+                personSeconds += present * (at - t).TotalSeconds;
+                t = at;
+                present += delta;
+                peak = Math.Max(peak, present);
+            }
+
+            personSeconds += present * (end - t).TotalSeconds;
+            points.Add(new OccupancyPoint(start, personSeconds / (end - start).TotalSeconds, peak));
+        }
+
+        return points;
+    }
+
+    private static void CheckRange(DateTimeOffset from, DateTimeOffset to)
+    {
+        if (to <= from)
+        {
+            throw new ArgumentException("'to' must be after 'from'.", nameof(to));
+        }
+    }
+
     /// <summary>Persons inside now (open visits).</summary>
     /// <param name="organizationId">Organisation.</param>
     /// <param name="storeId">Store, or <see langword="null"/> for all.</param>
@@ -152,4 +511,18 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
     /// <returns>Count.</returns>
     public Task<int> GetActivePersonsAsync(string organizationId, string? storeId = null, CancellationToken cancellationToken = default) =>
         visits.CountOpenAsync(organizationId, storeId, cancellationToken);
+}
+
+/// <summary>A visit that has not ended: its row, who of it is in view of which camera, when it was last seen.</summary>
+internal sealed class LiveVisit(Visit row, DateTimeOffset lastSeen)
+{
+    public Visit Row { get; set; } = row;
+
+    public DateTimeOffset LastSeen { get; set; } = lastSeen;
+
+    /// <summary>Gets the person ids of the visit (several global ids of one customer).</summary>
+    public HashSet<string> Persons { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Gets the (person, camera) pairs in view now.</summary>
+    public HashSet<string> InView { get; } = new(StringComparer.Ordinal);
 }

@@ -344,6 +344,62 @@ public interface IVisitStore
     /// <param name="cancellationToken">Cancellation.</param>
     /// <returns>Non-empty buckets, oldest first.</returns>
     Task<IReadOnlyList<VisitStatisticsBucket>> GetStatisticsAsync(string organizationId, string? storeId, DateTimeOffset from, DateTimeOffset to, StatisticsGranularity granularity, CancellationToken cancellationToken = default);
+
+    /// <summary>The latest visit (by entry) of a customer, else of a provisional visitor.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="storeId">Store, or <see langword="null"/> for any.</param>
+    /// <param name="customerId">Customer (looked up when not null).</param>
+    /// <param name="visitorId">Visitor (looked up when <paramref name="customerId"/> is null).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The visit or <see langword="null"/>.</returns>
+    Task<Visit?> GetLatestAsync(string organizationId, string? storeId, string? customerId, string? visitorId, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes a visit's entry, exit, customer, visitor and returning flag.</summary>
+    /// <param name="visit">Visit (found by organisation and id).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    /// <exception cref="RetailNotFoundException">No such visit.</exception>
+    Task UpdateAsync(Visit visit, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a visit (a provisional one merged into its customer's) and points its zone stays at another.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="visitId">Visit to delete.</param>
+    /// <param name="mergedIntoVisitId">The visit its zone stays now belong to.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns><see langword="true"/> when it existed.</returns>
+    Task<bool> DeleteAsync(string organizationId, string visitId, string mergedIntoVisitId, CancellationToken cancellationToken = default);
+
+    /// <summary>Visits present at some time in <c>[from, to)</c> (entered before <paramref name="to"/>, last seen at or after <paramref name="from"/> or still in view), oldest first.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="storeId">Store, or <see langword="null"/> for all.</param>
+    /// <param name="from">Start.</param>
+    /// <param name="to">End (exclusive).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Visits.</returns>
+    Task<IReadOnlyList<Visit>> ListOverlappingAsync(string organizationId, string? storeId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
+
+    /// <summary>Visits that started in <c>[from, to)</c>, summed: unique, returning and new visitors, mean dwell.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="storeId">Store, or <see langword="null"/> for all.</param>
+    /// <param name="from">Start.</param>
+    /// <param name="to">End (exclusive).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The summary.</returns>
+    Task<VisitSummary> GetSummaryAsync(string organizationId, string? storeId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a stay in a zone.</summary>
+    /// <param name="stay">Stay.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    Task AddZoneStayAsync(ZoneStay stay, CancellationToken cancellationToken = default);
+
+    /// <summary>Dwell per zone of the stays that began in <c>[from, to)</c>, by zone name.</summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="from">Start.</param>
+    /// <param name="to">End (exclusive).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>One row per zone with stays.</returns>
+    Task<IReadOnlyList<ZoneDwell>> GetZoneDwellAsync(string organizationId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Detection events, the admin event log, dead letters and the audit trail.</summary>

@@ -188,6 +188,47 @@ public abstract class VisitStoreConformance : StoreConformance
                 break;
         }
     }
+
+    [Fact]
+    public async Task Latest_update_delete_overlap_summary_and_zone_stays()
+    {
+        await VisitAsync(OrgA, "a", T0, TimeSpan.FromMinutes(10), customer: "c1");
+        await VisitAsync(OrgA, "b", T0.AddHours(2), TimeSpan.FromMinutes(20), customer: "c1", person: "p2", returning: true);
+        await S.Visits.AddAsync(new Visit { Id = "v", OrganizationId = OrgA, StoreId = "s1", PersonId = "person-3", VisitorId = "person-3", EntryAt = T0.AddMinutes(5) });
+        await VisitAsync(OrgB, "x", T0.AddHours(3), null, customer: "c1");
+        Assert.Equal("b", (await S.Visits.GetLatestAsync(OrgA, "s1", "c1", null))?.Id);
+        Assert.Equal("b", (await S.Visits.GetLatestAsync(OrgA, null, "c1", "person-3"))?.Id); // the customer wins
+        Assert.Equal("v", (await S.Visits.GetLatestAsync(OrgA, "s1", null, "person-3"))?.Id);
+        Assert.Null(await S.Visits.GetLatestAsync(OrgA, "s2", "c1", null));
+        Assert.Null(await S.Visits.GetLatestAsync(OrgA, null, null, null));
+
+        // The provisional visitor's visit becomes c1's and its last sighting is set.
+        var v = (await S.Visits.GetLatestAsync(OrgA, "s1", null, "person-3"))! with { CustomerId = "c1", ExitAt = T0.AddMinutes(7), IsReturning = true };
+        await S.Visits.UpdateAsync(v);
+        Assert.Equal(v, await S.Visits.GetLatestAsync(OrgA, "s1", null, "person-3"));
+        await Assert.ThrowsAsync<RetailNotFoundException>(() => S.Visits.UpdateAsync(v with { OrganizationId = OrgB }));
+
+        Assert.Equal(["a", "v"], (await S.Visits.ListOverlappingAsync(OrgA, "s1", T0.AddMinutes(6), T0.AddHours(1))).Select(x => x.Id));
+        Assert.Equal(["x"], (await S.Visits.ListOverlappingAsync(OrgB, null, T0, T0.AddDays(1))).Select(x => x.Id)); // still in view
+
+        var summary = await S.Visits.GetSummaryAsync(OrgA, "s1", T0.AddHours(-1), T0.AddDays(1));
+        Assert.Equal(new VisitSummary(3, 1, 1, 1, 3, (600 + 1200 + 120) / 3.0), summary);
+        Assert.Equal(new VisitSummary(0, 0, 0, 0, 0, 0), await S.Visits.GetSummaryAsync(OrgA, "s9", T0, T0.AddDays(1)));
+
+        await S.Visits.AddZoneStayAsync(new ZoneStay(OrgA, "checkout", "person-3", "v", T0.AddMinutes(5), T0.AddMinutes(6)));
+        await S.Visits.AddZoneStayAsync(new ZoneStay(OrgA, "checkout", "person-3", "v", T0.AddMinutes(6).AddSeconds(30), T0.AddMinutes(7)));
+        await S.Visits.AddZoneStayAsync(new ZoneStay(OrgA, "aisle", "person-4", null, T0, T0.AddSeconds(45)));
+        await S.Visits.AddZoneStayAsync(new ZoneStay(OrgB, "aisle", "person-4", null, T0, T0.AddSeconds(45)));
+        Assert.Equal(
+            [new ZoneDwell("aisle", 1, 1, 45, 45, 45), new ZoneDwell("checkout", 2, 1, 90, 45, 60)],
+            await S.Visits.GetZoneDwellAsync(OrgA, T0.AddHours(-1), T0.AddHours(1)));
+
+        // Merged into c1's first visit: the row goes, its zone stays follow.
+        Assert.True(await S.Visits.DeleteAsync(OrgA, "v", "a"));
+        Assert.False(await S.Visits.DeleteAsync(OrgA, "v", "a"));
+        Assert.Equal(["b", "a"], (await S.Visits.ListForCustomerAsync(OrgA, "c1")).Select(x => x.Id));
+        Assert.Equal(1, (await S.Visits.GetZoneDwellAsync(OrgA, T0.AddHours(-1), T0.AddHours(1)))[1].Visits);
+    }
 }
 
 public abstract class EventStoreConformance : StoreConformance

@@ -81,6 +81,96 @@ public sealed class SqlVisitStore(SqlDatabase db) : IVisitStore
             cancellationToken);
     }
 
+    /// <inheritdoc/>
+    public Task<Visit?> GetLatestAsync(string organizationId, string? storeId, string? customerId, string? visitorId, CancellationToken cancellationToken = default)
+    {
+        if (customerId is null && visitorId is null)
+        {
+            return Task.FromResult<Visit?>(null);
+        }
+
+        var who = customerId is not null ? "customer_id = @k" : "visitor_id = @k";
+        return db.ReadAsync(
+            c => Query(c, null, $"SELECT {Columns} FROM visits WHERE org_id = @org AND {who} AND (CAST(@s AS TEXT) IS NULL OR store_id = @s) ORDER BY entry_at DESC LIMIT 1", Map, ("@org", organizationId), ("@k", customerId ?? visitorId), ("@s", storeId)).FirstOrDefault(),
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task UpdateAsync(Visit visit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(visit);
+        return db.WriteAsync(
+            (c, tx) => Execute(c, "UPDATE visits SET entry_at = @in, exit_at = @out, customer_id = @c, visitor_id = @v, is_returning = @r WHERE org_id = @org AND id = @id", tx, ("@org", visit.OrganizationId), ("@id", visit.Id), ("@in", ToUnixMs(visit.EntryAt)), ("@out", Nullable(visit.ExitAt)), ("@c", visit.CustomerId), ("@v", visit.VisitorId), ("@r", visit.IsReturning ? 1 : 0)) > 0
+                ? true
+                : throw new RetailNotFoundException("visit", visit.Id),
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<bool> DeleteAsync(string organizationId, string visitId, string mergedIntoVisitId, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(
+            (c, tx) =>
+            {
+                Execute(c, "UPDATE zone_stays SET visit_id = @into WHERE org_id = @org AND visit_id = @id", tx, ("@org", organizationId), ("@id", visitId), ("@into", mergedIntoVisitId));
+                return Execute(c, "DELETE FROM visits WHERE org_id = @org AND id = @id", tx, ("@org", organizationId), ("@id", visitId)) > 0;
+            },
+            cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<Visit>> ListOverlappingAsync(string organizationId, string? storeId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        db.ReadAsync<IReadOnlyList<Visit>>(
+            c => Query(c, null, $"SELECT {Columns} FROM visits WHERE org_id = @org AND entry_at < @to AND (exit_at IS NULL OR exit_at >= @from) AND (CAST(@s AS TEXT) IS NULL OR store_id = @s) ORDER BY entry_at", Map, ("@org", organizationId), ("@from", ToUnixMs(from)), ("@to", ToUnixMs(to)), ("@s", storeId)),
+            cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<VisitSummary> GetSummaryAsync(string organizationId, string? storeId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(
+            c => Query(
+                c,
+                null,
+                """
+                SELECT CAST(COUNT(*) AS INTEGER), CAST(COUNT(DISTINCT COALESCE(customer_id, visitor_id, person_id)) AS INTEGER),
+                       CAST(COUNT(DISTINCT CASE WHEN is_returning = 1 THEN COALESCE(customer_id, visitor_id, person_id) END) AS INTEGER),
+                       CAST(COUNT(DISTINCT CASE WHEN is_returning = 0 THEN COALESCE(customer_id, visitor_id, person_id) END) AS INTEGER),
+                       CAST(COUNT(customer_id) AS INTEGER),
+                       CAST(COALESCE(AVG(CASE WHEN exit_at IS NOT NULL THEN (exit_at - entry_at) / 1000.0 END), 0) AS DOUBLE PRECISION)
+                FROM visits WHERE org_id = @org AND entry_at >= @from AND entry_at < @to AND (CAST(@s AS TEXT) IS NULL OR store_id = @s)
+                """,
+                r => new VisitSummary(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetDouble(5)),
+                ("@org", organizationId),
+                ("@from", ToUnixMs(from)),
+                ("@to", ToUnixMs(to)),
+                ("@s", storeId))[0],
+            cancellationToken);
+
+    /// <inheritdoc/>
+    public Task AddZoneStayAsync(ZoneStay stay, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stay);
+        return db.WriteAsync(
+            (c, tx) => Execute(c, "INSERT INTO zone_stays(org_id, zone, person_id, visit_id, entered_at, exited_at) VALUES (@org, @z, @p, @v, @in, @out)", tx, ("@org", stay.OrganizationId), ("@z", stay.Zone), ("@p", stay.PersonId), ("@v", stay.VisitId), ("@in", ToUnixMs(stay.EnteredAt)), ("@out", ToUnixMs(stay.ExitedAt))),
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<ZoneDwell>> GetZoneDwellAsync(string organizationId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        db.ReadAsync<IReadOnlyList<ZoneDwell>>(
+            c => Query(
+                c,
+                null,
+                """
+                SELECT zone, CAST(COUNT(*) AS INTEGER), CAST(COUNT(DISTINCT COALESCE(visit_id, person_id)) AS INTEGER),
+                       CAST(SUM(exited_at - entered_at) / 1000.0 AS DOUBLE PRECISION), CAST(AVG(exited_at - entered_at) / 1000.0 AS DOUBLE PRECISION),
+                       CAST(MAX(exited_at - entered_at) / 1000.0 AS DOUBLE PRECISION)
+                FROM zone_stays WHERE org_id = @org AND entered_at >= @from AND entered_at < @to
+                GROUP BY zone ORDER BY zone
+                """,
+                r => new ZoneDwell(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetDouble(3), r.GetDouble(4), r.GetDouble(5)),
+                ("@org", organizationId),
+                ("@from", ToUnixMs(from)),
+                ("@to", ToUnixMs(to))),
+            cancellationToken);
+
     private static Visit Map(DbDataReader r) => new()
     {
         Id = r.GetString(0),

@@ -153,6 +153,16 @@ internal static class SchemaMigrations
                 PRIMARY KEY(org_id, customer_id));
             """),
 
+        // One visit per person (VisitAnalytics): its rows are found again by customer or provisional visitor; each stay
+        // of a person in a zone is a row, so dwell per zone can be reported (anonymous: person and visit ids only).
+        (9, """
+            CREATE INDEX ix_visits_visitor ON visits(org_id, visitor_id, entry_at);
+            CREATE TABLE zone_stays(
+                id INTEGER PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organizations(id),
+                zone TEXT NOT NULL, person_id TEXT NOT NULL, visit_id TEXT, entered_at INTEGER NOT NULL, exited_at INTEGER NOT NULL);
+            CREATE INDEX ix_zone_stays ON zone_stays(org_id, entered_at);
+            """),
+
         // Shared by the hosts of a cluster (docs/scale-out.md): stream tickets, stored as a hash and used up once on
         // any host, and the log-in rate limit's fixed-window counters.
         (11, """
