@@ -101,7 +101,7 @@ internal static class DetectCommand
                 {
                     if (overlayPath is not null && video is null)
                     {
-                        video = OverlayVideoWriter.Open(overlayPath, capture.Fps, frame.Size());
+                        video = OverlayVideoFiles.Open(overlayPath, capture.Fps, frame.Size());
                     }
 
                     Process(frame, i, video is null ? null : m => video.Write(m));
@@ -109,7 +109,7 @@ internal static class DetectCommand
             }
             finally
             {
-                video?.Dispose();
+                OverlayVideoFiles.Close(video);
             }
 
             if (frames == 0)
