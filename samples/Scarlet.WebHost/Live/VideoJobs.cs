@@ -56,13 +56,16 @@ internal sealed class VideoJob(string id, string organizationId, string cameraId
 
     public string VideoPath => Path.Combine(Folder, "overlay.mp4");
 
-    public volatile string Status = Queued;
+    private volatile string _status = Queued;
 
-    public string? Error { get; set; }
+    /// <summary>Gets the status; set last when a job ends, so a reader that sees it completed sees its results.</summary>
+    public string Status => _status;
 
-    public DateTimeOffset? FinishedAt { get; set; }
+    public string? Error { get; private set; }
 
-    public VideoResults? Results { get; set; }
+    public DateTimeOffset? FinishedAt { get; private set; }
+
+    public VideoResults? Results { get; private set; }
 
     public CancellationTokenSource Cancel { get; } = new();
 
@@ -71,6 +74,14 @@ internal sealed class VideoJob(string id, string organizationId, string cameraId
     public long FramesDone => Interlocked.Read(ref _framesDone);
 
     public void FrameDone() => Interlocked.Increment(ref _framesDone);
+
+    public void SetRunning() => _status = Running;
+
+    public void Finish(string status, DateTimeOffset at, VideoResults? results = null, string? error = null)
+    {
+        (Results, Error, FinishedAt) = (results, error, at);
+        _status = status;
+    }
 
     public bool Finished => Status is Completed or Failed;
 
@@ -227,6 +238,12 @@ internal sealed class VideoJobs : IHostedService, IDisposable
             throw ApiException.BadRequest($"video is longer than {_options.MaxDurationSeconds:0} s", "file");
         }
 
+        // Every frame is decoded, drawn and encoded at this size: the image decoder's pixel limit holds for videos too.
+        if ((long)frame.Width * frame.Height > ImageDecoderOptions.DefaultMaxPixels)
+        {
+            throw ApiException.BadRequest($"video frames of {frame.Width}x{frame.Height} are larger than {ImageDecoderOptions.DefaultMaxPixels:N0} pixels", "file");
+        }
+
         return new VideoProbe(container, frame.Width, frame.Height, fps, frames);
     }
 
@@ -289,27 +306,31 @@ internal sealed class VideoJobs : IHostedService, IDisposable
 
         try
         {
-            job.Status = VideoJob.Running;
-            job.Results = await AnalyseAsync(job, ct);
-            job.Status = VideoJob.Completed;
+            job.SetRunning();
+            var results = await AnalyseAsync(job, ct);
+            job.Finish(VideoJob.Completed, _time.GetUtcNow(), results);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            job.Error = "cancelled";
-            job.Status = VideoJob.Failed;
+            job.Finish(VideoJob.Failed, _time.GetUtcNow(), error: "cancelled");
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // The client sees the library's plain words for a bad file, a generic text for anything else (logged).
-            job.Error = ex is InvalidDataException or ArgumentException or FrameSourceException ? ex.Message : "analysis failed";
-            job.Status = VideoJob.Failed;
+            job.Finish(VideoJob.Failed, _time.GetUtcNow(), error: ex is InvalidDataException or ArgumentException or FrameSourceException ? ex.Message : "analysis failed");
             _logger.LogError(ex, "Video job {Job} failed", job.Id);
         }
         finally
         {
-            job.FinishedAt = _time.GetUtcNow();
-            File.Delete(job.InputPath); // the upload is not needed once analysed
             _slots.Release();
+            try
+            {
+                File.Delete(job.InputPath); // the upload is not needed once analysed
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogWarning(ex, "Video job {Job}: the upload could not be deleted", job.Id);
+            }
         }
     }
 
