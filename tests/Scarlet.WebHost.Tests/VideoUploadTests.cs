@@ -15,7 +15,13 @@ public sealed class VideoHostFixture : HostFixture
 {
     public const long MaxBytes = 3_000_000;
 
-    /// <summary>Gets the clip: the first 3 s (30 frames, 768x576) of vtest.avi as H.264 MP4, index at the end (as cameras write it).</summary>
+    /// <summary>The LFW person shown in the clip (photos 3 to 6; photos 0 to 2 are for enrolling).</summary>
+    public const string Customer = "Tony_Blair";
+
+    /// <summary>
+    /// Gets the clip: the first 3 s (30 frames, 768x576, 10 fps) of vtest.avi with photos of <see cref="Customer"/> moving
+    /// over the scene (as the demo faces camera builds it), as H.264 MP4 with the index at the end (as cameras write it).
+    /// </summary>
     public string Clip { get; } = CutClip();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -36,10 +42,27 @@ public sealed class VideoHostFixture : HostFixture
     private static string CutClip()
     {
         var folder = Path.Combine(Path.GetTempPath(), "scarlet-video-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
+        var frames = Path.Combine(folder, "frames");
+        Directory.CreateDirectory(frames);
+        using (var capture = new OpenCvSharp.VideoCapture(TestAssets.VtestVideo))
+        using (var frame = new OpenCvSharp.Mat())
+        {
+            for (var i = 0; i < 30 && capture.Read(frame); i++)
+            {
+                using var photo = OpenCvSharp.Cv2.ImRead(Photos.Lfw(Customer, 3 + (i / 8)));
+                var side = frame.Height * 2 / 5;
+                using (var target = new OpenCvSharp.Mat(frame, new OpenCvSharp.Rect(60 + (i * 8), frame.Height / 8, side, side)))
+                {
+                    OpenCvSharp.Cv2.Resize(photo, target, new OpenCvSharp.Size(side, side), 0, 0, OpenCvSharp.InterpolationFlags.Area);
+                }
+
+                OpenCvSharp.Cv2.ImWrite(Path.Combine(frames, $"{i:D3}.png"), frame);
+            }
+        }
+
         var clip = Path.Combine(folder, "clip.mp4");
         var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-hide_banner", "-loglevel", "error", "-y", "-i", TestAssets.VtestVideo, "-frames:v", "30", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", clip })
+        foreach (var a in new[] { "-hide_banner", "-loglevel", "error", "-y", "-framerate", "10", "-i", Path.Combine(frames, "%03d.png"), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", clip })
         {
             psi.ArgumentList.Add(a);
         }
@@ -48,6 +71,7 @@ public sealed class VideoHostFixture : HostFixture
         var err = p.StandardError.ReadToEnd();
         p.WaitForExit();
         Assert.True(p.ExitCode == 0, "ffmpeg (scripts/setup.sh installs it): " + err);
+        Directory.Delete(frames, recursive: true);
         return clip;
     }
 }
@@ -67,6 +91,16 @@ public sealed class VideoUploadTests(VideoHostFixture host) : IClassFixture<Vide
         Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/cameras", new { id = "upload-cam", source = TestAssets.VtestVideo, start = false })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync("/api/cameras/upload-cam/zones", new StringContent("""{"zones":[{"name":"floor","kind":"aisle","points":[[0,0],[1,0],[1,1],[0,1]]}]}""", Encoding.UTF8, "application/json"))).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/alert-rules", new { id = "upload-busy", kind = "zone_occupancy", camera_id = "upload-cam", zone = "floor", threshold = 1, level = "warning", cooldown_seconds = 3600 })).StatusCode);
+
+        // The customer whose face walks through the clip, enrolled from three other photos.
+        using var reg = await admin.PostAsJsonAsync("/register", new
+        {
+            name = "Video Customer",
+            face_image_b64 = Photos.Base64(Photos.Lfw(VideoHostFixture.Customer, 0)),
+            face_images_b64 = new[] { Photos.Base64(Photos.Lfw(VideoHostFixture.Customer, 1)), Photos.Base64(Photos.Lfw(VideoHostFixture.Customer, 2)) },
+        });
+        Assert.Equal(HttpStatusCode.OK, reg.StatusCode);
+        var customer = (await reg.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customer_id").GetString();
 
         var job = await UploadAsync(admin, File.ReadAllBytes(host.Clip), "clip.mp4", "upload-cam");
         Assert.True(job.Status == HttpStatusCode.Accepted, $"{job.Status} {job.Body}");
@@ -115,7 +149,12 @@ public sealed class VideoUploadTests(VideoHostFixture host) : IClassFixture<Vide
         var visits = results.GetProperty("visits");
         Assert.InRange(visits.GetProperty("people").GetInt32(), 1, tracks.Count);
         Assert.InRange(visits.GetProperty("max_dwell_seconds").GetDouble(), 2, 3);
-        Assert.Equal(JsonValueKind.Array, results.GetProperty("identifications").ValueKind);
+
+        // The enrolled customer is identified on a track by its face vote over the organisation's gallery.
+        var identified = results.GetProperty("identifications").EnumerateArray().Select(i => i.GetProperty("customer_id").GetString()).ToList();
+        Assert.Contains(customer, identified);
+        Assert.Contains(tracks, t => t.GetProperty("customer_id").GetString() == customer && t.GetProperty("identity_status").GetString() == "known");
+        Assert.True(visits.GetProperty("identified").GetInt32() >= 1);
 
         // The overlay video: H.264 MP4 a browser plays, every frame of the clip.
         using var video = await admin.GetAsync($"/api/videos/{id}/video");

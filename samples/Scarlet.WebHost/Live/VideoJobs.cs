@@ -16,7 +16,7 @@ internal sealed record VideoProbe(string Container, int Width, int Height, doubl
 internal sealed record VideoTrack(int TrackId, string PersonId, double FirstSeenSeconds, double LastSeenSeconds, long Frames, string? CustomerId, string IdentityStatus, float? IdentityScore);
 
 /// <summary>A customer identified in an analysed video, first decided at <see cref="AtSeconds"/>.</summary>
-internal sealed record VideoIdentification(int TrackId, string PersonId, string CustomerId, double AtSeconds, float? Score);
+internal sealed record VideoIdentification(int TrackId, string PersonId, string CustomerId, string? Name, double AtSeconds, float? Score);
 
 /// <summary>An alert an organisation's rule raised on an analysed video (reported with the analysis, not raised in the store).</summary>
 internal sealed record VideoAlert(string RuleId, string RuleName, AlertRuleKind Kind, AlertLevel Level, string CameraId, string? Zone, string? PersonId, double AtSeconds, string Message);
@@ -400,7 +400,17 @@ internal sealed class VideoJobs : IHostedService, IDisposable
             throw new InvalidDataException("no frame of the video could be analysed");
         }
 
-        return collector.Results();
+        // The tracks carry gallery identities: named as customers once, after the run (a customer erased meanwhile is left out).
+        var customers = new Dictionary<string, Customer>(StringComparer.Ordinal);
+        foreach (var identity in collector.Identities)
+        {
+            if (await _faces.CustomerOfIdentityAsync(job.OrganizationId, identity, ct) is { } customer)
+            {
+                customers[identity] = customer;
+            }
+        }
+
+        return collector.Results(customers);
     }
 
     private bool Expired(VideoJob job) => job.FinishedAt is { } done && _time.GetUtcNow() - done >= _retention;
@@ -422,11 +432,14 @@ internal sealed class VideoJobs : IHostedService, IDisposable
     {
         private readonly OverlayRenderer _overlay = new();
         private readonly Dictionary<int, TrackSpan> _tracks = [];
-        private readonly List<VideoIdentification> _identifications = [];
+        private readonly List<(int TrackId, int GlobalId, string Identity, double At, float? Score)> _identifications = [];
         private readonly List<VideoAlert> _alerts = [];
         private DateTimeOffset? _start;
 
         public long Frames { get; private set; }
+
+        /// <summary>Gets the gallery identities the tracks were decided as.</summary>
+        public IEnumerable<string> Identities => _identifications.Select(i => i.Identity).Distinct(StringComparer.Ordinal);
 
         public void OnFrame(Frame frame, TrackingUpdate update, OverlayVideoWriter writer)
         {
@@ -447,7 +460,7 @@ internal sealed class VideoJobs : IHostedService, IDisposable
                 {
                     span.CustomerId = customer;
                     span.Score = float.IsNaN(p.IdentityScore) ? null : p.IdentityScore;
-                    _identifications.Add(new VideoIdentification(p.TrackId, TrackingEventPublisher.PersonIdOf(p.GlobalId), customer, Math.Round(at, 3), span.Score));
+                    _identifications.Add((p.TrackId, p.GlobalId, customer, Math.Round(at, 3), span.Score));
                 }
 
                 var label = p.CustomerId is null ? $"#{p.GlobalId}" : $"#{p.GlobalId} {p.CustomerId}";
@@ -467,11 +480,14 @@ internal sealed class VideoJobs : IHostedService, IDisposable
             job.FrameDone();
         }
 
-        public VideoResults Results()
+        public VideoResults Results(IReadOnlyDictionary<string, Customer> customers)
         {
+            string? CustomerOf(string? identity) => identity is not null && customers.TryGetValue(identity, out var c) ? c.Id : null;
             var tracks = _tracks.OrderBy(t => t.Key).Select(t => new VideoTrack(
                 t.Key, TrackingEventPublisher.PersonIdOf(t.Value.GlobalId), Math.Round(t.Value.First, 3), Math.Round(t.Value.Last, 3), t.Value.Frames,
-                t.Value.CustomerId, System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(t.Value.Status.ToString()), t.Value.Score)).ToList();
+                CustomerOf(t.Value.CustomerId), System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(t.Value.Status.ToString()), t.Value.Score)).ToList();
+            var identifications = _identifications.Where(i => customers.ContainsKey(i.Identity)).Select(i => new VideoIdentification(
+                i.TrackId, TrackingEventPublisher.PersonIdOf(i.GlobalId), customers[i.Identity].Id, customers[i.Identity].Name, i.At, i.Score)).ToList();
 
             // A person is a cross-track id: their stay runs from their first track's start to their last track's end.
             var people = tracks.GroupBy(t => t.PersonId).Select(g => (Dwell: g.Max(t => t.LastSeenSeconds) - g.Min(t => t.FirstSeenSeconds), Identified: g.Any(t => t.CustomerId is not null))).ToList();
@@ -482,7 +498,7 @@ internal sealed class VideoJobs : IHostedService, IDisposable
                 people.Count == 0 ? 0 : Math.Round(people.Average(p => p.Dwell), 3),
                 people.Count == 0 ? 0 : Math.Round(people.Max(p => p.Dwell), 3));
             var p = job.Probe;
-            return new VideoResults(job.Id, job.CameraId, Math.Round(Frames / p.Fps, 3), Frames, p.Width, p.Height, Math.Round(p.Fps, 3), tracks, _identifications, _alerts, visits);
+            return new VideoResults(job.Id, job.CameraId, Math.Round(Frames / p.Fps, 3), Frames, p.Width, p.Height, Math.Round(p.Fps, 3), tracks, identifications, _alerts, visits);
         }
 
         private sealed class TrackSpan(int globalId, double first)
