@@ -62,7 +62,7 @@ public sealed class OverlayVideoWriter : IDisposable
     /// </summary>
     public string? Error { get; private set; }
 
-    /// <summary>Opens a writer for <paramref name="path"/> (<c>.avi</c>: Motion JPEG; anything else: H.264 MP4).</summary>
+    /// <summary>Opens a writer for <paramref name="path"/> (<c>.avi</c>: Motion JPEG; anything else: H.264, in the container its extension names to ffmpeg, <c>.mp4</c> for a browser).</summary>
     /// <param name="path">The file to write (replaced when it exists).</param>
     /// <param name="fps">The frame rate; 0 or less means 10.</param>
     /// <param name="size">The size of every frame.</param>
@@ -96,7 +96,7 @@ public sealed class OverlayVideoWriter : IDisposable
                 "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", $"{size.Width}x{size.Height}", "-r", fps.ToString("0.###", CultureInfo.InvariantCulture), "-i", "pipe:0",
                 // yuv420p needs even sides; browsers need yuv420p and the index at the front.
                 "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-preset", options.Preset, "-crf", options.Crf.ToString(CultureInfo.InvariantCulture),
-                "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4",
+                "-pix_fmt", "yuv420p", "-movflags", "+faststart",
                 path])
             {
                 info.ArgumentList.Add(a);
