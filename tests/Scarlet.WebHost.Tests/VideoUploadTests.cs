@@ -200,6 +200,22 @@ public sealed class VideoUploadTests(VideoHostFixture host) : IClassFixture<Vide
         Assert.Equal(HttpStatusCode.BadRequest, truncated.Status);
         Assert.Contains("decodes", truncated.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
+        // A truncated AVI (no index, the stream cut after about 20 frames) is analysed as far as it decodes: never a crash or a hang.
+        var avi = await UploadAsync(admin, File.ReadAllBytes(TestAssets.VtestVideo)[..200_000], "cut.avi");
+        Assert.True(avi.Status == HttpStatusCode.Accepted, $"{avi.Status} {avi.Body}");
+        var aviId = avi.Body.GetProperty("job_id").GetString()!;
+        JsonElement aviStatus;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        do
+        {
+            await Task.Delay(250);
+            aviStatus = await admin.GetFromJsonAsync<JsonElement>($"/api/videos/{aviId}");
+        }
+        while (aviStatus.GetProperty("status").GetString() is "queued" or "running" && DateTime.UtcNow < deadline);
+        Assert.True(aviStatus.GetProperty("status").GetString() == "completed", aviStatus.ToString());
+        Assert.InRange(aviStatus.GetProperty("progress").GetProperty("frames_done").GetInt64(), 1, 794); // fewer than the 795 its header announces
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/videos/{aviId}")).StatusCode);
+
         // No file part; not multipart at all; a camera of nobody.
         using (var form = new MultipartFormDataContent { { new StringContent("x"), "camera_id" } })
         {

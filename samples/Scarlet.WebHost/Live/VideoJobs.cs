@@ -317,7 +317,11 @@ internal sealed class VideoJobs : IHostedService, IDisposable
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // The client sees the library's plain words for a bad file, a generic text for anything else (logged).
-            job.Finish(VideoJob.Failed, _time.GetUtcNow(), error: ex is InvalidDataException or ArgumentException or FrameSourceException ? ex.Message : "analysis failed");
+            // Library messages name the file by its path: the client sees its own file name, never a server path.
+            var error = ex is InvalidDataException or ArgumentException or FrameSourceException
+                ? ex.Message.Replace(job.InputPath, job.FileName, StringComparison.Ordinal).Replace(job.Folder, "(upload)", StringComparison.Ordinal)
+                : "analysis failed";
+            job.Finish(VideoJob.Failed, _time.GetUtcNow(), error: error);
             _logger.LogError(ex, "Video job {Job} failed", job.Id);
         }
         finally
