@@ -152,13 +152,16 @@ internal sealed class VideoJobs : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        // Jobs do not survive a restart: what a previous run left is deleted (uploads hold personal data).
-        if (Directory.Exists(Folder))
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
-
+        // Jobs do not survive a restart: what a previous run left is deleted (uploads hold personal data). Only job
+        // folders (32 hex digits): a configured folder may hold other things.
         Directory.CreateDirectory(Folder);
+        foreach (var dir in Directory.EnumerateDirectories(Folder))
+        {
+            if (Path.GetFileName(dir) is { Length: 32 } name && name.All(char.IsAsciiHexDigitLower))
+            {
+                DeleteFolder(dir);
+            }
+        }
         var period = TimeSpan.FromTicks(Math.Clamp(_retention.Ticks / 4, TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromMinutes(10).Ticks));
         _sweep = _time.CreateTimer(_ => Sweep(), null, period, period);
         return Task.CompletedTask;
