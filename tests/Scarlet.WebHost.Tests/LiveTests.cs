@@ -183,7 +183,7 @@ public sealed class LiveTests(LiveHostFixture host)
         var jobId = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("job_id").GetString();
         using var video = await admin.PostAsJsonAsync("/api/export/video-with-overlays", new { camera_id = "demo", seconds = 2 });
         var videoId = (await video.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("job_id").GetString();
-        foreach (var (id, type) in new[] { (jobId, "text/csv"), (videoId, "video/x-msvideo") })
+        foreach (var (id, type) in new[] { (jobId, "text/csv"), (videoId, "video/mp4") })
         {
             var deadline = DateTime.UtcNow.AddSeconds(30);
             string? status;
@@ -196,7 +196,23 @@ public sealed class LiveTests(LiveHostFixture host)
             Assert.Equal("completed", status);
             using var file = await admin.GetAsync($"/api/export/jobs/{id}/download");
             Assert.Equal(type, file.Content.Headers.ContentType!.MediaType);
-            Assert.True((await file.Content.ReadAsByteArrayAsync()).Length > 0);
+            var bytes = await file.Content.ReadAsByteArrayAsync();
+            Assert.True(bytes.Length > 0);
+            if (id == videoId)
+            {
+                // A video a browser plays: H.264 in yuv420p, at the demo camera's frame size, with frames in it.
+                var path = Path.Combine(Path.GetTempPath(), $"scarlet-export-test-{Guid.NewGuid():N}.mp4");
+                try
+                {
+                    await File.WriteAllBytesAsync(path, bytes);
+                    var stream = Scarlet.Testing.Ffprobe.VideoStream(path).Split(',');
+                    Assert.True(stream is ["h264", "768", "576", "yuv420p", _] && int.Parse(stream[4], System.Globalization.CultureInfo.InvariantCulture) > 0, string.Join(',', stream));
+                }
+                finally
+                {
+                    File.Delete(path);
+                }
+            }
         }
     }
 }

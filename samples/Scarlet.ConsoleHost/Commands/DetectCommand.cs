@@ -105,7 +105,7 @@ internal static class DetectCommand
                     bar.Report((int)Math.Min(i, int.MaxValue));
                     if (overlayPath is not null && video is null)
                     {
-                        video = OverlayVideoWriter.Open(overlayPath, capture.Fps, frame.Size());
+                        video = OverlayVideoFiles.Open(overlayPath, capture.Fps, frame.Size());
                     }
 
                     Process(frame, i, video is null ? null : m => video.Write(m));
@@ -113,7 +113,7 @@ internal static class DetectCommand
             }
             finally
             {
-                video?.Dispose();
+                OverlayVideoFiles.Close(video);
             }
 
             if (frames == 0)

@@ -143,7 +143,7 @@ internal static class TrackVideoCommand
         {
             if (overlay is not null)
             {
-                writer = OverlayVideoWriter.Open(overlay, fps, new Size(width, height));
+                writer = OverlayVideoFiles.Open(overlay, fps, new Size(width, height));
             }
 
             using var mat = new Mat();
@@ -183,7 +183,7 @@ internal static class TrackVideoCommand
         }
         finally
         {
-            writer?.Dispose();
+            OverlayVideoFiles.Close(writer);
             foreach (var p in pipelines)
             {
                 p.Pipeline.Dispose();

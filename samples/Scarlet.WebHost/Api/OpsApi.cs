@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Scarlet.Retail;
 using Scarlet.Retail.Events;
 using Scarlet.Retail.Sinks;
@@ -265,7 +266,7 @@ internal static class OpsApi
         await json.FlushAsync(ct);
     }
 
-    public static async Task<IResult> ExportVideoAsync(VideoExportRequest? body, HostContext ctx, ExportJobs jobs, CameraManager cameras)
+    public static async Task<IResult> ExportVideoAsync(VideoExportRequest? body, HostContext ctx, ExportJobs jobs, CameraManager cameras, IOptions<ScarletHostOptions> options)
     {
         var camera = cameras.Require(body?.CameraId ?? throw ApiException.BadRequest("camera_id is required"), ctx.Org);
         var seconds = body.Seconds ?? 10;
@@ -274,7 +275,7 @@ internal static class OpsApi
             throw ApiException.BadRequest("seconds must be 1 to 600");
         }
 
-        var job = await jobs.StartAsync(camera.OrganizationId, "video-with-overlays", "video/x-msvideo", $"{camera.Id}-overlays.avi", (output, ct) => VideoExport.RecordAsync(camera, TimeSpan.FromSeconds(seconds), output, ct));
+        var job = await jobs.StartAsync(camera.OrganizationId, "video-with-overlays", VideoExport.ContentType, $"{camera.Id}-overlays.mp4", (output, ct) => VideoExport.RecordAsync(camera, TimeSpan.FromSeconds(seconds), options.Value.Live.ProcessingFps, output, ct));
         return TypedResults.Accepted($"/api/export/jobs/{job.Id}/status", job.View());
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
+using Scarlet.Vision;
 
 namespace Scarlet.WebHost.Live;
 
@@ -148,15 +149,22 @@ internal sealed class ExportJobs : IHostedService, IDisposable
     }
 }
 
-/// <summary>Records a camera's overlay frames into an MJPG AVI.</summary>
+/// <summary>Records a camera's overlay frames into an H.264 MP4 (<see cref="OverlayVideoWriter"/>: what a browser plays).</summary>
 internal static class VideoExport
 {
-    public static async Task RecordAsync(CameraRunner camera, TimeSpan duration, Stream output, CancellationToken ct)
+    public const string ContentType = "video/mp4";
+
+    /// <param name="camera">The camera whose overlay images are recorded.</param>
+    /// <param name="duration">How long to record.</param>
+    /// <param name="fps">The rate the camera's images come at (its processing rate): the file plays in real time.</param>
+    /// <param name="output">Where the finished file is copied.</param>
+    /// <param name="ct">Cancels the recording and kills the encoder.</param>
+    public static async Task RecordAsync(CameraRunner camera, TimeSpan duration, double fps, Stream output, CancellationToken ct)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"scarlet-export-{Guid.NewGuid():N}.avi");
+        var path = Path.Combine(Path.GetTempPath(), $"scarlet-export-{Guid.NewGuid():N}.mp4");
         try
         {
-            VideoWriter? writer = null;
+            OverlayVideoWriter? writer = null;
             try
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -169,7 +177,12 @@ internal static class VideoExport
                         var img = await camera.NextImageAsync(last, timeout.Token);
                         last = img.Sequence;
                         using var mat = Cv2.ImDecode(img.Jpeg, ImreadModes.Color);
-                        writer ??= new VideoWriter(path, FourCC.MJPG, 5, mat.Size());
+                        if (writer is not null && mat.Size() != writer.FrameSize)
+                        {
+                            continue; // the camera's source changed size mid-recording: those frames do not fit the file
+                        }
+
+                        writer ??= OverlayVideoWriter.Open(path, fps, mat.Size(), cancellationToken: ct);
                         writer.Write(mat);
                     }
                 }
@@ -185,6 +198,11 @@ internal static class VideoExport
             if (writer is null)
             {
                 throw new ArgumentException("The camera produced no frame to record");
+            }
+
+            if (writer.Error is { } error)
+            {
+                throw new IOException(error);
             }
 
             await using var recorded = File.OpenRead(path);

@@ -105,6 +105,18 @@ internal sealed class ZoneAlerts
             return;
         }
 
+        IReadOnlyList<AlertFiring> fired;
+        lock (e)
+        {
+            fired = e.Observe(FrameState(update, personId));
+        }
+
+        Raise(organizationId, fired);
+    }
+
+    /// <summary>A frame's persons (foot points normalised to the frame) and zone occupants, as alert rules read them.</summary>
+    public static CameraFrameState FrameState(TrackingUpdate update, Func<TrackedPerson, string> personId)
+    {
         var persons = new PersonInView[update.Persons.Count];
         var w = Math.Max(1, update.FrameWidth);
         var h = Math.Max(1, update.FrameHeight);
@@ -115,13 +127,19 @@ internal sealed class ZoneAlerts
             persons[i] = new PersonInView(p.TrackId, personId(p), new PointF(foot.X / w, foot.Y / h), p.CustomerId is not null);
         }
 
-        IReadOnlyList<AlertFiring> fired;
-        lock (e)
-        {
-            fired = e.Observe(new CameraFrameState(update.CameraId, update.Timestamp, persons, update.ZoneOccupants));
-        }
+        return new CameraFrameState(update.CameraId, update.Timestamp, persons, update.ZoneOccupants);
+    }
 
-        Raise(organizationId, fired);
+    /// <summary>
+    /// A fresh evaluator of an organisation's rules over one camera's zones, for a recorded video analysed apart from the
+    /// live cameras (its alerts are reported with the analysis, not raised in the store).
+    /// </summary>
+    public AlertRuleEvaluator EvaluatorFor(string organizationId, string cameraId, IReadOnlyList<CameraZone> zones)
+    {
+        var e = new AlertRuleEvaluator(_storeTime);
+        e.SetRules(RulesOf(organizationId));
+        e.SetZones(cameraId, zones);
+        return e;
     }
 
     /// <summary>The camera rules (offline, frame drops) of every organisation, at <paramref name="now"/>.</summary>
