@@ -5,12 +5,13 @@ namespace Scarlet.Tracking.Pipeline;
 
 public sealed partial class CameraPipeline
 {
-    private readonly List<(Track Track, long LastSearched, int Id)> _needing = [];
+    private readonly List<(Track Track, bool Known, long LastSearched, int Id)> _needing = [];
+    private readonly Dictionary<int, (FaceDetection Face, Track Owner)> _bestFaces = [];
     private long _detectionFrames;
 
     // Faces are looked for every FaceInterval-th detection frame, on the whole frame and/or in the head regions of the
-    // tracks that still need a face (within the crop budget); each face is given to its track's owner, embedded,
-    // identified and counted as one vote (see Vote for when a face is skipped).
+    // tracks that still need a face (within the crop budget); each face is given to its track's owner, and each track's
+    // best face of the frame is embedded, identified and counted as one vote (see Vote for when a face is skipped).
     private void ProcessFaces(Frame frame, IReadOnlyList<Track> tracks)
     {
         var faces = _models.Faces;
@@ -20,11 +21,12 @@ public sealed partial class CameraPipeline
         }
 
         var frameNumber = _detectionFrames;
+        _bestFaces.Clear();
         if (_options.FaceSearch != FaceSearchMode.PersonCrops)
         {
             foreach (var face in faces.Detector.Detect(frame.Image))
             {
-                Vote(frame, face, tracks, faces, frameNumber);
+                Offer(face, tracks, frameNumber);
             }
         }
 
@@ -32,19 +34,45 @@ public sealed partial class CameraPipeline
         {
             SearchHeadRegions(frame, tracks, faces, frameNumber);
         }
+
+        foreach (var (face, owner) in _bestFaces.Values)
+        {
+            Vote(frame, face, owner, faces);
+        }
     }
 
-    // Newest need first: tracks never searched (the newest of them first), then the longest-waiting; tracks whose
-    // identity is decided, or that got a face from the whole frame this time, wait.
+    // A person has one face: of the faces that fall on a track in one frame (a head region also shows a printed face on a
+    // shirt, or a neighbour's), only the largest, surest one votes; the others would vote "unknown" or for someone else.
+    private void Offer(in FaceDetection face, IReadOnlyList<Track> tracks, long frameNumber)
+    {
+        var owner = OwnerOf(face.Box, tracks);
+        if (owner is null)
+        {
+            return;
+        }
+
+        StateOf(owner.Id).LastFace = frameNumber;
+        if (!_bestFaces.TryGetValue(owner.Id, out var kept) || Goodness(face) > Goodness(kept.Face))
+        {
+            _bestFaces[owner.Id] = (face, owner);
+        }
+    }
+
+    private static float Goodness(in FaceDetection face) => MathF.Min(face.Box.Width, face.Box.Height) * face.Score;
+
+    // Tracks not yet known first (never searched, the newest of them first; then the longest-waiting), then known tracks
+    // due again (every KnownFaceInterval-th face frame: a better face can still re-decide them, at a bounded cost); a
+    // track that got a face from the whole frame this time waits.
     private void SearchHeadRegions(Frame frame, IReadOnlyList<Track> tracks, FaceModels faces, long frameNumber)
     {
         _needing.Clear();
         foreach (var t in tracks)
         {
             var state = StateOf(t.Id);
-            if (state.Voter.Decision.Status != TrackIdentityStatus.Known && state.LastFace != frameNumber)
+            var known = state.Voter.Decision.Status == TrackIdentityStatus.Known;
+            if (state.LastFace != frameNumber && (!known || frameNumber - state.LastSearched >= _options.KnownFaceInterval))
             {
-                _needing.Add((t, state.LastSearched, t.Id));
+                _needing.Add((t, known, state.LastSearched, t.Id));
             }
         }
 
@@ -53,7 +81,7 @@ public sealed partial class CameraPipeline
             return;
         }
 
-        _needing.Sort(static (a, b) => a.LastSearched != b.LastSearched ? a.LastSearched.CompareTo(b.LastSearched) : b.Id.CompareTo(a.Id));
+        _needing.Sort(static (a, b) => a.Known != b.Known ? a.Known.CompareTo(b.Known) : a.LastSearched != b.LastSearched ? a.LastSearched.CompareTo(b.LastSearched) : b.Id.CompareTo(a.Id));
         var count = Math.Min(_needing.Count, _options.FaceCropsPerFrame);
         Span<BoundingBox> boxes = count <= 64 ? stackalloc BoundingBox[count] : new BoundingBox[count];
         for (var i = 0; i < count; i++)
@@ -64,21 +92,14 @@ public sealed partial class CameraPipeline
 
         foreach (var found in faces.HeadRegions.Search(frame.Image, boxes))
         {
-            Vote(frame, found.Face, tracks, faces, frameNumber);
+            Offer(found.Face, tracks, frameNumber);
         }
     }
 
-    private void Vote(Frame frame, in FaceDetection face, IReadOnlyList<Track> tracks, FaceModels faces, long frameNumber)
+    private void Vote(Frame frame, in FaceDetection face, Track owner, FaceModels faces)
     {
         var size = MathF.Min(face.Box.Width, face.Box.Height);
-        var owner = OwnerOf(face.Box, tracks);
-        if (owner is null)
-        {
-            return;
-        }
-
         var state = StateOf(owner.Id);
-        state.LastFace = frameNumber;
         if (size < _options.MinFaceSize)
         {
             return;
@@ -87,7 +108,7 @@ public sealed partial class CameraPipeline
         // A track not yet known takes every usable face as a vote (it needs MinFaces of them, and a stranger's first poor
         // face must not shut out the customer's later good ones); a known one is re-decided only on a clearly better
         // face, so a customer is not embedded again frame after frame.
-        var goodness = size * face.Score;
+        var goodness = Goodness(face);
         EstimateAttributes(frame, face, faces, state, goodness);
         if (state.Voter.Decision.Status == TrackIdentityStatus.Known && goodness < state.BestFace * _options.FaceImprovement)
         {

@@ -93,10 +93,20 @@ public sealed class CameraPipelineOptions
 
     /// <summary>
     /// Gets or sets the most head regions searched per face frame (the cost bound): tracks without a decided identity,
-    /// those never searched first (newest first), then the longest-waiting. The default value is 4 (one detector run).
+    /// those never searched first (newest first), then the longest-waiting; then known tracks due again
+    /// (<see cref="KnownFaceInterval"/>). The default value is 4 (one detector run).
     /// </summary>
     [Range(1, 64)]
     public int FaceCropsPerFrame { get; set; } = 4;
+
+    /// <summary>
+    /// Gets or sets how often a track whose identity is known has its head region searched again, in face frames
+    /// (after the tracks still undecided, within <see cref="FaceCropsPerFrame"/>): a clearly better face
+    /// (<see cref="FaceImprovement"/>) then votes again and can re-decide the track. The default value is 5 (with
+    /// the default <see cref="FaceInterval"/> of 2 at 10 detection frames per second: once a second).
+    /// </summary>
+    [Range(1, 1000)]
+    public int KnownFaceInterval { get; set; } = 5;
 
     /// <summary>Gets or sets the smallest face (shorter side, pixels) worth embedding.</summary>
     [Range(1.0, 10_000.0)]

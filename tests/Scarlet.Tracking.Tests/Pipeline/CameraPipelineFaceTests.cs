@@ -52,4 +52,79 @@ public sealed class CameraPipelineFaceTests
         Assert.True(identities.TryGet(person.GlobalId, out var record));
         Assert.Equal("padraig", record!.CustomerId);
     }
+
+    [Fact]
+    public void A_known_track_is_searched_again_every_KnownFaceInterval_face_frames_and_an_undecided_one_every_frame()
+    {
+        var lfw = Path.Combine(TestAssets.Lfw, "images", "Padraig_Harrington");
+        using var detector = new YoloxPersonDetector(TestAssets.YoloxNano, new PersonDetectorOptions { ScoreThreshold = 0.1f });
+        using var faceDetector = new YuNetFaceDetector(TestAssets.YuNet);
+        using var embedder = new OnnxFaceEmbedder(TestAssets.MobileFaceNet);
+        using var gallery = new FaceGallery(embedder.Dimension, embedder.ModelId);
+        var recognizer = new FaceRecognizer(faceDetector, embedder, gallery, landmarkRefiner: new MirrorLandmarkRefiner(faceDetector));
+        using (var a = Cv2.ImRead(Path.Combine(lfw, "Padraig_Harrington_0001.jpg")))
+        {
+            recognizer.Enroll("padraig", [a]);
+        }
+
+        using var image = Cv2.ImRead(Path.Combine(lfw, "Padraig_Harrington_0002.jpg"));
+
+        // The head-region searches (runs of the face models' detector) per frame, and the frame the track became known.
+        (List<int> Searches, int? KnownAt) Play(float matchSimilarity)
+        {
+            var counting = new CountingFaceDetector(faceDetector);
+            var models = new CameraPipelineModels(detector, null, new FaceModels(counting, recognizer));
+            var options = new CameraPipelineOptions
+            {
+                CameraId = "door",
+                FaceInterval = 1,
+                KnownFaceInterval = 4,
+                Voting = new IdentityVotingOptions { MinFaces = 1, MatchSimilarity = matchSimilarity, UnknownSimilarity = -1f },
+            };
+            using var pipeline = new CameraPipeline(options, models, new CrossCameraResolver(), new IdentityTracker());
+            var searches = new List<int>();
+            int? knownAt = null;
+            for (var f = 1; f <= 14; f++)
+            {
+                using var frame = new Frame(image.Clone(), "door", DateTimeOffset.UnixEpoch.AddSeconds(f * 0.1), f);
+                var before = counting.Calls;
+                var update = pipeline.Process(frame);
+                if (counting.Calls > before)
+                {
+                    searches.Add(f);
+                }
+
+                if (knownAt is null && update.Persons.Count == 1 && update.Persons[0].IdentityStatus == TrackIdentityStatus.Known)
+                {
+                    knownAt = f;
+                }
+            }
+
+            return (searches, knownAt);
+        }
+
+        // Known on its first face: then searched again every fourth frame (a better face can re-decide it), not every frame.
+        var (known, knownAt) = Play(0.3f);
+        Assert.NotNull(knownAt);
+        var after = known.Where(f => f > knownAt).ToList();
+        Assert.True(after.Count >= 2, string.Join(",", known));
+        Assert.All(after.Zip(after.Skip(1)), p => Assert.Equal(4, p.Second - p.First));
+        Assert.Equal(4, after[0] - known.Last(f => f <= knownAt!.Value));
+
+        // Never known (no face reaches an impossible similarity): searched on every frame from the first search on.
+        var (undecided, never) = Play(1f);
+        Assert.Null(never);
+        Assert.Equal(Enumerable.Range(undecided[0], 15 - undecided[0]), undecided);
+    }
+
+    private sealed class CountingFaceDetector(IFaceDetector inner) : IFaceDetector
+    {
+        public int Calls { get; private set; }
+
+        public IReadOnlyList<FaceDetection> Detect(Mat image)
+        {
+            Calls++;
+            return inner.Detect(image);
+        }
+    }
 }

@@ -40,8 +40,9 @@ public sealed class VideoRecognitionTests(ITestOutputHelper output)
             .. new[] { "Hans_Blix", "Jean_Chretien" }.Select(s => new VideoRecognitionSequence(s, [.. Photos(s).Take(4)], false)),
         ];
 
-        // The settings `scarlet bench recognition` chose on its split A (docs/benchmarks.md, "Recognition on video").
-        var voting = new IdentityVotingOptions { MinFaces = 1, MatchSimilarity = 0.60f, UnknownSimilarity = 0.50f };
+        // The settings `scarlet bench recognition` chose through the pipeline on its split A (docs/benchmarks.md,
+        // "Recognition on video"; B chose min faces 1 as well).
+        var voting = new IdentityVotingOptions { MinFaces = 1, MatchSimilarity = 0.55f, UnknownSimilarity = 0.45f };
         var results = sequences.Select(s => evaluation.Run(s, voting, new VideoRecognitionOptions { FramesPerPhoto = 2 })).ToList();
 
         foreach (var r in results)
@@ -49,7 +50,8 @@ public sealed class VideoRecognitionTests(ITestOutputHelper output)
             output.WriteLine($"{r.Name} enrolled={r.Enrolled}: vote {r.Vote} ({r.VoteSecondsToCorrect} s), single frame {r.SingleFrame} ({r.SingleFrameSecondsToCorrect} s), tracked {r.TrackedFrames}/{r.Frames} frames by {r.Tracks} track(s)");
         }
 
-        // Split B of the benchmark: 16/17 customers named, no stranger; here two customers and two strangers.
+        // Held out in the benchmark: 73/82 customers named (every miss a track the person detector barely covered), no
+        // stranger of 82; here two customers and two strangers.
         Assert.All(results.Where(r => !r.Enrolled), r => Assert.Equal(TrackOutcome.Unnamed, r.Vote));
         Assert.All(results.Where(r => r.Enrolled), r => Assert.Equal(TrackOutcome.Correct, r.Vote));
     }
