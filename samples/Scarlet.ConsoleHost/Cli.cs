@@ -110,7 +110,7 @@ internal static class Cli
         bench.Subcommands.Add(Verb("faces", "Face detection speed and recall by input size.", BenchFacesCommand.RunAsync, Vision,
             [Text("data", "data folder"), Text("sizes", "input sizes"), Whole("rounds", "rounds"), Whole("frame", "frame index"), Whole("tiles", "tiles"), Whole("tile-size", "tile size"), Whole("jpeg", "JPEG quality")]));
         bench.Subcommands.Add(Verb("recognition", "Recognition of customers on video frames.", BenchRecognitionCommand.RunAsync, Vision,
-            [Text("data", "data folder"), Whole("customers", "enrolled customers"), Whole("strangers", "strangers"), Whole("distractors", "gallery distractors"), Whole("frames-per-photo", "frames per photo")]));
+            [Text("data", "data folder"), Whole("customers", "enrolled customers"), Whole("strangers", "strangers"), Whole("distractors", "gallery distractors"), Whole("enrol", "photos enrolled per customer"), Whole("photos", "photos shown per person"), Whole("frames-per-photo", "frames per photo")]));
         bench.Subcommands.Add(Verb("requests", "Requests per second and latency of the web host's face endpoints.", BenchRequestsCommand.RunAsync,
             [Number("seconds", "seconds per run"), Text("clients", "concurrent clients, comma-separated"), Text("endpoints", "recognize,process-frame"), Text("data", "data folder"),
                 Text("host", "Scarlet.WebHost.dll"), Many("host-env", "KEY=VALUE for the host (repeat)"), Text("models", "models folder")]));
