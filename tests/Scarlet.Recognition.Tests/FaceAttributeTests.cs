@@ -1,6 +1,6 @@
-using OpenCvSharp;
 using Microsoft.Extensions.DependencyInjection;
-using Scarlet.Recognition.Evaluation;
+using OpenCvSharp;
+using Scarlet.Evaluation.Recognition;
 using Scarlet.Testing;
 using Scarlet.Vision;
 using Scarlet.Vision.Models;

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Scarlet.Evaluation.MotChallenge;
+using Scarlet.Evaluation.Tracking;
 using Scarlet.Testing;
-using Scarlet.Tracking.Evaluation;
-using Scarlet.Tracking.MotChallenge;
 using Scarlet.Vision;
 
 namespace Scarlet.Tracking.Tests;

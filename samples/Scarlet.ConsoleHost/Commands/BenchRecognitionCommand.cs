@@ -1,6 +1,7 @@
 using System.Globalization;
+using Scarlet.Evaluation;
+using Scarlet.Evaluation.Tracking;
 using Scarlet.Recognition;
-using Scarlet.Tracking.Evaluation;
 using Scarlet.Tracking.Identity;
 using Scarlet.Tracking.Pipeline;
 using Scarlet.Vision;
@@ -74,7 +75,7 @@ internal static class BenchRecognitionCommand
             .Concat(unknown.Select(p => new VideoRecognitionSequence(p.Name, [.. p.Photos.Take(6)], false))).ToList();
         var splitA = sequences.Where((s, i) => i % 2 == 0).ToList();
         var splitB = sequences.Where((s, i) => i % 2 == 1).ToList();
-        var evaluation = new VideoRecognitionEvaluation(vision.Persons, new FaceModels(vision.Faces, recognizer), vision.Locator.ResolveDemoVideo());
+        var evaluation = new VideoRecognitionEvaluation(vision.Persons, new FaceModels(vision.Faces, recognizer), DemoVideo.Resolve(vision.Locator));
         var options = new VideoRecognitionOptions { FramesPerPhoto = framesPerPhoto };
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"bench recognition: {enrolled.Count} customers ({skipped} enrolment photo(s) without a usable face), {unknown.Count} strangers, {fillers.Count} distractors in the gallery ({gallery.IdentityCount} identities); {framesPerPhoto} frames per photo over PETS09; split A {splitA.Count} sequences (choice), split B {splitB.Count} (report)"));

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Scarlet.Tracking.Evaluation;
-using Scarlet.Tracking.MotChallenge;
+using Scarlet.Evaluation.MotChallenge;
+using Scarlet.Evaluation.Tracking;
 
 namespace Scarlet.ConsoleHost.Commands;
 
