@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -7,7 +8,11 @@ namespace Scarlet.Vision.Models;
 /// <summary>Where <see cref="ModelLocator"/> looks for model files.</summary>
 public sealed class ModelLocatorOptions
 {
-    /// <summary>Gets or sets an explicit folder searched first. The default value is <see langword="null"/>.</summary>
+    /// <summary>
+    /// Gets or sets an explicit folder searched first. The default value is <see langword="null"/>. Its configuration key
+    /// is <c>Models:Directory</c> (the web host's <c>Scarlet:Models:Directory</c>).
+    /// </summary>
+    [ConfigurationKeyName("Directory")]
     public string? ModelsDirectory { get; set; }
 
     /// <summary>Gets explicit file paths by model id; a path here wins over every folder.</summary>
