@@ -91,9 +91,15 @@ internal static class HostSetup
 
         // The Scarlet libraries on embedded defaults: SQLite file, in-memory HNSW gallery, in-process event stream.
         // FaceIdentityService (added by AddScarlet) keeps one gallery per organisation in step with the customer store.
-        // The vision options bind from Scarlet itself (Scarlet:Models:Directory, Scarlet:Inference:*, Scarlet:Images:*);
+        // The vision options bind from Scarlet itself (Scarlet:Inference:*, Scarlet:Images:*, Scarlet:Models:*);
         // the host's own defaults for them are in HostDefaults, below any configuration source.
         services.AddScarletVision(config.GetSection(ScarletHostOptions.Section));
+        if (config["Scarlet:Models:Directory"] is { Length: > 0 } models)
+        {
+            // The host's documented key (scripts use it) is shorter than the option's own, Models:ModelsDirectory.
+            services.AddScarletVision(v => v.Models.ModelsDirectory = models);
+        }
+
         // Thresholds and every other recognition setting: Scarlet:Recognition (e.g. Scarlet:Recognition:Gallery:MatchThreshold).
         services.AddScarletRecognition(config.GetSection("Scarlet:Recognition"));
         services.AddScarlet(r =>

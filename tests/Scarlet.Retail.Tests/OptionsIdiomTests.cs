@@ -17,7 +17,7 @@ public sealed class OptionsIdiomTests
     public void AddScarlet_binds_each_layer_from_its_own_section()
     {
         var config = Config(
-            ("Scarlet:Vision:Models:Directory", "/models"),
+            ("Scarlet:Vision:Models:ModelsDirectory", "/models"),
             ("Scarlet:Vision:Inference:IntraOpThreads", "3"),
             ("Scarlet:Recognition:Gallery:MatchThreshold", "0.6"),
             ("Scarlet:Recognition:Gallery:DuplicateThreshold", "0.8"),

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -8,11 +7,7 @@ namespace Scarlet.Vision.Models;
 /// <summary>Where <see cref="ModelLocator"/> looks for model files.</summary>
 public sealed class ModelLocatorOptions
 {
-    /// <summary>
-    /// Gets or sets an explicit folder searched first. The default value is <see langword="null"/>. Its configuration key
-    /// is <c>Models:Directory</c> (the web host's <c>Scarlet:Models:Directory</c>).
-    /// </summary>
-    [ConfigurationKeyName("Directory")]
+    /// <summary>Gets or sets an explicit folder searched first. The default value is <see langword="null"/>.</summary>
     public string? ModelsDirectory { get; set; }
 
     /// <summary>Gets explicit file paths by model id; a path here wins over every folder.</summary>
