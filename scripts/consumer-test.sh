@@ -6,6 +6,7 @@
 #      README that does not compile fails here): faces in a photo, enrol and recognise, a camera pipeline over the demo
 #      video for ten frames, register a customer from one photo, recognise another photo of them, get the promotion,
 #      score a tracker's MOTChallenge output;
+#      the other C# blocks of the READMEs and docs/*.md are compiled in the same app (not run);
 #   2. installs the template package, runs `dotnet new scarlet-store`, builds the app, starts it on a free 127.0.0.1
 #      port and calls /register and /recognize with real photos, then stops it.
 # Both builds treat warnings as errors, so the packages' missing-native-runtime warnings (SCARLET001/002) and any
@@ -154,6 +155,39 @@ for pkg in Scarlet.Vision Scarlet.Recognition Scarlet.Tracking Scarlet.Retail Sc
 done
 printf '%s' "$program" >"$app/Program.cs"
 
+# Every other C# block of the docs and READMEs is compiled too (not run: they name cameras, databases and Redis
+# servers), each as a method of its own class in the same app, so a snippet that no longer compiles fails the build
+# below. A block that is deliberately a fragment is preceded by a line "<!-- doc-snippet: skip (why) -->".
+doc_blocks=0
+for readme in README.md src/*/README.md samples/*/README.md docs/*.md docs/*/*.md; do
+  [ -f "$readme" ] || continue
+  cls=Doc_$(echo "${readme%.md}" | tr -c 'A-Za-z0-9\n' '_')
+  n=$(awk -v dir="$app" -v cls="$cls" '
+    /^<!-- (consumer-test|doc-snippet: skip)/ { skip = 1; next }
+    !inside && /^ *```(csharp|cs)$/ {
+      inside = 1; indent = index($0, "`") - 1
+      if (skip) { skip = 0; skipping = 1; next }
+      n++; usings = ""; body = ""; started = 0; next
+    }
+    inside && /^ *```$/ {
+      inside = 0
+      if (skipping) { skipping = 0; next }
+      out = dir "/" cls "_" n ".cs"
+      printf "// From %s, C# block %d.\n%s\ninternal static class %s_%d\n{\n    public static async Task CompileOnlyAsync()\n    {\n%s        await Task.CompletedTask;\n    }\n}\n", FILENAME, n, usings, cls, n, body > out
+      close(out)
+      next
+    }
+    inside && skipping { next }
+    inside {
+      line = substr($0, indent + 1)
+      if (!started && line ~ /^using [A-Za-z0-9_.]+;$/) { usings = usings line "\n"; next }
+      if (!started && line ~ /^$/) { next }
+      started = 1; body = body "        " line "\n"
+    }
+    END { print n + 0 }' "$readme")
+  doc_blocks=$((doc_blocks + n))
+done
+
 ln -s "$models" "$app/models"
 cp "$photo1" "$app/customer.jpg"
 cp "$photo1" "$app/photo.jpg"
@@ -163,7 +197,7 @@ ln -s "$mot_gt" "$app/gt.txt"
 ln -s "$mot_tracker" "$app/tracker.txt"
 
 if (cd "$app" && dotnet build -c Release -nologo -v q >"$work/readme-build.log" 2>&1); then
-  pass "README app ($blocks blocks) builds from the packages, no warnings"
+  pass "README app ($blocks blocks) and the docs' other C# blocks ($doc_blocks) build from the packages, no warnings"
   if (cd "$app" && timeout 180 dotnet bin/Release/net10.0/ReadmeApp.dll >"$work/readme-run.log" 2>&1); then
     pass "README app runs"
   else
@@ -179,7 +213,7 @@ if (cd "$app" && dotnet build -c Release -nologo -v q >"$work/readme-build.log" 
   sed 's/^/  | /' "$out" | head -40
 else
   grep -E 'error|warning' "$work/readme-build.log" | sort -u | head -30
-  fail "README app ($blocks blocks) builds from the packages, no warnings"
+  fail "README app ($blocks blocks) and the docs' other C# blocks ($doc_blocks) build from the packages, no warnings"
 fi
 
 # The build warning for an application without the native runtimes (SCARLET001/002): restore and resolve only.
