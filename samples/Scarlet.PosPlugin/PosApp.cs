@@ -29,11 +29,8 @@ internal static class PosApp
         var org = a.Optional("org") ?? "default";
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddScarlet(o =>
-        {
-            o.Vision = v => v.Models.AllowDownload = false;
-            o.Retail = r => r.DatabasePath = db;
-        });
+        services.AddScarletVision(v => v.Models.AllowDownload = false);
+        services.AddScarlet(r => r.DatabasePath = db);
         await using var sp = services.BuildServiceProvider();
         sp.GetRequiredService<IStartupValidator>().Validate();
         await EnsureOrganizationAsync(sp, org);

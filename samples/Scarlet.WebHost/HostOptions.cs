@@ -31,12 +31,30 @@ public sealed class ScarletHostOptions
 
     public TelemetryOptions Telemetry { get; set; } = new();
 
+    /// <summary>Gets or sets the host's own inference settings (<c>Scarlet:Inference:MaxConcurrentRequests</c>, <c>MinWorkerThreads</c>).</summary>
+    public HostInferenceOptions Inference { get; set; } = new();
+
     /// <summary>Gets or sets the organisation every request works in (single-tenant host).</summary>
     [Required]
     public string Organization { get; set; } = "default";
 
     /// <summary>Gets the cameras started with the host (besides the demo camera).</summary>
     public List<CameraConfig> Cameras { get; set; } = [];
+}
+
+/// <summary>
+/// The host's own inference settings under <c>Scarlet:Inference</c>; the model settings beside them
+/// (<c>ExecutionProvider</c>, <c>IntraOpThreads</c>, ...) are <c>VisionOptions.Inference</c>'s, bound by <c>AddScarletVision</c>.
+/// </summary>
+public sealed class HostInferenceOptions
+{
+    /// <summary>Face requests that run the models at once; 0: no limit (docs/hosting.md).</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 4096)]
+    public int MaxConcurrentRequests { get; set; }
+
+    /// <summary>A floor for the thread pool's worker threads, never lowered; 0: the runtime's own (docs/hosting.md).</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 32767)]
+    public int MinWorkerThreads { get; set; }
 }
 
 public sealed class AdminBootstrapOptions

@@ -20,15 +20,21 @@ internal static class HostSetup
     /// per-request Information lines (endpoint executing/executed, result writing, authorization challenges) cost ~370
     /// bytes per request; at Warning a busy host writes under 20 (docs/hosting.md, "Logs"; LogVolumeTests).
     /// </summary>
-    internal static readonly IReadOnlyDictionary<string, string?> DefaultLogLevels = new Dictionary<string, string?>
+    internal static readonly IReadOnlyDictionary<string, string?> HostDefaults = new Dictionary<string, string?>
     {
         ["Logging:LogLevel:Default"] = "Information",
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+
+        // A host serves requests in parallel (up to one per core, InferenceGate): one thread per model run and no
+        // spinning workers taking the cores the other requests need (docs/benchmarks.md, request level). The library
+        // and console default stays 0 (all cores), spinning on.
+        ["Scarlet:Inference:IntraOpThreads"] = "1",
+        ["Scarlet:Inference:AllowSpinning"] = "false",
     };
 
     public static WebApplicationBuilder AddScarletHost(this WebApplicationBuilder builder)
     {
-        ((IConfigurationBuilder)builder.Configuration).Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = DefaultLogLevels });
+        ((IConfigurationBuilder)builder.Configuration).Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = HostDefaults });
         var config = builder.Configuration;
         var services = builder.Services;
         var section = config.GetSection(ScarletHostOptions.Section);
@@ -36,7 +42,7 @@ internal static class HostSetup
         services.AddOptions<ScarletHostOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
 
         // DataAnnotations do not recurse: check the nested sections here, before anything starts.
-        foreach (var part in new object[] { host, host.Jwt, host.Storage, host.Bus, host.Security, host.Live, host.Exports, host.Videos, host.Telemetry })
+        foreach (var part in new object[] { host, host.Jwt, host.Storage, host.Bus, host.Security, host.Live, host.Exports, host.Videos, host.Telemetry, host.Inference })
         {
             System.ComponentModel.DataAnnotations.Validator.ValidateObject(part, new System.ComponentModel.DataAnnotations.ValidationContext(part), validateAllProperties: true);
         }
@@ -75,57 +81,45 @@ internal static class HostSetup
 
         // The Scarlet libraries on embedded defaults: SQLite file, in-memory HNSW gallery, in-process event stream.
         // FaceIdentityService (added by AddScarlet) keeps one gallery per organisation in step with the customer store.
-        services.AddScarlet(o =>
+        // The vision options bind from Scarlet itself (Scarlet:Inference:*, Scarlet:Images:*, Scarlet:Models:*);
+        // the host's own defaults for them are in HostDefaults, below any configuration source.
+        services.AddScarletVision(config.GetSection(ScarletHostOptions.Section));
+        if (config["Scarlet:Models:Directory"] is { Length: > 0 } models)
         {
-            o.Vision = v =>
-            {
-                v.Models.ModelsDirectory = config["Scarlet:Models:Directory"];
-                var provider = config["Scarlet:Inference:ExecutionProvider"];
-                if (!string.IsNullOrWhiteSpace(provider))
-                {
-                    // A misspelt provider must not silently become the CPU one.
-                    v.Inference.ExecutionProvider = Enum.TryParse<ExecutionProviderKind>(provider, ignoreCase: true, out var kind) && Enum.IsDefined(kind)
-                        ? kind
-                        : throw new InvalidOperationException($"Scarlet:Inference:ExecutionProvider must be Cpu or Cuda, got '{provider}'.");
-                }
+            // The host's documented key (scripts use it) is shorter than the option's own, Models:ModelsDirectory.
+            services.AddScarletVision(v => v.Models.ModelsDirectory = models);
+        }
 
-                // CUDA that cannot start is an error unless falling back is asked for; a fallback is logged and shown by /health.
-                v.Inference.AllowCpuFallback = config.GetValue("Scarlet:Inference:AllowCpuFallback", false);
-
-                // A host serves requests in parallel (up to one per core, InferenceGate): one thread per model run and no
-                // spinning workers taking the cores the other requests need (docs/benchmarks.md, request level).
-                v.Inference.IntraOpThreads = config.GetValue("Scarlet:Inference:IntraOpThreads", 1);
-                v.Inference.AllowSpinning = config.GetValue("Scarlet:Inference:AllowSpinning", false);
-
-                // The decoded-image memory budget (MaxConcurrentDecodes, MaxDecodedPixelsInFlight, QueueTimeout,
-                // MaxFullScaleJpegPixels), validated at start with the rest of the vision options.
-                config.GetSection("Scarlet:Images").Bind(v.Images);
-            };
-            // Thresholds and every other recognition setting: Scarlet:Recognition (e.g. Scarlet:Recognition:Gallery:MatchThreshold).
-            o.Recognition = r => config.GetSection("Scarlet:Recognition").Bind(r);
-            o.Retail = r => r.DatabasePath = storagePath;
+        // Thresholds and every other recognition setting: Scarlet:Recognition (e.g. Scarlet:Recognition:Gallery:MatchThreshold).
+        services.AddScarletRecognition(config.GetSection("Scarlet:Recognition"));
+        services.AddScarlet(r =>
+        {
+            r.DatabasePath = storagePath;
 
             // Scale-out (docs/scale-out.md): customers in a shared PostgreSQL, events between hosts on Redis Streams.
             if (host.Storage.Provider == StorageProvider.Postgres)
             {
-                o.UsePostgres(host.Storage.ConnectionString is { Length: > 0 } cs ? cs : throw new InvalidOperationException("Scarlet:Storage:ConnectionString is required when Scarlet:Storage:Provider is Postgres."));
-            }
-
-            if (host.Bus.Provider == BusProvider.Redis)
-            {
-                o.UseRedisStreams(
-                    host.Bus.Connection is { Length: > 0 } bus ? bus : throw new InvalidOperationException("Scarlet:Bus:Connection is required when Scarlet:Bus:Provider is Redis."),
-                    b => b.HostId = host.Bus.HostId ?? b.HostId);
+                r.StorageProvider = StorageProvider.Postgres;
+                r.PostgresConnectionString = host.Storage.ConnectionString is { Length: > 0 } cs ? cs : throw new InvalidOperationException("Scarlet:Storage:ConnectionString is required when Scarlet:Storage:Provider is Postgres.");
             }
         }).AddCameraPipelines(p => config.GetSection("Scarlet:People").Bind(p.People)); // cameras are added at run time by CameraManager
+        if (host.Bus.Provider == BusProvider.Redis)
+        {
+            var connection = host.Bus.Connection is { Length: > 0 } bus ? bus : throw new InvalidOperationException("Scarlet:Bus:Connection is required when Scarlet:Bus:Provider is Redis.");
+            services.AddScarletRedisStreams(b =>
+            {
+                b.Configuration = connection;
+                b.HostId = host.Bus.HostId ?? b.HostId;
+            });
+        }
 
         services.AddScarletTelemetry(host.Telemetry);
-        services.AddSingleton(new InferenceGate(config.GetValue("Scarlet:Inference:MaxConcurrentRequests", 0)));
+        services.AddSingleton(new InferenceGate(host.Inference.MaxConcurrentRequests));
 
         // Each face request runs its models synchronously on a thread-pool thread. A higher floor helped only on a saturated
         // machine (load 40-70); on a quiet one 16 and the runtime's own floor served the same requests/s, and 16 raised the
         // bomb-wave peak RSS by ~100 MB (docs/benchmarks.md): so it is not raised unless configured; it is never lowered.
-        var minWorkers = config.GetValue("Scarlet:Inference:MinWorkerThreads", 0);
+        var minWorkers = host.Inference.MinWorkerThreads;
         ThreadPool.GetMinThreads(out var workers, out var completionPorts);
         if (minWorkers > workers)
         {

@@ -11,13 +11,6 @@ public sealed class RecognitionOptions
     public string EmbeddingModel { get; set; } = "mobilefacenet";
 
     /// <summary>
-    /// Gets or sets the face detector used when no <c>IFaceDetector</c> is registered: a catalog id or a file path.
-    /// The default value is <c>yunet-2023mar</c> (YuNet-s aligned best on LFW; docs/recognition.md).
-    /// </summary>
-    [Required]
-    public string FaceDetectorModel { get; set; } = "yunet-2023mar";
-
-    /// <summary>
     /// Gets or sets how the embedding model's input is normalised: <see cref="EmbeddingNormalization.ImageNet"/> (RGB,
     /// ImageNet mean and std: MobileFaceNet), <see cref="EmbeddingNormalization.ArcFace"/> (RGB, (x - 127.5) / 127.5:
     /// InsightFace ArcFace-class models) or <see cref="EmbeddingNormalization.Raw"/> (RGB 0..255: faceres, faceres-deep). Input size and dimension are read from the model itself, so a second model is

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Scarlet.Recognition;
@@ -11,32 +12,38 @@ public static class RecognitionServiceCollectionExtensions
 {
     /// <summary>
     /// Adds <see cref="IFaceEmbedder"/>, <see cref="FaceQualityGate"/>, <see cref="FaceGallery"/> and <see cref="FaceRecognizer"/>
-    /// (all singletons), with <see cref="RecognitionOptions"/> validated at start. A <see cref="ModelLocator"/>,
-    /// <see cref="InferenceSessionCache"/>, <see cref="FaceAligner"/> and an <see cref="IFaceDetector"/> (YuNet) are added
-    /// only when not registered already (for example by <c>AddScarletVision</c>).
+    /// (all singletons) with default <see cref="RecognitionOptions"/>, validated when the host starts, on top of the
+    /// vision layer (<c>AddScarletVision</c>, added when missing): the face detector, model locator and sessions are
+    /// the vision layer's, configured by <c>VisionOptions</c> alone.
     /// </summary>
     /// <param name="services">The services.</param>
-    /// <param name="configure">Changes the options; may be <see langword="null"/>.</param>
-    /// <returns>The services.</returns>
-    public static IServiceCollection AddScarletRecognition(this IServiceCollection services, Action<RecognitionOptions>? configure = null)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        var builder = services.AddOptions<RecognitionOptions>().ValidateOnStart();
-        if (configure is not null)
-        {
-            builder.Configure(configure);
-        }
+    /// <returns>The Scarlet builder.</returns>
+    public static IScarletBuilder AddScarletRecognition(this IServiceCollection services) => AddRecognitionCore(services, null, null);
 
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RecognitionOptions>, RecognitionOptionsValidator>());
-        services.TryAddSingleton(_ => new ModelLocator());
-        services.TryAddSingleton(_ => new InferenceSessionCache());
-        services.TryAddSingleton<FaceAligner>();
-        services.TryAddSingleton<IFaceDetector>(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<RecognitionOptions>>().Value;
-            var path = sp.GetRequiredService<ModelLocator>().Resolve(o.FaceDetectorModel);
-            return new YuNetFaceDetector(sp.GetRequiredService<InferenceSessionCache>().Get(path));
-        });
+    /// <summary>Adds the recognition layer (<see cref="AddScarletRecognition(IServiceCollection)"/>) with its options bound from a configuration section.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="section">The section whose keys are <see cref="RecognitionOptions"/>' properties (for example <c>Gallery:MatchThreshold</c>).</param>
+    /// <returns>The Scarlet builder.</returns>
+    public static IScarletBuilder AddScarletRecognition(this IServiceCollection services, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return AddRecognitionCore(services, section, null);
+    }
+
+    /// <summary>Adds the recognition layer (<see cref="AddScarletRecognition(IServiceCollection)"/>) with its options set by an action.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Changes the options.</param>
+    /// <returns>The Scarlet builder.</returns>
+    public static IScarletBuilder AddScarletRecognition(this IServiceCollection services, Action<RecognitionOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return AddRecognitionCore(services, null, configure);
+    }
+
+    private static IScarletBuilder AddRecognitionCore(IServiceCollection services, IConfiguration? section, Action<RecognitionOptions>? configure)
+    {
+        services.AddScarletOptions<RecognitionOptions, RecognitionOptionsValidator>(section, configure);
+        var builder = services.AddScarletVision();
         services.TryAddSingleton<IFaceEmbedder>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<RecognitionOptions>>().Value;
@@ -72,41 +79,74 @@ public static class RecognitionServiceCollectionExtensions
                 sp.GetRequiredService<FaceAligner>(),
                 refine ? new MirrorLandmarkRefiner(detector) : null);
         });
-        return services;
+        return builder;
     }
 
     /// <summary>
     /// Adds <see cref="IFaceAttributeEstimator"/> (<see cref="OnnxFaceAttributeEstimator"/>, a singleton owning its
-    /// sessions) with <see cref="FaceAttributeOptions"/> validated at start. The models are the converted human-models
-    /// (scripts/models/fetch-human-models.sh), found by the <see cref="ModelLocator"/> (added when none is registered).
+    /// sessions) with default <see cref="FaceAttributeOptions"/>, validated when the host starts. The models are the
+    /// converted human-models (scripts/models/fetch-human-models.sh), found by the vision layer's <see cref="ModelLocator"/>
+    /// (<c>AddScarletVision</c>, added when missing).
     /// </summary>
     /// <param name="services">The services.</param>
-    /// <param name="configure">Changes the options; may be <see langword="null"/>.</param>
-    /// <returns>The services.</returns>
-    public static IServiceCollection AddScarletFaceAttributes(this IServiceCollection services, Action<FaceAttributeOptions>? configure = null)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        var builder = services.AddOptions<FaceAttributeOptions>().ValidateOnStart();
-        if (configure is not null)
-        {
-            builder.Configure(configure);
-        }
+    /// <returns>The Scarlet builder.</returns>
+    public static IScarletBuilder AddScarletFaceAttributes(this IServiceCollection services) => AddFaceAttributesCore(services, null, null);
 
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FaceAttributeOptions>, FaceAttributeOptionsValidator>());
-        services.TryAddSingleton(_ => new ModelLocator());
-        services.TryAddSingleton<IFaceAttributeEstimator>(sp =>
-            new OnnxFaceAttributeEstimator(sp.GetRequiredService<ModelLocator>(), sp.GetRequiredService<IOptions<FaceAttributeOptions>>().Value));
-        return services;
+    /// <summary>Adds the face attributes (<see cref="AddScarletFaceAttributes(IServiceCollection)"/>) with their options bound from a configuration section.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="section">The section whose keys are <see cref="FaceAttributeOptions"/>' properties.</param>
+    /// <returns>The Scarlet builder.</returns>
+    public static IScarletBuilder AddScarletFaceAttributes(this IServiceCollection services, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return AddFaceAttributesCore(services, section, null);
     }
 
-    /// <summary>Adds the recognition layer to a Scarlet builder (see <see cref="AddScarletRecognition(IServiceCollection, Action{RecognitionOptions}?)"/>).</summary>
-    /// <param name="builder">The builder returned by <c>AddScarletVision</c>.</param>
-    /// <param name="configure">Changes the options; may be <see langword="null"/>.</param>
+    /// <summary>Adds the face attributes (<see cref="AddScarletFaceAttributes(IServiceCollection)"/>) with their options set by an action.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Changes the options.</param>
+    /// <returns>The Scarlet builder.</returns>
+    public static IScarletBuilder AddScarletFaceAttributes(this IServiceCollection services, Action<FaceAttributeOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return AddFaceAttributesCore(services, null, configure);
+    }
+
+    private static IScarletBuilder AddFaceAttributesCore(IServiceCollection services, IConfiguration? section, Action<FaceAttributeOptions>? configure)
+    {
+        services.AddScarletOptions<FaceAttributeOptions, FaceAttributeOptionsValidator>(section, configure);
+        var builder = services.AddScarletVision();
+        services.TryAddSingleton<IFaceAttributeEstimator>(sp =>
+            new OnnxFaceAttributeEstimator(sp.GetRequiredService<ModelLocator>(), sp.GetRequiredService<IOptions<FaceAttributeOptions>>().Value));
+        return builder;
+    }
+
+    /// <summary>Adds the recognition layer to a Scarlet builder with default options (<see cref="AddScarletRecognition(IServiceCollection)"/>).</summary>
+    /// <param name="builder">The builder returned by another <c>AddScarletX</c>.</param>
     /// <returns>The builder.</returns>
-    public static IScarletBuilder AddRecognition(this IScarletBuilder builder, Action<RecognitionOptions>? configure = null)
+    public static IScarletBuilder AddRecognition(this IScarletBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddScarletRecognition(configure);
-        return builder;
+        return builder.Services.AddScarletRecognition();
+    }
+
+    /// <summary>Adds the recognition layer to a Scarlet builder, its options bound from a configuration section.</summary>
+    /// <param name="builder">The builder returned by another <c>AddScarletX</c>.</param>
+    /// <param name="section">The options' configuration section.</param>
+    /// <returns>The builder.</returns>
+    public static IScarletBuilder AddRecognition(this IScarletBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.Services.AddScarletRecognition(section);
+    }
+
+    /// <summary>Adds the recognition layer to a Scarlet builder, its options set by an action.</summary>
+    /// <param name="builder">The builder returned by another <c>AddScarletX</c>.</param>
+    /// <param name="configure">Changes the options.</param>
+    /// <returns>The builder.</returns>
+    public static IScarletBuilder AddRecognition(this IScarletBuilder builder, Action<RecognitionOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.Services.AddScarletRecognition(configure);
     }
 }

@@ -2,7 +2,10 @@ using Microsoft.Extensions.Options;
 
 namespace Scarlet.Retail;
 
-/// <summary>Cross-field validation of <see cref="RetailOptions"/> (DataAnnotations cover single fields).</summary>
+/// <summary>
+/// Validation of <see cref="RetailOptions"/>: the field rules (DataAnnotations, checked by a source-generated validator)
+/// and the rules across fields.
+/// </summary>
 public sealed class RetailOptionsValidator : IValidateOptions<RetailOptions>
 {
     /// <inheritdoc/>
@@ -10,6 +13,11 @@ public sealed class RetailOptionsValidator : IValidateOptions<RetailOptions>
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
+        if (new RetailOptionsFieldValidator().Validate(name, options) is { Failed: true } fields)
+        {
+            errors.AddRange(fields.Failures);
+        }
+
         switch (options.StorageProvider)
         {
             case StorageProvider.Sqlite when string.IsNullOrWhiteSpace(options.DatabasePath):
@@ -164,3 +172,7 @@ public sealed class RetailOptionsValidator : IValidateOptions<RetailOptions>
         }
     }
 }
+
+/// <summary>The field rules (DataAnnotations) of <see cref="RetailOptions"/>, source-generated.</summary>
+[OptionsValidator]
+internal sealed partial class RetailOptionsFieldValidator : IValidateOptions<RetailOptions>;

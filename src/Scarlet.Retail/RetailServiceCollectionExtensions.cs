@@ -1,4 +1,5 @@
 using System.Reactive.Concurrency;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,19 +18,68 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class RetailServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the retail services on SQLite (options validated at start), the event stream, and a hosted service that
-    /// starts the <see cref="RetailPipeline"/>. <see cref="TimeProvider"/> and <see cref="IScheduler"/> default to the
-    /// system ones unless registered before.
+    /// Adds the retail services with default <see cref="RetailOptions"/> (validated when the host starts, so
+    /// <see cref="RetailOptions.DatabasePath"/> must then be set by another <c>AddScarletRetail</c> call or a
+    /// <c>Configure&lt;RetailOptions&gt;</c>), the event stream, and a hosted service that starts the
+    /// <see cref="RetailPipeline"/>. <see cref="TimeProvider"/> and <see cref="IScheduler"/> default to the system ones
+    /// unless registered before.
     /// </summary>
     /// <param name="services">Services.</param>
-    /// <param name="configure">Options setup (at least <see cref="RetailOptions.DatabasePath"/>).</param>
-    /// <returns>The services.</returns>
-    public static IServiceCollection AddScarletRetail(this IServiceCollection services, Action<RetailOptions> configure)
+    /// <returns>The Scarlet builder.</returns>
+    public static IScarletBuilder AddScarletRetail(this IServiceCollection services) => AddRetailCore(services, null, null);
+
+    /// <summary>Adds the retail services (<see cref="AddScarletRetail(IServiceCollection)"/>) with their options bound from a configuration section.</summary>
+    /// <param name="services">Services.</param>
+    /// <param name="section">The section whose keys are <see cref="RetailOptions"/>' properties (at least <c>DatabasePath</c>).</param>
+    /// <returns>The Scarlet builder.</returns>
+    public static IScarletBuilder AddScarletRetail(this IServiceCollection services, IConfiguration section)
     {
-        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(section);
+        return AddRetailCore(services, section, null);
+    }
+
+    /// <summary>Adds the retail services (<see cref="AddScarletRetail(IServiceCollection)"/>) with their options set by an action.</summary>
+    /// <param name="services">Services.</param>
+    /// <param name="configure">Options setup (at least <see cref="RetailOptions.DatabasePath"/>).</param>
+    /// <returns>The Scarlet builder.</returns>
+    public static IScarletBuilder AddScarletRetail(this IServiceCollection services, Action<RetailOptions> configure)
+    {
         ArgumentNullException.ThrowIfNull(configure);
-        services.AddOptions<RetailOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RetailOptions>, RetailOptionsValidator>());
+        return AddRetailCore(services, null, configure);
+    }
+
+    /// <summary>Adds Scarlet.Retail to a Scarlet builder with default options.</summary>
+    /// <param name="builder">The builder from another <c>AddScarletX</c>.</param>
+    /// <returns>The builder.</returns>
+    public static IScarletBuilder AddRetail(this IScarletBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.Services.AddScarletRetail();
+    }
+
+    /// <summary>Adds Scarlet.Retail to a Scarlet builder, its options bound from a configuration section.</summary>
+    /// <param name="builder">The builder from another <c>AddScarletX</c>.</param>
+    /// <param name="section">The options' configuration section.</param>
+    /// <returns>The builder.</returns>
+    public static IScarletBuilder AddRetail(this IScarletBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.Services.AddScarletRetail(section);
+    }
+
+    /// <summary>Adds Scarlet.Retail to a Scarlet builder, its options set by an action.</summary>
+    /// <param name="builder">The builder from another <c>AddScarletX</c>.</param>
+    /// <param name="configure">Options setup.</param>
+    /// <returns>The builder.</returns>
+    public static IScarletBuilder AddRetail(this IScarletBuilder builder, Action<RetailOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.Services.AddScarletRetail(configure);
+    }
+
+    private static ScarletBuilder AddRetailCore(IServiceCollection services, IConfiguration? section, Action<RetailOptions>? configure)
+    {
+        services.AddScarletOptions<RetailOptions, RetailOptionsValidator>(section, configure);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IScheduler>(DefaultScheduler.Instance);
         services.TryAddSingleton<SqlDatabase>(sp => OpenDatabase(sp.GetRequiredService<IOptions<RetailOptions>>().Value));
@@ -65,18 +115,7 @@ public static class RetailServiceCollectionExtensions
         services.TryAddSingleton<TrackingEventPublisher>();
         services.TryAddSingleton<RetailPipeline>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RetailPipelineHostedService>());
-        return services;
-    }
-
-    /// <summary>Adds Scarlet.Retail to a Scarlet builder.</summary>
-    /// <param name="builder">The builder from <c>AddScarletVision</c>.</param>
-    /// <param name="configure">Options setup.</param>
-    /// <returns>The builder.</returns>
-    public static IScarletBuilder AddRetail(this IScarletBuilder builder, Action<RetailOptions> configure)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddScarletRetail(configure);
-        return builder;
+        return new ScarletBuilder(services);
     }
 
     private static SqlDatabase OpenDatabase(RetailOptions options) => options.StorageProvider switch

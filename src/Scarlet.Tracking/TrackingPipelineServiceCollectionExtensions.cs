@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -20,19 +21,38 @@ public static class TrackingPipelineServiceCollectionExtensions
     /// <see cref="CameraPipelineModels"/> (person detector from the vision layer, re-ID on the shared session cache),
     /// <see cref="CrossCameraResolver"/>, <see cref="IdentityTracker"/> (pruned by a hosted service every
     /// <see cref="IdentityTrackerOptions.PruneInterval"/>) and a <see cref="CameraPipelineHost"/> with the
-    /// configured cameras added (not started). Needs <c>AddScarletVision</c>; faces are identified when <c>AddScarletRecognition</c> registered a <see cref="FaceRecognizer"/>.
+    /// configured cameras added (not started), on the vision layer (<c>AddScarletVision</c>, added when missing); faces are identified when <c>AddScarletRecognition</c> registered a <see cref="FaceRecognizer"/>.
     /// </summary>
-    public static IScarletBuilder AddCameraPipelines(this IScarletBuilder builder, Action<CameraPipelineHostOptions>? configure = null)
+    /// <param name="builder">The builder returned by an <c>AddScarletX</c>.</param>
+    /// <returns>The builder.</returns>
+    public static IScarletBuilder AddCameraPipelines(this IScarletBuilder builder) => AddCameraPipelinesCore(builder, null, null);
+
+    /// <summary>Adds the camera pipelines (<see cref="AddCameraPipelines(IScarletBuilder)"/>) with their options bound from a configuration section.</summary>
+    /// <param name="builder">The builder returned by an <c>AddScarletX</c>.</param>
+    /// <param name="section">The section whose keys are <see cref="CameraPipelineHostOptions"/>' properties (<c>People</c>, <c>CrossCamera</c>, <c>Cameras</c>, ...).</param>
+    /// <returns>The builder.</returns>
+    public static IScarletBuilder AddCameraPipelines(this IScarletBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return AddCameraPipelinesCore(builder, section, null);
+    }
+
+    /// <summary>Adds the camera pipelines (<see cref="AddCameraPipelines(IScarletBuilder)"/>) with their options set by an action.</summary>
+    /// <param name="builder">The builder returned by an <c>AddScarletX</c>.</param>
+    /// <param name="configure">Changes the options.</param>
+    /// <returns>The builder.</returns>
+    public static IScarletBuilder AddCameraPipelines(this IScarletBuilder builder, Action<CameraPipelineHostOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return AddCameraPipelinesCore(builder, null, configure);
+    }
+
+    private static IScarletBuilder AddCameraPipelinesCore(IScarletBuilder builder, IConfiguration? section, Action<CameraPipelineHostOptions>? configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        var options = services.AddOptions<CameraPipelineHostOptions>().ValidateOnStart();
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CameraPipelineHostOptions>, HostOptionsValidator>());
+        services.AddScarletOptions<CameraPipelineHostOptions, HostOptionsValidator>(section, configure);
+        services.AddScarletVision();
         services.TryAddSingleton(sp => new CrossCameraResolver(
             sp.GetRequiredService<IOptions<CameraPipelineHostOptions>>().Value.Topology,
             sp.GetRequiredService<IOptions<CameraPipelineHostOptions>>().Value.CrossCamera));

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Scarlet.Tracking;
@@ -9,33 +10,66 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class TrackingServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="TrackerOptions"/> (validated at start). Trackers are per camera, so none is registered as
-    /// a service: create one with <c>new MultiObjectTracker(options.Value)</c> per camera.
+    /// Registers default <see cref="TrackerOptions"/> (validated when the host starts) and <see cref="MultiObjectTracker"/>
+    /// as a transient service built from them: trackers hold one camera's state, so each resolve is a new tracker.
     /// </summary>
     /// <param name="services">The services.</param>
-    /// <param name="configure">Optional changes to the defaults.</param>
-    /// <returns>The services, for chaining.</returns>
-    public static IServiceCollection AddScarletTracking(this IServiceCollection services, Action<TrackerOptions>? configure = null)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        var builder = services.AddOptions<TrackerOptions>().ValidateOnStart();
-        if (configure is not null)
-        {
-            builder.Configure(configure);
-        }
+    /// <returns>The Scarlet builder.</returns>
+    public static IScarletBuilder AddScarletTracking(this IServiceCollection services) => AddTrackingCore(services, null, null);
 
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TrackerOptions>, TrackerOptionsValidator>());
-        return services;
+    /// <summary>Registers the tracking layer (<see cref="AddScarletTracking(IServiceCollection)"/>) with its options bound from a configuration section.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="section">The section whose keys are <see cref="TrackerOptions"/>' properties (for example <c>FrameRate</c>).</param>
+    /// <returns>The Scarlet builder.</returns>
+    public static IScarletBuilder AddScarletTracking(this IServiceCollection services, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return AddTrackingCore(services, section, null);
     }
 
-    /// <summary>Registers the tracking layer on a Scarlet builder.</summary>
-    /// <param name="builder">The builder returned by <c>AddScarletVision</c>.</param>
-    /// <param name="configure">Optional changes to the defaults.</param>
-    /// <returns>The builder, for chaining.</returns>
-    public static IScarletBuilder AddTracking(this IScarletBuilder builder, Action<TrackerOptions>? configure = null)
+    /// <summary>Registers the tracking layer (<see cref="AddScarletTracking(IServiceCollection)"/>) with its options set by an action.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Changes the defaults.</param>
+    /// <returns>The Scarlet builder.</returns>
+    public static IScarletBuilder AddScarletTracking(this IServiceCollection services, Action<TrackerOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return AddTrackingCore(services, null, configure);
+    }
+
+    /// <summary>Registers the tracking layer on a Scarlet builder with default options.</summary>
+    /// <param name="builder">The builder returned by another <c>AddScarletX</c>.</param>
+    /// <returns>The builder.</returns>
+    public static IScarletBuilder AddTracking(this IScarletBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddScarletTracking(configure);
-        return builder;
+        return builder.Services.AddScarletTracking();
+    }
+
+    /// <summary>Registers the tracking layer on a Scarlet builder, its options bound from a configuration section.</summary>
+    /// <param name="builder">The builder returned by another <c>AddScarletX</c>.</param>
+    /// <param name="section">The options' configuration section.</param>
+    /// <returns>The builder.</returns>
+    public static IScarletBuilder AddTracking(this IScarletBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.Services.AddScarletTracking(section);
+    }
+
+    /// <summary>Registers the tracking layer on a Scarlet builder, its options set by an action.</summary>
+    /// <param name="builder">The builder returned by another <c>AddScarletX</c>.</param>
+    /// <param name="configure">Changes the defaults.</param>
+    /// <returns>The builder.</returns>
+    public static IScarletBuilder AddTracking(this IScarletBuilder builder, Action<TrackerOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.Services.AddScarletTracking(configure);
+    }
+
+    private static ScarletBuilder AddTrackingCore(IServiceCollection services, IConfiguration? section, Action<TrackerOptions>? configure)
+    {
+        services.AddScarletOptions<TrackerOptions, TrackerOptionsValidator>(section, configure);
+        services.TryAddTransient(sp => new MultiObjectTracker(sp.GetRequiredService<IOptions<TrackerOptions>>().Value));
+        return new ScarletBuilder(services);
     }
 }

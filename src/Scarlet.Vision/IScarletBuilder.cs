@@ -2,7 +2,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Scarlet.Vision;
 
-/// <summary>Returned by <c>AddScarletVision</c>; each higher layer adds its own <c>Add…</c> extension to it.</summary>
+/// <summary>
+/// Returned by every <c>AddScarletX</c> (<c>AddScarletVision</c>, <c>AddScarletRecognition</c>, <c>AddScarletTracking</c>,
+/// <c>AddScarletRetail</c>, <c>AddScarlet</c>, ...); each layer adds its own <c>Add…</c> extension to it.
+/// </summary>
 public interface IScarletBuilder
 {
     /// <summary>Gets the service collection being configured.</summary>

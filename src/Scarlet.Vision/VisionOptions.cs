@@ -46,6 +46,12 @@ internal sealed class VisionOptionsValidator : IValidateOptions<VisionOptions>
             errors.Add("Inference thread counts must be 0 (automatic) or positive.");
         }
 
+        if (!Enum.IsDefined(options.Inference.ExecutionProvider))
+        {
+            // A misspelt provider must not silently become the CPU one (a name the binder cannot read fails the bind).
+            errors.Add($"Inference.ExecutionProvider must be Cpu or Cuda, got '{options.Inference.ExecutionProvider}'.");
+        }
+
         if (options.Models.DownloadTimeout <= TimeSpan.Zero)
         {
             errors.Add("Models.DownloadTimeout must be positive.");

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,26 +11,39 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class VisionServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the vision layer: validated <see cref="VisionOptions"/>, the <see cref="ModelLocator"/>, one shared
-    /// <see cref="InferenceSessionCache"/>, <see cref="IFaceDetector"/> (YuNet), <see cref="IPersonDetector"/> (YOLOX) and the
+    /// Adds the vision layer with default <see cref="VisionOptions"/>: the <see cref="ModelLocator"/>, one shared
+    /// <see cref="InferenceSessionCache"/>, <see cref="IFaceDetector"/> (YuNet) and <see cref="IPersonDetector"/> (YOLOX), the
     /// <see cref="FaceAligner"/>, the <see cref="ImageMemoryBudget"/> (<see cref="VisionOptions.Images"/>), the
     /// <see cref="ImageDecoder"/> (default limits, sharing that budget; register your own first to change them) and the
-    /// <see cref="OverlayRenderer"/>, all singletons.
+    /// <see cref="OverlayRenderer"/>, all singletons; the options are validated when the host starts.
     /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <returns>A builder the other Scarlet layers add themselves to.</returns>
+    public static IScarletBuilder AddScarletVision(this IServiceCollection services) => AddVision(services, null, null);
+
+    /// <summary>Adds the vision layer (<see cref="AddScarletVision(IServiceCollection)"/>) with its options bound from a configuration section.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="section">The section whose keys are <see cref="VisionOptions"/>' properties (for example <c>Models:Directory</c>, <c>Inference:IntraOpThreads</c>, <c>Images:MaxConcurrentDecodes</c>).</param>
+    /// <returns>A builder the other Scarlet layers add themselves to.</returns>
+    public static IScarletBuilder AddScarletVision(this IServiceCollection services, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return AddVision(services, section, null);
+    }
+
+    /// <summary>Adds the vision layer (<see cref="AddScarletVision(IServiceCollection)"/>) with its options set by an action.</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Adjusts the options.</param>
     /// <returns>A builder the other Scarlet layers add themselves to.</returns>
-    public static IScarletBuilder AddScarletVision(this IServiceCollection services, Action<VisionOptions>? configure = null)
+    public static IScarletBuilder AddScarletVision(this IServiceCollection services, Action<VisionOptions> configure)
     {
-        ArgumentNullException.ThrowIfNull(services);
-        var optionsBuilder = services.AddOptions<VisionOptions>();
-        if (configure is not null)
-        {
-            optionsBuilder.Configure(configure);
-        }
+        ArgumentNullException.ThrowIfNull(configure);
+        return AddVision(services, null, configure);
+    }
 
-        optionsBuilder.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<VisionOptions>, VisionOptionsValidator>());
+    private static ScarletBuilder AddVision(IServiceCollection services, IConfiguration? section, Action<VisionOptions>? configure)
+    {
+        services.AddScarletOptions<VisionOptions, VisionOptionsValidator>(section, configure);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new ModelLocator(
             sp.GetRequiredService<IOptions<VisionOptions>>().Value.Models,

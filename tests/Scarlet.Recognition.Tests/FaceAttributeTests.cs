@@ -1,6 +1,6 @@
-using OpenCvSharp;
 using Microsoft.Extensions.DependencyInjection;
-using Scarlet.Recognition.Evaluation;
+using OpenCvSharp;
+using Scarlet.Evaluation.Recognition;
 using Scarlet.Testing;
 using Scarlet.Vision;
 using Scarlet.Vision.Models;
@@ -133,7 +133,7 @@ public sealed class FaceAttributeTests(RecognitionFixture models, ITestOutputHel
             Assert.Equal("age+gender", provider.GetRequiredService<IFaceAttributeEstimator>().ModelId);
         }
 
-        var bad = new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddScarletFaceAttributes(o => o.CropMargin = 0);
+        var bad = new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddScarletFaceAttributes(o => o.CropMargin = 0).Services;
         using var badProvider = bad.BuildServiceProvider();
         var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => badProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<FaceAttributeOptions>>().Value);
         Assert.Contains("CropMargin", ex.Message, StringComparison.Ordinal);

@@ -1,4 +1,4 @@
-using Scarlet.Recognition.Evaluation;
+using Scarlet.Evaluation.Recognition;
 using Scarlet.Testing;
 using Scarlet.Vision;
 using Xunit.Abstractions;

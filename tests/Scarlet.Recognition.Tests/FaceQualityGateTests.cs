@@ -142,7 +142,7 @@ public sealed class FaceSizeTests(RecognitionFixture models, ITestOutputHelper o
     public void Same_person_similarity_drops_on_small_faces()
     {
         // One image of each LFW same-person pair is shrunk so its face is about 100, 60, 40, 28 and 20 px wide.
-        var pairs = Evaluation.LfwPairs.Load(Path.Combine(TestAssets.Lfw, "pairs.txt")).Pairs.Where(p => p.Same).Take(30).ToList();
+        var pairs = Scarlet.Evaluation.Recognition.LfwPairs.Load(Path.Combine(TestAssets.Lfw, "pairs.txt")).Pairs.Where(p => p.Same).Take(30).ToList();
         double[] scales = [1.0, 0.6, 0.4, 0.28, 0.2];
         var means = new double[scales.Length];
         var sizes = new double[scales.Length];
@@ -151,7 +151,7 @@ public sealed class FaceSizeTests(RecognitionFixture models, ITestOutputHelper o
         {
             using var a = Cv2.ImRead(Path.Combine(TestAssets.Lfw, "images", pair.ImageA));
             using var b = Cv2.ImRead(Path.Combine(TestAssets.Lfw, "images", pair.ImageB));
-            using var cropB = Evaluation.LfwEvaluation.CentralFaceCrop(b, models.Detector, models.Aligner, out _);
+            using var cropB = Scarlet.Evaluation.Recognition.LfwEvaluation.CentralFaceCrop(b, models.Detector, models.Aligner, out _);
             var eb = models.Embedder.Embed(cropB);
             for (var s = 0; s < scales.Length; s++)
             {

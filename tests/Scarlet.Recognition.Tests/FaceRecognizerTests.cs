@@ -139,7 +139,6 @@ public sealed class FaceRecognizerTests(RecognitionFixture models, ITestOutputHe
     {
         var o = new RecognitionOptions();
         Assert.Equal("mobilefacenet", o.EmbeddingModel);
-        Assert.Equal("yunet-2023mar", o.FaceDetectorModel);
         Assert.True(o.FlipAugmentation);
         Assert.Null(o.GallerySnapshotPath);
         Assert.NotNull(o.Gallery);

@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using OpenCvSharp;
+using Scarlet.Evaluation.Recognition;
 using Scarlet.Testing;
-using Scarlet.Recognition.Evaluation;
 using Scarlet.Vision;
 using Xunit.Abstractions;
 

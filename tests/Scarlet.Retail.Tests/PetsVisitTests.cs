@@ -3,7 +3,7 @@ using Scarlet.Retail.Events;
 using Scarlet.Retail.Tests.Support;
 using Scarlet.Testing;
 using Scarlet.Tracking.Geometry;
-using Scarlet.Tracking.MotChallenge;
+using Scarlet.Evaluation.MotChallenge;
 using Scarlet.Vision;
 
 namespace Scarlet.Retail.Tests;

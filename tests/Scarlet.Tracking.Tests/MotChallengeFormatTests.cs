@@ -1,5 +1,5 @@
-using Scarlet.Tracking.Evaluation;
-using Scarlet.Tracking.MotChallenge;
+using Scarlet.Evaluation.MotChallenge;
+using Scarlet.Evaluation.Tracking;
 
 namespace Scarlet.Tracking.Tests;
 

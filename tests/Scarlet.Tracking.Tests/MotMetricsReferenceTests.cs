@@ -1,6 +1,6 @@
+using Scarlet.Evaluation.MotChallenge;
+using Scarlet.Evaluation.Tracking;
 using Scarlet.Testing;
-using Scarlet.Tracking.Evaluation;
-using Scarlet.Tracking.MotChallenge;
 
 namespace Scarlet.Tracking.Tests;
 

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Scarlet.Evaluation.MotChallenge;
+using Scarlet.Evaluation.Tracking;
 using Scarlet.Testing;
-using Scarlet.Tracking.Evaluation;
-using Scarlet.Tracking.MotChallenge;
 using Scarlet.Vision;
 
 namespace Scarlet.Tracking.Tests;
@@ -226,10 +226,14 @@ public sealed class MultiObjectTrackerTests
     [Fact]
     public void AddScarletTracking_RegistersValidatedOptions()
     {
-        using var ok = new ServiceCollection().AddScarletTracking(o => o.FrameRate = 25).BuildServiceProvider();
+        using var ok = new ServiceCollection().AddScarletTracking(o => o.FrameRate = 25).Services.BuildServiceProvider();
         Assert.Equal(25, ok.GetRequiredService<IOptions<TrackerOptions>>().Value.FrameRate);
 
-        using var bad = new ServiceCollection().AddScarletTracking(o => o.HighScoreThreshold = 2).BuildServiceProvider();
+        // The options are what the registered trackers run on: one new tracker (one camera's state) per resolve.
+        var first = ok.GetRequiredService<MultiObjectTracker>();
+        Assert.NotSame(first, ok.GetRequiredService<MultiObjectTracker>());
+
+        using var bad = new ServiceCollection().AddScarletTracking(o => o.HighScoreThreshold = 2).Services.BuildServiceProvider();
         Assert.Throws<OptionsValidationException>(() => bad.GetRequiredService<IOptions<TrackerOptions>>().Value);
     }
 }

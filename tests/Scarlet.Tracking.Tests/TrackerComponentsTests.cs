@@ -1,7 +1,7 @@
+using Scarlet.Evaluation.MotChallenge;
+using Scarlet.Evaluation.Tracking;
 using Scarlet.Testing;
-using Scarlet.Tracking.Evaluation;
 using Scarlet.Tracking.Internal;
-using Scarlet.Tracking.MotChallenge;
 using Scarlet.Vision;
 
 namespace Scarlet.Tracking.Tests;

@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Scarlet.Evaluation.Recognition;
 using Scarlet.Recognition;
-using Scarlet.Recognition.Evaluation;
 using Scarlet.Testing;
 
 namespace Scarlet.WebHost.Tests;

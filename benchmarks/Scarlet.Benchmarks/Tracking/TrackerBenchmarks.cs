@@ -1,8 +1,8 @@
 using BenchmarkDotNet.Attributes;
+using Scarlet.Evaluation.MotChallenge;
 using Scarlet.Testing;
 using Scarlet.Tracking;
 using Scarlet.Tracking.Assignment;
-using Scarlet.Tracking.MotChallenge;
 
 namespace Scarlet.Benchmarks.Tracking;
 

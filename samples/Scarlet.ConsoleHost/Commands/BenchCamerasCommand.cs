@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Scarlet.Evaluation;
 using Scarlet.Recognition;
 using Scarlet.Tracking;
 using Scarlet.Tracking.Pipeline;
@@ -45,7 +46,7 @@ internal static class BenchCamerasCommand
             throw new UsageException("--attributes needs faces (drop --no-faces)");
         }
 
-        var video = vision.Locator.ResolveDemoVideo(videoArg);
+        var video = DemoVideo.Resolve(vision.Locator, videoArg);
         using var reId = reIdOn ? new OsNetReIdEmbedder(vision.Sessions.Get(vision.Locator.Resolve(ModelCatalog.OsNetX025.Id))) : null;
         // Faces: YuNet on the frame every FaceInterval-th detection frame, MobileFaceNet + an (empty) gallery for the faces
         // found, with the library's default landmark refinement (as AddScarletRecognition wires it).

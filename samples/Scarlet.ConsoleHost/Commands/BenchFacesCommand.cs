@@ -1,5 +1,6 @@
 using System.Globalization;
-using Scarlet.Tracking.Evaluation;
+using Scarlet.Evaluation;
+using Scarlet.Evaluation.Tracking;
 using Scarlet.Vision;
 
 namespace Scarlet.ConsoleHost.Commands;
@@ -37,7 +38,7 @@ internal static class BenchFacesCommand
 
         var faceDir = Path.Combine(data, "images", "dlib_faces");
         var images = AnnotatedFaceImage.LoadDlibXml(Path.Combine(faceDir, "training.xml")).Concat(AnnotatedFaceImage.LoadDlibXml(Path.Combine(faceDir, "testing.xml"))).ToList();
-        using var background = FaceDistanceEvaluation.BackgroundFromVideo(vision.Locator.ResolveDemoVideo(), frameIndex);
+        using var background = FaceDistanceEvaluation.BackgroundFromVideo(DemoVideo.Resolve(vision.Locator), frameIndex);
         HeadRegionFaceSearch search;
         try
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
+using Scarlet.Evaluation;
+using Scarlet.Evaluation.Tracking;
 using Scarlet.Recognition;
-using Scarlet.Tracking.Evaluation;
 using Scarlet.Tracking.Identity;
 using Scarlet.Tracking.Pipeline;
 using Scarlet.Vision;
@@ -82,7 +83,7 @@ internal static class BenchRecognitionCommand
         var strangerSequences = unknown.Select(p => new VideoRecognitionSequence(p.Name, [.. p.Photos.Take(shown)], false)).ToList();
         var splitA = customerSequences.Where((_, i) => i % 2 == 0).Concat(strangerSequences.Where((_, i) => i % 2 == 0)).ToList();
         var splitB = customerSequences.Where((_, i) => i % 2 == 1).Concat(strangerSequences.Where((_, i) => i % 2 == 1)).ToList();
-        var evaluation = new VideoRecognitionEvaluation(persons, new FaceModels(faceDetector, recognizer), vision.Locator.ResolveDemoVideo());
+        var evaluation = new VideoRecognitionEvaluation(persons, new FaceModels(faceDetector, recognizer), DemoVideo.Resolve(vision.Locator));
         var options = new VideoRecognitionOptions { FramesPerPhoto = framesPerPhoto };
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"bench recognition: {enrolled.Count} customers ({enrol} photos enrolled each, {skipped} enrolment photo(s) without a usable face), {unknown.Count} strangers, {fillers.Count} distractors in the gallery ({gallery.IdentityCount} identities); {shown} photos × {framesPerPhoto} frames per sequence over PETS09; split A {splitA.Count} sequences, split B {splitB.Count}; {s_grid.Length} vote settings through the pipeline"));

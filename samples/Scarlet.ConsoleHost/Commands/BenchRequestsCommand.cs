@@ -6,7 +6,8 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
 using OpenCvSharp;
-using Scarlet.Tracking.Evaluation;
+using Scarlet.Evaluation;
+using Scarlet.Evaluation.Tracking;
 using Scarlet.Vision.Models;
 
 namespace Scarlet.ConsoleHost.Commands;
@@ -75,7 +76,7 @@ internal static class BenchRequestsCommand
         var modelsDir = Path.GetDirectoryName(locator.Resolve(ModelCatalog.YuNet2023Mar.Id))!;
         var probe = await File.ReadAllBytesAsync(probePath).ConfigureAwait(false);
         const int FrameIndex = 100;
-        var frame = FrameWithFace(locator.ResolveDemoVideo(), FrameIndex, probe);
+        var frame = FrameWithFace(DemoVideo.Resolve(locator), FrameIndex, probe);
         var release = hostDll.Contains("release", StringComparison.OrdinalIgnoreCase);
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"bench requests: host {Path.GetFullPath(hostDll)} ({(release ? "Release" : "not a Release build: figures are not comparable")}), demo camera off, logging Warning, {Environment.ProcessorCount} cores; customer {Path.GetFileName(enrolPath)}; /recognize {Path.GetFileName(probePath)} (250x250, {probe.Length} B); /process-frame 640x480 JPEG ({frame.Length} B: that face on vtest.avi frame {FrameIndex}); {seconds:0.#} s per run"));

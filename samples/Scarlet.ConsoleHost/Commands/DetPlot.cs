@@ -1,5 +1,5 @@
 using System.Globalization;
-using Scarlet.Recognition.Evaluation;
+using Scarlet.Evaluation.Recognition;
 
 namespace Scarlet.ConsoleHost.Commands;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using OpenCvSharp;
+using Scarlet.Evaluation;
 using Scarlet.Recognition;
 using Scarlet.Vision;
 
@@ -39,7 +40,7 @@ internal static class DetectCommand
         if (input == "demo")
         {
             // The sample video, found like a model: SCARLET_MEDIA, media/, ../shared/data/video/, cache, download.
-            input = vision.Locator.ResolveDemoVideo();
+            input = DemoVideo.Resolve(vision.Locator);
         }
 
         if (!File.Exists(input))

@@ -1,5 +1,5 @@
+using Scarlet.Evaluation.Recognition;
 using Scarlet.Recognition;
-using Scarlet.Recognition.Evaluation;
 using Scarlet.Vision;
 using Scarlet.Vision.Models;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using OpenCvSharp;
+using Scarlet.Evaluation.Recognition;
 using Scarlet.Recognition;
-using Scarlet.Recognition.Evaluation;
 using Scarlet.Vision;
 using Scarlet.Vision.Models;
 

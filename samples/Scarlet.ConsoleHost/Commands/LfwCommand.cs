@@ -1,6 +1,6 @@
 using System.Globalization;
+using Scarlet.Evaluation.Recognition;
 using Scarlet.Recognition;
-using Scarlet.Recognition.Evaluation;
 using Scarlet.Vision;
 using Scarlet.Vision.Models;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Spectre.Console;
-using Scarlet.Tracking.Evaluation;
-using Scarlet.Tracking.MotChallenge;
+using Scarlet.Evaluation.MotChallenge;
+using Scarlet.Evaluation.Tracking;
 
 namespace Scarlet.ConsoleHost.Commands;
 

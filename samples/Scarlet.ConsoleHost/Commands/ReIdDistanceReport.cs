@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics.Tensors;
-using Scarlet.Tracking.MotChallenge;
+using Scarlet.Evaluation.MotChallenge;
+using Scarlet.Evaluation.Tracking;
 using Scarlet.Tracking.Pipeline;
 using Scarlet.Vision;
 

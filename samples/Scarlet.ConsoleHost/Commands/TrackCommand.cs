@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using Scarlet.Evaluation.MotChallenge;
 using Scarlet.Tracking;
-using Scarlet.Tracking.MotChallenge;
 
 namespace Scarlet.ConsoleHost.Commands;
 

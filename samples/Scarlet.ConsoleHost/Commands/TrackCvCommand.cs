@@ -1,7 +1,7 @@
 using System.Globalization;
+using Scarlet.Evaluation.MotChallenge;
+using Scarlet.Evaluation.Tracking;
 using Scarlet.Tracking;
-using Scarlet.Tracking.Evaluation;
-using Scarlet.Tracking.MotChallenge;
 
 namespace Scarlet.ConsoleHost.Commands;
 

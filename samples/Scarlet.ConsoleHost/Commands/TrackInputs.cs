@@ -1,6 +1,6 @@
 using System.Globalization;
+using Scarlet.Evaluation.MotChallenge;
 using Scarlet.Tracking;
-using Scarlet.Tracking.MotChallenge;
 
 namespace Scarlet.ConsoleHost.Commands;
 

@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
 using OpenCvSharp;
+using Scarlet.Evaluation;
+using Scarlet.Evaluation.MotChallenge;
+using Scarlet.Evaluation.Tracking;
 using Scarlet.Tracking;
 using Scarlet.Tracking.CrossCamera;
-using Scarlet.Tracking.Evaluation;
 using Scarlet.Tracking.Geometry;
 using Scarlet.Tracking.Identity;
-using Scarlet.Tracking.MotChallenge;
 using Scarlet.Tracking.Pipeline;
 using Scarlet.Vision;
 using Scarlet.Vision.Models;
@@ -41,7 +42,7 @@ internal static class TrackVideoCommand
         using var vision = new VisionSetup(args, score);
         var reIdModel = args.Optional("reid-model") ?? ModelCatalog.OsNetX025.Id;
         args.EnsureAllUsed();
-        var video = vision.Locator.ResolveDemoVideo(videoArg);
+        var video = DemoVideo.Resolve(vision.Locator, videoArg);
         if (every < 1 || maxFrames < 1 || trackBuffer < 1)
         {
             throw new UsageException("--detect-every, --max-frames and --track-buffer must be at least 1");

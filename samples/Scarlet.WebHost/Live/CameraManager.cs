@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using Scarlet.Evaluation;
 using Scarlet.Retail;
 using Scarlet.Retail.Events;
 using Scarlet.Tracking.Pipeline;
@@ -84,7 +85,7 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
         {
             try
             {
-                var video = models.ResolveDemoVideo(o.Demo.Video);
+                var video = DemoVideo.Resolve(models, o.Demo.Video);
                 TryAdd(new CameraConfig { Id = DemoCameraId, Name = "Demo camera (vtest.avi)", Source = video, Location = "store", Zone = "entrance", Loop = true }, o.Organization, start: true);
                 logger.LogInformation("Demo camera running on {Video}", video);
                 if (o.Demo.Customers && await demoFaces.PrepareAsync(video, cancellationToken) is { } faces && !_cameras.ContainsKey(faces.Id))

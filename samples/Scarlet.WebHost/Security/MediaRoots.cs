@@ -51,7 +51,7 @@ internal sealed class MediaRoots
 
     private static IEnumerable<string> Defaults(ScarletHostOptions o)
     {
-        if (Environment.GetEnvironmentVariable(Scarlet.Vision.Models.ModelLocator.MediaEnvironmentVariable) is { Length: > 0 } env)
+        if (Environment.GetEnvironmentVariable(Scarlet.Evaluation.DemoVideo.MediaEnvironmentVariable) is { Length: > 0 } env)
         {
             yield return env;
         }

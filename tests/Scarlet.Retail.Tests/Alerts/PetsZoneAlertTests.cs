@@ -1,6 +1,6 @@
+using Scarlet.Evaluation.MotChallenge;
 using Scarlet.Testing;
 using Scarlet.Tracking.Geometry;
-using Scarlet.Tracking.MotChallenge;
 using Scarlet.Vision;
 
 namespace Scarlet.Retail.Tests.Alerts;

@@ -224,16 +224,16 @@ public sealed class FaceIdentityFlowTests(ITestOutputHelper output) : IDisposabl
     public void AddScarlet_validates_every_layer_at_start()
     {
         var services = new ServiceCollection();
-        services.AddScarlet(o =>
-        {
-            o.Retail = r => r.DatabasePath = string.Empty;
-            o.Recognition = r => r.Gallery.MatchThreshold = 7f;
-        });
+        services.AddScarlet(r => r.DatabasePath = string.Empty);
+        services.AddScarletRecognition(r => r.Gallery.MatchThreshold = 7f);
         using var sp = services.BuildServiceProvider();
         var ex = Assert.ThrowsAny<Exception>(() => sp.GetRequiredService<IStartupValidator>().Validate());
         Assert.Contains("DatabasePath", ex.ToString(), StringComparison.Ordinal);
         Assert.Contains("MatchThreshold", ex.ToString(), StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => new ServiceCollection().AddScarlet(_ => { }));
+
+        // Without a database path the whole SDK registers, and the host refuses to start (no exception at registration).
+        using var bare = new ServiceCollection().AddScarlet().Services.BuildServiceProvider();
+        Assert.Contains("DatabasePath", Assert.ThrowsAny<Exception>(() => bare.GetRequiredService<IStartupValidator>().Validate()).ToString(), StringComparison.Ordinal);
     }
 
     private static FaceGallery LoadSnapshot(string path)

@@ -31,20 +31,17 @@ internal sealed class ScarletHarness : IAsyncDisposable
         services.AddLogging();
         services.AddSingleton<TimeProvider>(Time);
         services.AddSingleton<IScheduler>(new HistoricalScheduler(Start));
-        services.AddScarlet(o =>
+        services.AddScarletVision(v =>
         {
-            o.Vision = v =>
-            {
-                v.Models.ModelsDirectory = TestAssets.ModelsDir;
-                v.Models.AllowDownload = false;
-            };
-            o.Recognition = r => gallery?.Invoke(r.Gallery);
-            o.Retail = r =>
-            {
-                r.DatabasePath = Path.Combine(dir, "retail.db");
-                retail?.Invoke(r);
-            };
-            o.FaceIdentity = f => f.SnapshotDirectory = snapshots ? Path.Combine(dir, "galleries") : null;
+            v.Models.ModelsDirectory = TestAssets.ModelsDir;
+            v.Models.AllowDownload = false;
+        });
+        services.AddScarletRecognition(r => gallery?.Invoke(r.Gallery));
+        services.AddScarletFaceIdentity(f => f.SnapshotDirectory = snapshots ? Path.Combine(dir, "galleries") : null);
+        services.AddScarlet(r =>
+        {
+            r.DatabasePath = Path.Combine(dir, "retail.db");
+            retail?.Invoke(r);
         });
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         _provider.GetRequiredService<IStartupValidator>().Validate();

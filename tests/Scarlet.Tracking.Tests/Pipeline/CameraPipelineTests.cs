@@ -1,10 +1,10 @@
 using OpenCvSharp;
+using Scarlet.Evaluation.MotChallenge;
+using Scarlet.Evaluation.Tracking;
 using Scarlet.Testing;
 using Scarlet.Tracking.CrossCamera;
-using Scarlet.Tracking.Evaluation;
 using Scarlet.Tracking.Geometry;
 using Scarlet.Tracking.Identity;
-using Scarlet.Tracking.MotChallenge;
 using Scarlet.Tracking.Pipeline;
 using Scarlet.Vision;
 using Scarlet.Vision.Models;

@@ -1,5 +1,5 @@
+using Scarlet.Evaluation.Tracking;
 using Scarlet.Testing;
-using Scarlet.Tracking.Evaluation;
 using Scarlet.Vision;
 using Xunit.Abstractions;
 

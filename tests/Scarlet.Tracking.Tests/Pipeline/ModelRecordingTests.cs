@@ -1,4 +1,5 @@
 using OpenCvSharp;
+using Scarlet.Evaluation.Tracking;
 using Scarlet.Tracking.Pipeline;
 using Scarlet.Vision;
 

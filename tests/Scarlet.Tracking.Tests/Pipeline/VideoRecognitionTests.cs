@@ -1,7 +1,7 @@
 using OpenCvSharp;
+using Scarlet.Evaluation.Tracking;
 using Scarlet.Recognition;
 using Scarlet.Testing;
-using Scarlet.Tracking.Evaluation;
 using Scarlet.Tracking.Identity;
 using Scarlet.Tracking.Pipeline;
 using Scarlet.Vision;

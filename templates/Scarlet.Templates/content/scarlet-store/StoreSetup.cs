@@ -60,13 +60,7 @@ public static class StoreSetup
         builder.Services.AddProblemDetails();
 
         // Each layer's options bind from its own section, with the names of the option classes (docs in the packages).
-        builder.Services.AddScarlet(o =>
-        {
-            o.Vision = v => config.GetSection("Scarlet:Vision").Bind(v);
-            o.Recognition = r => config.GetSection("Scarlet:Recognition").Bind(r);
-            o.Tracking = t => config.GetSection("Scarlet:Tracking").Bind(t);
-            o.Retail = r => config.GetSection("Scarlet:Retail").Bind(r);
-        }).AddCameraPipelines(o =>
+        builder.Services.AddScarlet(config.GetSection("Scarlet")).AddCameraPipelines(o =>
         {
             // One camera; add more entries the same way (each needs its own CameraId).
             var camera = new CameraPipelineOptions();

@@ -1,6 +1,6 @@
-using Scarlet.Tracking.MotChallenge;
+using Scarlet.Evaluation.MotChallenge;
 
-namespace Scarlet.Tracking.Pipeline;
+namespace Scarlet.Evaluation.Tracking;
 
 /// <summary>
 /// Ground truth for virtual cameras cut out of one video (vertical strips of the frame): boxes clipped into a view,

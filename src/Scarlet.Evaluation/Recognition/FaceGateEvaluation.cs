@@ -1,7 +1,7 @@
 using OpenCvSharp;
 using Scarlet.Vision;
 
-namespace Scarlet.Recognition.Evaluation;
+namespace Scarlet.Evaluation.Recognition;
 
 /// <summary>A labelled detection found again by the detector, with its measured quality.</summary>
 /// <param name="Label">The label.</param>

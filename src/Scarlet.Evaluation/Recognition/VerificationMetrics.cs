@@ -1,4 +1,4 @@
-namespace Scarlet.Recognition.Evaluation;
+namespace Scarlet.Evaluation.Recognition;
 
 /// <summary>The result of a k-fold verification evaluation (the LFW protocol).</summary>
 public sealed class VerificationReport

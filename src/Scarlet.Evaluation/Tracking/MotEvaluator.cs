@@ -1,7 +1,7 @@
 using Scarlet.Tracking.Assignment;
-using Scarlet.Tracking.MotChallenge;
+using Scarlet.Evaluation.MotChallenge;
 
-namespace Scarlet.Tracking.Evaluation;
+namespace Scarlet.Evaluation.Tracking;
 
 /// <summary>
 /// Scores tracker output against ground truth with the MOTChallenge protocol, following TrackEval's algorithms:

@@ -4,7 +4,7 @@ using System.Xml.Linq;
 using OpenCvSharp;
 using Scarlet.Vision;
 
-namespace Scarlet.Tracking.Evaluation;
+namespace Scarlet.Evaluation.Tracking;
 
 /// <summary>An image with ground-truth face boxes (the dlib VOC annotation format: <c>&lt;box top left width height&gt;</c>).</summary>
 /// <param name="Path">The image file.</param>

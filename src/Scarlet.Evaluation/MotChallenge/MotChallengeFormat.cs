@@ -1,7 +1,7 @@
 using System.Globalization;
 using Scarlet.Vision;
 
-namespace Scarlet.Tracking.MotChallenge;
+namespace Scarlet.Evaluation.MotChallenge;
 
 /// <summary>Reads and writes MOTChallenge text files (comma or space separated, no header, 1-based frames).</summary>
 public static class MotChallengeFormat

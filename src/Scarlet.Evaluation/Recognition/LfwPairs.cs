@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Scarlet.Recognition.Evaluation;
+namespace Scarlet.Evaluation.Recognition;
 
 /// <summary>One verification pair of the LFW protocol: two image paths (relative to the <c>images/</c> folder) and whether they show the same person.</summary>
 /// <param name="Fold">The fold, from 0.</param>

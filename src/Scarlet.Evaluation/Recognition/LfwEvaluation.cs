@@ -3,7 +3,7 @@ using System.Diagnostics;
 using OpenCvSharp;
 using Scarlet.Vision;
 
-namespace Scarlet.Recognition.Evaluation;
+namespace Scarlet.Evaluation.Recognition;
 
 /// <summary>The outcome of <see cref="LfwEvaluation.Run"/>.</summary>
 public sealed class LfwResult

@@ -1,4 +1,4 @@
-namespace Scarlet.Tracking.MotChallenge;
+namespace Scarlet.Evaluation.MotChallenge;
 
 /// <summary>
 /// Offline post-processing of tracker results: fills short gaps inside a track by linear interpolation of the box

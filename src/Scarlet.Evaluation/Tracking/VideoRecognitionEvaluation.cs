@@ -5,7 +5,7 @@ using Scarlet.Tracking.Identity;
 using Scarlet.Tracking.Pipeline;
 using Scarlet.Vision;
 
-namespace Scarlet.Tracking.Evaluation;
+namespace Scarlet.Evaluation.Tracking;
 
 /// <summary>What a track ended as.</summary>
 public enum TrackOutcome

@@ -5,7 +5,7 @@ using System.Text;
 using OpenCvSharp;
 using Scarlet.Vision;
 
-namespace Scarlet.Recognition.Evaluation;
+namespace Scarlet.Evaluation.Recognition;
 
 /// <summary>What the recognition pipeline made of one photo of a face set.</summary>
 public enum FaceSampleOutcome

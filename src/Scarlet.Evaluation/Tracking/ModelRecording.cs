@@ -1,8 +1,9 @@
 using System.Text;
 using OpenCvSharp;
+using Scarlet.Tracking.Pipeline;
 using Scarlet.Vision;
 
-namespace Scarlet.Tracking.Pipeline;
+namespace Scarlet.Evaluation.Tracking;
 
 /// <summary>
 /// The person detections and re-ID embeddings camera pipelines obtained, per camera and detection frame, recorded once

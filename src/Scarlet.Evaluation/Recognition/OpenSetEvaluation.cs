@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 
-namespace Scarlet.Recognition.Evaluation;
+namespace Scarlet.Evaluation.Recognition;
 
 /// <summary>How <see cref="OpenSetEvaluation"/> builds galleries and probes.</summary>
 public sealed class OpenSetProtocol

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Scarlet.Tracking.MotChallenge;
+namespace Scarlet.Evaluation.MotChallenge;
 
 /// <summary>The <c>[Sequence]</c> section of a MOTChallenge <c>seqinfo.ini</c>.</summary>
 public sealed class SequenceInfo

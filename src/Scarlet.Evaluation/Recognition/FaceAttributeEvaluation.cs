@@ -3,7 +3,7 @@ using System.Globalization;
 using OpenCvSharp;
 using Scarlet.Vision;
 
-namespace Scarlet.Recognition.Evaluation;
+namespace Scarlet.Evaluation.Recognition;
 
 /// <summary>One labelled photo of the attribute evaluation: the file and the gender of the person in it.</summary>
 /// <param name="Path">The image file.</param>

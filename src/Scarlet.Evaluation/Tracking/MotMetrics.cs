@@ -1,4 +1,4 @@
-namespace Scarlet.Tracking.Evaluation;
+namespace Scarlet.Evaluation.Tracking;
 
 /// <summary>
 /// CLEAR MOT, identity (IDF1) and HOTA results for one sequence or a combination of sequences. Counts are kept so

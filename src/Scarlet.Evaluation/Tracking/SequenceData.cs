@@ -1,7 +1,7 @@
 using Scarlet.Tracking.Assignment;
-using Scarlet.Tracking.MotChallenge;
+using Scarlet.Evaluation.MotChallenge;
 
-namespace Scarlet.Tracking.Evaluation;
+namespace Scarlet.Evaluation.Tracking;
 
 /// <summary>
 /// One sequence after the MOTChallenge preprocessing, as TrackEval's <c>get_preprocessed_seq_data</c> leaves it:

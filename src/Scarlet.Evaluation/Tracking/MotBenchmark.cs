@@ -1,4 +1,4 @@
-namespace Scarlet.Tracking.Evaluation;
+namespace Scarlet.Evaluation.Tracking;
 
 /// <summary>Which MOTChallenge evaluation protocol to apply before scoring.</summary>
 public enum MotBenchmark

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Scarlet.Vision;
 
-namespace Scarlet.Recognition.Evaluation;
+namespace Scarlet.Evaluation.Recognition;
 
 /// <summary>One face detection of a labelled set: which image, where, and whether it is a face.</summary>
 /// <param name="Image">The image path relative to the data folder, with <c>/</c> separators (for example <c>faces/lfw/images/A/A_0001.jpg</c>).</param>

@@ -1,6 +1,6 @@
 using Scarlet.Vision;
 
-namespace Scarlet.Tracking.MotChallenge;
+namespace Scarlet.Evaluation.MotChallenge;
 
 /// <summary>
 /// One row of a MOTChallenge text file: <c>frame,id,x,y,w,h,conf,class,visibility[,...]</c>. Ground-truth files use

@@ -1,4 +1,4 @@
-namespace Scarlet.Recognition.Evaluation;
+namespace Scarlet.Evaluation.Recognition;
 
 /// <summary>Gate limits chosen on a set of samples, with how they scored there.</summary>
 /// <param name="MinDetectionScore">The chosen <see cref="FaceQualityOptions.MinDetectionScore"/>.</param>

@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace Scarlet.Recognition.Evaluation;
+namespace Scarlet.Evaluation.Recognition;
 
 /// <summary>
 /// The similarities of every pair of embedded photos of a face set, as histograms (1/2000 wide bins over [-1, 1]) of
