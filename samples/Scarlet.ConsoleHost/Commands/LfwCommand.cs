@@ -109,6 +109,11 @@ internal static class LfwCommand
             Console.Out.WriteLine(Inv($"fold {f.Fold + 1}: margin {f.Margin:F3} threshold {f.Threshold:F4} agreement {f.Agreement:F4} skipped {f.Skipped:F4} accuracy {f.ConditionalAccuracy:F4} (refined {f.RefinedAccuracy:F4}, unrefined {f.UnrefinedAccuracy:F4}) false matches {f.ConditionalFalseMatches} (refined {f.RefinedFalseMatches}); at {matchThreshold:F2}: agreement {f.MatchThresholdAgreement:F4} skipped {f.MatchThresholdSkipped:F4}"));
         }
 
+        foreach (var c in report.Curve)
+        {
+            Console.Out.WriteLine(Inv($"margin {c.Margin:F3}: all pairs disagree {c.Disagreements} skipped {c.Skipped:F4}; at {matchThreshold:F2}: disagree {c.MatchThresholdDisagreements} skipped {c.MatchThresholdSkipped:F4}"));
+        }
+
         Console.Out.WriteLine(Inv($"images: {report.Images}, time {report.Elapsed.TotalSeconds:F1} s"));
         Console.Out.WriteLine(Inv($"held-out agreement: {report.Folds.Average(f => f.Agreement):F4} skipped: {report.Folds.Average(f => f.Skipped):F4} false matches: {report.Folds.Sum(f => f.ConditionalFalseMatches)} (refined {report.Folds.Sum(f => f.RefinedFalseMatches)}); at {matchThreshold:F2}: agreement {report.Folds.Average(f => f.MatchThresholdAgreement):F4} skipped {report.Folds.Average(f => f.MatchThresholdSkipped):F4}"));
         Console.Out.WriteLine(Inv($"refined accuracy: {report.Folds.Average(f => f.RefinedAccuracy):F4} unrefined accuracy: {report.Folds.Average(f => f.UnrefinedAccuracy):F4}"));

@@ -36,7 +36,16 @@ public readonly record struct RefinementMarginFold(
 /// <param name="Margin">The margin chosen on all folds (the value to configure).</param>
 /// <param name="Images">Images embedded.</param>
 /// <param name="Elapsed">Time to embed them.</param>
-public sealed record RefinementMarginReport(IReadOnlyList<RefinementMarginFold> Folds, float Margin, int Images, TimeSpan Elapsed);
+/// <param name="Curve">Over all pairs, per margin tried: the decisions that differ from the always-refined ones at the all-pairs threshold and at the match threshold, and the share skipped at each.</param>
+public sealed record RefinementMarginReport(IReadOnlyList<RefinementMarginFold> Folds, float Margin, int Images, TimeSpan Elapsed, IReadOnlyList<RefinementMarginPoint> Curve);
+
+/// <summary>One margin of <see cref="RefinementMarginReport.Curve"/>.</summary>
+/// <param name="Margin">The margin.</param>
+/// <param name="Disagreements">Pairs decided otherwise than always refining, at the verification threshold of all pairs.</param>
+/// <param name="Skipped">Share of pairs decided without refinement there.</param>
+/// <param name="MatchThresholdDisagreements">The same at the 1:N match threshold.</param>
+/// <param name="MatchThresholdSkipped">The share skipped at the match threshold.</param>
+public readonly record struct RefinementMarginPoint(float Margin, int Disagreements, double Skipped, int MatchThresholdDisagreements, double MatchThresholdSkipped);
 
 /// <summary>
 /// Chooses <see cref="FaceRecognizer.RefinementMargin"/> by cross-validation on LFW's folds, as the request path uses it:
@@ -73,7 +82,7 @@ public static class RefinementMarginEvaluation
         IFaceEmbedder embedder,
         MirrorLandmarkRefiner refiner,
         float matchThreshold,
-        double maxDisagreement = 0.001,
+        double maxDisagreement = 0,
         int degreeOfParallelism = 2,
         IProgress<int>? progress = null)
     {
@@ -140,7 +149,7 @@ public static class RefinementMarginEvaluation
             var train = Enumerable.Range(0, n).Where(i => fold[i] != f).ToArray();
             var test = Enumerable.Range(0, n).Where(i => fold[i] == f).ToArray();
             var t = VerificationMetrics.BestThreshold(train.Select(i => r[i]).ToArray(), train.Select(i => same[i]).ToArray());
-            var m = ChooseMargin(train, u, r, t, maxDisagreement);
+            var m = Math.Max(ChooseMargin(train, u, r, t, maxDisagreement), ChooseMargin(train, u, r, matchThreshold, maxDisagreement));
             var agree = 0;
             var skipped = 0;
             int condRight = 0, refRight = 0, unrefRight = 0, condFalse = 0, refFalse = 0, agreeAtMatch = 0, skippedAtMatch = 0;
@@ -167,7 +176,17 @@ public static class RefinementMarginEvaluation
 
         var all = Enumerable.Range(0, n).ToArray();
         var tAll = VerificationMetrics.BestThreshold(r, same);
-        return new RefinementMarginReport(folds, ChooseMargin(all, u, r, tAll, maxDisagreement), files.Length, sw.Elapsed);
+        var curve = new List<RefinementMarginPoint>(Steps + 1);
+        for (var step = 0; step <= Steps; step++)
+        {
+            var m = step * Step;
+            var (d, k) = Disagreements(all, u, r, tAll, m);
+            var (dm, km) = Disagreements(all, u, r, matchThreshold, m);
+            curve.Add(new RefinementMarginPoint(m, d, (double)k / n, dm, (double)km / n));
+        }
+
+        var chosen = Math.Max(ChooseMargin(all, u, r, tAll, maxDisagreement), ChooseMargin(all, u, r, matchThreshold, maxDisagreement));
+        return new RefinementMarginReport(folds, chosen, files.Length, sw.Elapsed, curve);
     }
 
     /// <summary>The smallest margin of the grid whose decisions on <paramref name="pairs"/> disagree with the always-refined ones on at most the given share.</summary>
@@ -176,19 +195,26 @@ public static class RefinementMarginEvaluation
         for (var step = 0; step <= Steps; step++)
         {
             var m = step * Step;
-            var disagree = 0;
-            foreach (var i in pairs)
-            {
-                var cond = (Math.Abs(u[i] - threshold) >= m ? u[i] : r[i]) > threshold;
-                disagree += cond != (r[i] > threshold) ? 1 : 0;
-            }
-
-            if (disagree <= maxDisagreement * pairs.Length)
+            if (Disagreements(pairs, u, r, threshold, m).Disagree <= maxDisagreement * pairs.Length)
             {
                 return m;
             }
         }
 
         return Steps * Step;
+    }
+
+    /// <summary>How many of <paramref name="pairs"/> the conditional decision gets otherwise than always refining, and how many it skips.</summary>
+    private static (int Disagree, int Skipped) Disagreements(int[] pairs, float[] u, float[] r, float threshold, float margin)
+    {
+        int disagree = 0, skipped = 0;
+        foreach (var i in pairs)
+        {
+            var skip = Math.Abs(u[i] - threshold) >= margin;
+            skipped += skip ? 1 : 0;
+            disagree += ((skip ? u[i] : r[i]) > threshold) != (r[i] > threshold) ? 1 : 0;
+        }
+
+        return (disagree, skipped);
     }
 }
