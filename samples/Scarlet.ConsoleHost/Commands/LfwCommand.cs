@@ -43,6 +43,11 @@ internal static class LfwCommand
             throw new UsageException("--refine and --no-refine exclude each other");
         }
 
+        if (chooseMargin && noRefine)
+        {
+            throw new UsageException("--choose-refine-margin needs the landmark refinement (drop --no-refine)");
+        }
+
         if (parallel < 1 || perFold < 0)
         {
             throw new UsageException("--parallel takes 1 or more and --pairs-per-fold 0 (all) or more");
@@ -69,13 +74,8 @@ internal static class LfwCommand
         using var embedder = new OnnxFaceEmbedder(modelPath, FaceEmbedderOptions.For(normalization, flip), inference);
         var aligner = new FaceAligner(margin);
         var refiner = noRefine ? null : new MirrorLandmarkRefiner(detector);
-        if (chooseMargin)
+        if (refiner is not null && chooseMargin)
         {
-            if (refiner is null)
-            {
-                throw new UsageException("--choose-refine-margin needs the landmark refinement (drop --no-refine)");
-            }
-
             return Task.FromResult(ChooseRefineMargin(pairs, imagesDir, detector, aligner, embedder, refiner, parallel));
         }
 
