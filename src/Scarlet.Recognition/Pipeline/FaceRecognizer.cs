@@ -80,7 +80,7 @@ public sealed class FaceRecognizer
     /// The default <see cref="RefinementMargin"/>: chosen by cross-validation on LFW's folds (the smallest margin whose
     /// decisions agreed with the always-refined ones on the training folds; docs/recognition.md).
     /// </summary>
-    public const float DefaultRefinementMargin = 0.05f;
+    public const float DefaultRefinementMargin = 0.075f;
 
     private readonly IFaceDetector _detector;
     private readonly IFaceEmbedder _embedder;
