@@ -50,7 +50,7 @@ internal static class Cli
         root.Subcommands.Add(Verb("lfw", "Verification accuracy on LFW-style pairs (10-fold protocol).", LfwCommand.RunAsync, Embedder,
             [Text("pairs", "pairs.txt", required: true), Text("images", "folder of the pairs' images", required: true), Text("model", "embedder model id"), Text("detector", "face detector model id"),
                 Switch("flip", "add the mirrored crop's embedding (default)"), Switch("no-flip", "no mirrored crop"), Switch("refine", "landmark refinement (default)"), Switch("no-refine", "no landmark refinement"),
-                Whole("parallel", "images embedded at once"), Whole("pairs-per-fold", "use only N pairs of each fold")]));
+                Whole("parallel", "images embedded at once"), Whole("pairs-per-fold", "use only N pairs of each fold"), Switch("choose-refine-margin", "choose the conditional refinement margin by cross-validation")]));
 
         var eval = new Command("eval", "Evaluations of the product's decisions on labelled data.");
         eval.Subcommands.Add(Verb("identify", "Open-set identification: thresholds chosen on held-out folds, false match and genuine figures per gallery size.", EvalIdentifyCommand.RunAsync, Vision, Embedder,

@@ -27,6 +27,15 @@ public sealed class RecognitionOptions
     /// </summary>
     public bool RefineLandmarks { get; set; } = true;
 
+    /// <summary>
+    /// Gets or sets how close to a decision boundary (cosine similarity) an identification on unrefined landmarks must be
+    /// for the face to be refined and identified again (<see cref="FaceRecognizer.RefinementMargin"/>; 0 never refines an
+    /// identified face, 2 always does; enrolment always refines). The default value is
+    /// <see cref="FaceRecognizer.DefaultRefinementMargin"/>, chosen by cross-validation on LFW (docs/recognition.md).
+    /// </summary>
+    [Range(0f, 2f)]
+    public float RefinementMargin { get; set; } = FaceRecognizer.DefaultRefinementMargin;
+
     /// <summary>Gets or sets a gallery snapshot loaded at start when the file exists. The default value is <see langword="null"/> (start empty).</summary>
     public string? GallerySnapshotPath { get; set; }
 

@@ -70,14 +70,17 @@ public static class RecognitionServiceCollectionExtensions
         services.TryAddSingleton(sp =>
         {
             var detector = sp.GetRequiredService<IFaceDetector>();
-            var refine = sp.GetRequiredService<IOptions<RecognitionOptions>>().Value.RefineLandmarks;
+            var o = sp.GetRequiredService<IOptions<RecognitionOptions>>().Value;
             return new FaceRecognizer(
                 detector,
                 sp.GetRequiredService<IFaceEmbedder>(),
                 sp.GetRequiredService<FaceGallery>(),
                 sp.GetRequiredService<FaceQualityGate>(),
                 sp.GetRequiredService<FaceAligner>(),
-                refine ? new MirrorLandmarkRefiner(detector) : null);
+                o.RefineLandmarks ? new MirrorLandmarkRefiner(detector) : null)
+            {
+                RefinementMargin = o.RefinementMargin,
+            };
         });
         return builder;
     }

@@ -26,7 +26,24 @@ public sealed partial class LfwVerbTests
         Assert.InRange(double.Parse(last.Groups[2].Value, CultureInfo.InvariantCulture), 0.1, 0.6);
     }
 
+    [Fact]
+    public void Choose_refine_margin_prints_held_out_folds_the_margin_and_the_accuracy()
+    {
+        // 7 folds x (2 same + 2 different) pairs: each image embedded unrefined and refined.
+        var (code, stdout, stderr) = ScarletProcess.Run(
+            "lfw", "--pairs", Path.Combine(TestAssets.Lfw, "pairs.txt"), "--images", Path.Combine(TestAssets.Lfw, "images"), "--pairs-per-fold", "2", "--choose-refine-margin");
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(7, lines.Count(l => l.StartsWith("fold ", StringComparison.Ordinal) && l.Contains(" agreement ", StringComparison.Ordinal)));
+        Assert.Equal(41, lines.Count(l => l.StartsWith("margin ", StringComparison.Ordinal)));
+        var margin = lines.Single(l => l.StartsWith("refine_margin: ", StringComparison.Ordinal));
+        Assert.InRange(float.Parse(margin["refine_margin: ".Length..], CultureInfo.InvariantCulture), 0f, 0.2f);
+        Assert.StartsWith("accuracy: ", lines[^1], StringComparison.Ordinal);
+        Assert.True(double.Parse(lines[^1]["accuracy: ".Length..], CultureInfo.InvariantCulture) >= 0.8, lines[^1]);
+    }
+
     [Theory]
+    [InlineData("lfw", "--pairs", "p.txt", "--images", "/tmp", "--choose-refine-margin", "--no-refine")]
     [InlineData("lfw")]
     [InlineData("lfw", "--pairs", "/nonexistent/pairs.txt", "--images", "/tmp")]
     [InlineData("lfw", "--pairs", "p.txt", "--images", "/nonexistent-dir")]

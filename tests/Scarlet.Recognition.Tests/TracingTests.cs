@@ -22,7 +22,9 @@ public sealed class TracingTests(RecognitionFixture models) : IClassFixture<Reco
         using var requests = new ActivitySource(ScarletDiagnostics.ActivitySourcePrefix + "Tests");
 
         using var gallery = new FaceGallery(models.Embedder.Dimension, models.Embedder.ModelId);
-        var recognizer = new FaceRecognizer(models.Detector, models.Embedder, gallery, landmarkRefiner: new MirrorLandmarkRefiner(models.Detector));
+        // Margin 2: every face refined, so the trace shows the refiner's span (by default a face this far from the
+        // threshold skips it; ConditionalRefinementTests).
+        var recognizer = new FaceRecognizer(models.Detector, models.Embedder, gallery, landmarkRefiner: new MirrorLandmarkRefiner(models.Detector)) { RefinementMargin = 2f };
         using var obama = Cv2.ImRead(RecognitionFixture.Face("face_recognition/obama/obama.jpg"));
         Assert.Equal(1, recognizer.Enroll("obama", [obama]).Added);
 

@@ -341,7 +341,8 @@ public sealed class FaceIdentityService : IDisposable
         var gallery = await GetGalleryAsync(organizationId, cancellationToken).ConfigureAwait(false);
         var at = timestamp ?? _time.GetUtcNow();
         var camera = string.IsNullOrWhiteSpace(cameraId) ? _options.DefaultCameraId : cameraId;
-        var faces = _recognizer.Recognize(image, identify: false);
+        // Identified inside the recognizer: it refines the landmarks only of faces near a decision boundary.
+        var faces = _recognizer.Recognize(image, gallery);
         var result = new FaceSighting[faces.Count];
         for (var i = 0; i < faces.Count; i++)
         {
@@ -352,7 +353,7 @@ public sealed class FaceIdentityService : IDisposable
             IReadOnlyList<CandidateCustomer> candidates = [];
             if (face.Embedding is not null)
             {
-                var found = gallery.Identify(face.Embedding, face.Quality);
+                var found = face.Identity!;
                 similarity = found.Best?.Similarity;
                 status = found.Status switch
                 {
