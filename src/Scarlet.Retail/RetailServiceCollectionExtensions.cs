@@ -93,6 +93,8 @@ public static class RetailServiceCollectionExtensions
         services.TryAddSingleton<IAlertStore>(sp => new SqlAlertStore(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton<IPossibleDuplicateStore>(sp => new SqlPossibleDuplicateStore(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton<IAttributeStatisticsStore>(sp => new SqlAttributeStatisticsStore(sp.GetRequiredService<SqlDatabase>()));
+        services.TryAddSingleton<IZoneStore>(sp => new SqlZoneStore(sp.GetRequiredService<SqlDatabase>()));
+        services.TryAddSingleton<IAlertRuleStore>(sp => new SqlAlertRuleStore(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton<AttributeStatistics>();
 
         // Admin state in the same database, so every host sharing it sees the same users, logouts, lock-outs and keys.

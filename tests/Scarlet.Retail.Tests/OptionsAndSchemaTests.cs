@@ -131,6 +131,7 @@ public sealed class OptionsAndSchemaTests
                 ALTER TABLE promotions DROP COLUMN enabled;
                 DROP INDEX ix_alerts_camera; ALTER TABLE alerts DROP COLUMN camera_id; ALTER TABLE alerts DROP COLUMN rule_id;
                 DROP TABLE stream_tickets; DROP TABLE rate_limits;
+                DROP TABLE camera_zones; DROP TABLE alert_rules;
                 DELETE FROM schema_version WHERE version > 1;
                 """;
             cmd.ExecuteNonQuery();
@@ -150,6 +151,31 @@ public sealed class OptionsAndSchemaTests
             Assert.Equal(("c1", AuditRecord.Succeeded), (audit.Subject, audit.Outcome));
             Assert.Equal("ok", db.CheckIntegrity());
         }
+    }
+
+    /// <summary>Version 11 shipped before 10: a database at 11 without 10's tables gets them, whatever its highest version.</summary>
+    [Fact]
+    public async Task A_version_11_database_without_migration_10_gets_the_zone_and_alert_rule_tables()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("v11.db");
+        new SqliteDatabase(path).Dispose();
+        SqliteConnection.ClearAllPools();
+        using (var conn = new SqliteConnection($"Data Source={path}"))
+        {
+            conn.Open();
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "DROP TABLE camera_zones; DROP TABLE alert_rules; DELETE FROM schema_version WHERE version = 10;";
+            cmd.ExecuteNonQuery();
+        }
+
+        SqliteConnection.ClearAllPools();
+        using var db = new SqliteDatabase(path);
+        Assert.Equal(SchemaMigrations.LatestVersion, db.SchemaVersion);
+        var rules = new SqlAlertRuleStore(db);
+        Assert.True(await rules.PutAsync("org", new AlertRule { Id = "r1", Kind = AlertRuleKind.CameraOffline }));
+        Assert.Equal("r1", Assert.Single(await rules.ListAsync("org")).Id);
+        Assert.Empty(await new SqlZoneStore(db).ListAllAsync());
     }
 
     /// <summary>
@@ -174,6 +200,7 @@ public sealed class OptionsAndSchemaTests
                 ALTER TABLE promotions DROP COLUMN enabled;
                 DROP INDEX ix_alerts_camera; ALTER TABLE alerts DROP COLUMN camera_id; ALTER TABLE alerts DROP COLUMN rule_id;
                 DROP TABLE stream_tickets; DROP TABLE rate_limits;
+                DROP TABLE camera_zones; DROP TABLE alert_rules;
                 DELETE FROM schema_version WHERE version > 3;
                 CREATE TABLE host_admin_users(
                     username TEXT PRIMARY KEY COLLATE NOCASE, password_hash TEXT NOT NULL, full_name TEXT NOT NULL,

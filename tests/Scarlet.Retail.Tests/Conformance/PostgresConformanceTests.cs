@@ -30,6 +30,8 @@ internal static class PostgresStores
             Attributes = new SqlAttributeStatisticsStore(db),
             Tickets = new SqlStreamTicketStore(db),
             RateLimits = new SqlRateLimitStore(db),
+            Zones = new SqlZoneStore(db),
+            AlertRules = new SqlAlertRuleStore(db),
         });
     }
 
@@ -89,6 +91,11 @@ public sealed class PostgresAdminStateStoreTests : AdminStateStoreConformance
 }
 
 public sealed class PostgresAttributeStatisticsStoreTests : AttributeStatisticsStoreConformance
+{
+    protected override Task<StoreSet> CreateStoresAsync() => PostgresStores.CreateAsync();
+}
+
+public sealed class PostgresZoneAndAlertRuleStoreTests : ZoneAndAlertRuleStoreConformance
 {
     protected override Task<StoreSet> CreateStoresAsync() => PostgresStores.CreateAsync();
 }

@@ -32,6 +32,8 @@ internal static class SqliteStores
             Attributes = new SqlAttributeStatisticsStore(db),
             Tickets = new SqlStreamTicketStore(db),
             RateLimits = new SqlRateLimitStore(db),
+            Zones = new SqlZoneStore(db),
+            AlertRules = new SqlAlertRuleStore(db),
         });
     }
 
@@ -93,6 +95,11 @@ public sealed class SqliteAdminStateStoreTests : AdminStateStoreConformance
 }
 
 public sealed class SqliteAttributeStatisticsStoreTests : AttributeStatisticsStoreConformance
+{
+    protected override Task<StoreSet> CreateStoresAsync() => SqliteStores.CreateAsync();
+}
+
+public sealed class SqliteZoneAndAlertRuleStoreTests : ZoneAndAlertRuleStoreConformance
 {
     protected override Task<StoreSet> CreateStoresAsync() => SqliteStores.CreateAsync();
 }

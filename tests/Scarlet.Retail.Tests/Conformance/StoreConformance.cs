@@ -27,6 +27,12 @@ public sealed record StoreSet(
 
     /// <summary>Gets the rate limit store (set by each backend).</summary>
     public IRateLimitStore RateLimits { get; init; } = null!;
+
+    /// <summary>Gets the zone store (set by each backend).</summary>
+    public IZoneStore Zones { get; init; } = null!;
+
+    /// <summary>Gets the alert rule store (set by each backend).</summary>
+    public IAlertRuleStore AlertRules { get; init; } = null!;
 }
 
 /// <summary>

@@ -171,6 +171,14 @@ internal static class PostgresSchemaMigrations
             CREATE INDEX ix_zone_stays ON zone_stays(org_id, entered_at);
             """),
 
+        // Zones per camera and alert rules, moved out of the web host's own table so that the hosts of a cluster share
+        // them; each as JSON (CameraZone.ToJson, an AlertRule in ScarletJson), read whole, never queried inside.
+        (10, """
+            CREATE TABLE camera_zones(org_id TEXT NOT NULL, camera_id TEXT NOT NULL, zones TEXT NOT NULL, PRIMARY KEY(org_id, camera_id));
+            CREATE TABLE alert_rules(id TEXT PRIMARY KEY, org_id TEXT NOT NULL, data TEXT NOT NULL);
+            CREATE INDEX ix_alert_rules_org ON alert_rules(org_id);
+            """),
+
         // Stream tickets (a hash, used up once on any host) and the log-in rate limit's counters, shared by the cluster.
         (11, """
             CREATE TABLE stream_tickets(
@@ -195,9 +203,20 @@ internal static class PostgresSchemaMigrations
             throw new InvalidOperationException($"Database schema version {current} is newer than this library supports ({LatestVersion}).");
         }
 
+        // Each version not yet recorded, not only those above the highest: 11 shipped before 10, so a database at 11 still lacks 10.
+        var applied = new HashSet<int>();
+        using (var read = new NpgsqlCommand("SELECT version FROM schema_version", conn, tx))
+        using (var r = read.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                applied.Add(r.GetInt32(0));
+            }
+        }
+
         foreach (var (version, sql) in s_migrations)
         {
-            if (version > current)
+            if (!applied.Contains(version))
             {
                 Execute(conn, tx, sql);
                 Execute(conn, tx, "INSERT INTO schema_version(version) VALUES (@v)", ("v", version));

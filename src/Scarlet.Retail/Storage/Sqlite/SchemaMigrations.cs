@@ -163,6 +163,14 @@ internal static class SchemaMigrations
             CREATE INDEX ix_zone_stays ON zone_stays(org_id, entered_at);
             """),
 
+        // Zones per camera and alert rules, moved out of the web host's own table so that the hosts of a cluster share
+        // them; each as JSON (CameraZone.ToJson, an AlertRule in ScarletJson), read whole, never queried inside.
+        (10, """
+            CREATE TABLE camera_zones(org_id TEXT NOT NULL, camera_id TEXT NOT NULL, zones TEXT NOT NULL, PRIMARY KEY(org_id, camera_id));
+            CREATE TABLE alert_rules(id TEXT PRIMARY KEY, org_id TEXT NOT NULL, data TEXT NOT NULL);
+            CREATE INDEX ix_alert_rules_org ON alert_rules(org_id);
+            """),
+
         // Shared by the hosts of a cluster (docs/scale-out.md): stream tickets, stored as a hash and used up once on
         // any host, and the log-in rate limit's fixed-window counters.
         (11, """
@@ -202,9 +210,11 @@ internal static class SchemaMigrations
             throw new InvalidOperationException($"Database schema version {current} is newer than this library supports ({LatestVersion}).");
         }
 
+        // Each version not yet recorded, not only those above the highest: 11 shipped before 10, so a database at 11 still lacks 10.
+        var applied = SqlDatabase.Query(conn, null, "SELECT version FROM schema_version", r => r.GetInt32(0)).ToHashSet();
         foreach (var (version, sql) in s_migrations)
         {
-            if (version <= current)
+            if (applied.Contains(version))
             {
                 continue;
             }
