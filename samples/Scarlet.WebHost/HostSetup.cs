@@ -134,6 +134,7 @@ internal static class HostSetup
         services.AddSingleton<LivePeople>();
         services.AddSingleton<CameraServices>();
         services.AddSingleton<ZoneAlerts>();
+        services.AddHostedService(sp => sp.GetRequiredService<ZoneAlerts>()); // before the cameras and video jobs read zones and rules
         services.AddHostedService<CameraHealthAlerts>();
         services.AddSingleton<FaceAttributesFeature>();
         services.AddHttpContextAccessor();

@@ -10,7 +10,11 @@ internal static class HostStateKinds
     public const string Camera = "camera";
     public const string ProcessingTask = "processing-task";
     public const string ExportJob = "export-job";
+
+    /// <summary>Zones of a camera, kept here by hosts before the library's <c>IZoneStore</c>; moved into it at start (<c>ZoneAlerts</c>).</summary>
     public const string CameraZones = "camera-zones";
+
+    /// <summary>An alert rule, kept here by hosts before the library's <c>IAlertRuleStore</c>; moved into it at start (<c>ZoneAlerts</c>).</summary>
     public const string AlertRule = "alert-rule";
 }
 

@@ -1,46 +1,58 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Scarlet.Retail;
+using Scarlet.Retail.Storage;
 using Scarlet.Tracking.Geometry;
 using Scarlet.Tracking.Pipeline;
 using Scarlet.Vision;
 
 namespace Scarlet.WebHost.Live;
 
-/// <summary>A camera's zones as kept in <see cref="HostStateStore"/> (the JSON shape of <c>PUT /api/cameras/{id}/zones</c>).</summary>
+/// <summary>A camera's zones as the host kept them in <see cref="HostStateStore"/> before the library's <see cref="IZoneStore"/> (read once at start, to move them).</summary>
 internal sealed record StoredZones(string CameraId, string OrganizationId, string Json);
 
-/// <summary>An organisation's alert rule as kept in <see cref="HostStateStore"/>.</summary>
+/// <summary>An organisation's alert rule as the host kept it in <see cref="HostStateStore"/> before the library's <see cref="IAlertRuleStore"/>.</summary>
 internal sealed record StoredAlertRule(AlertRule Rule, string OrganizationId);
 
 /// <summary>
-/// The host's zones and alert rules: kept across restarts, handed to each camera's pipeline, and evaluated on every
-/// processed frame (one <see cref="AlertRuleEvaluator"/> per organisation); fired alerts go through
+/// The host's zones and alert rules: kept in the library's stores on the retail database (shared by the hosts of a
+/// cluster), loaded at start and handed to each camera's pipeline, and evaluated on every processed frame (one
+/// <see cref="AlertRuleEvaluator"/> per organisation); fired alerts go through
 /// <see cref="AlertEngine.RaiseAsync(string, AlertFiring, CancellationToken)"/> (stored, on <c>/ws/dashboard</c>, to webhooks).
 /// </summary>
-internal sealed class ZoneAlerts
+internal sealed class ZoneAlerts : IHostedService
 {
+    private readonly IZoneStore _zoneStore;
+    private readonly IAlertRuleStore _ruleStore;
     private readonly HostStateStore _state;
     private readonly AlertEngine _alerts;
     private readonly ILogger<ZoneAlerts> _logger;
     private readonly TimeZoneInfo _storeTime;
     private readonly ConcurrentDictionary<string, (string Org, IReadOnlyList<CameraZone> Zones)> _zones = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, AlertRuleEvaluator> _evaluators = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, StoredAlertRule> _rules = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, OrganizationAlertRule> _rules = new(StringComparer.Ordinal);
 
-    public ZoneAlerts(HostStateStore state, AlertEngine alerts, IOptions<RetailOptions> retail, ILogger<ZoneAlerts> logger)
+    public ZoneAlerts(IZoneStore zoneStore, IAlertRuleStore ruleStore, HostStateStore state, AlertEngine alerts, IOptions<RetailOptions> retail, ILogger<ZoneAlerts> logger)
     {
+        _zoneStore = zoneStore;
+        _ruleStore = ruleStore;
         _state = state;
         _alerts = alerts;
         _logger = logger;
         _storeTime = retail.Value.ResolveTimeZone();
-        foreach (var z in state.List<StoredZones>(HostStateKinds.CameraZones))
+    }
+
+    /// <summary>Moves what an older host kept in its own table into the stores (once), then loads every zone and rule.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await MoveHostStateAsync(cancellationToken);
+        foreach (var z in await _zoneStore.ListAllAsync(cancellationToken))
         {
-            _zones[z.CameraId] = (z.OrganizationId, CameraZone.ParseJson(z.Json));
-            Evaluator(z.OrganizationId).SetZones(z.CameraId, _zones[z.CameraId].Zones);
+            _zones[z.CameraId] = (z.OrganizationId, z.Zones);
+            Evaluator(z.OrganizationId).SetZones(z.CameraId, z.Zones);
         }
 
-        foreach (var r in state.List<StoredAlertRule>(HostStateKinds.AlertRule))
+        foreach (var r in await _ruleStore.ListAllAsync(cancellationToken))
         {
             _rules[r.Rule.Id] = r;
         }
@@ -51,12 +63,14 @@ internal sealed class ZoneAlerts
         }
     }
 
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public IReadOnlyList<CameraZone> ZonesOf(string cameraId, string organizationId) =>
         _zones.TryGetValue(cameraId, out var z) && z.Org == organizationId ? z.Zones : [];
 
     public async Task SetZonesAsync(string cameraId, string organizationId, IReadOnlyList<CameraZone> zones, CancellationToken ct)
     {
-        await _state.PutAsync(HostStateKinds.CameraZones, cameraId, new StoredZones(cameraId, organizationId, CameraZone.ToJson(zones)), ct);
+        await _zoneStore.SetAsync(organizationId, cameraId, zones, ct);
         _zones[cameraId] = (organizationId, zones);
         var e = Evaluator(organizationId);
         lock (e)
@@ -79,8 +93,13 @@ internal sealed class ZoneAlerts
             throw new ArgumentException($"alert rule id '{rule.Id}' is taken");
         }
 
-        await _state.PutAsync(HostStateKinds.AlertRule, rule.Id, new StoredAlertRule(rule, organizationId), ct);
-        _rules[rule.Id] = new StoredAlertRule(rule, organizationId);
+        // Another host of the cluster may have taken the id since this one started.
+        if (!await _ruleStore.PutAsync(organizationId, rule, ct))
+        {
+            throw new ArgumentException($"alert rule id '{rule.Id}' is taken");
+        }
+
+        _rules[rule.Id] = new OrganizationAlertRule(organizationId, rule);
         Reload(organizationId);
     }
 
@@ -91,7 +110,7 @@ internal sealed class ZoneAlerts
             return false;
         }
 
-        await _state.DeleteAsync(HostStateKinds.AlertRule, id, ct);
+        await _ruleStore.DeleteAsync(organizationId, id, ct);
         _rules.TryRemove(id, out _);
         Reload(organizationId);
         return true;
@@ -178,6 +197,35 @@ internal sealed class ZoneAlerts
                     _logger.LogError(ex, "Alert of rule {Rule} on camera {Camera} could not be stored", f.Rule.Id, f.CameraId);
                 }
             });
+        }
+    }
+
+    /// <summary>
+    /// Zones and rules that a host before the library's stores kept in its own <c>host_state</c> table: each is copied
+    /// into the stores unless they already hold a newer one (another host of the cluster), then deleted from
+    /// <c>host_state</c>, so this runs once. A copy that fails leaves the row for the next start.
+    /// </summary>
+    private async Task MoveHostStateAsync(CancellationToken ct)
+    {
+        foreach (var z in _state.List<StoredZones>(HostStateKinds.CameraZones))
+        {
+            if ((await _zoneStore.GetAsync(z.OrganizationId, z.CameraId, ct)).Count == 0)
+            {
+                await _zoneStore.SetAsync(z.OrganizationId, z.CameraId, CameraZone.ParseJson(z.Json), ct);
+            }
+
+            await _state.DeleteAsync(HostStateKinds.CameraZones, z.CameraId, ct);
+            _logger.LogInformation("Zones of camera {Camera} moved from the host's table to the zone store", z.CameraId);
+        }
+
+        foreach (var r in _state.List<StoredAlertRule>(HostStateKinds.AlertRule))
+        {
+            if (await _ruleStore.GetAsync(r.OrganizationId, r.Rule.Id, ct) is null && !await _ruleStore.PutAsync(r.OrganizationId, r.Rule, ct))
+            {
+                _logger.LogWarning("Alert rule {Rule} of the host's table not moved: its id belongs to another organisation", r.Rule.Id);
+            }
+
+            await _state.DeleteAsync(HostStateKinds.AlertRule, r.Rule.Id, ct);
         }
     }
 
