@@ -1,8 +1,8 @@
 using Scarlet.Evaluation.MotChallenge;
 using Scarlet.Testing;
 using Scarlet.Tracking;
-using Scarlet.Tracking.Geometry;
 using Scarlet.Tracking.CrossCamera;
+using Scarlet.Tracking.Geometry;
 using Scarlet.Tracking.Identity;
 using Scarlet.Tracking.Pipeline;
 using Scarlet.Vision;
@@ -17,7 +17,8 @@ namespace Scarlet.Retail.Tests.Alerts;
 /// (what the camera pipeline runs), its tracks through the same <see cref="ZoneMonitor"/> call as the pipeline
 /// (<c>Update(tracks, timestamp)</c>) and the <see cref="AlertRuleEvaluator"/>. The expectation comes from the ground
 /// truth; the bounds are the figures measured once on this run with a margin (nothing was tuned: zone, N, T, tracker
-/// settings are those of the ground-truth test and the library defaults).
+/// settings are those of the ground-truth test and the library defaults). One more test runs the camera pipeline with
+/// our own detector over the first 160 frames (the whole clip is too slow for a unit test).
 /// </summary>
 public sealed class PetsTrackerZoneAlertTests(ITestOutputHelper output)
 {
