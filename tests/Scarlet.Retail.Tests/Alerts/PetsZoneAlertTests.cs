@@ -12,17 +12,17 @@ namespace Scarlet.Retail.Tests.Alerts;
 /// </summary>
 public sealed class PetsZoneAlertTests
 {
-    private const int Width = 768;
-    private const int Height = 576;
-    private const int Frames = 795;
-    private static readonly DateTimeOffset T0 = new(2026, 12, 7, 10, 0, 0, TimeSpan.Zero);
-    private static readonly TimeSpan FrameTime = TimeSpan.FromMilliseconds(100);
+    internal const int Width = 768;
+    internal const int Height = 576;
+    internal const int Frames = 795;
+    internal static readonly DateTimeOffset T0 = new(2026, 12, 7, 10, 0, 0, TimeSpan.Zero);
+    internal static readonly TimeSpan FrameTime = TimeSpan.FromMilliseconds(100);
 
     // A fixed box in the middle of the lawn (chosen for its spread of 1 to 7 people, not tuned to any result).
-    private static readonly CameraZone Centre = new("centre", ZoneKind.Aisle, [new(0.25f, 0.35f), new(0.75f, 0.35f), new(0.75f, 0.9f), new(0.25f, 0.9f)]);
+    internal static readonly CameraZone Centre = new("centre", ZoneKind.Aisle, [new(0.25f, 0.35f), new(0.75f, 0.35f), new(0.75f, 0.9f), new(0.25f, 0.9f)]);
 
     // The monitor's exit grace in frames: a drop in occupancy may show up to this late (entries show at once).
-    private static readonly int GraceFrames = (int)(ZoneMonitor.DefaultExitGrace / FrameTime);
+    internal static readonly int GraceFrames = (int)(ZoneMonitor.DefaultExitGrace / FrameTime);
 
     private static readonly Lazy<Dictionary<int, List<(int Id, PointF Foot)>>> s_gt = new(LoadGroundTruth);
 
@@ -102,10 +102,23 @@ public sealed class PetsZoneAlertTests
             }
         }
 
-        // Expected from the ground truth alone: a stay starts at the first frame inside and lasts while the person is
-        // back inside within the grace; it alerts at start + T when it is still going then.
+        var expected = ExpectedDwellAlerts(dwell).ToDictionary(e => Person(e.Key), e => e.Value);
+        Assert.True(expected.Count >= 5, $"several people should stay {dwell.TotalSeconds} s ({expected.Count})");
+        Assert.Equal(expected.Keys.Order(), fired.Keys.Order());
+        foreach (var (person, frame) in expected)
+        {
+            Assert.InRange(fired[person], frame - 1, frame + 1); // one frame of rounding between 100 ms steps and the limit
+        }
+    }
+
+    /// <summary>
+    /// The dwell alerts the ground truth alone calls for, per person id: the frame of entry + <paramref name="dwell"/>.
+    /// A stay starts at the first frame inside and lasts while the person is back inside within the exit grace.
+    /// </summary>
+    internal static Dictionary<int, int> ExpectedDwellAlerts(TimeSpan dwell)
+    {
         var dwellFrames = (int)(dwell / FrameTime);
-        var expected = new Dictionary<string, int>();
+        var expected = new Dictionary<int, int>();
         foreach (var id in s_gt.Value.Values.SelectMany(v => v).Select(p => p.Id).Distinct())
         {
             int? start = null;
@@ -123,19 +136,14 @@ public sealed class PetsZoneAlertTests
                     start = null;
                 }
 
-                if (start is { } s && f - s == dwellFrames && !expected.ContainsKey(Person(id)))
+                if (start is { } s && f - s == dwellFrames && !expected.ContainsKey(id))
                 {
-                    expected[Person(id)] = f;
+                    expected[id] = f;
                 }
             }
         }
 
-        Assert.True(expected.Count >= 5, $"several people should stay {dwell.TotalSeconds} s ({expected.Count})");
-        Assert.Equal(expected.Keys.Order(), fired.Keys.Order());
-        foreach (var (person, frame) in expected)
-        {
-            Assert.InRange(fired[person], frame - 1, frame + 1); // one frame of rounding between 100 ms steps and the limit
-        }
+        return expected;
     }
 
     private static (AlertRuleEvaluator Evaluator, ZoneMonitor Monitor) Setup(AlertRule rule)
@@ -155,9 +163,9 @@ public sealed class PetsZoneAlertTests
         return new CameraFrameState("pets", at, [.. persons.Select(p => new PersonInView(p.Id, Person(p.Id), p.Foot, false))], occupants);
     }
 
-    private static string Person(int id) => "person-" + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    internal static string Person(int id) => "person-" + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private static IReadOnlyList<(int Id, PointF Foot)> Persons(int frame) => s_gt.Value.TryGetValue(frame, out var list) ? list : [];
+    internal static IReadOnlyList<(int Id, PointF Foot)> Persons(int frame) => s_gt.Value.TryGetValue(frame, out var list) ? list : [];
 
     private static Dictionary<int, List<(int Id, PointF Foot)>> LoadGroundTruth()
     {
