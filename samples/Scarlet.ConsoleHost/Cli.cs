@@ -56,7 +56,7 @@ internal static class Cli
         eval.Subcommands.Add(Verb("identify", "Open-set identification: thresholds chosen on held-out folds, false match and genuine figures per gallery size.", EvalIdentifyCommand.RunAsync, Vision, Embedder,
             [Many("images", "a folder of one sub-folder per person (repeat for more)"), Whole("enrol", "photos enrolled per customer"), Text("gallery", "gallery sizes, e.g. 100,300,1000"),
                 Whole("folds", "cross-validation folds"), Number("target-fmr", "target false-match rate"), Whole("seed", "random seed"), Text("cache", "embedding cache file"),
-                Text("out", "report.json (and a .svg chart beside it)"), Text("model", "embedder model id"), Switch("no-refine", "no landmark refinement"), Switch("no-gate", "no face-quality gate"),
+                Text("out", "report.json (and a .svg chart beside it)"), Text("model", "embedder model id"), Switch("no-refine", "no landmark refinement"), Switch("conditional-refine", "score the hosts' conditional refinement (probes refined only near a decision)"), Number("refine-margin", "refinement margin for --conditional-refine"), Switch("no-gate", "no face-quality gate"),
                 Whole("min-photos", "skip persons with fewer photos"), Whole("track", "frames per simulated track"), Number("learn-above", "learn gallery samples above this score"),
                 Whole("parallel", "images embedded at once"), Number("margin", "identification margin"), Number("pair-far", "pair false-accept rate for the duplicate check"),
                 Whole("cohort", "score-normalisation cohort size"), Whole("repeats", "repeats per gallery size")]));

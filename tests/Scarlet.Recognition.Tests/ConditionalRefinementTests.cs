@@ -56,7 +56,7 @@ public sealed class ConditionalRefinementTests(RecognitionFixture models, ITestO
                 output.WriteLine($"{expected.Identity} -> {actual.Identity}, refine spans {refines}");
                 Assert.Equal(expected.Identity!.Status, actual.Identity!.Status);
                 Assert.Equal(expected.Identity.IdentityId, actual.Identity.IdentityId);
-                Assert.Equal(FaceRecognizer.NearBoundary(actual.Identity, gallery.Options, conditional.RefinementMargin) ? 1 : 0, refines);
+                Assert.Equal(FaceRecognizer.IsNearDecision(actual.Identity, gallery.Options, conditional.RefinementMargin) ? 1 : 0, refines);
                 var unrefined = Largest(never.Recognize(image, gallery)).Identity!;
                 if (refines == 0)
                 {

@@ -115,6 +115,36 @@ public sealed class OpenSetTests(OpenSetTests.LfwSubset lfw, ITestOutputHelper o
     }
 
     [Fact]
+    public void Conditional_refinement_scores_probes_on_the_unrefined_embedding_only_far_from_a_decision()
+    {
+        OpenSetGalleryResult Run(IReadOnlyDictionary<string, float[]>? unrefined, float margin) =>
+            Assert.Single(OpenSetEvaluation.Run(lfw.Samples, new OpenSetProtocol { GallerySizes = [60], TargetFalseMatchRate = 0.05, UnrefinedProbes = unrefined, RefinementMargin = margin }));
+
+        var plain = Run(null, 0f);
+
+        // Unrelated unit vectors stand in for the unrefined embeddings: at margin 2 every probe is near a decision and
+        // refined, so nothing changes; at margin 0 every probe is decided on its stand-in, so the enrolled are lost.
+        var rng = new Random(7);
+        var noise = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        foreach (var sample in lfw.Samples.Where(x => x.Embedding is not null))
+        {
+            var v = new float[sample.Embedding!.Length];
+            for (var i = 0; i < v.Length; i++)
+            {
+                v[i] = (float)((rng.NextDouble() * 2) - 1);
+            }
+
+            EmbeddingMath.NormalizeInPlace(v);
+            noise[OpenSetProtocol.UnrefinedKey(sample)] = v;
+        }
+
+        Assert.Equal(plain.HeldOut, Run(noise, 2f).HeldOut);
+        var unrelated = Run(noise, 0f);
+        output.WriteLine($"plain {plain.HeldOut}\nunrelated at margin 0 {unrelated.HeldOut}");
+        Assert.True(unrelated.HeldOut.GenuineCorrect < plain.HeldOut.GenuineCorrect / 2, $"{unrelated.HeldOut.GenuineCorrect} vs {plain.HeldOut.GenuineCorrect}");
+    }
+
+    [Fact]
     public void Track_rules_are_scored_held_out_and_a_one_face_vote_equals_the_first_face_rule()
     {
         // A "vote" that only looks at the first face must score exactly as the built-in first-face rule.

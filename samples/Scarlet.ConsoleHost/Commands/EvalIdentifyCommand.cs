@@ -30,6 +30,8 @@ internal static class EvalIdentifyCommand
         var normalization = EmbedderArgs.Normalization(args);
         var alignMargin = EmbedderArgs.AlignMargin(args);
         var noRefine = args.Flag("no-refine");
+        var conditional = args.Flag("conditional-refine");
+        var refineMargin = args.Double("refine-margin", FaceRecognizer.DefaultRefinementMargin);
         var noGate = args.Flag("no-gate");
         var minPhotos = args.Int("min-photos", 0);
         var trackLength = args.Int("track", 0);
@@ -52,8 +54,21 @@ internal static class EvalIdentifyCommand
             throw new UsageException("--enrol takes 1 or more, --folds 2 or more, --parallel 1 or more, --repeats 1 or more, --track 0 or more, --target-fmr and --pair-far a rate in (0, 1), --margin 0 to 2");
         }
 
+        if (conditional && (noRefine || refineMargin is < 0 or > 2))
+        {
+            throw new UsageException("--conditional-refine scores the hosts' conditional refinement: not with --no-refine; --refine-margin 0 to 2");
+        }
+
         gallery.Margin = margin;
         var samples = LoadSamples(roots, vision, modelId, normalization, alignMargin, noRefine, noGate, parallel, cache);
+
+        // The hosts identify on the unrefined embedding first and refine only near a decision: the probes get both.
+        Dictionary<string, float[]>? unrefined = null;
+        if (conditional)
+        {
+            var raw = LoadSamples(roots, vision, modelId, normalization, alignMargin, noRefine: true, noGate, parallel, cache is null ? null : cache + ".raw");
+            unrefined = raw.Where(s => s.Embedding is not null).ToDictionary(OpenSetProtocol.UnrefinedKey, s => s.Embedding!, StringComparer.Ordinal);
+        }
         var people = samples.Select(s => s.PersonId).Distinct(StringComparer.Ordinal).Count();
         Console.Out.WriteLine(Inv($"faces: {samples.Count} photos of {people} people; embedded {samples.Count(s => s.Outcome == FaceSampleOutcome.Embedded)}, no face {samples.Count(s => s.Outcome == FaceSampleOutcome.NoFace)}, rejected by the quality gate {samples.Count(s => s.Outcome == FaceSampleOutcome.Rejected)}"));
 
@@ -71,8 +86,15 @@ internal static class EvalIdentifyCommand
             LearnThreshold = learn,
             TrackLength = trackLength,
             TrackDecider = trackLength > 0 ? VoteTrack : null,
+            UnrefinedProbes = unrefined,
+            RefinementMargin = (float)refineMargin,
         };
         Console.Out.WriteLine(Inv($"protocol: enrol {enrol} per person, {folds} identity-disjoint folds drawn {repeats} times, threshold for false_match <= {target:0.####} chosen on the other folds, margin {margin:F3}, index {gallery.IndexKind} ef {gallery.EfSearch}"));
+        if (conditional)
+        {
+            Console.Out.WriteLine(Inv($"refinement: conditional (probes refined only near a decision), margin {refineMargin:F3} around match threshold {gallery.MatchThreshold:F3}; templates refined"));
+        }
+
         var results = OpenSetEvaluation.Run(samples, protocol, line => Console.Error.WriteLine(line));
         foreach (var r in results)
         {

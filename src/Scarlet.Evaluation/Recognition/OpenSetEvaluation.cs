@@ -62,6 +62,26 @@ public sealed class OpenSetProtocol
     /// </summary>
     public int CohortSize { get; set; }
 
+    /// <summary>
+    /// Gets or sets, for scoring the hosts' conditional refinement (<see cref="FaceRecognizer.RefinementMargin"/>), each
+    /// photo's embedding on the detector's own landmarks by file: a probe is identified on it first and on its refined
+    /// embedding only when <see cref="FaceRecognizer.IsNearDecision"/> says so at <see cref="RefinementMargin"/> (templates
+    /// stay refined, as enrolment refines). <see langword="null"/> (the default): every probe is refined.
+    /// </summary>
+    public IReadOnlyDictionary<string, float[]>? UnrefinedProbes { get; set; }
+
+    /// <summary>Gets or sets the refinement margin used with <see cref="UnrefinedProbes"/>. The default value is <see cref="FaceRecognizer.DefaultRefinementMargin"/>.</summary>
+    public float RefinementMargin { get; set; } = FaceRecognizer.DefaultRefinementMargin;
+
+    /// <summary>Gets the key of a photo in <see cref="UnrefinedProbes"/>: its person id and file.</summary>
+    /// <param name="sample">The photo.</param>
+    /// <returns>The key.</returns>
+    public static string UnrefinedKey(FaceSample sample)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        return sample.PersonId + "/" + sample.File;
+    }
+
     /// <summary>Gets or sets the thresholds swept. The default value is 0.20 to 0.80 in steps of 0.005.</summary>
     public IReadOnlyList<float> Thresholds { get; set; } = Enumerable.Range(0, 121).Select(i => 0.20f + (i * 0.005f)).ToArray();
 }
@@ -440,7 +460,7 @@ public static class OpenSetEvaluation
         var outcomes = new List<ProbeOutcome>(genuineProbes.Count + impostorPeople.Count);
         foreach (var (s, p) in genuineProbes)
         {
-            var o = Probe(gallery, s, p, genuine: true, timings, cohort);
+            var o = Probe(gallery, s, p, genuine: true, timings, cohort, protocol.UnrefinedProbes, protocol.RefinementMargin);
             outcomes.Add(o);
             if (o.Embedded && FaceGallery.Decide(o.Best, o.Second, protocol.LearnThreshold, protocol.Gallery.Margin) == MatchStatus.Matched)
             {
@@ -453,7 +473,7 @@ public static class OpenSetEvaluation
         {
             foreach (var s in people[p])
             {
-                outcomes.Add(Probe(gallery, s, p, genuine: false, timings, cohort));
+                outcomes.Add(Probe(gallery, s, p, genuine: false, timings, cohort, protocol.UnrefinedProbes, protocol.RefinementMargin));
             }
         }
 
@@ -592,7 +612,7 @@ public static class OpenSetEvaluation
         HnswEfConstruction = o.HnswEfConstruction,
     };
 
-    private static ProbeOutcome Probe(FaceGallery gallery, FaceSample sample, string person, bool genuine, List<double> timings, List<float[]>? cohort)
+    private static ProbeOutcome Probe(FaceGallery gallery, FaceSample sample, string person, bool genuine, List<double> timings, List<float[]>? cohort, IReadOnlyDictionary<string, float[]>? unrefined, float refinementMargin)
     {
         if (sample.Outcome == FaceSampleOutcome.NoFace)
         {
@@ -605,7 +625,18 @@ public static class OpenSetEvaluation
         }
 
         var start = Stopwatch.GetTimestamp();
-        var r = gallery.Identify(sample.Embedding);
+        var embedding = sample.Embedding;
+        IdentifyResult r;
+        if (unrefined is not null && unrefined.TryGetValue(OpenSetProtocol.UnrefinedKey(sample), out var raw)
+            && !FaceRecognizer.IsNearDecision(r = gallery.Identify(raw), gallery.Options, refinementMargin))
+        {
+            embedding = raw; // far from every boundary: the host decides on the unrefined embedding
+        }
+        else
+        {
+            r = gallery.Identify(sample.Embedding);
+        }
+
         timings.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
         var best = r.Best?.Similarity ?? float.NegativeInfinity;
         var second = r.RunnerUp?.Similarity ?? float.NegativeInfinity;
@@ -616,7 +647,7 @@ public static class OpenSetEvaluation
             double sum = 0, sq = 0;
             foreach (var c in cohort)
             {
-                double d = TensorPrimitives.Dot(sample.Embedding, c);
+                double d = TensorPrimitives.Dot(embedding, c);
                 sum += d;
                 sq += d * d;
             }

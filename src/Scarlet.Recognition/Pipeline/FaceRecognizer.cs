@@ -245,7 +245,7 @@ public sealed class FaceRecognizer
             // decision that close to a boundary can change (the margin is chosen on held-out folds).
             embedding = _embedder.Embed(crop);
             identity = gallery.Identify(embedding, quality);
-            var refine = NearBoundary(identity, gallery.Options, _refinementMargin);
+            var refine = IsNearDecision(identity, gallery.Options, _refinementMargin);
             s_refinements.Add(1, new KeyValuePair<string, object?>("refined", refine));
             if (refine)
             {
@@ -328,9 +328,17 @@ public sealed class FaceRecognizer
     /// <summary>
     /// Whether an identification lies within <paramref name="margin"/> of a boundary of <see cref="FaceGallery.Decide"/>:
     /// the best similarity near the match threshold, or, at or above it, the lead over the runner-up near the gallery's margin.
+    /// This is the rule that decides when a face is refined (<see cref="RefinementMargin"/>); evaluations use it to score
+    /// the conditional path.
     /// </summary>
-    internal static bool NearBoundary(IdentifyResult identity, FaceGalleryOptions options, float margin)
+    /// <param name="identity">The identification on the unrefined embedding.</param>
+    /// <param name="options">The gallery's options (match threshold, margin).</param>
+    /// <param name="margin">The refinement margin.</param>
+    /// <returns>Whether refining could change the decision.</returns>
+    public static bool IsNearDecision(IdentifyResult identity, FaceGalleryOptions options, float margin)
     {
+        ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(options);
         if (identity.Best is not { } best)
         {
             return false; // an empty gallery: nothing to decide
