@@ -31,7 +31,7 @@ public sealed class RecognitionOptions
     /// Gets or sets how close to a decision boundary (cosine similarity) an identification on unrefined landmarks must be
     /// for the face to be refined and identified again (<see cref="FaceRecognizer.RefinementMargin"/>; 0 never refines an
     /// identified face, 2 always does; enrolment always refines). The default value is
-    /// <see cref="FaceRecognizer.DefaultRefinementMargin"/>, chosen by cross-validation on LFW (docs/recognition.md).
+    /// <see cref="FaceRecognizer.DefaultRefinementMargin"/>, chosen by cross-validation on LFW and on the open-set protocol (docs/recognition.md).
     /// </summary>
     [Range(0f, 2f)]
     public float RefinementMargin { get; set; } = FaceRecognizer.DefaultRefinementMargin;

@@ -138,10 +138,24 @@ public sealed class OpenSetTests(OpenSetTests.LfwSubset lfw, ITestOutputHelper o
             noise[OpenSetProtocol.UnrefinedKey(sample)] = v;
         }
 
-        Assert.Equal(plain.HeldOut, Run(noise, 2f).HeldOut);
+        var all = Run(noise, 2f);
+        Assert.Equal(plain.HeldOut, all.HeldOut);
+        Assert.Equal(0, all.ConditionalDisagreements);
+        Assert.Equal(all.ConditionalRefinement.Probes, all.ConditionalRefinement.Refined);
         var unrelated = Run(noise, 0f);
-        output.WriteLine($"plain {plain.HeldOut}\nunrelated at margin 0 {unrelated.HeldOut}");
+        output.WriteLine($"plain {plain.HeldOut}\nunrelated at margin 0 {unrelated.HeldOut}, refined {unrelated.ConditionalRefinement}, changed {unrelated.ConditionalDisagreements}");
         Assert.True(unrelated.HeldOut.GenuineCorrect < plain.HeldOut.GenuineCorrect / 2, $"{unrelated.HeldOut.GenuineCorrect} vs {plain.HeldOut.GenuineCorrect}");
+
+        // The stand-ins decide otherwise than the real embeddings, and the evaluation counts those decisions.
+        Assert.Equal(0, unrelated.ConditionalRefinement.Refined);
+        Assert.True(unrelated.ConditionalDisagreements > unrelated.ConditionalRefinement.Probes / 10, $"{unrelated.ConditionalDisagreements} of {unrelated.ConditionalRefinement.Probes}");
+        Assert.Equal((0, 0), plain.ConditionalRefinement);
+
+        // The rule is the host's, around the host's 0.50 threshold (not the trial gallery's own -1, which returns every
+        // candidate): the stand-ins' best similarities (about 0.1 to 0.3) lie within 0.45 of 0.50, so they are refined.
+        var wide = Run(noise, 0.45f);
+        output.WriteLine($"margin 0.45: refined {wide.ConditionalRefinement}, changed {wide.ConditionalDisagreements}");
+        Assert.True(wide.ConditionalRefinement.Refined > wide.ConditionalRefinement.Probes * 0.9, $"{wide.ConditionalRefinement}");
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace Scarlet.ConsoleHost.Commands;
 
 /// <summary>
 /// <c>scarlet eval identify --images DIR [--images DIR ...] [--enrol K] [--gallery 100,300,1000] [--folds N] [--target-fmr F]
-/// [--margin M] [--cohort N] [--repeats R] [--pair-far F] [--min-photos N] [--learn-above S] [--track K] [--no-gate] [--seed S] [--cache FILE] [--out report.json] [--model ID|PATH] [--normalization imagenet|arcface|raw] [--align-margin M] [--no-refine] [--parallel N]</c>: open-set
+/// [--margin M] [--cohort N] [--repeats R] [--pair-far F] [--min-photos N] [--learn-above S] [--track K] [--no-gate] [--seed S] [--cache FILE] [--out report.json] [--model ID|PATH] [--normalization imagenet|arcface|raw] [--align-margin M] [--no-refine] [--conditional-refine [--refine-margin M]] [--choose-refine-margin] [--parallel N]</c>: open-set
 /// identification through the hosts' recognition path (detect, gate, refine, align, embed, gallery). Per gallery size
 /// it prints the contract lines <c>gallery: N</c>, <c>threshold: T</c>, <c>false_match: F</c>, <c>genuine_correct: G</c>
 /// (held-out: each fold scored at the threshold chosen on the others), writes the report and a DET plot beside it.
@@ -30,7 +30,8 @@ internal static class EvalIdentifyCommand
         var normalization = EmbedderArgs.Normalization(args);
         var alignMargin = EmbedderArgs.AlignMargin(args);
         var noRefine = args.Flag("no-refine");
-        var conditional = args.Flag("conditional-refine");
+        var choose = args.Flag("choose-refine-margin");
+        var conditional = args.Flag("conditional-refine") || choose;
         var refineMargin = args.Double("refine-margin", FaceRecognizer.DefaultRefinementMargin);
         var noGate = args.Flag("no-gate");
         var minPhotos = args.Int("min-photos", 0);
@@ -108,6 +109,17 @@ internal static class EvalIdentifyCommand
             Console.Out.WriteLine(Inv($"new_people_flagged: {h.Flagged:F4}"));
             Console.Out.WriteLine(Inv($"probes: {h.GenuineProbes} genuine, {h.ImpostorProbes} impostor (with a detected face); synthetic distractors per fold: {r.SyntheticDistractors}; fold thresholds: {string.Join(", ", r.FoldThresholds.Select(t => t.ToString("F3", CultureInfo.InvariantCulture)))}"));
             Console.Out.WriteLine(Inv($"identify_us: p50 {r.IdentifyMicrosP50:F0} p99 {r.IdentifyMicrosP99:F0}"));
+            if (conditional)
+            {
+                var (refinedProbes, scored) = r.ConditionalRefinement;
+                Console.Out.WriteLine(Inv($"refined_share: {(double)refinedProbes / Math.Max(1, scored):F4} ({refinedProbes} of {scored} probes refined)"));
+                Console.Out.WriteLine(Inv($"decisions_changed: {r.ConditionalDisagreements} (probes decided otherwise than always refining would, at the match threshold {gallery.MatchThreshold:F3})"));
+            }
+
+            if (AtThreshold(r, gallery.MatchThreshold) is { } op)
+            {
+                Console.Out.WriteLine(Inv($"operating_point: threshold {op.Threshold:F3} false_match {op.FalseMatch:F4} genuine_correct {op.GenuineCorrect:F4} genuine_wrong {op.GenuineWrong:F4} (all folds pooled at the gallery's match threshold, the hosts' setting)"));
+            }
             Console.Out.WriteLine(Inv($"impostor_pairs_above_{OpenSetGalleryResult.TailThreshold:F2}: real distractors {r.RealDistractorTail:0.00000}, synthetic {r.SyntheticDistractorTail:0.00000}"));
             foreach (var t in r.Tracks)
             {
@@ -118,6 +130,11 @@ internal static class EvalIdentifyCommand
             {
                 Console.Out.WriteLine(Inv($"cohort_tnorm: threshold_z {z.Threshold * 10:F2} false_match {z.FalseMatch:F4} genuine_correct {z.GenuineCorrect:F4} genuine_wrong {z.GenuineWrong:F4} new_people_flagged {z.Flagged:F4}"));
             }
+        }
+
+        if (choose)
+        {
+            ChooseRefinementMargin(samples, protocol, seed);
         }
 
         // Per-pair statistics on identity-disjoint halves: each threshold chosen on one half, its rate read on the other.
@@ -167,6 +184,89 @@ internal static class EvalIdentifyCommand
 
         return Task.FromResult(ExitCodes.Ok);
     }
+
+    // The margins tried, smallest first: the smallest that changes no decision is the cheapest safe one.
+    private static readonly float[] s_refineMargins = [0f, 0.025f, 0.05f, 0.075f, 0.1f, 0.125f, 0.15f, 0.175f, 0.2f, 0.25f, 0.3f, 0.4f, 2f];
+
+    // Cross-validates the refinement margin on this protocol: on each identity-disjoint half the smallest margin whose
+    // conditional decisions all equal always refining's is chosen, and scored on the other half against always refining.
+    private static void ChooseRefinementMargin(IReadOnlyList<FaceSample> samples, OpenSetProtocol protocol, int seed)
+    {
+        var half = OpenSetEvaluation.FoldsOf(samples, 2, seed + 104729);
+        var largest = protocol.GallerySizes.Max();
+        var ofHalf = new List<FaceSample>[2];
+        for (var h = 0; h < 2; h++)
+        {
+            var part = h;
+            ofHalf[h] = samples.Where(s => half[s.PersonId] == part).ToList();
+        }
+
+        OpenSetGalleryResult RunOn(List<FaceSample> part, float? margin)
+        {
+            var p = CopyOf(protocol, largest);
+            p.UnrefinedProbes = margin is null ? null : protocol.UnrefinedProbes;
+            p.RefinementMargin = margin ?? 0f;
+            return OpenSetEvaluation.Run(part, p)[0];
+        }
+
+        float Choose(List<FaceSample> part)
+        {
+            foreach (var m in s_refineMargins)
+            {
+                if (RunOn(part, m).ConditionalDisagreements == 0)
+                {
+                    return m;
+                }
+            }
+
+            return 2f;
+        }
+
+        for (var h = 0; h < 2; h++)
+        {
+            var chosen = Choose(ofHalf[h]);
+            var heldOut = ofHalf[1 - h];
+            var c = RunOn(heldOut, chosen);
+            var a = RunOn(heldOut, null);
+            var (refined, probes) = c.ConditionalRefinement;
+            var co = AtThreshold(c, protocol.Gallery.MatchThreshold) ?? default;
+            var ao = AtThreshold(a, protocol.Gallery.MatchThreshold) ?? default;
+            Console.Out.WriteLine(Inv($"refine_margin_fold: {h + 1} chosen {chosen:F3} on half {h + 1}, scored on half {2 - h} at gallery {largest}: decisions_changed {c.ConditionalDisagreements} of {probes}, refined_share {(double)refined / Math.Max(1, probes):F4}; at the match threshold false_match {co.FalseMatch:F4} vs {ao.FalseMatch:F4} always refined, genuine_correct {co.GenuineCorrect:F4} vs {ao.GenuineCorrect:F4}; at held-out thresholds false_match {c.HeldOut.FalseMatch:F4} vs {a.HeldOut.FalseMatch:F4}, genuine_correct {c.HeldOut.GenuineCorrect:F4} vs {a.HeldOut.GenuineCorrect:F4}"));
+        }
+
+        Console.Out.WriteLine(Inv($"refine_margin: {Choose(samples.ToList()):F3} (the smallest margin that changes no decision on all the photos; Scarlet:Recognition:RefinementMargin)"));
+    }
+
+    // The swept point nearest a threshold (the sweep's grid holds the gallery's default threshold).
+    private static OpenSetPoint? AtThreshold(OpenSetGalleryResult r, float threshold)
+    {
+        OpenSetPoint? nearest = null;
+        foreach (var p in r.Sweep)
+        {
+            if (nearest is null || Math.Abs(p.Threshold - threshold) < Math.Abs(nearest.Value.Threshold - threshold))
+            {
+                nearest = p;
+            }
+        }
+
+        return nearest is { } n && Math.Abs(n.Threshold - threshold) < 0.001f ? n : null;
+    }
+
+    private static OpenSetProtocol CopyOf(OpenSetProtocol p, int gallerySize) => new()
+    {
+        EnrolPerPerson = p.EnrolPerPerson,
+        GallerySizes = [gallerySize],
+        Folds = p.Folds,
+        Seed = p.Seed,
+        TargetFalseMatchRate = p.TargetFalseMatchRate,
+        Gallery = p.Gallery,
+        CohortSize = 0,
+        Repeats = p.Repeats,
+        MinPhotos = p.MinPhotos,
+        LearnThreshold = p.LearnThreshold,
+        UnrefinedProbes = p.UnrefinedProbes,
+        RefinementMargin = p.RefinementMargin,
+    };
 
     private static IReadOnlyList<FaceSample> LoadSamples(IReadOnlyList<string> roots, VisionSetup vision, string modelId, EmbeddingNormalization normalization, float alignMargin, bool noRefine, bool noGate, int parallel, string? cache)
     {

@@ -172,6 +172,18 @@ public sealed class OpenSetGalleryResult
     /// <summary>Gets the track-level figures when <see cref="OpenSetProtocol.TrackLength"/> asked for them (else empty).</summary>
     public IReadOnlyList<TrackRuleResult> Tracks { get; init; } = [];
 
+    /// <summary>
+    /// Gets, when <see cref="OpenSetProtocol.UnrefinedProbes"/> scored the conditional refinement, how many probes the
+    /// rule refined and how many it scored (over every fold and repeat); 0 and 0 otherwise.
+    /// </summary>
+    public (int Refined, int Probes) ConditionalRefinement { get; init; }
+
+    /// <summary>
+    /// Gets, for the conditional refinement, how many probes got another decision at the gallery's match threshold
+    /// (status, or the customer matched) than always refining would have given: 0 means the shortcut changed nothing.
+    /// </summary>
+    public int ConditionalDisagreements { get; init; }
+
     /// <summary>Gets the similarity the distractor tails are counted at (0.40).</summary>
     public static float TailThreshold => 0.40f;
 
@@ -290,6 +302,17 @@ public static class OpenSetEvaluation
 
             var sweep = protocol.Thresholds.Select(t => Score(all, t, protocol.Gallery.Margin)).ToArray();
             timings.Sort();
+            int refined = 0, conditional = 0, disagreements = 0;
+            foreach (var o in all)
+            {
+                if (o.Conditional)
+                {
+                    conditional++;
+                    refined += o.Refined ? 1 : 0;
+                    disagreements += o.Disagrees ? 1 : 0;
+                }
+            }
+
             results.Add(new OpenSetGalleryResult(
                 size,
                 thresholds.Average(),
@@ -305,6 +328,8 @@ public static class OpenSetEvaluation
                 RealDistractorTail = realTail / trials,
                 SyntheticDistractorTail = syntheticTail / trials,
                 Tracks = protocol.TrackLength > 0 ? ScoreTracks(trackFolds, protocol) : [],
+                ConditionalRefinement = (refined, conditional),
+                ConditionalDisagreements = disagreements,
             });
         }
 
@@ -460,7 +485,7 @@ public static class OpenSetEvaluation
         var outcomes = new List<ProbeOutcome>(genuineProbes.Count + impostorPeople.Count);
         foreach (var (s, p) in genuineProbes)
         {
-            var o = Probe(gallery, s, p, genuine: true, timings, cohort, protocol.UnrefinedProbes, protocol.RefinementMargin);
+            var o = Probe(gallery, s, p, genuine: true, timings, cohort, protocol.UnrefinedProbes, protocol.RefinementMargin, protocol.Gallery);
             outcomes.Add(o);
             if (o.Embedded && FaceGallery.Decide(o.Best, o.Second, protocol.LearnThreshold, protocol.Gallery.Margin) == MatchStatus.Matched)
             {
@@ -473,7 +498,7 @@ public static class OpenSetEvaluation
         {
             foreach (var s in people[p])
             {
-                outcomes.Add(Probe(gallery, s, p, genuine: false, timings, cohort, protocol.UnrefinedProbes, protocol.RefinementMargin));
+                outcomes.Add(Probe(gallery, s, p, genuine: false, timings, cohort, protocol.UnrefinedProbes, protocol.RefinementMargin, protocol.Gallery));
             }
         }
 
@@ -612,7 +637,7 @@ public static class OpenSetEvaluation
         HnswEfConstruction = o.HnswEfConstruction,
     };
 
-    private static ProbeOutcome Probe(FaceGallery gallery, FaceSample sample, string person, bool genuine, List<double> timings, List<float[]>? cohort, IReadOnlyDictionary<string, float[]>? unrefined, float refinementMargin)
+    private static ProbeOutcome Probe(FaceGallery gallery, FaceSample sample, string person, bool genuine, List<double> timings, List<float[]>? cohort, IReadOnlyDictionary<string, float[]>? unrefined, float refinementMargin, FaceGalleryOptions host)
     {
         if (sample.Outcome == FaceSampleOutcome.NoFace)
         {
@@ -627,10 +652,21 @@ public static class OpenSetEvaluation
         var start = Stopwatch.GetTimestamp();
         var embedding = sample.Embedding;
         IdentifyResult r;
-        if (unrefined is not null && unrefined.TryGetValue(OpenSetProtocol.UnrefinedKey(sample), out var raw)
-            && !FaceRecognizer.IsNearDecision(r = gallery.Identify(raw), gallery.Options, refinementMargin))
+        bool conditional = false, refined = true;
+        if (unrefined is not null && unrefined.TryGetValue(OpenSetProtocol.UnrefinedKey(sample), out var raw))
         {
-            embedding = raw; // far from every boundary: the host decides on the unrefined embedding
+            conditional = true;
+            r = gallery.Identify(raw);
+            // The host's options: the trial gallery's own threshold is -1 so that it returns every candidate.
+            if (FaceRecognizer.IsNearDecision(r, host, refinementMargin))
+            {
+                r = gallery.Identify(sample.Embedding);
+            }
+            else
+            {
+                embedding = raw; // far from every boundary: the host decides on the unrefined embedding
+                refined = false;
+            }
         }
         else
         {
@@ -638,6 +674,9 @@ public static class OpenSetEvaluation
         }
 
         timings.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+
+        // What always refining would have decided, at the gallery's own threshold (the host's decision).
+        var disagrees = !refined && !SameDecision(r, gallery.Identify(sample.Embedding), host);
         var best = r.Best?.Similarity ?? float.NegativeInfinity;
         var second = r.RunnerUp?.Similarity ?? float.NegativeInfinity;
         var right = genuine && r.Best is { } b && string.Equals(b.IdentityId, person, StringComparison.Ordinal);
@@ -656,7 +695,14 @@ public static class OpenSetEvaluation
             std = (float)Math.Sqrt(Math.Max(1e-12, (sq / cohort.Count) - (mean * (double)mean)));
         }
 
-        return new ProbeOutcome(genuine, true, true, right, best, second, 0f, mean, std, r.Best?.IdentityId, person);
+        return new ProbeOutcome(genuine, true, true, right, best, second, 0f, mean, std, r.Best?.IdentityId, person, conditional, refined, disagrees);
+    }
+
+    private static bool SameDecision(IdentifyResult a, IdentifyResult b, FaceGalleryOptions options)
+    {
+        var statusA = FaceGallery.Decide(a.Best?.Similarity ?? float.NegativeInfinity, a.RunnerUp?.Similarity ?? float.NegativeInfinity, options.MatchThreshold, options.Margin);
+        var statusB = FaceGallery.Decide(b.Best?.Similarity ?? float.NegativeInfinity, b.RunnerUp?.Similarity ?? float.NegativeInfinity, options.MatchThreshold, options.Margin);
+        return statusA == statusB && (statusA != MatchStatus.Matched || string.Equals(a.Best?.IdentityId, b.Best?.IdentityId, StringComparison.Ordinal));
     }
 
     // T-norm thresholds in the units of Normalized (z / 10): z from 1 to 16 in steps of 0.05.
@@ -745,5 +791,5 @@ public static class OpenSetEvaluation
 
     private sealed record Track(bool Genuine, string Person, IReadOnlyList<TrackFace> Faces);
 
-    private readonly record struct ProbeOutcome(bool Genuine, bool Detected, bool Embedded, bool RightBest, float Best, float Second, float Threshold, float CohortMean = 0f, float CohortStd = 0f, string? BestId = null, string? Person = null);
+    private readonly record struct ProbeOutcome(bool Genuine, bool Detected, bool Embedded, bool RightBest, float Best, float Second, float Threshold, float CohortMean = 0f, float CohortStd = 0f, string? BestId = null, string? Person = null, bool Conditional = false, bool Refined = true, bool Disagrees = false);
 }
