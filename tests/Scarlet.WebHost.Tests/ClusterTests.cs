@@ -297,6 +297,14 @@ public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper outpu
         Assert.Equal(HttpStatusCode.NoContent, (await adminB.DeleteAsync($"/api/keys/{keyId}")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await keyOnA.GetAsync("/api/customers")).StatusCode);
 
+        // The other way round: revoked on A, it stops on B (no host caches a key).
+        var (otherId, other) = await HostFixture.CreateKeyAsync(adminA, "cluster key 2", "integration");
+        using var otherOnB = cluster.B.CreateClient();
+        otherOnB.DefaultRequestHeaders.Add("X-Api-Key", other);
+        Assert.Equal(HttpStatusCode.OK, (await otherOnB.GetAsync("/api/customers")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await adminA.DeleteAsync($"/api/keys/{otherId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await otherOnB.GetAsync("/api/customers")).StatusCode);
+
         // A user created on A; five wrong passwords on A lock it out on B too, even with the right password there.
         var user = "locked-" + Guid.NewGuid().ToString("N")[..8];
         const string Password = "right-password-for-the-lockout";
