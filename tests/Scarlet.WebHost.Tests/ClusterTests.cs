@@ -6,8 +6,14 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Scarlet.Testing;
 using Scarlet.Testing.Servers;
+using Scarlet.Tracking.Geometry;
+using Scarlet.Tracking.Pipeline;
+using Scarlet.WebHost.Live;
+using Xunit.Abstractions;
 
 namespace Scarlet.WebHost.Tests;
 
@@ -73,7 +79,7 @@ public sealed class ClusterHost(string hostId, string database, string redis) : 
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>;
 
 [Collection("cluster")]
-public sealed class ClusterTests(ClusterFixture cluster)
+public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper output)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
@@ -135,6 +141,67 @@ public sealed class ClusterTests(ClusterFixture cluster)
 
         Assert.Equal(1, actions);
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Zones_and_a_rule_set_on_one_host_fire_in_the_other_hosts_evaluation_and_zones_cleared_there_are_gone_here()
+    {
+        const string Camera = "cluster-door";
+        var ruleId = "cluster-restricted-" + Guid.NewGuid().ToString("N")[..6];
+        using var a = await cluster.A.AdminClientAsync();
+        using var b = await cluster.B.AdminClientAsync();
+        foreach (var client in new[] { a, b })
+        {
+            // A camera id known to both hosts (each host keeps its own cameras; zones are per camera id in the shared store).
+            using var add = await client.PostAsJsonAsync("/api/cameras", new { id = Camera, source = TestAssets.VtestVideo, start = false });
+            Assert.True(add.StatusCode is HttpStatusCode.Created or HttpStatusCode.BadRequest); // BadRequest: there from an earlier run of the fixture
+        }
+
+        // Set on A: a restricted zone and a rule on it (no restart of B).
+        var sw = Stopwatch.StartNew();
+        using (var put = await a.PutAsync($"/api/cameras/{Camera}/zones", new StringContent("""{"zones":[{"name":"door","kind":"restricted","points":[[0,0],[0.5,0],[0.5,1],[0,1]]}]}""", System.Text.Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        using (var created = await a.PostAsJsonAsync("/api/alert-rules", new { id = ruleId, kind = "restricted_entry", camera_id = Camera, level = "critical", cooldown_seconds = 3600 }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        await Eventually(async () => (await b.GetAsync($"/api/alert-rules/{ruleId}")).StatusCode == HttpStatusCode.OK
+            && (await b.GetFromJsonAsync<JsonElement>($"/api/cameras/{Camera}/zones")).GetProperty("zones").GetArrayLength() == 1);
+        output.WriteLine($"zones and rule of A in B's cache after {sw.ElapsedMilliseconds} ms");
+
+        // B's camera evaluation (what its pipeline calls per frame) fires A's rule on A's zone.
+        var org = cluster.B.Services.GetRequiredService<IOptions<ScarletHostOptions>>().Value.Organization;
+        cluster.B.Services.GetRequiredService<ZoneAlerts>().Observe(org, Occupied(Camera, "door"), _ => "person-cluster");
+        await Eventually(async () => (await b.GetFromJsonAsync<JsonElement[]>($"/api/alerts?camera_id={Camera}"))!.Any(x => x.GetProperty("rule_id").GetString() == ruleId));
+
+        // Cleared on B: gone from A's cache, and A's evaluation no longer sees a restricted zone there.
+        sw.Restart();
+        using (var clear = await b.PutAsync($"/api/cameras/{Camera}/zones", new StringContent("""{"zones":[]}""", System.Text.Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.OK, clear.StatusCode);
+        }
+
+        var zonesOfA = cluster.A.Services.GetRequiredService<ZoneAlerts>();
+        await Eventually(() => Task.FromResult(zonesOfA.ZonesOf(Camera, org).Count == 0));
+        output.WriteLine($"zones cleared on B gone from A after {sw.ElapsedMilliseconds} ms");
+        Assert.Equal("""{"zones":[]}""", await a.GetStringAsync($"/api/cameras/{Camera}/zones"));
+        var evaluator = zonesOfA.EvaluatorFor(org, Camera, zonesOfA.ZonesOf(Camera, org));
+        Assert.Empty(evaluator.Observe(ZoneAlerts.FrameState(Occupied(Camera, "door"), _ => "person-cluster")));
+
+        // Deleted on B: gone on A.
+        Assert.Equal(HttpStatusCode.NoContent, (await b.DeleteAsync($"/api/alert-rules/{ruleId}")).StatusCode);
+        await Eventually(async () => (await a.GetAsync($"/api/alert-rules/{ruleId}")).StatusCode == HttpStatusCode.NotFound);
+    }
+
+    /// <summary>One frame of a camera with one track standing in a zone.</summary>
+    private static TrackingUpdate Occupied(string camera, string zone)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new TrackingUpdate(camera, 1, now, 640, 480, true, []) { ZoneOccupants = [new ZoneOccupant(zone, 1, now)] };
     }
 
     [Fact]
@@ -229,6 +296,14 @@ public sealed class ClusterTests(ClusterFixture cluster)
         using var adminB = await cluster.B.AdminClientAsync();
         Assert.Equal(HttpStatusCode.NoContent, (await adminB.DeleteAsync($"/api/keys/{keyId}")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await keyOnA.GetAsync("/api/customers")).StatusCode);
+
+        // The other way round: revoked on A, it stops on B (no host caches a key).
+        var (otherId, other) = await HostFixture.CreateKeyAsync(adminA, "cluster key 2", "integration");
+        using var otherOnB = cluster.B.CreateClient();
+        otherOnB.DefaultRequestHeaders.Add("X-Api-Key", other);
+        Assert.Equal(HttpStatusCode.OK, (await otherOnB.GetAsync("/api/customers")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await adminA.DeleteAsync($"/api/keys/{otherId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await otherOnB.GetAsync("/api/customers")).StatusCode);
 
         // A user created on A; five wrong passwords on A lock it out on B too, even with the right password there.
         var user = "locked-" + Guid.NewGuid().ToString("N")[..8];

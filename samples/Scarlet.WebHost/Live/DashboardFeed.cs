@@ -59,6 +59,7 @@ internal sealed class DashboardFeed(ScarletEventStream stream, LiveHubs hubs, IS
             PossibleDuplicateFlaggedEvent => "possible_duplicate",
             CustomersMergedEvent => "customers_merged",
             PersonEnteredStoreEvent or PersonExitedStoreEvent or ZoneEnteredEvent or ZoneExitedEvent => null,
+            CameraZonesChangedEvent or AlertRuleChangedEvent => null, // configuration, for the hosts: in the log, not the feed
             _ => "event",
         };
         HostMetrics.Events.Add(1, HostMetrics.Tag("type", evt.GetType().Name), HostMetrics.Tag("topic", evt.Topic));

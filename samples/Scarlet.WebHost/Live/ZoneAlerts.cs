@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Reactive.Linq;
 using Microsoft.Extensions.Options;
 using Scarlet.Retail;
+using Scarlet.Retail.Events;
 using Scarlet.Retail.Storage;
 using Scarlet.Tracking.Geometry;
 using Scarlet.Tracking.Pipeline;
@@ -19,32 +21,52 @@ internal sealed record StoredAlertRule(AlertRule Rule, string OrganizationId);
 /// cluster), loaded at start and handed to each camera's pipeline, and evaluated on every processed frame (one
 /// <see cref="AlertRuleEvaluator"/> per organisation); fired alerts go through
 /// <see cref="AlertEngine.RaiseAsync(string, AlertFiring, CancellationToken)"/> (stored, on <c>/ws/dashboard</c>, to webhooks).
+/// Each change is published (<see cref="CameraZonesChangedEvent"/>, <see cref="AlertRuleChangedEvent"/>); on a cluster the
+/// other hosts receive it over the bus and read the camera's zones or the rule again from the shared store.
 /// </summary>
-internal sealed class ZoneAlerts : IHostedService
+internal sealed class ZoneAlerts : IHostedService, IDisposable
 {
     private readonly IZoneStore _zoneStore;
     private readonly IAlertRuleStore _ruleStore;
     private readonly HostStateStore _state;
     private readonly AlertEngine _alerts;
+    private readonly ScarletEventStream _stream;
+    private readonly TimeProvider _time;
+    private readonly IServiceProvider _services;
     private readonly ILogger<ZoneAlerts> _logger;
     private readonly TimeZoneInfo _storeTime;
     private readonly ConcurrentDictionary<string, (string Org, IReadOnlyList<CameraZone> Zones)> _zones = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, AlertRuleEvaluator> _evaluators = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, OrganizationAlertRule> _rules = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IDisposable? _remote;
 
-    public ZoneAlerts(IZoneStore zoneStore, IAlertRuleStore ruleStore, HostStateStore state, AlertEngine alerts, IOptions<RetailOptions> retail, ILogger<ZoneAlerts> logger)
+    public ZoneAlerts(IZoneStore zoneStore, IAlertRuleStore ruleStore, HostStateStore state, AlertEngine alerts, ScarletEventStream stream, TimeProvider time, IServiceProvider services, IOptions<RetailOptions> retail, ILogger<ZoneAlerts> logger)
     {
         _zoneStore = zoneStore;
         _ruleStore = ruleStore;
         _state = state;
         _alerts = alerts;
+        _stream = stream;
+        _time = time;
+        _services = services;
         _logger = logger;
         _storeTime = retail.Value.ResolveTimeZone();
     }
 
-    /// <summary>Moves what an older host kept in its own table into the stores (once), then loads every zone and rule.</summary>
+    /// <summary>
+    /// Moves what an older host kept in its own table into the stores (once), then loads every zone and rule, and follows
+    /// the changes other hosts of a cluster make.
+    /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Followed from before the load, applied after it (in order, one at a time): a change made by another host while
+        // this one loads is read again rather than missed, and never overwritten by the older load.
+        _remote = _stream.Events
+            .Where(e => e.IsRemote && e is CameraZonesChangedEvent or AlertRuleChangedEvent)
+            .Select(e => Observable.FromAsync(ct => FollowAsync(e, ct)))
+            .Concat()
+            .Subscribe();
         await MoveHostStateAsync(cancellationToken);
         foreach (var z in await _zoneStore.ListAllAsync(cancellationToken))
         {
@@ -61,9 +83,17 @@ internal sealed class ZoneAlerts : IHostedService
         {
             Evaluator(org).SetRules(RulesOf(org));
         }
+
+        _loaded.TrySetResult();
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _remote?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => _remote?.Dispose();
 
     public IReadOnlyList<CameraZone> ZonesOf(string cameraId, string organizationId) =>
         _zones.TryGetValue(cameraId, out var z) && z.Org == organizationId ? z.Zones : [];
@@ -71,12 +101,8 @@ internal sealed class ZoneAlerts : IHostedService
     public async Task SetZonesAsync(string cameraId, string organizationId, IReadOnlyList<CameraZone> zones, CancellationToken ct)
     {
         await _zoneStore.SetAsync(organizationId, cameraId, zones, ct);
-        _zones[cameraId] = (organizationId, zones);
-        var e = Evaluator(organizationId);
-        lock (e)
-        {
-            e.SetZones(cameraId, zones);
-        }
+        ApplyZones(cameraId, organizationId, zones);
+        _stream.Publish(new CameraZonesChangedEvent { OrganizationId = organizationId, CameraId = cameraId, Timestamp = _time.GetUtcNow() });
     }
 
     public IReadOnlyList<AlertRule> RulesOf(string organizationId) =>
@@ -101,6 +127,7 @@ internal sealed class ZoneAlerts : IHostedService
 
         _rules[rule.Id] = new OrganizationAlertRule(organizationId, rule);
         Reload(organizationId);
+        _stream.Publish(new AlertRuleChangedEvent { OrganizationId = organizationId, RuleId = rule.Id, Timestamp = _time.GetUtcNow() });
     }
 
     public async Task<bool> DeleteRuleAsync(string id, string organizationId, CancellationToken ct)
@@ -113,6 +140,7 @@ internal sealed class ZoneAlerts : IHostedService
         await _ruleStore.DeleteAsync(organizationId, id, ct);
         _rules.TryRemove(id, out _);
         Reload(organizationId);
+        _stream.Publish(new AlertRuleChangedEvent { OrganizationId = organizationId, RuleId = id, Deleted = true, Timestamp = _time.GetUtcNow() });
         return true;
     }
 
@@ -226,6 +254,77 @@ internal sealed class ZoneAlerts : IHostedService
             }
 
             await _state.DeleteAsync(HostStateKinds.AlertRule, r.Rule.Id, ct);
+        }
+    }
+
+    /// <summary>
+    /// Another host's change: the camera's zones or the rule as the shared store holds them now (so events that arrive
+    /// late or twice change nothing wrongly). While the store is away it waits, and later changes queue behind.
+    /// </summary>
+    private async Task FollowAsync(ScarletEvent change, CancellationToken ct)
+    {
+        await _loaded.Task.WaitAsync(ct);
+        for (var delay = TimeSpan.FromMilliseconds(250); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks)))
+        {
+            try
+            {
+                await ApplyRemoteAsync(change, ct);
+                return;
+            }
+            catch (StoreUnavailableException ex)
+            {
+                _logger.LogWarning("Zones and alert rules: waiting for the store to apply {Topic} event {EventId}: {Reason}", change.Topic, change.EventId, ex.Message);
+                await Task.Delay(delay, _time, ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                _logger.LogError(ex, "Zones and alert rules: {Topic} event {EventId} of another host not applied", change.Topic, change.EventId);
+                return;
+            }
+        }
+    }
+
+    private async Task ApplyRemoteAsync(ScarletEvent change, CancellationToken ct)
+    {
+        switch (change)
+        {
+            case CameraZonesChangedEvent z:
+                {
+                    var zones = await _zoneStore.GetAsync(z.OrganizationId, z.CameraId, ct);
+                    ApplyZones(z.CameraId, z.OrganizationId, zones);
+
+                    // A camera of this host with that id runs on the new zones from its next frame. Resolved here, not
+                    // injected: the cameras depend on this class.
+                    _services.GetService<CameraManager>()?.Get(z.CameraId, z.OrganizationId)?.ApplyZones(zones);
+                    _logger.LogInformation("Zones of camera {Camera} reloaded after a change on another host", z.CameraId);
+                    break;
+                }
+
+            case AlertRuleChangedEvent r:
+                {
+                    if (await _ruleStore.GetAsync(r.OrganizationId, r.RuleId, ct) is { } rule)
+                    {
+                        _rules[rule.Id] = new OrganizationAlertRule(r.OrganizationId, rule);
+                    }
+                    else if (_rules.TryGetValue(r.RuleId, out var known) && known.OrganizationId == r.OrganizationId)
+                    {
+                        _rules.TryRemove(new KeyValuePair<string, OrganizationAlertRule>(r.RuleId, known));
+                    }
+
+                    Reload(r.OrganizationId);
+                    _logger.LogInformation("Alert rule {Rule} reloaded after a change on another host", r.RuleId);
+                    break;
+                }
+        }
+    }
+
+    private void ApplyZones(string cameraId, string organizationId, IReadOnlyList<CameraZone> zones)
+    {
+        _zones[cameraId] = (organizationId, zones);
+        var e = Evaluator(organizationId);
+        lock (e)
+        {
+            e.SetZones(cameraId, zones);
         }
     }
 

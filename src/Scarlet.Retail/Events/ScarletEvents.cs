@@ -29,6 +29,9 @@ public static class ScarletTopics
 
     /// <summary>Customer lifecycle: registered, consent, visitor assigned, possible duplicate flagged, merged, erased.</summary>
     public const string Customers = "customer-events";
+
+    /// <summary>Store configuration: camera zones and alert rules changed (the hosts of a cluster reload them from the store).</summary>
+    public const string Configuration = "configuration-events";
 }
 
 /// <summary>Base of every event on the stream. Serialised with a <c>type</c> discriminator and snake_case names.</summary>
@@ -50,6 +53,8 @@ public static class ScarletTopics
 [JsonDerivedType(typeof(CustomerErasedEvent), "customer_erased")]
 [JsonDerivedType(typeof(PossibleDuplicateFlaggedEvent), "possible_duplicate_flagged")]
 [JsonDerivedType(typeof(CustomersMergedEvent), "customers_merged")]
+[JsonDerivedType(typeof(CameraZonesChangedEvent), "camera_zones_changed")]
+[JsonDerivedType(typeof(AlertRuleChangedEvent), "alert_rule_changed")]
 public abstract record ScarletEvent
 {
     /// <summary>Gets the unique event id (used by receivers to reject replays).</summary>
@@ -396,4 +401,33 @@ public sealed record CustomersMergedEvent : ScarletEvent
 
     /// <inheritdoc/>
     public override string Topic => ScarletTopics.Customers;
+}
+
+/// <summary>
+/// A camera's zones were replaced. The event names the camera only: another host of a cluster reads the zones from the
+/// shared store (<see cref="Storage.IZoneStore"/>), so a late or repeated event still leaves it with the latest zones.
+/// </summary>
+public sealed record CameraZonesChangedEvent : ScarletEvent
+{
+    /// <summary>Gets the camera.</summary>
+    public required string CameraId { get; init; }
+
+    /// <inheritdoc/>
+    public override string Topic => ScarletTopics.Configuration;
+}
+
+/// <summary>
+/// An alert rule was created, replaced or deleted. Another host of a cluster reads the rule from the shared store
+/// (<see cref="Storage.IAlertRuleStore"/>): a rule no longer there is gone.
+/// </summary>
+public sealed record AlertRuleChangedEvent : ScarletEvent
+{
+    /// <summary>Gets the rule id.</summary>
+    public required string RuleId { get; init; }
+
+    /// <summary>Gets a value indicating whether the rule was deleted.</summary>
+    public bool Deleted { get; init; }
+
+    /// <inheritdoc/>
+    public override string Topic => ScarletTopics.Configuration;
 }

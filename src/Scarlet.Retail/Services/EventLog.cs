@@ -74,6 +74,8 @@ public sealed class EventLog(IEventStore events, TimeProvider time)
         PossibleDuplicateFlaggedEvent f => ("warning", f.Topic, $"Customer {f.CustomerId} flagged as a possible duplicate of customer {f.ExistingCustomerId} (similarity {f.Similarity.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)})", f.CustomerId),
         CustomersMergedEvent m => ("info", m.Topic, $"Customer {m.MergedCustomerId} merged into customer {m.CustomerId} by {m.Actor}", m.CustomerId),
         CustomerErasedEvent x => ("warning", x.Topic, $"A customer was erased by {x.Actor}", null),
+        CameraZonesChangedEvent z => ("info", z.Topic, $"Zones of camera {z.CameraId} changed", null),
+        AlertRuleChangedEvent r => ("info", r.Topic, $"Alert rule {r.RuleId} " + (r.Deleted ? "deleted" : "changed"), null),
         _ => ("info", e.Topic, e.GetType().Name, null),
     };
 }

@@ -43,7 +43,7 @@ public sealed class RedisBusOptions
     public IList<string> Topics { get; } =
     [
         ScarletTopics.CustomerIdentified, ScarletTopics.Actions, ScarletTopics.Promotions, ScarletTopics.Visits,
-        ScarletTopics.Alerts, ScarletTopics.Customers,
+        ScarletTopics.Alerts, ScarletTopics.Customers, ScarletTopics.Configuration,
     ];
 
     /// <summary>Gets or sets how long a consumer waits before polling an empty stream again. The default is 100 ms.</summary>
