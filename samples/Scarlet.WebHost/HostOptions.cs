@@ -228,28 +228,16 @@ public sealed class WebhookHostOptions
 
 public sealed class LiveOptions
 {
-    /// <summary>Gets or sets the frames per second each camera is analysed at (frames in between are skipped).</summary>
-    [Range(0.1, 60)]
-    public double ProcessingFps { get; set; } = 5;
+    // The cameras' own settings under Scarlet:Live (ProcessingFps, RecognizeEvery, JpegQuality, ReconnectMaxDelay,
+    // MaxStartAttempts) are the library's StoreCameraOptions, bound from the same section (HostSetup).
 
-    /// <summary>Gets or sets how many frames apart face recognition runs on a camera.</summary>
+    /// <summary>Gets or sets how many frames apart video jobs look for faces (the same key as <see cref="Scarlet.Retail.StoreCameraOptions.RecognizeEvery"/>).</summary>
     [Range(1, 1000)]
     public int RecognizeEvery { get; set; } = 2;
 
     /// <summary>Gets or sets the messages a WebSocket client may have queued before it is skipped (tracking) or dropped (dashboard).</summary>
     [Range(1, 10_000)]
     public int ClientQueue { get; set; } = 32;
-
-    [Range(1, 100)]
-    public int JpegQuality { get; set; } = 75;
-
-    /// <summary>Gets or sets the longest wait between a camera's reconnect attempts (<see cref="Vision.FrameSourceOptions.ReconnectMaxDelay"/>).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.1", "01:00:00")]
-    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>Gets or sets the attempts after which a camera that never connected is <c>failed</c> (0: retry for ever; <see cref="Vision.FrameSourceOptions.MaxStartAttempts"/>).</summary>
-    [Range(0, 1_000_000)]
-    public int MaxStartAttempts { get; set; } = 10;
 }
 
 public sealed class CameraConfig

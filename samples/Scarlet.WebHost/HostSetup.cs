@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using Scarlet.Recognition;
 using Scarlet.Retail;
 using Scarlet.Retail.Storage;
 using Scarlet.Vision;
@@ -132,11 +133,15 @@ internal static class HostSetup
 
         services.AddSingleton<LiveHubs>();
         services.AddSingleton<LivePeople>();
-        services.AddSingleton<CameraServices>();
         services.AddSingleton<ZoneAlerts>();
         services.AddHostedService(sp => sp.GetRequiredService<ZoneAlerts>()); // before the cameras and video jobs read zones and rules
         services.AddHostedService<CameraHealthAlerts>();
         services.AddSingleton<FaceAttributesFeature>();
+
+        // The store cameras (library): the shared settings are the host's Scarlet:Live keys; face attributes once per
+        // track when the host's estimator is on.
+        services.AddSingleton<IFaceAttributeEstimator>(sp => sp.GetRequiredService<FaceAttributesFeature>().Estimator!);
+        services.AddScarletStoreCameras(config.GetSection("Scarlet:Live"));
         services.AddHttpContextAccessor();
         services.AddSingleton<HostContext>();
         services.AddSingleton<AuditTrail>();

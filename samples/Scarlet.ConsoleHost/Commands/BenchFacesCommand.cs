@@ -53,8 +53,10 @@ internal static class BenchFacesCommand
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"bench faces: {images.Sum(i => i.Faces.Count)} dlib VOC faces x {rounds} rounds per size, {options.FacesPerFrame} per frame, in PETS09 frame {frameIndex} scaled to 1920x1080 (distance simulated: downscaled photos pasted beside derived person boxes, then blur σ 0.6 + JPEG {(jpeg > 0 ? jpeg.ToString(CultureInfo.InvariantCulture) : "off")}); face model {Path.GetFileName(vision.FaceModelPath)}, {tiles} tiles of {tileSize} px per run, {Environment.ProcessorCount} cores"));
         Console.WriteLine("size_px frames whole_recall whole_gate_recall whole_precision whole_ms_per_frame crops_recall crops_gate_recall crops_precision crops_ms_per_frame");
+        using var bar = ConsoleUi.Progress("bench faces: sizes", options.Sizes.Count);
         foreach (var r in evaluation.Run(background, images, options))
         {
+            bar.Increment();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{r.Size} {r.Frames} {r.WholeFrame.Recall:F3} {r.WholeFrame.GateRecall:F3} {r.WholeFrame.Precision:F3} {r.WholeFrame.Milliseconds / r.Frames:F1} {r.PersonCrops.Recall:F3} {r.PersonCrops.GateRecall:F3} {r.PersonCrops.Precision:F3} {r.PersonCrops.Milliseconds / r.Frames:F1}"));
         }

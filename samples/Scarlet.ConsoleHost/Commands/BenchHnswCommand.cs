@@ -47,9 +47,16 @@ internal static class BenchHnswCommand
         var index = new HnswIndex(dim, new HnswIndexOptions { M = m, EfConstruction = efc, Seed = seed, InitialCapacity = Math.Max(n, 1) });
         var cpu0 = CpuSeconds();
         var sw = Stopwatch.StartNew();
-        for (var i = 0; i < n; i++)
+        using (var bar = ConsoleUi.Progress("bench hnsw: build", n))
         {
-            index.Add(i, baseData.AsSpan(i * dim, dim));
+            for (var i = 0; i < n; i++)
+            {
+                index.Add(i, baseData.AsSpan(i * dim, dim));
+                if ((i & 1023) == 1023)
+                {
+                    bar.Report(i + 1); // every 1,024 vectors: the bar costs nothing measurable
+                }
+            }
         }
 
         sw.Stop();
@@ -60,14 +67,19 @@ internal static class BenchHnswCommand
         Console.Out.WriteLine(Invariant($"memory: {bytes / 1e6:F1} MB ({(double)bytes / n:F0} B/vector; index estimate {(double)index.MemoryBytes / n:F0} B/vector, raw vector {dim * sizeof(float)} B)"));
 
         var found = new long[nq * K];
-        foreach (var ef in efs)
+        using (var efBar = ConsoleUi.Progress("bench hnsw: ef values", efs.Length))
         {
-            var (qps, cpuQps) = MeasureSingleThread(index, queries, dim, ef, repeat, found);
-            var (r1, r10) = Recall(found, gt, nq, gtK);
-            Console.Out.WriteLine(Invariant($"ef={ef} recall@1={r1:F4} recall@10={r10:F4} qps={qps:F0} cpu-qps={cpuQps:F0}"));
-            if (threads > 1)
+            foreach (var ef in efs)
             {
-                Console.Out.WriteLine(Invariant($"ef={ef} threads={threads} qps={MeasureParallel(index, queries, dim, ef, threads, repeat):F0}"));
+                var (qps, cpuQps) = MeasureSingleThread(index, queries, dim, ef, repeat, found);
+                var (r1, r10) = Recall(found, gt, nq, gtK);
+                Console.Out.WriteLine(Invariant($"ef={ef} recall@1={r1:F4} recall@10={r10:F4} qps={qps:F0} cpu-qps={cpuQps:F0}"));
+                if (threads > 1)
+                {
+                    Console.Out.WriteLine(Invariant($"ef={ef} threads={threads} qps={MeasureParallel(index, queries, dim, ef, threads, repeat):F0}"));
+                }
+
+                efBar.Increment();
             }
         }
 

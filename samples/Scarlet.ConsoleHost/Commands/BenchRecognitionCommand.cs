@@ -91,14 +91,18 @@ internal static class BenchRecognitionCommand
         // Every setting through the pipeline on both splits; each split chooses for the other (two-fold
         // cross-validation), so nothing is reported on the split it was chosen on.
         var runs = new Dictionary<VoteSetting, (List<VideoRecognitionTrackResult> A, List<VideoRecognitionTrackResult> B)>();
-        foreach (var setting in s_grid)
+        using (var bar = ConsoleUi.Progress("bench recognition: vote settings", s_grid.Length))
         {
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var a = splitA.Select(q => evaluation.Run(q, setting.Options, options)).ToList();
-            var b = splitB.Select(q => evaluation.Run(q, setting.Options, options)).ToList();
-            runs[setting] = (a, b);
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"setting {setting}: A {Score(a)}; B {Score(b)} ({System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:F0} s)"));
+            foreach (var setting in s_grid)
+            {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                var a = splitA.Select(q => evaluation.Run(q, setting.Options, options)).ToList();
+                var b = splitB.Select(q => evaluation.Run(q, setting.Options, options)).ToList();
+                runs[setting] = (a, b);
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"setting {setting}: A {Score(a)}; B {Score(b)} ({System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:F0} s)"));
+                bar.Increment();
+            }
         }
 
         var choiceA = Choose(runs, r => r.A);

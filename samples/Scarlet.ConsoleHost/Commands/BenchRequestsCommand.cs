@@ -102,6 +102,7 @@ internal static class BenchRequestsCommand
         var failed = false;
         var stageLines = new List<string>();
         var ratios = new List<string>();
+        using var bar = ConsoleUi.Progress("bench requests: runs", endpoints.Count * clients.Count);
         foreach (var endpoint in endpoints)
         {
             // Warm-up: first runs of each model size and the JIT are not measured.
@@ -115,6 +116,7 @@ internal static class BenchRequestsCommand
             {
                 var r = await RunAsync(http, endpoint, bodies[endpoint], c, TimeSpan.FromSeconds(seconds)).ConfigureAwait(false);
                 failed |= r.Errors > 0;
+                bar.Increment();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{endpoint} {c} {r.Count} {r.Count / r.Seconds:F1} {r.P50:F1} {r.P99:F1} {r.InferenceP50:F1} {r.Errors} {r.Identified}"));
                 stageLines.Add(string.Create(CultureInfo.InvariantCulture,

@@ -31,9 +31,13 @@ internal static class BenchTrackerCommand
         var outputs = Run(options, perFrame);
         var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         var sw = Stopwatch.StartNew();
-        for (var r = 0; r < repeat; r++)
+        using (var bar = ConsoleUi.Progress("bench tracker: passes", repeat))
         {
-            outputs = Run(options, perFrame);
+            for (var r = 0; r < repeat; r++)
+            {
+                outputs = Run(options, perFrame);
+                bar.Report(r + 1);
+            }
         }
 
         sw.Stop();

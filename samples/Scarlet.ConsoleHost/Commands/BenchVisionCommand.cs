@@ -28,7 +28,9 @@ internal static class BenchVisionCommand
         Console.Out.WriteLine($"bench vision: {runs} runs per stage, median ms; ONNX Runtime {vision.Sessions.ActiveProvider} (intra-op threads {(vision.Inference.IntraOpThreads == 0 ? "auto" : vision.Inference.IntraOpThreads)}), OpenCV {Cv2.GetVersionString()} DNN threads {Cv2.GetNumThreads()}, {Environment.ProcessorCount} cores");
         using var faceNet = CvDnn.ReadNetFromOnnx(vision.FaceModelPath) ?? throw new InvalidOperationException("OpenCV DNN could not load the face model");
         using var personNet = CvDnn.ReadNetFromOnnx(vision.PersonModelPath) ?? throw new InvalidOperationException("OpenCV DNN could not load the person model");
-        foreach (var size in new[] { new Size(640, 480), new Size(1920, 1080) })
+        Size[] sizes = [new(640, 480), new(1920, 1080)];
+        using var bar = ConsoleUi.Progress("bench vision: stages", sizes.Length * 5); // decode, faces ORT and DNN, persons ORT and DNN
+        foreach (var size in sizes)
         {
             using var frame = original.Resize(size);
             Cv2.ImEncode(".jpg", frame, out var jpeg, new ImageEncodingParam(ImwriteFlags.JpegQuality, 90));
@@ -37,14 +39,19 @@ internal static class BenchVisionCommand
                 using var m = Cv2.ImDecode(jpeg, ImreadModes.Color);
             });
             Console.Out.WriteLine($"{size.Width}x{size.Height} decode (JPEG {jpeg.Length / 1024} KiB): {decode:F2} ms");
+            bar.Increment();
 
             var faceTimes = Stages(runs, t => vision.Faces.Detect(frame, t));
+            bar.Increment();
             var faceDnn = DnnInference(runs, faceNet, frame, vision.Faces.IsDynamic ? null : new Size(640, 640), 0, faceNet.GetUnconnectedOutLayersNames()!);
+            bar.Increment();
             Report("faces", Path.GetFileName(vision.FaceModelPath), size, faceTimes, faceDnn);
 
             var personTimes = Stages(runs, t => vision.Persons.Detect(frame, t));
+            bar.Increment();
             var (pw, ph) = vision.Persons.InputSize;
             var personDnn = DnnInference(runs, personNet, frame, new Size(pw, ph), 114, personNet.GetUnconnectedOutLayersNames()!);
+            bar.Increment();
             Report("persons", Path.GetFileName(vision.PersonModelPath), size, personTimes, personDnn);
         }
 

@@ -35,7 +35,7 @@ internal static class CameraApi
             throw ApiException.BadRequest("source is required (PATCH changes some fields only)");
         }
 
-        var old = current.Config;
+        var old = CameraManager.ConfigOf(current);
         var config = replace
             ? new CameraConfig { Name = body.Name, Source = body.Source!, Location = body.Location, Zone = body.Zone, Loop = body.Loop ?? true }
             : new CameraConfig { Name = body.Name ?? old.Name, Source = body.Source ?? old.Source, Location = body.Location ?? old.Location, Zone = body.Zone ?? old.Zone, Loop = body.Loop ?? old.Loop };

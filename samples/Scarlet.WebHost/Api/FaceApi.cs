@@ -166,7 +166,7 @@ internal static class FaceApi
 
         var users = sightings
             .Where(s => s.Customer is not null)
-            .Select(s => new RecognizedUser(s.Customer!.Id, s.Customer.Name, s.Similarity ?? 0f, CameraRunner.LoyaltyText(s.Customer.LoyaltyStatus), Xyxy(s.Box, scale)))
+            .Select(s => new RecognizedUser(s.Customer!.Id, s.Customer.Name, s.Similarity ?? 0f, StoreCamera.LoyaltyText(s.Customer.LoyaltyStatus), Xyxy(s.Box, scale)))
             .ToList();
         HostMetrics.FacesRecognized.Add(users.Count, HostMetrics.Tag("camera", "api"));
 
@@ -200,7 +200,7 @@ internal static class FaceApi
     {
         var customer = await RetailApi.ReadAuditedAsync(http, audit, user_id, await ctx.Customers.GetAsync(ctx.Org, user_id, ct), "route=face");
         var n = await faces.EnrolledEmbeddingCountAsync(ctx.Org, customer, ct);
-        return TypedResults.Ok(new UserFace(customer.Id, customer.Name, CameraRunner.LoyaltyText(customer.LoyaltyStatus), n, n > 0));
+        return TypedResults.Ok(new UserFace(customer.Id, customer.Name, StoreCamera.LoyaltyText(customer.LoyaltyStatus), n, n > 0));
     }
 
     public static async Task<IResult> ProcessFrameAsync(ProcessFrameRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, AuditTrail audit, TimeProvider time, InferenceGate gate, FaceAttributesFeature attributes, AttributeStatistics statistics, CancellationToken ct)
@@ -238,7 +238,7 @@ internal static class FaceApi
         {
             var s = sightings[i];
             var matched = s.Status == RecognitionStatus.Matched;
-            detections.Add(new FrameDetection(Xyxy(s.Box, scale), s.CustomerId, matched ? s.Similarity ?? 0f : s.DetectorScore, s.Customer?.Name, s.Customer is null ? null : CameraRunner.LoyaltyText(s.Customer.LoyaltyStatus), $"{cameraId}-face-{i}", StatusText(s.Status))
+            detections.Add(new FrameDetection(Xyxy(s.Box, scale), s.CustomerId, matched ? s.Similarity ?? 0f : s.DetectorScore, s.Customer?.Name, s.Customer is null ? null : StoreCamera.LoyaltyText(s.Customer.LoyaltyStatus), $"{cameraId}-face-{i}", StatusText(s.Status))
             {
                 Candidates = s.Candidates.Count == 0 ? null : s.Candidates.Select(c => new MatchCandidate(c.CustomerId, c.Similarity)).ToList(),
             });

@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Text.Json;
+using Scarlet.Retail;
 using Scarlet.Tracking.Identity;
 using Scarlet.Vision;
 using Scarlet.Vision.Models;
@@ -11,12 +12,12 @@ namespace Scarlet.WebHost.Api;
 internal sealed record CameraView(string Id, string Name, string Status, DateTimeOffset? LastSeen, string Location, string Zone, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Source, long FramesProcessed, string? LastError, string? LastErrorKind, DateTimeOffset? LastErrorAt, double? Fps, long? FramesCaptured, long? FramesDropped, CameraHealthView Health)
 {
     /// <summary>The camera as the caller may see it: the source (a path, a URL, maybe credentials) only for admins.</summary>
-    public static CameraView From(CameraRunner c, HttpContext http)
+    public static CameraView From(StoreCamera c, HttpContext http)
     {
-        var error = c.LastError;
+        var error = CameraWire.LastError(c);
         var health = c.Health;
-        var status = c.Status;
-        return new(c.Id, c.Name, status, c.LastSeen, c.Location, c.Zone, AdminAuth.CanSeeCameraSources(http) ? c.Source : null, c.FramesProcessed, error?.Text, error?.Kind, error?.At,
+        var status = CameraWire.Status(c);
+        return new(c.Id, c.Name, status, c.LastSeen, CameraWire.Location(c), c.Zone, AdminAuth.CanSeeCameraSources(http) ? c.RedactedSource : null, c.FramesProcessed, error?.Text, error?.Kind, error?.At,
             health is null ? null : Math.Round(health.ProcessedFps, 2), health?.FramesCaptured, health?.FramesDropped,
             new CameraHealthView(
                 status,
@@ -72,7 +73,7 @@ internal static class GatewayApi
         staff.MapGet("/cameras", Cameras).SeedOpen(app).WithTags("Cameras").WithSummary("The cameras; sources (paths, URLs) for admins only");
         staff.MapGet("/cameras/{camera_id}/stream", StreamAsync).SeedOpen(app).WithTags("Cameras").WithSummary("Multipart MJPEG with overlays");
         staff.MapGet("/cameras/{camera_id}/snapshot", Snapshot).SeedOpen(app).WithTags("Cameras").WithSummary("The latest overlay frame as JPEG");
-        staff.MapGet("/cameras/{camera_id}/tracking", (string camera_id, HostContext ctx, CameraManager cameras) => TypedResults.Ok(new TrackingView(camera_id, cameras.Require(camera_id, ctx.Org).Objects))).SeedOpen(app).WithTags("Cameras");
+        staff.MapGet("/cameras/{camera_id}/tracking", (string camera_id, HostContext ctx, CameraManager cameras) => TypedResults.Ok(new TrackingView(camera_id, CameraWire.TrackedObjects(cameras.Require(camera_id, ctx.Org))))).SeedOpen(app).WithTags("Cameras");
         staff.MapGet("/logs", async (HostContext ctx, int? limit, CancellationToken ct) => TypedResults.Ok(await ctx.Log.GetRecentAsync(ctx.Org, Paging.Limit(limit, 50, 1000), ct))).SeedOpen(app).WithTags("Logs");
         staff.MapGet("/alerts/count", async (HostContext ctx, CancellationToken ct) => TypedResults.Ok(new { count = await ctx.Alerts.CountActiveAsync(ctx.Org, ct) })).SeedOpen(app).WithTags("Alerts");
         staff.Map("/ws/dashboard", DashboardSocketAsync).ExcludeFromDescription();
@@ -135,7 +136,7 @@ internal static class GatewayApi
     }
 
     /// <summary>A foot point of one of the host's cameras normalised to its frame; a device's (<c>POST /track</c>) as it sent it.</summary>
-    private static PointView Normalised(PersonPosition x, CameraRunner? camera) =>
+    private static PointView Normalised(PersonPosition x, StoreCamera? camera) =>
         camera?.FrameSize is (> 0 and var w, > 0 and var h)
             ? new PointView(MathF.Round(x.Image.X / w, 4), MathF.Round(x.Image.Y / h, 4))
             : new PointView(x.Image.X, x.Image.Y);

@@ -42,9 +42,9 @@ internal static class OpsApi
         var cams = api.MapGroup("/cameras").Require(ScarletPolicies.Operator).WithTags("Cameras");
         cams.MapPost("/", AddCameraAsync).WithSummary("Add a camera by RTSP/HTTP-MJPEG URL, video file or image folder");
         cams.MapGet("/{camera_id}", (string camera_id, HttpContext http, HostContext ctx, CameraManager m) => TypedResults.Ok(CameraView.From(m.Require(camera_id, ctx.Org), http)));
-        cams.MapPost("/{camera_id}/start", (string camera_id, HttpContext http, HostContext ctx, CameraManager m) => Control(m.Require(camera_id, ctx.Org), http, c => c.Start()));
+        cams.MapPost("/{camera_id}/start", (string camera_id, HttpContext http, HostContext ctx, CameraManager m) => Control(m.Require(camera_id, ctx.Org), http, m.Start));
         cams.MapPost("/{camera_id}/pause", (string camera_id, HttpContext http, HostContext ctx, CameraManager m) => Control(m.Require(camera_id, ctx.Org), http, c => c.Pause()));
-        cams.MapPost("/{camera_id}/resume", (string camera_id, HttpContext http, HostContext ctx, CameraManager m) => Control(m.Require(camera_id, ctx.Org), http, c => c.Start()));
+        cams.MapPost("/{camera_id}/resume", (string camera_id, HttpContext http, HostContext ctx, CameraManager m) => Control(m.Require(camera_id, ctx.Org), http, m.Start));
         cams.MapPost("/{camera_id}/stop", async (string camera_id, HttpContext http, HostContext ctx, CameraManager m) =>
         {
             var c = m.Require(camera_id, ctx.Org);
@@ -75,7 +75,7 @@ internal static class OpsApi
         hooks.MapDelete("/{webhook_id}", async (string webhook_id, HostContext ctx, WebhookSubscriptions w, CancellationToken ct) => await w.RemoveAsync(ctx.Org, webhook_id, ct) ? TypedResults.NoContent() : throw ApiException.NotFound("Webhook not found"));
     }
 
-    private static IResult Control(CameraRunner c, HttpContext http, Action<CameraRunner> action)
+    private static IResult Control(StoreCamera c, HttpContext http, Action<StoreCamera> action)
     {
         action(c);
         return TypedResults.Ok(CameraView.From(c, http));
@@ -105,7 +105,7 @@ internal static class OpsApi
         var cameras = ids.Select(id => m.Require(id ?? string.Empty, org)).ToList();
         foreach (var c in cameras)
         {
-            c.Start();
+            m.Start(c);
         }
 
         return TypedResults.Ok(await tasks.StartAsync(org, ids, ct));
@@ -266,7 +266,7 @@ internal static class OpsApi
         await json.FlushAsync(ct);
     }
 
-    public static async Task<IResult> ExportVideoAsync(VideoExportRequest? body, HostContext ctx, ExportJobs jobs, CameraManager cameras, IOptions<ScarletHostOptions> options)
+    public static async Task<IResult> ExportVideoAsync(VideoExportRequest? body, HostContext ctx, ExportJobs jobs, CameraManager cameras, IOptions<StoreCameraOptions> options)
     {
         var camera = cameras.Require(body?.CameraId ?? throw ApiException.BadRequest("camera_id is required"), ctx.Org);
         var seconds = body.Seconds ?? 10;
@@ -275,7 +275,7 @@ internal static class OpsApi
             throw ApiException.BadRequest("seconds must be 1 to 600");
         }
 
-        var job = await jobs.StartAsync(camera.OrganizationId, "video-with-overlays", VideoExport.ContentType, $"{camera.Id}-overlays.mp4", (output, ct) => VideoExport.RecordAsync(camera, TimeSpan.FromSeconds(seconds), options.Value.Live.ProcessingFps, output, ct));
+        var job = await jobs.StartAsync(camera.OrganizationId, "video-with-overlays", VideoExport.ContentType, $"{camera.Id}-overlays.mp4", (output, ct) => VideoExport.RecordAsync(camera, TimeSpan.FromSeconds(seconds), options.Value.ProcessingFps, output, ct));
         return TypedResults.Accepted($"/api/export/jobs/{job.Id}/status", job.View());
     }
 

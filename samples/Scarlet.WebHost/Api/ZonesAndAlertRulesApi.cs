@@ -188,7 +188,7 @@ internal static class ZonesAndAlertRulesApi
         }
 
         await zones.SetZonesAsync(camera_id, ctx.Org, parsed, ct);
-        camera.ApplyZones(parsed);
+        camera.SetZones(parsed);
         return Results.Text(CameraZone.ToJson(parsed), "application/json");
     }
 }

@@ -1,39 +1,12 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Scarlet.Evaluation;
 using Scarlet.Retail;
 using Scarlet.Retail.Events;
-using Scarlet.Tracking.Pipeline;
-using Scarlet.Vision;
 using Scarlet.Vision.Models;
 
 namespace Scarlet.WebHost.Live;
-
-/// <summary>What every camera runner shares.</summary>
-internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEventPublisher trackingEvents, FaceIdentityService faces, ScarletEventStream stream, LiveHubs hubs, Security.AuditTrail audit, IOptions<ScarletHostOptions> options, ILoggerFactory loggers, ZoneAlerts zoneAlerts, FaceAttributesFeature attributes, AttributeStatistics attributeStatistics)
-{
-    public ZoneAlerts ZoneAlerts => zoneAlerts;
-
-    public FaceAttributesFeature Attributes => attributes;
-
-    public AttributeStatistics AttributeStatistics => attributeStatistics;
-
-    public Security.AuditTrail Audit => audit;
-
-    public CameraPipelineHost Pipelines => pipelines;
-
-    public TrackingEventPublisher TrackingEvents => trackingEvents;
-
-    public FaceIdentityService Faces => faces;
-
-    public ScarletEventStream Stream => stream;
-
-    public LiveHubs Hubs => hubs;
-
-    public ScarletHostOptions Options => options.Value;
-
-    public ILogger Logger { get; } = loggers.CreateLogger("Scarlet.WebHost.Cameras");
-}
 
 /// <summary>
 /// A camera added through the API, as kept in <see cref="HostStateStore"/>: its configuration, whether it started and its
@@ -42,36 +15,31 @@ internal sealed class CameraServices(CameraPipelineHost pipelines, TrackingEvent
 internal sealed record StoredCamera(CameraConfig Config, bool Start, string? OrganizationId = null);
 
 /// <summary>
-/// The cameras of the host: the configured ones and the demo cameras (the default organisation's), and those added
-/// through the API (the adding organisation's; kept in <see cref="HostStateStore"/> and added again at start). Ids are
-/// unique across organisations; a camera of another organisation is not found.
+/// The host's side of the library's <see cref="StoreCameraRegistry"/>: which cameras there are (the configured ones, the
+/// demo cameras of the default organisation, and those added through the API, kept in <see cref="HostStateStore"/> and
+/// added again at start), their zones from <see cref="ZoneAlerts"/>, and what the host does with each processed frame
+/// (zone alert rules, the <c>/ws/tracking</c> message) and each identification (metric, audit row).
 /// </summary>
-internal sealed class CameraManager(CameraServices services, ModelLocator models, HostStateStore state, DemoFacesCamera demoFaces, IOptions<ScarletHostOptions> options, ILogger<CameraManager> logger) : IHostedService, IAsyncDisposable
+internal sealed class CameraManager(StoreCameraRegistry cameras, ZoneAlerts zoneAlerts, LiveHubs hubs, Security.AuditTrail audit, ModelLocator models, HostStateStore state, DemoFacesCamera demoFaces, IOptions<ScarletHostOptions> options, ILogger<CameraManager> logger) : IHostedService
 {
     public const string DemoCameraId = "demo";
-    private readonly ConcurrentDictionary<string, CameraRunner> _cameras = new(StringComparer.Ordinal);
 
     // Cameras added through the API (kept in the state store); configured and demo cameras are edited for this run only.
     private readonly ConcurrentDictionary<string, bool> _stored = new(StringComparer.Ordinal);
 
-    // One edit at a time: an edit replaces a camera's runner (a pipeline runs once), which must not interleave.
-    private readonly SemaphoreSlim _edits = new(1, 1);
-
     /// <summary>Gets one organisation's cameras, by id.</summary>
-    public IReadOnlyList<CameraRunner> Of(string organizationId) =>
-        [.. _cameras.Values.Where(c => c.OrganizationId == organizationId).OrderBy(c => c.Id, StringComparer.Ordinal)];
+    public IReadOnlyList<StoreCamera> Of(string organizationId) => cameras.Of(organizationId);
 
     /// <summary>Gets every camera of every organisation.</summary>
-    public IReadOnlyList<CameraRunner> All() => [.. _cameras.Values];
+    public IReadOnlyList<StoreCamera> All() => cameras.All();
 
     /// <summary>Gets an organisation's camera; another organisation's is not found.</summary>
-    public CameraRunner? Get(string id, string organizationId) =>
-        _cameras.GetValueOrDefault(id) is { } c && c.OrganizationId == organizationId ? c : null;
+    public StoreCamera? Get(string id, string organizationId) => cameras.Get(id, organizationId);
 
     /// <summary>Gets the organisation of a camera of this host, or null when there is no such camera.</summary>
-    public string? OwnerOf(string id) => _cameras.GetValueOrDefault(id)?.OrganizationId;
+    public string? OwnerOf(string id) => cameras.OwnerOf(id);
 
-    public CameraRunner Require(string id, string organizationId) => Get(id, organizationId) ?? throw ApiException.NotFound("Camera not found");
+    public StoreCamera Require(string id, string organizationId) => Get(id, organizationId) ?? throw ApiException.NotFound("Camera not found");
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -81,14 +49,14 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
             TryAdd(c, o.Organization, start: true);
         }
 
-        if (o.Demo.Enabled && !_cameras.ContainsKey(DemoCameraId))
+        if (o.Demo.Enabled && cameras.OwnerOf(DemoCameraId) is null)
         {
             try
             {
                 var video = DemoVideo.Resolve(models, o.Demo.Video);
                 TryAdd(new CameraConfig { Id = DemoCameraId, Name = "Demo camera (vtest.avi)", Source = video, Location = "store", Zone = "entrance", Loop = true }, o.Organization, start: true);
                 logger.LogInformation("Demo camera running on {Video}", video);
-                if (o.Demo.Customers && await demoFaces.PrepareAsync(video, cancellationToken) is { } faces && !_cameras.ContainsKey(faces.Id))
+                if (o.Demo.Customers && await demoFaces.PrepareAsync(video, cancellationToken) is { } faces && cameras.OwnerOf(faces.Id) is null)
                 {
                     TryAdd(faces, o.Organization, start: true);
                     logger.LogInformation("Demo faces camera running on {Clip}", faces.Source);
@@ -114,32 +82,35 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
         }
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken) => cameras.StopAllAsync();
+
+    /// <summary>Starts or resumes a camera, on its zones as <see cref="ZoneAlerts"/> has them now when it was not running.</summary>
+    public void Start(StoreCamera camera)
     {
-        await Task.WhenAll(_cameras.Values.Select(c => c.StopAsync()));
+        if (!camera.IsRunning)
+        {
+            camera.SetZones(zoneAlerts.ZonesOf(camera.Id, camera.OrganizationId));
+        }
+
+        camera.Start();
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Gets a camera's configuration as the API and the state store keep it.</summary>
+    public static CameraConfig ConfigOf(StoreCamera camera)
     {
-        // Called twice (as the singleton and as the hosted service): remove before disposing.
-        foreach (var id in _cameras.Keys)
-        {
-            if (_cameras.TryRemove(id, out var c))
-            {
-                await c.DisposeAsync();
-            }
-        }
+        var d = camera.Definition;
+        return new CameraConfig { Id = d.Id, Name = d.Name, Source = d.Source, Location = d.StoreId, Zone = d.Zone, Loop = d.Loop };
     }
 
     /// <summary>Adds a camera of an organisation after checking its source.</summary>
     /// <exception cref="ArgumentException">Bad id or source, or the id is taken (in any organisation).</exception>
-    public async Task<CameraRunner> AddAsync(CameraConfig config, string organizationId, bool start, CancellationToken ct)
+    public async Task<StoreCamera> AddAsync(CameraConfig config, string organizationId, bool start, CancellationToken ct)
     {
-        Validate(config);
-        var runner = TryAdd(config, organizationId, start) ?? throw new ArgumentException($"Camera '{config.Id}' already exists");
+        DefinitionOf(config).Validate();
+        var camera = TryAdd(config, organizationId, start) ?? throw new ArgumentException($"Camera '{config.Id}' already exists");
         await state.PutAsync(HostStateKinds.Camera, config.Id, new StoredCamera(config, start, organizationId), ct);
         _stored[config.Id] = true;
-        return runner;
+        return camera;
     }
 
     /// <summary>
@@ -147,120 +118,132 @@ internal sealed class CameraManager(CameraServices services, ModelLocator models
     /// same configuration only starts or stops it. Kept in the state store for cameras added through the API.
     /// </summary>
     /// <exception cref="ArgumentException">Bad source.</exception>
-    public async Task<CameraRunner> UpdateAsync(string id, string organizationId, CameraConfig config, bool enabled, CancellationToken ct)
+    public async Task<StoreCamera> UpdateAsync(string id, string organizationId, CameraConfig config, bool enabled, CancellationToken ct)
     {
         config.Id = id;
-        Validate(config);
-        await _edits.WaitAsync(ct);
-        try
+        var definition = DefinitionOf(config);
+        definition.Validate();
+        var camera = Require(id, organizationId);
+        if (camera.Definition == definition)
         {
-            var old = Require(id, organizationId);
-            var runner = old;
-            if (Same(old.Config, config))
+            if (enabled)
             {
-                if (enabled)
-                {
-                    old.Start();
-                }
-                else
-                {
-                    await old.StopAsync();
-                }
+                Start(camera);
             }
             else
             {
-                // A pipeline runs once and owns its camera id in the pipeline host: the old one goes first.
-                runner = new CameraRunner(config, organizationId, services);
-                await old.DisposeAsync();
-                _cameras[id] = runner;
-                if (enabled)
-                {
-                    runner.Start();
-                }
+                await camera.StopAsync();
             }
-
-            if (_stored.ContainsKey(id))
-            {
-                await state.PutAsync(HostStateKinds.Camera, id, new StoredCamera(config, enabled, organizationId), ct);
-            }
-
-            return runner;
         }
-        finally
+        else
         {
-            _edits.Release();
+            camera = await cameras.ReplaceAsync(definition, organizationId, zoneAlerts.ZonesOf(id, organizationId), enabled, ct) ?? throw ApiException.NotFound("Camera not found");
+            Attach(camera);
         }
+
+        if (_stored.ContainsKey(id))
+        {
+            await state.PutAsync(HostStateKinds.Camera, id, new StoredCamera(config, enabled, organizationId), ct);
+        }
+
+        return camera;
     }
 
     /// <summary>Emergency stop: stops every camera of the organisation (kept stopped after a restart for API cameras).</summary>
     /// <returns>The cameras, stopped.</returns>
-    public async Task<IReadOnlyList<CameraRunner>> StopAllAsync(string organizationId, CancellationToken ct)
+    public async Task<IReadOnlyList<StoreCamera>> StopAllAsync(string organizationId, CancellationToken ct)
     {
-        var cameras = Of(organizationId);
-        await Task.WhenAll(cameras.Select(c => c.StopAsync()));
-        foreach (var c in cameras.Where(c => _stored.ContainsKey(c.Id)))
+        var stopped = await cameras.StopAllAsync(organizationId);
+        foreach (var c in stopped.Where(c => _stored.ContainsKey(c.Id)))
         {
-            await state.PutAsync(HostStateKinds.Camera, c.Id, new StoredCamera(c.Config, false, organizationId), ct);
+            await state.PutAsync(HostStateKinds.Camera, c.Id, new StoredCamera(ConfigOf(c), false, organizationId), ct);
         }
 
-        return cameras;
+        return stopped;
     }
-
-    private static bool Same(CameraConfig a, CameraConfig b) =>
-        a.Name == b.Name && a.Source == b.Source && a.Location == b.Location && a.Zone == b.Zone && a.Loop == b.Loop;
 
     public async Task<bool> RemoveAsync(string id, string organizationId)
     {
-        if (Get(id, organizationId) is null || !_cameras.TryRemove(id, out var c))
+        if (Get(id, organizationId) is null)
         {
             return false;
         }
 
         await state.DeleteAsync(HostStateKinds.Camera, id);
         _stored.TryRemove(id, out _);
-
-        await c.DisposeAsync();
-        return true;
+        return await cameras.RemoveAsync(id, organizationId);
     }
 
-    private CameraRunner? TryAdd(CameraConfig config, string organizationId, bool start)
+    private static StoreCameraDefinition DefinitionOf(CameraConfig c) =>
+        new(c.Id, c.Source) { Name = c.Name, StoreId = c.Location, Zone = c.Zone, Loop = c.Loop };
+
+    private StoreCamera? TryAdd(CameraConfig config, string organizationId, bool start)
     {
-        var runner = new CameraRunner(config, organizationId, services);
-        if (!_cameras.TryAdd(config.Id, runner))
+        if (cameras.OwnerOf(config.Id) is not null)
         {
             return null;
         }
 
-        if (start)
+        var camera = cameras.TryAdd(DefinitionOf(config), organizationId, zoneAlerts.ZonesOf(config.Id, organizationId), start);
+        if (camera is not null)
         {
-            runner.Start();
+            Attach(camera);
         }
 
-        return runner;
+        return camera;
     }
 
-    private static void Validate(CameraConfig c)
+    // The subscriptions end with the camera (its observables complete when it is replaced or removed).
+    private void Attach(StoreCamera camera)
     {
-        if (string.IsNullOrWhiteSpace(c.Id) || c.Id.Length > 64 || !c.Id.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'))
+        camera.Frames.Subscribe(OnFrame);
+        camera.Identities.Subscribe(e => OnIdentity(camera, e));
+    }
+
+    /// <summary>On the camera's inference thread: the zone alert rules, and the <c>/ws/tracking</c> message when someone listens.</summary>
+    private void OnFrame(StoreCameraFrame f)
+    {
+        var camera = f.Camera;
+        zoneAlerts.Observe(camera.OrganizationId, f.Update, static p => TrackingEventPublisher.PersonIdOf(p.GlobalId));
+        if (hubs.Tracking.ClientCount == 0)
         {
-            throw new ArgumentException("id must be 1-64 letters, digits, '-' or '_'");
+            return;
         }
 
-        if (string.IsNullOrWhiteSpace(c.Source))
+        var tracks = new List<LiveTrack>(f.Persons.Count);
+        foreach (var p in f.Persons)
         {
-            throw new ArgumentException("source is required (rtsp:// or http(s):// URL, video file or image folder)");
+            var t = p.Track;
+            var customer = p.Identity?.Customer;
+            tracks.Add(new LiveTrack(t.TrackId, t.GlobalId, p.PersonId, CameraWire.Xyxy(t.Box), t.Score, p.CustomerId, customer?.Name, customer?.LoyaltyStatus, CameraWire.MapPoint(t.Box, f.Update.FrameWidth, f.Update.FrameHeight), t.IdentityStatus, p.Identity?.Similarity ?? 0));
         }
 
-        if (Uri.TryCreate(c.Source, UriKind.Absolute, out var u) && !u.IsFile)
+        var payload = new TrackingUpdatePayload(f.Update.Sequence, f.Update.Timestamp, new Dictionary<string, CameraTracks>(StringComparer.Ordinal) { [camera.Id] = new(tracks) }, new Dictionary<string, int>(StringComparer.Ordinal) { [camera.Id] = tracks.Count }, f.Update.FrameWidth, f.Update.FrameHeight);
+        hubs.Tracking.Publish(camera.OrganizationId, JsonSerializer.SerializeToUtf8Bytes(new TrackingUpdateMessage(payload), LiveJson.Default.TrackingUpdateMessage));
+    }
+
+    private void OnIdentity(StoreCamera camera, RecognitionEvent e)
+    {
+        if (e.Status != RecognitionStatus.Matched)
         {
-            if (u.Scheme is not ("rtsp" or "rtsps" or "rtmp" or "http" or "https"))
-            {
-                throw new ArgumentException($"Unsupported camera URL scheme '{u.Scheme}'");
-            }
+            return;
         }
-        else if (!File.Exists(c.Source) && !Directory.Exists(c.Source))
+
+        HostMetrics.FacesRecognized.Add(1, HostMetrics.Tag("camera", camera.Id));
+        _ = AuditAsync(camera, e);
+    }
+
+    // One row per identification the camera publishes (when a person's customer changes, at most every 10 s per person),
+    // not per frame: the camera is the principal. Off the camera's thread; a failure is logged.
+    private async Task AuditAsync(StoreCamera camera, RecognitionEvent e)
+    {
+        try
         {
-            throw new ArgumentException("source file or folder does not exist");
+            await audit.RecordAsync(camera.OrganizationId, "camera:" + camera.Id, Security.AuditActions.FaceIdentified, e.CustomerId, detail: $"camera={camera.Id}; person={e.PersonId}");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            logger.LogError(ex, "Camera {Camera}: the identification of {Person} could not be audited", camera.Id, e.PersonId);
         }
     }
 }

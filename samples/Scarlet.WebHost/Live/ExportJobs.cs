@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
+using Scarlet.Retail;
 using Scarlet.Vision;
 
 namespace Scarlet.WebHost.Live;
@@ -159,7 +160,7 @@ internal static class VideoExport
     /// <param name="fps">The rate the camera's images come at (its processing rate): the file plays in real time.</param>
     /// <param name="output">Where the finished file is copied.</param>
     /// <param name="ct">Cancels the recording and kills the encoder.</param>
-    public static async Task RecordAsync(CameraRunner camera, TimeSpan duration, double fps, Stream output, CancellationToken ct)
+    public static async Task RecordAsync(StoreCamera camera, TimeSpan duration, double fps, Stream output, CancellationToken ct)
     {
         var path = Path.Combine(Path.GetTempPath(), $"scarlet-export-{Guid.NewGuid():N}.mp4");
         try

@@ -295,7 +295,7 @@ internal sealed class ZoneAlerts : IHostedService, IDisposable
 
                     // A camera of this host with that id runs on the new zones from its next frame. Resolved here, not
                     // injected: the cameras depend on this class.
-                    _services.GetService<CameraManager>()?.Get(z.CameraId, z.OrganizationId)?.ApplyZones(zones);
+                    _services.GetService<CameraManager>()?.Get(z.CameraId, z.OrganizationId)?.SetZones(zones);
                     _logger.LogInformation("Zones of camera {Camera} reloaded after a change on another host", z.CameraId);
                     break;
                 }

@@ -6,6 +6,51 @@ namespace Scarlet.Vision;
 public static class FrameSourceFactory
 {
     /// <summary>
+    /// Checks a camera source without opening it: a URL must use a scheme <see cref="Create"/> opens (rtsp, rtsps, rtmp,
+    /// rtmps, http, https); anything else must name an existing file or folder.
+    /// </summary>
+    /// <param name="uriOrPath">A camera URL, a video file or an image folder.</param>
+    /// <exception cref="ArgumentException">The source is empty, its scheme is not supported, or no such file or folder exists.</exception>
+    public static void Validate(string? uriOrPath)
+    {
+        if (string.IsNullOrWhiteSpace(uriOrPath))
+        {
+            throw new ArgumentException("source is required (rtsp:// or http(s):// URL, video file or image folder)", nameof(uriOrPath));
+        }
+
+        var location = uriOrPath.Trim();
+        if (Uri.TryCreate(location, UriKind.Absolute, out var uri) && !uri.IsFile)
+        {
+            if (!IsSupportedScheme(uri.Scheme))
+            {
+                throw new ArgumentException($"Unsupported camera URL scheme '{uri.Scheme}'", nameof(uriOrPath));
+            }
+
+            return;
+        }
+
+        var path = uri is { IsFile: true } ? uri.LocalPath : location;
+        if (!File.Exists(path) && !Directory.Exists(path))
+        {
+            throw new ArgumentException("source file or folder does not exist", nameof(uriOrPath));
+        }
+    }
+
+    /// <summary>Hides the credentials (<c>user:pass@</c>) of a camera URL, for anything shown to a user; paths are returned as they are.</summary>
+    /// <param name="uriOrPath">A camera URL, a video file or an image folder.</param>
+    /// <returns>The source with <c>***</c> in place of its credentials.</returns>
+    public static string Redact(string uriOrPath)
+    {
+        ArgumentNullException.ThrowIfNull(uriOrPath);
+        return Uri.TryCreate(uriOrPath, UriKind.Absolute, out var u) && !u.IsFile && !string.IsNullOrEmpty(u.UserInfo)
+            ? uriOrPath.Replace(u.UserInfo + "@", "***@", StringComparison.Ordinal)
+            : uriOrPath;
+    }
+
+    private static bool IsSupportedScheme(string scheme) =>
+        scheme.ToUpperInvariant() is "RTSP" or "RTSPS" or "RTMP" or "RTMPS" or "HTTP" or "HTTPS";
+
+    /// <summary>
     /// Creates a source by scheme: <c>rtsp://</c>, <c>rtsps://</c>, <c>rtmp://</c> give an <see cref="RtspSource"/>;
     /// <c>http://</c>, <c>https://</c> an <see cref="MjpegHttpSource"/>; an existing folder an
     /// <see cref="ImageFolderSource"/>; a file (or <c>file://</c> URL) a <see cref="VideoFileSource"/>.
@@ -25,19 +70,14 @@ public static class FrameSourceFactory
         var location = uriOrPath.Trim();
         if (Uri.TryCreate(location, UriKind.Absolute, out var uri) && !uri.IsFile)
         {
-            switch (uri.Scheme.ToUpperInvariant())
+            if (!IsSupportedScheme(uri.Scheme))
             {
-                case "RTSP":
-                case "RTSPS":
-                case "RTMP":
-                case "RTMPS":
-                    return new RtspSource(cameraId, location, options, timeProvider, loggerFactory?.CreateLogger<RtspSource>());
-                case "HTTP":
-                case "HTTPS":
-                    return new MjpegHttpSource(cameraId, uri, options, httpClient: null, timeProvider, loggerFactory?.CreateLogger<MjpegHttpSource>());
-                default:
-                    throw new ArgumentException($"Unsupported camera URL scheme '{uri.Scheme}' in '{RtspSource.Redact(location)}'; use rtsp, http(s), a video file or an image folder.", nameof(uriOrPath));
+                throw new ArgumentException($"Unsupported camera URL scheme '{uri.Scheme}' in '{RtspSource.Redact(location)}'; use rtsp, http(s), a video file or an image folder.", nameof(uriOrPath));
             }
+
+            return uri.Scheme.StartsWith("http", StringComparison.OrdinalIgnoreCase)
+                ? new MjpegHttpSource(cameraId, uri, options, httpClient: null, timeProvider, loggerFactory?.CreateLogger<MjpegHttpSource>())
+                : new RtspSource(cameraId, location, options, timeProvider, loggerFactory?.CreateLogger<RtspSource>());
         }
 
         var path = uri is { IsFile: true } ? uri.LocalPath : location;
