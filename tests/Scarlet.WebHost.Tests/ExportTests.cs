@@ -21,6 +21,13 @@ public sealed class ExportTests(HostFixture host)
             Assert.Equal(HttpStatusCode.OK, frame.StatusCode);
         }
 
+        // Detections reach the store through the event pipeline, after the response: wait until this one is there.
+        var stored = DateTime.UtcNow.AddSeconds(30);
+        while (!(await admin.GetStringAsync("/api/detections?camera_id=" + Uri.EscapeDataString(cameraId))).Contains("\"camera_id\"", StringComparison.Ordinal) && DateTime.UtcNow < stored)
+        {
+            await Task.Delay(100);
+        }
+
         using var start = await admin.PostAsJsonAsync("/api/export/tracking-data", new { format = "csv", camera_id = cameraId });
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         var id = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("job_id").GetString();
