@@ -189,6 +189,31 @@ public sealed class TrackerComponentsTests
     }
 
     [Fact]
+    public void Momentum_IsNotSteeredByThePositionJitterOfAPersonStandingStill()
+    {
+        // A 100 px box that drifts 0.15 px/frame (jitter-sized: 1.2 px over the 8-frame window, against a detection
+        // noise of 5 px), then two candidates: one 12 px along the "direction", one 10 px across it with the better
+        // IoU. Weighted by how far the direction stands above jitter, the momentum term leaves the IoU choice alone.
+        Assert.Equal(-10f, Follow(new TrackerOptions { MomentumWeight = 1f }));
+        Assert.Equal(-10f, Follow(new TrackerOptions { MomentumWeight = 0 }));
+
+        static float Follow(TrackerOptions o)
+        {
+            var tracker = new MultiObjectTracker(o);
+            var id = 0;
+            const int steps = 12;
+            for (var f = 0; f < steps; f++)
+            {
+                id = Assert.Single(tracker.Update([new TrackerDetection(new BoundingBox(100 + (0.15f * f), 100, 100, 100), 0.9f)])).Id;
+            }
+
+            var x = 100 + (0.15f * steps);
+            var next = tracker.Update([new TrackerDetection(new BoundingBox(x + 12, 100, 100, 100), 0.9f), new TrackerDetection(new BoundingBox(x, 90, 100, 100), 0.9f)]);
+            return next.Single(t => t.Id == id).DetectionBox.Y - 100;
+        }
+    }
+
+    [Fact]
     public void Recovery_RefindsALostTrackAtItsLastObservedBox()
     {
         // A person walks right, stops behind an occluder for 10 frames, and reappears where they were last seen. The

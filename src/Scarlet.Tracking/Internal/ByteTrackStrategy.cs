@@ -626,8 +626,10 @@ internal sealed class ByteTrackStrategy : ITrackerStrategy
 
             // A person standing still has a direction made of jitter: the difference of two observed centres, each
             // with the filter's observation noise (StdWeightPosition·h), so weigh it by d² / (d² + 2σ²).
+            // (A degenerate or non-finite box gets no say rather than a NaN in the cost.)
             var sigma = StdWeightPosition * z[3];
-            t.DirectionReliability = d2 / (d2 + (2 * sigma * sigma));
+            var denominator = d2 + (2 * sigma * sigma);
+            t.DirectionReliability = denominator > 0 && double.IsFinite(denominator) ? d2 / denominator : 0;
         }
 
         var head = t.ObservationHead;
