@@ -82,7 +82,9 @@ internal static class Cli
 
         root.Subcommands.Add(Verb("track-cv", "Leave-one-sequence-out choice of tracker settings from a grid.", TrackCvCommand.RunAsync,
             [Text("gt", "MOT train folder", required: true), Text("trackers", "trackers folder", required: true), Text("grid", "grid.txt: 'name: track options' per line", required: true),
-                Text("sources", "detection sources, comma-separated"), Text("select", "mean, hota or idf1")]));
+                Text("sources", "detection sources, comma-separated"), Text("select", "mean, hota or idf1"),
+                Text("raw", "folder of raw-detection sequences (det/det.txt + gt/gt.txt, MOT15 rules), one fold each"), Number("raw-fps", "frame rate of the raw sequences (25)"),
+                Text("check-det", "external check sequence's det.txt, never used to choose"), Text("check-gt", "its gt.txt"), Number("check-fps", "its frame rate (10)")]));
 
         root.Subcommands.Add(Verb("mot-eval", "MOTChallenge metrics (HOTA, MOTA, IDF1) of a result against ground truth.", MotEvalCommand.RunAsync,
             [Text("gt", "gt.txt or folder", required: true), Text("res", "result.txt or folder", required: true), Text("benchmark", "MOT15, MOT17 or MOT20")]));

@@ -6,8 +6,8 @@ namespace Scarlet.Tracking;
 /// Online multi-object tracker for one camera: Kalman filter on the box, optimal (Jonker-Volgenant) assignment,
 /// ByteTrack's two-stage association with an optional appearance cue, or the SORT baseline
 /// (<see cref="TrackerOptions.Mode"/>). Deterministic: the same detections give the same ids. In ByteTrack mode, on by
-/// default: camera-motion compensation estimated from the boxes alone, applied only when the boxes support it;
-/// optional: OC-SORT's observation-centric re-update, momentum term and recovery, and tentative tracks that survive
+/// default: camera-motion compensation estimated from the boxes alone, applied only when the boxes support it, and
+/// OC-SORT's momentum term; optional: OC-SORT's observation-centric re-update and recovery, and tentative tracks that survive
 /// misses (see <see cref="TrackerOptions"/>).
 /// </summary>
 /// <remarks>

@@ -79,6 +79,9 @@ public sealed class Track
 
     internal double DirectionY { get; set; }
 
+    // How far the direction can be trusted, 0..1: the displacement behind it against the detection jitter.
+    internal double DirectionReliability { get; set; }
+
     /// <inheritdoc/>
     public override string ToString() => $"Track {Id} {State} {Box}";
 }

@@ -123,7 +123,8 @@ public sealed class TrackerComponentsTests
     {
         // MOT17-09 (fixed camera), MPNTrack's boxes as detections, with a pan added: from frame 200 every box moves
         // 25 px further left each frame for 40 frames (1,000 px in all), as if the camera turned. The gt moves with it.
-        // Measured: IDF1 0.6981 / IDSW 10 with compensation, 0.6851 / 12 without.
+        // Measured with the defaults: IDF1 0.6981 / IDSW 10 with compensation, 0.6975 / 15 without (momentum alone
+        // already keeps much of the pan; without momentum 0.6851 / 12).
         var dets = TrackerBoxes("MOT17-09-FRCNN");
         var gt = MotChallengeFormat.ReadFile(TestAssets.Data("mot17/train/MOT17-09-FRCNN/gt/gt.txt"));
         static float Shift(int frame) => -25f * Math.Clamp(frame - 200, 0, 40);
@@ -139,7 +140,7 @@ public sealed class TrackerComponentsTests
         var with = MotEvaluator.Evaluate(gt, Run(on, dets), MotBenchmark.Mot17, dets.Length);
         var without = MotEvaluator.Evaluate(gt, Run(off, dets), MotBenchmark.Mot17, dets.Length);
         Assert.InRange(warped, 30, 40); // measured 33: the pan frames after its first, and no other
-        Assert.True(with.IdSwitches < without.IdSwitches && with.Idf1 > without.Idf1 + 0.01, $"with: IDF1 {with.Idf1:F4} IDSW {with.IdSwitches}; without: IDF1 {without.Idf1:F4} IDSW {without.IdSwitches}");
+        Assert.True(with.IdSwitches < without.IdSwitches && with.Idf1 >= without.Idf1, $"with: IDF1 {with.Idf1:F4} IDSW {with.IdSwitches}; without: IDF1 {without.Idf1:F4} IDSW {without.IdSwitches}");
     }
 
     [Fact]
@@ -169,7 +170,7 @@ public sealed class TrackerComponentsTests
         // further along the motion, one 30 px off it (up). The momentum term picks the one along the motion; IoU alone
         // takes the one off it (the Kalman velocity lags behind 20 px/frame, so the prediction is short of the path).
         Assert.Equal(0f, Follow(new TrackerOptions { MomentumWeight = 1f }));
-        Assert.Equal(-30f, Follow(new TrackerOptions()));
+        Assert.Equal(-30f, Follow(new TrackerOptions { MomentumWeight = 0 }));
 
         static float Follow(TrackerOptions o)
         {
@@ -183,6 +184,31 @@ public sealed class TrackerComponentsTests
 
             var x = 100 + (20 * steps);
             var next = tracker.Update([new TrackerDetection(new BoundingBox(x, 70, 100, 100), 0.9f), new TrackerDetection(new BoundingBox(x + 30, 100, 100, 100), 0.9f)]);
+            return next.Single(t => t.Id == id).DetectionBox.Y - 100;
+        }
+    }
+
+    [Fact]
+    public void Momentum_IsNotSteeredByThePositionJitterOfAPersonStandingStill()
+    {
+        // A 100 px box that drifts 0.15 px/frame (jitter-sized: 1.2 px over the 8-frame window, against a detection
+        // noise of 5 px), then two candidates: one 12 px along the "direction", one 10 px across it with the better
+        // IoU. Weighted by how far the direction stands above jitter, the momentum term leaves the IoU choice alone.
+        Assert.Equal(-10f, Follow(new TrackerOptions { MomentumWeight = 1f }));
+        Assert.Equal(-10f, Follow(new TrackerOptions { MomentumWeight = 0 }));
+
+        static float Follow(TrackerOptions o)
+        {
+            var tracker = new MultiObjectTracker(o);
+            var id = 0;
+            const int steps = 12;
+            for (var f = 0; f < steps; f++)
+            {
+                id = Assert.Single(tracker.Update([new TrackerDetection(new BoundingBox(100 + (0.15f * f), 100, 100, 100), 0.9f)])).Id;
+            }
+
+            var x = 100 + (0.15f * steps);
+            var next = tracker.Update([new TrackerDetection(new BoundingBox(x + 12, 100, 100, 100), 0.9f), new TrackerDetection(new BoundingBox(x, 90, 100, 100), 0.9f)]);
             return next.Single(t => t.Id == id).DetectionBox.Y - 100;
         }
     }
@@ -232,15 +258,48 @@ public sealed class TrackerComponentsTests
     [Fact]
     public void OcSortSet_OnPets09RawDetections_RaisesIdf1()
     {
-        // SORT's Faster R-CNN detections on PETS09-S2L1 (fixed camera, noisy): ORU + momentum 0.2 + recovery 0.3
-        // measured IDF1 0.5698 vs 0.4679 with the defaults (docs/tracking.md; not used to choose any default).
-        var dets = MultiObjectTrackerTests.LoadDetections(TestAssets.Data("mot15/train/PETS09-S2L1/det/det.txt"), 795);
-        var gt = MotChallengeFormat.ReadFile(TestAssets.Data("video/vtest_annotations/gt_mot.txt"));
-        double Idf1Of(TrackerOptions o) => MotEvaluator.Evaluate(gt, Run(o, dets, kalmanBox: true), MotBenchmark.Mot15, 795).Idf1;
-        var defaults = Idf1Of(new TrackerOptions { FrameRate = 10 });
-        var ocSort = Idf1Of(new TrackerOptions { FrameRate = 10, ObservationCentricReUpdate = true, MomentumWeight = 0.2f, RecoveryMinIoU = 0.3f });
-        Assert.True(ocSort > 0.54, $"IDF1 {ocSort}");
-        Assert.True(ocSort > defaults + 0.05, $"IDF1 {ocSort} vs defaults {defaults}");
+        // SORT's Faster R-CNN detections on PETS09-S2L1 (fixed camera, noisy): OC-SORT's own set (ORU + momentum 0.2
+        // over 3 frames + recovery 0.3) against no OC-SORT component (docs/tracking.md; not used to choose any default).
+        var (dets, gt) = Pets09();
+        double Idf1Of(TrackerOptions o) => MotEvaluator.Evaluate(gt, Run(o, dets, kalmanBox: true), MotBenchmark.Mot15, dets.Length).Idf1;
+        var none = Idf1Of(new TrackerOptions { FrameRate = 10, MomentumWeight = 0 });
+        var ocSort = Idf1Of(new TrackerOptions { FrameRate = 10, ObservationCentricReUpdate = true, MomentumWeight = 0.2f, MomentumDeltaFrames = 3, RecoveryMinIoU = 0.3f });
+        Assert.True(ocSort > OcSortSetMinIdf1, $"IDF1 {ocSort}");
+        Assert.True(ocSort > none + 0.04, $"IDF1 {ocSort} vs none {none}"); // measured 0.4679 without
+    }
+
+    [Fact]
+    public void DefaultMomentum_RaisesIdf1_OnRawDetections_AndHoldsOnMot17Crowd()
+    {
+        // The default momentum (0.3 over 8 frames, chosen by leave-one-sequence-out on MOT17 + TUD) against none, on
+        // SORT's raw Faster R-CNN detections: TUD-Campus + TUD-Stadtmitte (in the choice) and PETS09-S2L1 (never in
+        // it). Measured IDF1: TUD 0.7100 -> 0.7706, PETS09 0.4679 -> 0.5241.
+        double RawIdf1(TrackerOptions o, TrackerDetection[][] dets, List<MotRecord> gt) =>
+            MotEvaluator.Evaluate(gt, Run(o, dets, kalmanBox: true), MotBenchmark.Mot15, dets.Length).Idf1;
+        var (pets, petsGt) = Pets09();
+        var petsOn = RawIdf1(new TrackerOptions { FrameRate = 10 }, pets, petsGt);
+        var petsOff = RawIdf1(new TrackerOptions { FrameRate = 10, MomentumWeight = 0 }, pets, petsGt);
+        Assert.True(petsOn > 0.51 && petsOn > petsOff + 0.03, $"PETS09 IDF1 {petsOn} vs {petsOff} without momentum");
+
+        var tudOn = 0.0;
+        var tudOff = 0.0;
+        foreach (var sequence in new[] { "TUD-Campus", "TUD-Stadtmitte" })
+        {
+            var gt = MotChallengeFormat.ReadFile(TestAssets.Data($"mot15/train/{sequence}/gt/gt.txt"));
+            var dets = MultiObjectTrackerTests.LoadDetections(TestAssets.Data($"mot15/train/{sequence}/det/det.txt"), gt.Max(r => r.Frame));
+            tudOn += RawIdf1(new TrackerOptions { FrameRate = 25 }, dets, gt) / 2;
+            tudOff += RawIdf1(new TrackerOptions { FrameRate = 25, MomentumWeight = 0 }, dets, gt) / 2;
+        }
+
+        Assert.True(tudOn > tudOff + 0.03, $"TUD IDF1 {tudOn} vs {tudOff} without momentum");
+
+        // MOT17-04's dense crowd (Lif_T's refined boxes) is where momentum costs: measured IDF1 0.8464 -> 0.8327 on the
+        // SDP variant (detection boxes out); the cost stays bounded.
+        const string crowd = "MOT17-04-SDP";
+        var lifT = MultiObjectTrackerTests.LoadDetections(TestAssets.Data($"mot17/trackers/Lif_T/data/{crowd}.txt"), 1050);
+        var crowdOn = Idf1(new TrackerOptions(), lifT, crowd);
+        var crowdOff = Idf1(new TrackerOptions { MomentumWeight = 0 }, lifT, crowd);
+        Assert.True(crowdOn > crowdOff - 0.02, $"MOT17-04 IDF1 {crowdOn} vs {crowdOff} without momentum");
     }
 
     [Fact]
@@ -258,6 +317,13 @@ public sealed class TrackerComponentsTests
         Assert.Contains("CameraMotionIdentityMargin", ex.Message, StringComparison.Ordinal);
         Assert.Contains("MomentumWeight", ex.Message, StringComparison.Ordinal);
     }
+
+    // Measured 0.5209 (0.5698 before the momentum term was weighted by how far a direction stands above jitter).
+    private const double OcSortSetMinIdf1 = 0.51;
+
+    private static (TrackerDetection[][] Dets, List<MotRecord> Gt) Pets09() =>
+        (MultiObjectTrackerTests.LoadDetections(TestAssets.Data("mot15/train/PETS09-S2L1/det/det.txt"), 795),
+         MotChallengeFormat.ReadFile(TestAssets.Data("video/vtest_annotations/gt_mot.txt")));
 
     private static TrackerDetection[][] TrackerBoxes(string sequence) => MultiObjectTrackerTests.LoadDetections(
         TestAssets.Data($"mot17/trackers/MPNTrack/data/{sequence}.txt"), SequenceInfo.Read(TestAssets.Data($"mot17/train/{sequence}/seqinfo.ini")).Length);

@@ -619,9 +619,17 @@ internal sealed class ByteTrackStrategy : ITrackerStrategy
             var (rx, ry) = TrackAssociation.ReferenceObservation(t, FrameCount);
             var dx = z[0] - rx;
             var dy = z[1] - ry;
-            var norm = Math.Sqrt((dx * dx) + (dy * dy)) + 1e-6;
+            var d2 = (dx * dx) + (dy * dy);
+            var norm = Math.Sqrt(d2) + 1e-6;
             t.DirectionX = dx / norm;
             t.DirectionY = dy / norm;
+
+            // A person standing still has a direction made of jitter: the difference of two observed centres, each
+            // with the filter's observation noise (StdWeightPosition·h), so weigh it by d² / (d² + 2σ²).
+            // (A degenerate or non-finite box gets no say rather than a NaN in the cost.)
+            var sigma = StdWeightPosition * z[3];
+            var denominator = d2 + (2 * sigma * sigma);
+            t.DirectionReliability = denominator > 0 && double.IsFinite(denominator) ? d2 / denominator : 0;
         }
 
         var head = t.ObservationHead;

@@ -212,13 +212,16 @@ internal sealed class TrackAssociation(TrackerOptions options)
         return (ring[2 * latest], ring[(2 * latest) + 1]);
     }
 
-    /// <summary>(π/2 − |Δθ|)/π in [−0.5, 0.5]: +0.5 when the detection lies straight ahead of the track's motion.</summary>
+    /// <summary>
+    /// (π/2 − |Δθ|)/π in [−0.5, 0.5] (+0.5 when the detection lies straight ahead of the track's motion), scaled by how
+    /// far the track's direction stands above jitter.
+    /// </summary>
     private static double DirectionAgreement(Track t, double refX, double refY, BoundingBox det)
     {
         var dx = det.CenterX - refX;
         var dy = det.CenterY - refY;
         var norm = Math.Sqrt((dx * dx) + (dy * dy)) + 1e-6;
         var cos = Math.Clamp(((t.DirectionX * dx) + (t.DirectionY * dy)) / norm, -1, 1);
-        return ((Math.PI / 2) - Math.Abs(Math.Acos(cos))) / Math.PI;
+        return t.DirectionReliability * ((Math.PI / 2) - Math.Abs(Math.Acos(cos))) / Math.PI;
     }
 }

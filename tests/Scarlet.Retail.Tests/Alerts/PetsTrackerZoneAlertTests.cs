@@ -196,10 +196,12 @@ public sealed class PetsTrackerZoneAlertTests(ITestOutputHelper output)
         output.WriteLine($"detector, frames 1..{Subset}, occupancy N={N}: GT>N {over} frames, active on {overActive}, active within {k} frames on {overActiveNear}; GT<N {under} frames, active on {underActive}; firings {firings}");
 
         // Measured once (see docs/retail.md): 25/64 = 39 %, 50/64 = 78 %, 0/80, 1 firing (the ground truth's 1). Bounds
-        // with a margin: YOLOX-Nano misses people in the group of five, so the alert rises late and drops early.
+        // with a margin: YOLOX-Nano misses people in the group of five, so the alert rises late and drops early. With the
+        // tracker's momentum default (issue 17) the one alert episode is 4 frames shorter: 21/64, 34/64, 0/80, 1 firing;
+        // the within-1-s bound went from 65 % to 50 % then.
         Assert.True(over > 50 && under > 50, $"the ground truth should be on both sides of {N} ({over}, {under})");
         Assert.True(overActive >= 0.25 * over, $"active on {overActive} of {over} frames with more than {N} people");
-        Assert.True(overActiveNear >= 0.65 * over, $"active within {k} frames on {overActiveNear} of {over} frames with more than {N} people");
+        Assert.True(overActiveNear >= 0.5 * over, $"active within {k} frames on {overActiveNear} of {over} frames with more than {N} people");
         Assert.True(underActive <= 0.05 * under, $"active on {underActive} of {under} frames with fewer than {N} people");
         Assert.InRange(firings, 1, 2);
     }
