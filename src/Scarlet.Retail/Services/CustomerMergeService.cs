@@ -133,12 +133,14 @@ public sealed class CustomerMergeService
         var now = _time.GetUtcNow();
         var rules = _options.LoyaltyRules.ToArray();
         var cap = _gallery.MaxEmbeddingsPerIdentity;
-        using var staged = new StagedEvents<CustomerMergeResult>(r => [Merged(r, actor, now), PrivacyService.Erased(r.MergedCustomer, actor, now)]); // written in MergeAsync's transaction
+        using var change = new GalleryChange();
+        using var staged = new StagedEvents<CustomerMergeResult>(r => [Merged(r, actor, now, change.Version), PrivacyService.Erased(r.MergedCustomer, actor, now, change.Version)]); // written in MergeAsync's transaction
         var result = await _customers.MergeAsync(organizationId, fromCustomerId, intoCustomerId, input => Plan(input, rules, cap), actor, now, cancellationToken).ConfigureAwait(false);
 
         // Committed: the galleries must follow even if the caller has gone, so nothing below is cancelled.
-        _stream.Publish(staged.WrittenOf<CustomersMergedEvent>() ?? Merged(result, actor, now));
-        await _privacy.CompleteErasureAsync(result.MergedCustomer, result.Erasure, actor, now, staged.WrittenOf<CustomerErasedEvent>(), CancellationToken.None).ConfigureAwait(false);
+        _stream.Publish(staged.WrittenOf<CustomersMergedEvent>() ?? Merged(result, actor, now, change.Version));
+        var erased = staged.WrittenOf<CustomerErasedEvent>() ?? PrivacyService.Erased(result.MergedCustomer, actor, now, change.Version);
+        await _privacy.CompleteErasureAsync(result.MergedCustomer, result.Erasure, erased, CancellationToken.None).ConfigureAwait(false);
         _logger.LogInformation(
             "Customer {From} merged into {Into} by {Actor}: {Purchases} purchases, {Visits} visits, {Detections} detections moved, {Embeddings} embeddings kept",
             fromCustomerId,
@@ -151,8 +153,9 @@ public sealed class CustomerMergeService
         return result;
     }
 
-    private static CustomersMergedEvent Merged(CustomerMergeResult result, string actor, DateTimeOffset at) => new()
+    private static CustomersMergedEvent Merged(CustomerMergeResult result, string actor, DateTimeOffset at, long galleryVersion) => new()
     {
+        GalleryVersion = galleryVersion,
         OrganizationId = result.Customer.OrganizationId,
         Timestamp = at,
         CustomerId = result.Customer.Id,
