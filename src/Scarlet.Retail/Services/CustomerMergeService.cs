@@ -71,8 +71,10 @@ public sealed class CustomerMergeService
     public async Task FlagAsync(PossibleDuplicate pair, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(pair);
+        var flagged = new PossibleDuplicateFlaggedEvent { OrganizationId = pair.OrganizationId, Timestamp = pair.FlaggedAt, CustomerId = pair.CustomerId, ExistingCustomerId = pair.ExistingCustomerId, Similarity = pair.Similarity };
+        using var staged = new StagedEvents<int>(_ => [flagged]); // written in AddAsync's transaction
         await _duplicates.AddAsync(pair, cancellationToken).ConfigureAwait(false);
-        _stream.Publish(new PossibleDuplicateFlaggedEvent { OrganizationId = pair.OrganizationId, Timestamp = pair.FlaggedAt, CustomerId = pair.CustomerId, ExistingCustomerId = pair.ExistingCustomerId, Similarity = pair.Similarity });
+        _stream.Publish(staged.WrittenOf<PossibleDuplicateFlaggedEvent>() ?? flagged);
     }
 
     /// <summary>The flagged pairs of an organisation with both customers, most recently flagged first.</summary>

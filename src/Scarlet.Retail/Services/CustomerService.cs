@@ -409,14 +409,22 @@ public sealed class CustomerService
                     throw new InvalidOperationException($"Visitor '{visitorId}' is already assigned to another customer.");
                 }
 
+                var now = _time.GetUtcNow();
+                var centroid = cluster.Centroid;
+                VisitorAssignedEvent Assigned(long version) => new() { OrganizationId = organizationId, Timestamp = now, VisitorId = visitorId, CustomerId = customerId, VectorId = customer.VectorId, Centroid = centroid, GalleryVersion = version };
                 using var change = new GalleryChange();
-                await _customers.AddEmbeddingAsync(organizationId, customerId, cluster.Centroid, cancellationToken).ConfigureAwait(false);
+                VisitorAssignedEvent? written;
+                using (var staged = new StagedEvents<int>(_ => [Assigned(change.Version)])) // written in AddEmbeddingAsync's transaction
+                {
+                    await _customers.AddEmbeddingAsync(organizationId, customerId, centroid, cancellationToken).ConfigureAwait(false);
+                    written = staged.WrittenOf<VisitorAssignedEvent>();
+                }
+
                 cluster = cluster with { CustomerId = customerId };
                 await _visitors.SaveAsync(cluster, cancellationToken).ConfigureAwait(false);
                 await _events.AssignVisitorAsync(organizationId, visitorId, customerId, cancellationToken).ConfigureAwait(false);
-                var now = _time.GetUtcNow();
                 await _events.AppendAuditAsync(new AuditRecord(0, organizationId, "visitor.assigned", visitorId, actor, now, "customer=" + customerId), cancellationToken).ConfigureAwait(false);
-                _stream.Publish(new VisitorAssignedEvent { OrganizationId = organizationId, Timestamp = now, VisitorId = visitorId, CustomerId = customerId, VectorId = customer.VectorId, Centroid = cluster.Centroid, GalleryVersion = change.Version });
+                _stream.Publish(written ?? Assigned(change.Version));
                 return cluster;
             },
             cancellationToken);

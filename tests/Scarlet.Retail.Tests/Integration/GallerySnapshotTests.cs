@@ -1,4 +1,3 @@
-using System.Globalization;
 using Scarlet.Recognition;
 using Scarlet.Retail.Tests.Support;
 using Scarlet.Testing.Servers;
@@ -114,14 +113,9 @@ public sealed class GallerySnapshotTests : IDisposable
             Assert.Equal(RecognitionStatus.NewFace, (await a.IdentifyAsync(Org, PersonX, 2)).Status);
             Assert.False(a.Faces.LoadedFromSnapshot(Org));
             Assert.Equal(gerhardId, (await a.IdentifyAsync(Org, PersonZ, 3)).CustomerId);
-        }
 
-        // Nothing changed since: the shortcut is taken.
-        await using (var a = new ScarletHarness(dirA.Path, retail: Shared, snapshotDelay: TimeSpan.FromSeconds(30)))
-        {
-            Assert.Equal(gerhardId, (await a.IdentifyAsync(Org, PersonZ, 3)).CustomerId);
-            Assert.True(a.Faces.LoadedFromSnapshot(Org));
-            Assert.Equal(RecognitionStatus.NewFace, (await a.IdentifyAsync(Org, PersonX, 2)).Status);
+            // The rewritten snapshot is at the store's version: the next start would take the shortcut (shown on SQLite).
+            Assert.Equal(4, SnapshotVersion(a.Faces.SnapshotPath(Org)!));
         }
     }
 
