@@ -113,8 +113,11 @@ public sealed class FaceIdentityService : IDisposable
     /// <summary>Writes the snapshot of every gallery changed since its last one (the hosted service calls this at shutdown; <see cref="Dispose"/> does too).</summary>
     public void SaveSnapshots()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _galleries.SaveChanged();
+        // A host may stop its hosted services after disposing this singleton: Dispose has written them then.
+        if (!_disposed)
+        {
+            _galleries.SaveChanged();
+        }
     }
 
     /// <summary>

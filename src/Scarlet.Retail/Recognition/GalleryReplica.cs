@@ -32,7 +32,13 @@ internal sealed class GalleryReplica : IDisposable
         // store, in order. Erasures need no read (OnEvent forgets the index id at once).
         _remote = stream.Events
             .Where(e => e.IsRemote && e is CustomerRegisteredEvent or VisitorAssignedEvent or CustomersMergedEvent)
-            .Select(e => Observable.FromAsync(ct => ReplicateAsync(e, ct)))
+            .Select(e =>
+            {
+                // Counted at once, on the publisher's thread: a snapshot written meanwhile must not claim the change.
+                var org = _galleries.Find(e.OrganizationId);
+                org?.BeginRemote();
+                return Observable.FromAsync(ct => ReplicateAsync(e, org, ct));
+            })
             .Concat()
             .Subscribe();
         _privacy.CustomerErased += OnErased;
@@ -81,14 +87,22 @@ internal sealed class GalleryReplica : IDisposable
     {
         switch (e)
         {
-            case CustomerRegisteredEvent registered when registered.Embeddings.Count > 0:
-                _galleries.Apply(registered.OrganizationId, registered.GalleryVersion, g => ImportNew(g, GalleryIdentity.Of(registered.VectorId), registered.Embeddings));
+            case CustomerRegisteredEvent registered when !registered.IsRemote:
+                // Also without embeddings: the change's version is applied (there is nothing to enrol).
+                _galleries.Apply(registered.OrganizationId, registered.GalleryVersion, g =>
+                {
+                    if (registered.Embeddings.Count > 0)
+                    {
+                        ImportNew(g, GalleryIdentity.Of(registered.VectorId), registered.Embeddings);
+                    }
+                });
                 break;
             case VisitorAssignedEvent assigned when !assigned.Centroid.IsEmpty:
                 _galleries.Apply(assigned.OrganizationId, assigned.GalleryVersion, g => g.Import(GalleryIdentity.Of(assigned.VectorId), [assigned.Centroid.ToArray()]));
                 break;
             case CustomersMergedEvent merged:
-                _galleries.Apply(merged.OrganizationId, merged.GalleryVersion, g => Merge(g, merged));
+                // Another host's merge is complete only once the replica has read the kept embeddings: its version counts then.
+                _galleries.Apply(merged.OrganizationId, merged.IsRemote ? OrganizationGallery.Untracked : merged.GalleryVersion, g => Merge(g, merged));
                 break;
             case CustomerErasedEvent erased:
                 _galleries.Erase(erased.OrganizationId, erased.VectorId, erased.GalleryVersion);
@@ -97,6 +111,22 @@ internal sealed class GalleryReplica : IDisposable
     }
 
     private void OnErased(object? sender, CustomerErasedEvent erased) => _galleries.Erase(erased.OrganizationId, erased.VectorId, erased.GalleryVersion);
+
+    private async Task ReplicateAsync(ScarletEvent e, OrganizationGallery? org, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ReplicateAsync(e, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (org is not null)
+            {
+                org.EndRemote();
+                _galleries.SaveLater(org);
+            }
+        }
+    }
 
     private async Task ReplicateAsync(ScarletEvent e, CancellationToken cancellationToken)
     {

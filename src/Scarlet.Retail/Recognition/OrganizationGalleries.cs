@@ -262,6 +262,15 @@ internal sealed class OrganizationGalleries : IDisposable
         }
     }
 
+    /// <summary>Writes a changed gallery's snapshot later (after the snapshot delay), or now with no delay.</summary>
+    public void SaveLater(OrganizationGallery org)
+    {
+        if (org.Dirty)
+        {
+            ScheduleSave(org);
+        }
+    }
+
     private void ScheduleSave(OrganizationGallery org)
     {
         if (!Snapshots.Enabled)
@@ -322,6 +331,14 @@ internal sealed class OrganizationGalleries : IDisposable
 
         lock (org.Sync)
         {
+            if (org.RemoteInFlight)
+            {
+                // Half of another host's change (a merge without its kept embeddings yet) may be in: the old snapshot
+                // goes (it may hold an erased face), the new one is written when the replica has finished (SaveLater).
+                Snapshots.Delete(org.OrganizationId);
+                return;
+            }
+
             if (org.HasUnversionedChange)
             {
                 Snapshots.Delete(org.OrganizationId);

@@ -13,6 +13,7 @@ internal sealed class OrganizationGallery(string organizationId, FaceGallery gal
     private readonly SortedSet<long> _ahead = [];
     private volatile bool _isLoaded;
     private volatile FaceGallery _gallery = gallery;
+    private int _remoteInFlight;
 
     public string OrganizationId { get; } = organizationId;
 
@@ -30,6 +31,15 @@ internal sealed class OrganizationGallery(string organizationId, FaceGallery gal
 
     /// <summary>Gets or sets whether the gallery changed since its snapshot was written (under <see cref="Sync"/>).</summary>
     public bool Dirty { get; set; }
+
+    /// <summary>Gets whether another host's change is still being read from the store: until then no snapshot can vouch for the version.</summary>
+    public bool RemoteInFlight => Volatile.Read(ref _remoteInFlight) > 0;
+
+    /// <summary>Another host's change was queued for the replica.</summary>
+    public void BeginRemote() => Interlocked.Increment(ref _remoteInFlight);
+
+    /// <summary>Another host's change was applied (or given up).</summary>
+    public void EndRemote() => Interlocked.Decrement(ref _remoteInFlight);
 
     /// <summary>Gets or sets whether a debounced snapshot write is scheduled (under <see cref="Sync"/>).</summary>
     public bool SaveScheduled { get; set; }
@@ -64,10 +74,18 @@ internal sealed class OrganizationGallery(string organizationId, FaceGallery gal
         }
     }
 
+    /// <summary>The version of a change that is only part of one whose version is recorded when it completes.</summary>
+    public const long Untracked = -1;
+
     /// <summary>Records that the change of store version <paramref name="version"/> is in the gallery (call under <see cref="Sync"/>).</summary>
     public void Applied(long version)
     {
         Dirty = true;
+        if (version == Untracked)
+        {
+            return;
+        }
+
         if (version <= 0)
         {
             HasUnversionedChange = true;
