@@ -62,7 +62,7 @@ public static class RecognitionServiceCollectionExtensions
             if (!string.IsNullOrWhiteSpace(o.GallerySnapshotPath) && File.Exists(o.GallerySnapshotPath))
             {
                 using var stream = File.OpenRead(o.GallerySnapshotPath);
-                return FaceGallery.Load(stream, o.Gallery, embedder.ModelId);
+                return FaceGallerySnapshot.Read(stream, o.Gallery, embedder.ModelId);
             }
 
             return new FaceGallery(embedder.Dimension, embedder.ModelId, o.Gallery);

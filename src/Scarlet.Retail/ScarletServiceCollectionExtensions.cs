@@ -161,7 +161,7 @@ internal sealed partial class FaceIdentityOptionsValidator : IValidateOptions<Fa
 [OptionsValidator]
 internal sealed partial class RedisBusOptionsValidator : IValidateOptions<RedisBusOptions>;
 
-/// <summary>Builds the galleries at start (when <see cref="FaceIdentityOptions.RebuildAtStart"/>).</summary>
+/// <summary>Builds the galleries at start (when <see cref="FaceIdentityOptions.RebuildAtStart"/>) and writes their changed snapshots at shutdown.</summary>
 /// <param name="service">The service.</param>
 /// <param name="options">Options.</param>
 internal sealed class FaceIdentityHostedService(FaceIdentityService service, IOptions<FaceIdentityOptions> options) : IHostedService
@@ -169,5 +169,10 @@ internal sealed class FaceIdentityHostedService(FaceIdentityService service, IOp
     public Task StartAsync(CancellationToken cancellationToken) =>
         options.Value.RebuildAtStart ? service.StartAsync(cancellationToken) : Task.CompletedTask;
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        // The changes of the last snapshot delay: written now, so the next start can use the snapshot.
+        service.SaveSnapshots();
+        return Task.CompletedTask;
+    }
 }

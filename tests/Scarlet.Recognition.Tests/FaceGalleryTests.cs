@@ -177,7 +177,7 @@ public sealed class FaceGalleryTests(RecognitionFixture models, ITestOutputHelpe
         Assert.Equal(MatchStatus.NewFace, gallery.Identify(probe).Status);
 
         using var ms = new MemoryStream();
-        gallery.Save(ms);
+        FaceGallerySnapshot.Write(gallery, ms);
         var bytes = ms.ToArray();
         Assert.Equal(-1, bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(People[3])));
         var raw = System.Runtime.InteropServices.MemoryMarshal.AsBytes(stored.AsSpan(0, 4)).ToArray();
@@ -200,9 +200,9 @@ public sealed class FaceGalleryTests(RecognitionFixture models, ITestOutputHelpe
         }
 
         using var ms = new MemoryStream();
-        gallery.Save(ms);
+        FaceGallerySnapshot.Write(gallery, ms);
         ms.Position = 0;
-        using var loaded = FaceGallery.Load(ms, expectedModelId: "mobilefacenet", rebuildIndex: rebuild);
+        using var loaded = FaceGallerySnapshot.Read(ms, expectedModelId: "mobilefacenet", rebuildIndex: rebuild);
         Assert.Equal(gallery.IdentityCount, loaded.IdentityCount);
         Assert.Equal(gallery.EmbeddingCount, loaded.EmbeddingCount);
         // The saved index comes back with the same bits and is searched by the same code: identical answers. A rebuilt
@@ -226,22 +226,22 @@ public sealed class FaceGalleryTests(RecognitionFixture models, ITestOutputHelpe
 
         // The search breadth is today's option, not the one saved with the graph.
         ms.Position = 0;
-        using var broader = FaceGallery.Load(ms, new FaceGalleryOptions { EfSearch = 700 }, rebuildIndex: rebuild);
+        using var broader = FaceGallerySnapshot.Read(ms, new FaceGalleryOptions { EfSearch = 700 }, rebuildIndex: rebuild);
         Assert.Equal(700, ((Scarlet.Recognition.Index.HnswIndex)broader.Index).EfSearch);
     }
 
     [Fact]
     public void Bad_snapshots_are_refused()
     {
-        Assert.Throws<InvalidDataException>(() => FaceGallery.Load(new MemoryStream(Encoding.ASCII.GetBytes("not a gallery at all"))));
+        Assert.Throws<InvalidDataException>(() => FaceGallerySnapshot.Read(new MemoryStream(Encoding.ASCII.GetBytes("not a gallery at all"))));
         using var gallery = EnrolFirstTwoOfEach();
         using var ms = new MemoryStream();
-        gallery.Save(ms);
+        FaceGallerySnapshot.Write(gallery, ms);
         var bytes = ms.ToArray();
-        Assert.Throws<InvalidDataException>(() => FaceGallery.Load(new MemoryStream(bytes[..(bytes.Length / 2)])));
-        Assert.Throws<InvalidDataException>(() => FaceGallery.Load(new MemoryStream(bytes), expectedModelId: "arcface-r100"));
+        Assert.Throws<InvalidDataException>(() => FaceGallerySnapshot.Read(new MemoryStream(bytes[..(bytes.Length / 2)])));
+        Assert.Throws<InvalidDataException>(() => FaceGallerySnapshot.Read(new MemoryStream(bytes), expectedModelId: "arcface-r100"));
         bytes[^20] ^= 0xFF; // inside the index snapshot: its CRC catches it
-        Assert.Throws<InvalidDataException>(() => FaceGallery.Load(new MemoryStream(bytes)));
+        Assert.Throws<InvalidDataException>(() => FaceGallerySnapshot.Read(new MemoryStream(bytes)));
     }
 
     [Fact]

@@ -131,7 +131,7 @@ public sealed class OptionsAndSchemaTests
                 ALTER TABLE promotions DROP COLUMN enabled;
                 DROP INDEX ix_alerts_camera; ALTER TABLE alerts DROP COLUMN camera_id; ALTER TABLE alerts DROP COLUMN rule_id;
                 DROP TABLE stream_tickets; DROP TABLE rate_limits;
-                DROP TABLE camera_zones; DROP TABLE alert_rules;
+                DROP TABLE camera_zones; DROP TABLE alert_rules; DROP TABLE gallery_versions;
                 DELETE FROM schema_version WHERE version > 1;
                 """;
             cmd.ExecuteNonQuery();
@@ -200,7 +200,7 @@ public sealed class OptionsAndSchemaTests
                 ALTER TABLE promotions DROP COLUMN enabled;
                 DROP INDEX ix_alerts_camera; ALTER TABLE alerts DROP COLUMN camera_id; ALTER TABLE alerts DROP COLUMN rule_id;
                 DROP TABLE stream_tickets; DROP TABLE rate_limits;
-                DROP TABLE camera_zones; DROP TABLE alert_rules;
+                DROP TABLE camera_zones; DROP TABLE alert_rules; DROP TABLE gallery_versions;
                 DELETE FROM schema_version WHERE version > 3;
                 CREATE TABLE host_admin_users(
                     username TEXT PRIMARY KEY COLLATE NOCASE, password_hash TEXT NOT NULL, full_name TEXT NOT NULL,

@@ -12,7 +12,8 @@ namespace Scarlet.Retail.Tests;
 /// <summary>
 /// The state changes that raise cluster events (registration, merge, erasure) write them to <c>bus_outbox</c> in their own
 /// transaction: the row is there when the change returns, before any bridge could have copied the event, the event
-/// raised on the host is that row's, and a change that rolls back leaves no row. Run on both engines.
+/// raised on the host is that row's, and a change that rolls back leaves no row. Visitor assignment and duplicate flags
+/// too; every change to the embeddings bumps the organisation's gallery version once, in its transaction. Run on both engines.
 /// </summary>
 public abstract class TransactionalOutboxTests
 {
@@ -85,6 +86,100 @@ public abstract class TransactionalOutboxTests
 
         Assert.Equal(rows.Select(e => e.EventId), onHost.Select(e => e.EventId));
         Assert.All(onHost, e => Assert.True(e.InOutbox));
+    }
+
+    [Fact]
+    public async Task Visitor_assignment_and_duplicate_flags_write_their_events_in_their_own_transaction_and_gallery_changes_bump_the_version()
+    {
+        using var dir = new TempDir();
+        using var db = Open(dir);
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(db);
+        services.AddScarletRetail(o =>
+        {
+            o.DatabasePath = dir.File("unused.db");
+            o.CropDirectory = dir.File("crops");
+        });
+        await using var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<IOrganizationStore>().EnsureAsync("org", "org");
+        var raised = new List<ScarletEvent>();
+        using var subscription = provider.GetRequiredService<ScarletEventStream>().Subscribe(e =>
+        {
+            lock (raised)
+            {
+                raised.Add(e);
+            }
+        });
+        var customers = provider.GetRequiredService<CustomerService>();
+        var merges = provider.GetRequiredService<CustomerMergeService>();
+        var outbox = new SqlBusOutbox(db);
+        Task<long> Version() => customers.GetGalleryVersionAsync("org", CancellationToken.None);
+
+        Assert.Equal(0, await Version());
+        var ada = await customers.RegisterAsync("org", new CustomerRegistration { Name = "Ada", Embeddings = [Unit(1)], Consent = new ConsentRecord("till-1", DateTimeOffset.UnixEpoch, "signed form") });
+        var bea = await customers.RegisterAsync("org", new CustomerRegistration { Name = "Bea", Email = "bea@example.com" });
+        Assert.Equal(2, await Version());
+
+        // A rolled-back registration (the e-mail is taken) leaves the version where it was.
+        await Assert.ThrowsAsync<DuplicateEntityException>(() => customers.RegisterAsync("org", new CustomerRegistration { Name = "Bea again", Email = "bea@example.com" }));
+        Assert.Equal(2, await Version());
+
+        var seen = await customers.HandleRecognitionAsync(new RecognitionEvent { OrganizationId = "org", CameraId = "cam", Status = RecognitionStatus.NewFace, Embedding = Unit(2), Timestamp = DateTimeOffset.UnixEpoch });
+        var visitor = Assert.IsType<string>(seen.VisitorId);
+
+        db.Outbox = new OutboxEnlistment(Host, new HashSet<string>(StringComparer.Ordinal) { ScarletTopics.Customers });
+        await customers.AssignVisitorAsync("org", visitor, ada.Id, "admin");
+        Assert.Equal(3, await Version());
+        await merges.FlagAsync(new PossibleDuplicate("org", bea.Id, ada.Id, 0.6f, DateTimeOffset.UnixEpoch));
+
+        // Rolled back (no such customer in the organisation): no row, no event.
+        await Assert.ThrowsAsync<RetailNotFoundException>(() => merges.FlagAsync(new PossibleDuplicate("org", bea.Id, "nobody", 0.6f, DateTimeOffset.UnixEpoch)));
+
+        var rows = (await outbox.PeekAsync(Host, 10, CancellationToken.None)).Select(r => r.Event!).ToList();
+        Assert.Collection(
+            rows,
+            e =>
+            {
+                var assigned = Assert.IsType<VisitorAssignedEvent>(e);
+                Assert.Equal((visitor, ada.Id, ada.VectorId, 3L), (assigned.VisitorId, assigned.CustomerId, assigned.VectorId, assigned.GalleryVersion));
+            },
+            e =>
+            {
+                var flagged = Assert.IsType<PossibleDuplicateFlaggedEvent>(e);
+                Assert.Equal((bea.Id, ada.Id), (flagged.CustomerId, flagged.ExistingCustomerId));
+            });
+
+        // What the host raised is the rows' events (same ids), marked so a bridge does not write them again; the
+        // assignment's still carries its centroid for this host's gallery.
+        List<ScarletEvent> onHost;
+        lock (raised)
+        {
+            onHost = [.. raised.Where(e => e is VisitorAssignedEvent or PossibleDuplicateFlaggedEvent)];
+        }
+
+        Assert.Equal(rows.Select(e => e.EventId), onHost.Select(e => e.EventId));
+        Assert.All(onHost, e => Assert.True(e.InOutbox));
+        Assert.Equal(Unit(2).ToArray(), Assert.IsType<VisitorAssignedEvent>(onHost[0]).Centroid.ToArray());
+
+        // Each change's event carries the version its transaction set; a merge and its erasure share one.
+        await merges.MergeAsync("org", bea.Id, ada.Id, "admin");
+        Assert.Equal(4, await Version());
+        await provider.GetRequiredService<PrivacyService>().EraseAsync("org", ada.Id, "admin");
+        Assert.Equal(5, await Version());
+        lock (raised)
+        {
+            Assert.Equal([1L, 2L], raised.OfType<CustomerRegisteredEvent>().Select(e => e.GalleryVersion));
+            Assert.Equal(4, Assert.Single(raised.OfType<CustomersMergedEvent>()).GalleryVersion);
+            Assert.Equal([4L, 5L], raised.OfType<CustomerErasedEvent>().Select(e => e.GalleryVersion));
+        }
+    }
+
+    private static ReadOnlyMemory<float> Unit(int axis)
+    {
+        var v = new float[128];
+        v[axis] = 1;
+        return v;
     }
 }
 

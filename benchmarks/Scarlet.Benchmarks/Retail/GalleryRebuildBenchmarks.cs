@@ -15,7 +15,10 @@ namespace Scarlet.Benchmarks.Retail;
 /// What a host does at start in a cluster (docs/scale-out.md): read every embedding of an organisation from PostgreSQL
 /// (<c>ICustomerStore.ListEmbeddingsAsync</c>) and build its HNSW gallery from them. The setup starts a private PostgreSQL
 /// (Debian package, scripts/setup.sh --test) and fills it by COPY with synthetic 128-d embeddings, one per customer.
-/// Run: <c>dotnet run -c Release --project benchmarks/Scarlet.Benchmarks -- --filter *GalleryRebuild*</c>.
+/// <see cref="LoadSnapshot"/> is the start-up shortcut instead: the store's gallery version, then the snapshot written at
+/// it (taken once in the setup from a gallery built the same way).
+/// Run: <c>dotnet run -c Release --project benchmarks/Scarlet.Benchmarks -- --filter *GalleryRebuild*</c>
+/// (<c>SCARLET_REBUILD_CUSTOMERS=10000</c> for another size).
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 0, iterationCount: 1)]
 public class GalleryRebuildBenchmarks
@@ -24,10 +27,15 @@ public class GalleryRebuildBenchmarks
     private const string Org = "org";
     private PostgresServer? _server;
     private PostgresDatabase? _db;
+    private string? _snapshot;
 
-    /// <summary>Gets or sets the number of customers (one embedding each).</summary>
-    [Params(100_000)]
+    /// <summary>Gets or sets the number of customers (one embedding each): 100,000 unless <c>SCARLET_REBUILD_CUSTOMERS</c> says otherwise.</summary>
+    [ParamsSource(nameof(Sizes))]
     public int Customers { get; set; }
+
+    /// <summary>Gets the sizes to run.</summary>
+    public static IEnumerable<int> Sizes =>
+        [int.TryParse(Environment.GetEnvironmentVariable("SCARLET_REBUILD_CUSTOMERS"), System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 100_000];
 
     /// <summary>Starts PostgreSQL and fills one organisation.</summary>
     [GlobalSetup]
@@ -99,25 +107,70 @@ public class GalleryRebuildBenchmarks
         }
 
         Console.WriteLine($"// rebuild: {Customers:N0} customers loaded by COPY in {sw.Elapsed.TotalSeconds:F1} s");
+
+        // The snapshot a host would have written at this store version.
+        sw.Restart();
+        using (var gallery = BuildAsync().GetAwaiter().GetResult().Gallery)
+        {
+            _snapshot = Path.Combine(Path.GetTempPath(), $"scarlet-rebuild-{Environment.ProcessId}.gallery");
+            using var file = File.Create(_snapshot);
+            FaceGallerySnapshot.Write(gallery, file, new SqlCustomerStore(_db).GetGalleryVersionAsync(Org).GetAwaiter().GetResult());
+        }
+
+        Console.WriteLine($"// rebuild: snapshot of {Customers:N0} written in {sw.Elapsed.TotalSeconds:F1} s ({new FileInfo(_snapshot).Length / 1e6:F1} MB)");
     }
 
     /// <summary>Stops PostgreSQL.</summary>
     [GlobalCleanup]
     public void Cleanup()
     {
+        if (_snapshot is not null)
+        {
+            File.Delete(_snapshot);
+        }
+
         _db?.Dispose();
         _server?.Dispose();
     }
 
-    /// <summary>Reads the organisation's embeddings and builds the gallery (what FaceIdentityService does at start).</summary>
+    /// <summary>Reads the organisation's embeddings and builds the gallery (what FaceIdentityService does at start without a current snapshot).</summary>
+    /// <returns>The identities loaded.</returns>
+    [Benchmark(Baseline = true)]
+    public async Task<int> ReadAndBuild()
+    {
+        var (gallery, read, total) = await BuildAsync();
+        using (gallery)
+        {
+            Console.WriteLine($"// rebuild: read {gallery.IdentityCount:N0} embeddings in {read.TotalSeconds:F1} s, built the gallery in {(total - read).TotalSeconds:F1} s");
+            return gallery.IdentityCount;
+        }
+    }
+
+    /// <summary>Reads the store's gallery version and loads the snapshot taken at it (the start-up shortcut).</summary>
     /// <returns>The identities loaded.</returns>
     [Benchmark]
-    public async Task<int> ReadAndBuild()
+    public async Task<int> LoadSnapshot()
+    {
+        var sw = Stopwatch.StartNew();
+        var version = await new SqlCustomerStore(_db!).GetGalleryVersionAsync(Org);
+        using var file = File.OpenRead(_snapshot!);
+        if (FaceGallerySnapshot.ReadStoreVersion(file) != version)
+        {
+            throw new InvalidOperationException("The snapshot is not at the store's version.");
+        }
+
+        file.Position = 0;
+        using var gallery = FaceGallerySnapshot.Read(file, expectedModelId: "synthetic");
+        Console.WriteLine($"// rebuild: snapshot of {gallery.IdentityCount:N0} loaded in {sw.Elapsed.TotalSeconds:F2} s");
+        return gallery.IdentityCount;
+    }
+
+    private async Task<(FaceGallery Gallery, TimeSpan Read, TimeSpan Total)> BuildAsync()
     {
         var sw = Stopwatch.StartNew();
         var stored = await new SqlCustomerStore(_db!).ListEmbeddingsAsync(Org);
         var read = sw.Elapsed;
-        using var gallery = new FaceGallery(Dimension, "synthetic");
+        var gallery = new FaceGallery(Dimension, "synthetic");
         var one = new float[1][];
         foreach (var e in stored)
         {
@@ -125,7 +178,6 @@ public class GalleryRebuildBenchmarks
             gallery.Import(e.VectorId.ToString(System.Globalization.CultureInfo.InvariantCulture), one);
         }
 
-        Console.WriteLine($"// rebuild: read {stored.Count:N0} embeddings in {read.TotalSeconds:F1} s, built the gallery in {(sw.Elapsed - read).TotalSeconds:F1} s");
-        return gallery.IdentityCount;
+        return (gallery, read, sw.Elapsed);
     }
 }

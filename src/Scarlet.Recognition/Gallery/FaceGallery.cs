@@ -1,13 +1,12 @@
 using System.Buffers;
-using System.Text;
 using Scarlet.Recognition.Index;
 
 namespace Scarlet.Recognition;
 
 /// <summary>
 /// Enrolled identities, each with one or more face embeddings, searched through a vector index: enrol (with a
-/// duplicate check), identify 1:N (MATCHED, MULTIPLE_MATCHES, NEW_FACE, UNKNOWN), verify 1:1, forget (erasure), and
-/// snapshots.
+/// duplicate check), identify 1:N (MATCHED, MULTIPLE_MATCHES, NEW_FACE, UNKNOWN), verify 1:1 and forget (erasure);
+/// <see cref="FaceGallerySnapshot"/> writes and reads it.
 /// </summary>
 /// <remarks>
 /// <para>Thread-safety: any number of identify and verify calls run at the same time; enrol, forget and save are
@@ -17,9 +16,6 @@ namespace Scarlet.Recognition;
 /// </remarks>
 public sealed class FaceGallery : IDisposable
 {
-    private const int FormatVersion = 1;
-    private static ReadOnlySpan<byte> Magic => "SCARGALY"u8;
-
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly Dictionary<string, Identity> _identities = new(StringComparer.Ordinal);
     private readonly Dictionary<long, Identity> _owners = [];
@@ -390,59 +386,19 @@ public sealed class FaceGallery : IDisposable
         }
     }
 
-    /// <summary>
-    /// Writes a snapshot: the identities with their embeddings, then the index itself (so a reloaded gallery answers
-    /// exactly as this one). Erased identities leave no trace in it.
-    /// </summary>
-    /// <param name="stream">A writable stream; it is not closed.</param>
-    public void Save(Stream stream)
+    /// <summary>Runs <paramref name="read"/> on a consistent view (changes wait): the next embedding id, each identity with its embedding ids, and the index.</summary>
+    internal void ReadConsistent(Action<long, IReadOnlyCollection<(string Id, IReadOnlyList<long> EmbeddingIds)>, IVectorIndex> read)
     {
-        ArgumentNullException.ThrowIfNull(stream);
         _lock.EnterReadLock();
         try
         {
-            using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-            w.Write(Magic);
-            w.Write(FormatVersion);
-            w.Write(ModelId);
-            w.Write(Dimension);
-            w.Write(_nextEmbeddingId);
-            w.Write(_identities.Count);
-            var vector = new float[Dimension];
+            var identities = new List<(string, IReadOnlyList<long>)>(_identities.Count);
             foreach (var identity in _identities.Values)
             {
-                w.Write(identity.Id);
-                w.Write(identity.EmbeddingIds.Count);
-                foreach (var id in identity.EmbeddingIds)
-                {
-                    if (!_index.TryGetVector(id, vector))
-                    {
-                        throw new InvalidOperationException($"Embedding {id} of '{identity.Id}' is missing from the index.");
-                    }
-
-                    w.Write(id);
-                    w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.AsSpan()));
-                }
+                identities.Add((identity.Id, identity.EmbeddingIds));
             }
 
-            var kind = _index switch
-            {
-                HnswIndex => (byte)1,
-                FlatIndex => (byte)2,
-                _ => (byte)0,
-            };
-            w.Write(kind);
-            if (kind != 0)
-            {
-                using var buffer = new MemoryStream();
-                _index.Save(buffer);
-                w.Write(buffer.Length);
-                w.Flush();
-                buffer.Position = 0;
-                buffer.CopyTo(stream);
-            }
-
-            w.Flush();
+            read(_nextEmbeddingId, identities, _index);
         }
         finally
         {
@@ -450,114 +406,12 @@ public sealed class FaceGallery : IDisposable
         }
     }
 
-    /// <summary>Reads a snapshot written by <see cref="Save"/>.</summary>
-    /// <param name="stream">A readable stream at the snapshot; it is not closed.</param>
-    /// <param name="options">Thresholds; defaults when <see langword="null"/>.</param>
-    /// <param name="expectedModelId">When given, a snapshot of another model is refused.</param>
-    /// <param name="rebuildIndex">
-    /// <see langword="true"/> to ignore the saved index and rebuild one of <see cref="FaceGalleryOptions.IndexKind"/> from
-    /// the stored embeddings (after changing index parameters); the default loads the saved index for identical answers.
-    /// </param>
-    /// <returns>The gallery.</returns>
-    /// <exception cref="InvalidDataException">Not a gallery snapshot, another version, another model, truncated or corrupt.</exception>
-    public static FaceGallery Load(Stream stream, FaceGalleryOptions? options = null, string? expectedModelId = null, bool rebuildIndex = false)
+    /// <summary>A gallery with restored contents (<see cref="FaceGallerySnapshot.Read"/>); with <paramref name="index"/> <see langword="null"/> the index is rebuilt from the vectors.</summary>
+    internal static FaceGallery Restore(int dimension, string modelId, FaceGalleryOptions options, IVectorIndex? index, List<(string Id, long[] Ids, float[][] Vectors)> records, long nextId)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        try
-        {
-            using var r = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-            Span<byte> magic = stackalloc byte[8];
-            r.BaseStream.ReadExactly(magic);
-            if (!magic.SequenceEqual(Magic))
-            {
-                throw new InvalidDataException("Not a Scarlet face gallery snapshot (bad magic).");
-            }
-
-            var version = r.ReadInt32();
-            if (version != FormatVersion)
-            {
-                throw new InvalidDataException($"Face gallery snapshot version {version} is not supported (this build reads {FormatVersion}).");
-            }
-
-            var modelId = r.ReadString();
-            if (expectedModelId is not null && !string.Equals(modelId, expectedModelId, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new InvalidDataException($"The snapshot holds embeddings of model '{modelId}', not '{expectedModelId}'; re-enrol with the new model.");
-            }
-
-            var dim = r.ReadInt32();
-            var nextId = r.ReadInt64();
-            var count = r.ReadInt32();
-            if (dim < 1 || dim > 65536 || count < 0 || nextId < 0)
-            {
-                throw new InvalidDataException($"Corrupt face gallery snapshot header (dimension {dim}, identities {count}).");
-            }
-
-            var records = new List<(string Id, long[] Ids, float[][] Vectors)>(count);
-            for (var i = 0; i < count; i++)
-            {
-                var identityId = r.ReadString();
-                var n = r.ReadInt32();
-                if (n < 0 || n > 1_000_000)
-                {
-                    throw new InvalidDataException($"Corrupt face gallery snapshot: identity '{identityId}' has {n} embeddings.");
-                }
-
-                var ids = new long[n];
-                var vectors = new float[n][];
-                for (var j = 0; j < n; j++)
-                {
-                    ids[j] = r.ReadInt64();
-                    vectors[j] = new float[dim];
-                    r.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vectors[j].AsSpan()));
-                }
-
-                records.Add((identityId, ids, vectors));
-            }
-
-            var kind = r.ReadByte();
-            IVectorIndex? index = null;
-            if (kind is 1 or 2)
-            {
-                var length = r.ReadInt64();
-                if (length < 0)
-                {
-                    throw new InvalidDataException("Corrupt face gallery snapshot: negative index length.");
-                }
-
-                var bytes = new byte[length];
-                r.BaseStream.ReadExactly(bytes);
-                if (!rebuildIndex)
-                {
-                    using var ms = new MemoryStream(bytes, writable: false);
-                    index = kind == 1 ? HnswIndex.Load(ms) : FlatIndex.Load(ms);
-                }
-            }
-            else if (kind != 0)
-            {
-                throw new InvalidDataException($"Corrupt face gallery snapshot: unknown index kind {kind}.");
-            }
-
-            options ??= new FaceGalleryOptions();
-            if (index is not null && index.Dimension != dim)
-            {
-                throw new InvalidDataException($"The saved index has dimension {index.Dimension}, the gallery {dim}.");
-            }
-
-            // The search breadth is a query-time setting: today's options apply, not the one saved with the graph.
-            if (index is HnswIndex hnsw)
-            {
-                hnsw.EfSearch = Math.Max(options.EfSearch, options.SearchK);
-            }
-
-            var gallery = new FaceGallery(dim, modelId, options, index, restoring: true);
-            gallery.Restore(records, nextId, fromSavedIndex: index is not null);
-            return gallery;
-        }
-        catch (EndOfStreamException ex)
-        {
-            throw new InvalidDataException("The face gallery snapshot is truncated.", ex);
-        }
+        var gallery = new FaceGallery(dimension, modelId, options, index, restoring: true);
+        gallery.Restore(records, nextId, fromSavedIndex: index is not null);
+        return gallery;
     }
 
     /// <summary>Releases the lock.</summary>

@@ -307,6 +307,12 @@ public sealed record CustomerRegisteredEvent : ScarletEvent
     /// <summary>Gets a value indicating whether it was an auto-registration.</summary>
     public bool IsAutoRegistered { get; init; }
 
+    /// <summary>
+    /// Gets the organisation's gallery change sequence this change's transaction set in the customer store (0 when not
+    /// known, e.g. from an older host); a gallery that has applied every sequence up to the store's is a faithful copy.
+    /// </summary>
+    public long GalleryVersion { get; init; }
+
     /// <summary>Gets the embeddings stored with the customer, for the face index (not serialised).</summary>
     [JsonIgnore]
     public IReadOnlyList<ReadOnlyMemory<float>> Embeddings { get; init; } = [];
@@ -326,6 +332,12 @@ public sealed record VisitorAssignedEvent : ScarletEvent
 
     /// <summary>Gets the customer's index id.</summary>
     public long VectorId { get; init; }
+
+    /// <summary>
+    /// Gets the organisation's gallery change sequence this change's transaction set in the customer store (0 when not
+    /// known, e.g. from an older host); a gallery that has applied every sequence up to the store's is a faithful copy.
+    /// </summary>
+    public long GalleryVersion { get; init; }
 
     /// <summary>Gets the cluster centroid added to the customer's embeddings (not serialised).</summary>
     [JsonIgnore]
@@ -349,6 +361,12 @@ public sealed record CustomerErasedEvent : ScarletEvent
 
     /// <summary>Gets who erased (admin or <c>retention</c>).</summary>
     public required string Actor { get; init; }
+
+    /// <summary>
+    /// Gets the organisation's gallery change sequence this change's transaction set in the customer store (0 when not
+    /// known, e.g. from an older host); a gallery that has applied every sequence up to the store's is a faithful copy.
+    /// </summary>
+    public long GalleryVersion { get; init; }
 
     /// <inheritdoc/>
     public override string Topic => ScarletTopics.Customers;
@@ -394,6 +412,12 @@ public sealed record CustomersMergedEvent : ScarletEvent
 
     /// <summary>Gets who merged.</summary>
     public required string Actor { get; init; }
+
+    /// <summary>
+    /// Gets the organisation's gallery change sequence this change's transaction set in the customer store (0 when not
+    /// known, e.g. from an older host); a gallery that has applied every sequence up to the store's is a faithful copy.
+    /// </summary>
+    public long GalleryVersion { get; init; }
 
     /// <summary>Gets the kept customer's face embeddings after the merge, oldest first (not serialised).</summary>
     [JsonIgnore]

@@ -71,8 +71,10 @@ public sealed class CustomerMergeService
     public async Task FlagAsync(PossibleDuplicate pair, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(pair);
+        var flagged = new PossibleDuplicateFlaggedEvent { OrganizationId = pair.OrganizationId, Timestamp = pair.FlaggedAt, CustomerId = pair.CustomerId, ExistingCustomerId = pair.ExistingCustomerId, Similarity = pair.Similarity };
+        using var staged = new StagedEvents<int>(_ => [flagged]); // written in AddAsync's transaction
         await _duplicates.AddAsync(pair, cancellationToken).ConfigureAwait(false);
-        _stream.Publish(new PossibleDuplicateFlaggedEvent { OrganizationId = pair.OrganizationId, Timestamp = pair.FlaggedAt, CustomerId = pair.CustomerId, ExistingCustomerId = pair.ExistingCustomerId, Similarity = pair.Similarity });
+        _stream.Publish(staged.WrittenOf<PossibleDuplicateFlaggedEvent>() ?? flagged);
     }
 
     /// <summary>The flagged pairs of an organisation with both customers, most recently flagged first.</summary>
@@ -133,12 +135,14 @@ public sealed class CustomerMergeService
         var now = _time.GetUtcNow();
         var rules = _options.LoyaltyRules.ToArray();
         var cap = _gallery.MaxEmbeddingsPerIdentity;
-        using var staged = new StagedEvents<CustomerMergeResult>(r => [Merged(r, actor, now), PrivacyService.Erased(r.MergedCustomer, actor, now)]); // written in MergeAsync's transaction
+        using var change = new GalleryChange();
+        using var staged = new StagedEvents<CustomerMergeResult>(r => [Merged(r, actor, now, change.Version), PrivacyService.Erased(r.MergedCustomer, actor, now, change.Version)]); // written in MergeAsync's transaction
         var result = await _customers.MergeAsync(organizationId, fromCustomerId, intoCustomerId, input => Plan(input, rules, cap), actor, now, cancellationToken).ConfigureAwait(false);
 
         // Committed: the galleries must follow even if the caller has gone, so nothing below is cancelled.
-        _stream.Publish(staged.WrittenOf<CustomersMergedEvent>() ?? Merged(result, actor, now));
-        await _privacy.CompleteErasureAsync(result.MergedCustomer, result.Erasure, actor, now, staged.WrittenOf<CustomerErasedEvent>(), CancellationToken.None).ConfigureAwait(false);
+        _stream.Publish(staged.WrittenOf<CustomersMergedEvent>() ?? Merged(result, actor, now, change.Version));
+        var erased = staged.WrittenOf<CustomerErasedEvent>() ?? PrivacyService.Erased(result.MergedCustomer, actor, now, change.Version);
+        await _privacy.CompleteErasureAsync(result.MergedCustomer, result.Erasure, erased, CancellationToken.None).ConfigureAwait(false);
         _logger.LogInformation(
             "Customer {From} merged into {Into} by {Actor}: {Purchases} purchases, {Visits} visits, {Detections} detections moved, {Embeddings} embeddings kept",
             fromCustomerId,
@@ -151,8 +155,9 @@ public sealed class CustomerMergeService
         return result;
     }
 
-    private static CustomersMergedEvent Merged(CustomerMergeResult result, string actor, DateTimeOffset at) => new()
+    private static CustomersMergedEvent Merged(CustomerMergeResult result, string actor, DateTimeOffset at, long galleryVersion) => new()
     {
+        GalleryVersion = galleryVersion,
         OrganizationId = result.Customer.OrganizationId,
         Timestamp = at,
         CustomerId = result.Customer.Id,

@@ -126,9 +126,10 @@ public sealed class CustomerService
             Consent = registration.Consent,
             IsAutoRegistered = registration.IsAutoRegistered,
         };
-        using var registered = new StagedEvents<Customer>(c => [Registered(c, registration.Embeddings)]); // written in AddAsync's transaction
+        using var change = new GalleryChange();
+        using var registered = new StagedEvents<Customer>(c => [Registered(c, registration.Embeddings, change.Version)]); // written in AddAsync's transaction
         customer = await _customers.AddAsync(customer, registration.Embeddings, cancellationToken).ConfigureAwait(false);
-        _stream.Publish(registered.WrittenOf<CustomerRegisteredEvent>() ?? Registered(customer, registration.Embeddings));
+        _stream.Publish(registered.WrittenOf<CustomerRegisteredEvent>() ?? Registered(customer, registration.Embeddings, change.Version));
         return customer;
     }
 
@@ -163,6 +164,10 @@ public sealed class CustomerService
     /// <returns>Embeddings with customer and index ids.</returns>
     public Task<IReadOnlyList<StoredEmbedding>> ListEmbeddingsAsync(string organizationId, CancellationToken cancellationToken = default) =>
         _customers.ListEmbeddingsAsync(organizationId, cancellationToken);
+
+    /// <summary>The organisation's gallery change sequence (<see cref="ICustomerStore.GetGalleryVersionAsync"/>).</summary>
+    internal Task<long> GetGalleryVersionAsync(string organizationId, CancellationToken cancellationToken) =>
+        _customers.GetGalleryVersionAsync(organizationId, cancellationToken);
 
     /// <summary>One customer's embeddings, oldest first (a gallery replica reads another host's enrolment with it).</summary>
     /// <param name="organizationId">Organisation.</param>
@@ -404,13 +409,22 @@ public sealed class CustomerService
                     throw new InvalidOperationException($"Visitor '{visitorId}' is already assigned to another customer.");
                 }
 
-                await _customers.AddEmbeddingAsync(organizationId, customerId, cluster.Centroid, cancellationToken).ConfigureAwait(false);
+                var now = _time.GetUtcNow();
+                var centroid = cluster.Centroid;
+                VisitorAssignedEvent Assigned(long version) => new() { OrganizationId = organizationId, Timestamp = now, VisitorId = visitorId, CustomerId = customerId, VectorId = customer.VectorId, Centroid = centroid, GalleryVersion = version };
+                using var change = new GalleryChange();
+                VisitorAssignedEvent? written;
+                using (var staged = new StagedEvents<int>(_ => [Assigned(change.Version)])) // written in AddEmbeddingAsync's transaction
+                {
+                    await _customers.AddEmbeddingAsync(organizationId, customerId, centroid, cancellationToken).ConfigureAwait(false);
+                    written = staged.WrittenOf<VisitorAssignedEvent>();
+                }
+
                 cluster = cluster with { CustomerId = customerId };
                 await _visitors.SaveAsync(cluster, cancellationToken).ConfigureAwait(false);
                 await _events.AssignVisitorAsync(organizationId, visitorId, customerId, cancellationToken).ConfigureAwait(false);
-                var now = _time.GetUtcNow();
                 await _events.AppendAuditAsync(new AuditRecord(0, organizationId, "visitor.assigned", visitorId, actor, now, "customer=" + customerId), cancellationToken).ConfigureAwait(false);
-                _stream.Publish(new VisitorAssignedEvent { OrganizationId = organizationId, Timestamp = now, VisitorId = visitorId, CustomerId = customerId, VectorId = customer.VectorId, Centroid = cluster.Centroid });
+                _stream.Publish(written ?? Assigned(change.Version));
                 return cluster;
             },
             cancellationToken);
@@ -457,7 +471,8 @@ public sealed class CustomerService
 
         // Auto-registration under the clustering lock: one cluster, one customer, never two.
         var now = _time.GetUtcNow();
-        using var registered = new StagedEvents<Customer>(c => [Registered(c, [cluster.Centroid])]);
+        using var change = new GalleryChange();
+        using var registered = new StagedEvents<Customer>(c => [Registered(c, [cluster.Centroid], change.Version)]);
         var customer = await _customers.AddAsync(
             new Customer
             {
@@ -473,12 +488,12 @@ public sealed class CustomerService
             cancellationToken).ConfigureAwait(false);
         await _visitors.SaveAsync(cluster with { CustomerId = customer.Id }, cancellationToken).ConfigureAwait(false);
         await _events.AssignVisitorAsync(org, cluster.Id, customer.Id, cancellationToken).ConfigureAwait(false);
-        _stream.Publish(registered.WrittenOf<CustomerRegisteredEvent>() ?? Registered(customer, [cluster.Centroid]));
+        _stream.Publish(registered.WrittenOf<CustomerRegisteredEvent>() ?? Registered(customer, [cluster.Centroid], change.Version));
         return (cluster.Id, customer.Id, true);
     }
 
-    private static CustomerRegisteredEvent Registered(Customer customer, IReadOnlyList<ReadOnlyMemory<float>> embeddings) =>
-        new() { OrganizationId = customer.OrganizationId, Timestamp = customer.CreatedAt, CustomerId = customer.Id, VectorId = customer.VectorId, IsAutoRegistered = customer.IsAutoRegistered, Embeddings = embeddings };
+    private static CustomerRegisteredEvent Registered(Customer customer, IReadOnlyList<ReadOnlyMemory<float>> embeddings, long galleryVersion) =>
+        new() { OrganizationId = customer.OrganizationId, Timestamp = customer.CreatedAt, CustomerId = customer.Id, VectorId = customer.VectorId, IsAutoRegistered = customer.IsAutoRegistered, Embeddings = embeddings, GalleryVersion = galleryVersion };
 
     private async Task<Customer> ApplyTierAsync(Customer customer, CancellationToken cancellationToken)
     {

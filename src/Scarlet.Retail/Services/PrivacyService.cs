@@ -66,28 +66,28 @@ public sealed class PrivacyService
     {
         var customer = await _customers.GetAsync(organizationId, customerId, cancellationToken).ConfigureAwait(false) ?? throw new RetailNotFoundException("customer", customerId);
         var now = _time.GetUtcNow();
-        using var staged = new StagedEvents<ErasureResult>(_ => [Erased(customer, actor, now)]); // written in EraseAsync's transaction
+        using var change = new GalleryChange();
+        using var staged = new StagedEvents<ErasureResult>(_ => [Erased(customer, actor, now, change.Version)]); // written in EraseAsync's transaction
         var result = await _customers.EraseAsync(organizationId, customerId, actor, now, cancellationToken).ConfigureAwait(false) ?? throw new RetailNotFoundException("customer", customerId);
-        await CompleteErasureAsync(customer, result, actor, now, staged.WrittenOf<CustomerErasedEvent>(), cancellationToken).ConfigureAwait(false);
+        await CompleteErasureAsync(customer, result, staged.WrittenOf<CustomerErasedEvent>() ?? Erased(customer, actor, now, change.Version), cancellationToken).ConfigureAwait(false);
         return result;
     }
 
     /// <summary>
     /// What follows every erasure the store has committed (here and in a merge): the crop files go, the visitor cache is
     /// dropped, and <see cref="CustomerErased"/> and <see cref="CustomerErasedEvent"/> tell the galleries, snapshots and
-    /// other consumers (<c>written</c>: the event the erasure's transaction wrote to the outbox table, <see cref="StagedEvents{T}"/>).
+    /// other consumers (<c>erased</c>: the event the erasure's transaction wrote to the outbox table, <see cref="StagedEvents{T}"/>, or one made after it).
     /// </summary>
-    internal async Task CompleteErasureAsync(Customer customer, ErasureResult result, string actor, DateTimeOffset at, CustomerErasedEvent? written, CancellationToken cancellationToken)
+    internal async Task CompleteErasureAsync(Customer customer, ErasureResult result, CustomerErasedEvent erased, CancellationToken cancellationToken)
     {
         DeleteFiles(result.CropPaths);
         await _customerService.InvalidateVisitorsAsync(customer.OrganizationId, cancellationToken).ConfigureAwait(false);
-        var erased = written ?? Erased(customer, actor, at);
         CustomerErased?.Invoke(this, erased);
         _stream.Publish(erased);
     }
 
-    internal static CustomerErasedEvent Erased(Customer customer, string actor, DateTimeOffset at) =>
-        new() { OrganizationId = customer.OrganizationId, Timestamp = at, CustomerId = customer.Id, VectorId = customer.VectorId, Actor = actor };
+    internal static CustomerErasedEvent Erased(Customer customer, string actor, DateTimeOffset at, long galleryVersion) =>
+        new() { OrganizationId = customer.OrganizationId, Timestamp = at, CustomerId = customer.Id, VectorId = customer.VectorId, Actor = actor, GalleryVersion = galleryVersion };
 
     /// <summary>Exports everything held about a customer as JSON (profile, consent, embeddings, purchases, visits, detections, audit).</summary>
     /// <param name="organizationId">Organisation.</param>

@@ -77,6 +77,16 @@ public interface ICustomerStore
     /// <returns>Embeddings.</returns>
     Task<IReadOnlyList<StoredEmbedding>> ListEmbeddingsAsync(string organizationId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The organisation's gallery change sequence: raised by one in the transaction of every change to its embeddings
+    /// (<see cref="AddAsync"/>, <see cref="AddEmbeddingAsync"/>, <see cref="MergeAsync"/>, <see cref="EraseAsync"/>), so a
+    /// gallery snapshot taken at a sequence stands in for the store only while this still returns it.
+    /// </summary>
+    /// <param name="organizationId">Organisation.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The sequence (0 before the organisation's first change).</returns>
+    Task<long> GetGalleryVersionAsync(string organizationId, CancellationToken cancellationToken = default);
+
     /// <summary>Adds a purchase and the amount to the customer's total spend, in one transaction.</summary>
     /// <param name="organizationId">Organisation.</param>
     /// <param name="purchase">Purchase.</param>

@@ -1,20 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using Scarlet.Testing;
 using Xunit.Abstractions;
 
 namespace Scarlet.Recognition.Tests.Bench;
-
-/// <summary>A fact that runs only when <c>SCARLET_BENCH=1</c>: speed measurements live outside the unit suite.</summary>
-public sealed class BenchFactAttribute : FactAttribute
-{
-    public BenchFactAttribute()
-    {
-        if (Environment.GetEnvironmentVariable("SCARLET_BENCH") != "1")
-        {
-            Skip = "speed measurement: set SCARLET_BENCH=1 to run";
-        }
-    }
-}
 
 /// <summary>
 /// Gallery identify at scale on synthetic 128-d embeddings (one per identity). Run:

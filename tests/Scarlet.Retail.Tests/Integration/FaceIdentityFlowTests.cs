@@ -240,6 +240,6 @@ public sealed class FaceIdentityFlowTests(ITestOutputHelper output) : IDisposabl
     {
         // The writer replaces the file atomically; open with sharing so a concurrent replace is never blocked.
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        return FaceGallery.Load(file);
+        return FaceGallerySnapshot.Read(file);
     }
 }

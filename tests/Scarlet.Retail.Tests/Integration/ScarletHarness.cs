@@ -23,7 +23,8 @@ internal sealed class ScarletHarness : IAsyncDisposable
     /// <param name="snapshots">Whether gallery snapshots are written.</param>
     /// <param name="gallery">Changes the gallery thresholds (after the defaults).</param>
     /// <param name="retail">Changes the retail options (after the database path).</param>
-    public ScarletHarness(string dir, bool snapshots = true, Action<FaceGalleryOptions>? gallery = null, Action<RetailOptions>? retail = null)
+    /// <param name="snapshotDelay">How long after a change its snapshot is written; zero (the default here) writes after every change.</param>
+    public ScarletHarness(string dir, bool snapshots = true, Action<FaceGalleryOptions>? gallery = null, Action<RetailOptions>? retail = null, TimeSpan? snapshotDelay = null)
     {
         Dir = dir;
         Time = new FakeTimeProvider(Start);
@@ -37,7 +38,11 @@ internal sealed class ScarletHarness : IAsyncDisposable
             v.Models.AllowDownload = false;
         });
         services.AddScarletRecognition(r => gallery?.Invoke(r.Gallery));
-        services.AddScarletFaceIdentity(f => f.SnapshotDirectory = snapshots ? Path.Combine(dir, "galleries") : null);
+        services.AddScarletFaceIdentity(f =>
+        {
+            f.SnapshotDirectory = snapshots ? Path.Combine(dir, "galleries") : null;
+            f.SnapshotDelay = snapshotDelay ?? TimeSpan.Zero;
+        });
         services.AddScarlet(r =>
         {
             r.DatabasePath = Path.Combine(dir, "retail.db");

@@ -44,6 +44,7 @@ public sealed class SqlCustomerStore(SqlDatabase db) : ICustomerStore
                     InsertEmbedding(conn, tx, customer.OrganizationId, vectorId, e.Span);
                 }
 
+                GalleryChange.Bump(conn, tx, customer.OrganizationId);
                 return customer with { VectorId = vectorId };
             },
             cancellationToken);
@@ -110,6 +111,7 @@ public sealed class SqlCustomerStore(SqlDatabase db) : ICustomerStore
             {
                 var vectorId = VectorIdOf(conn, tx, organizationId, customerId);
                 InsertEmbedding(conn, tx, organizationId, vectorId, embedding.Span);
+                GalleryChange.Bump(conn, tx, organizationId);
                 return 0;
             },
             cancellationToken);
@@ -125,6 +127,10 @@ public sealed class SqlCustomerStore(SqlDatabase db) : ICustomerStore
         db.ReadAsync(
             conn => ReadEmbeddings(conn, "SELECT c.id, c.vector_id, e.vector FROM embeddings e JOIN customers c ON c.vector_id = e.customer_vector_id WHERE e.org_id = @org ORDER BY e.id", ("@org", organizationId)),
             cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<long> GetGalleryVersionAsync(string organizationId, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(conn => GalleryChange.Read(conn, organizationId), cancellationToken);
 
     /// <inheritdoc/>
     public Task<Customer> AddPurchaseAsync(string organizationId, Purchase purchase, CancellationToken cancellationToken = default)
@@ -229,7 +235,13 @@ public sealed class SqlCustomerStore(SqlDatabase db) : ICustomerStore
             (conn, tx) =>
             {
                 var customer = ReadOne(conn, tx, $"SELECT {Columns} FROM customers WHERE org_id = @org AND id = @id", ("@org", organizationId), ("@id", customerId));
-                return customer is null ? null : Erase(conn, tx, customer, actor, at);
+                if (customer is null)
+                {
+                    return null;
+                }
+
+                GalleryChange.Bump(conn, tx, organizationId);
+                return Erase(conn, tx, customer, actor, at);
             },
             cancellationToken);
     }
@@ -286,6 +298,7 @@ public sealed class SqlCustomerStore(SqlDatabase db) : ICustomerStore
                     tx,
                     p);
 
+                GalleryChange.Bump(conn, tx, organizationId); // once for the merge and the erasure it includes
                 var erasure = Erase(conn, tx, from, actor, at);
                 Execute(conn, "DELETE FROM embeddings WHERE customer_vector_id = @v", tx, ("@v", into.VectorId));
                 foreach (var e in decided.Embeddings)

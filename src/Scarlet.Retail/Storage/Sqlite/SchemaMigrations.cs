@@ -181,6 +181,13 @@ internal static class SchemaMigrations
             CREATE TABLE rate_limits(bucket TEXT PRIMARY KEY, window_start INTEGER NOT NULL, hits INTEGER NOT NULL);
             CREATE INDEX ix_rate_limits_start ON rate_limits(window_start);
             """),
+
+        // Each organisation's gallery change sequence, bumped in the transaction of every change to its embeddings
+        // (enrolment, new embedding, merge, erasure): a gallery snapshot taken at a sequence stands in for the store only
+        // while the store is still at it.
+        (13, """
+            CREATE TABLE gallery_versions(org_id TEXT PRIMARY KEY, version INTEGER NOT NULL);
+            """),
     ];
 
     /// <summary>The admin state tables; user names are unique ignoring ASCII case (the index both engines can use).</summary>
