@@ -57,7 +57,7 @@ public sealed class RetailOptions
     /// sighting always counts. 0 to 600; 0 counts every track.
     /// </summary>
     [Range(0.0, 600.0)]
-    public double VisitMinPresenceSeconds { get; set; } = 2;
+    public double VisitMinPresenceSeconds { get; set; } = 0.5;
 
     /// <summary>
     /// Gets or sets how soon after a camera's track was last seen a new anonymous track on the same camera, starting within
@@ -65,7 +65,7 @@ public sealed class RetailOptions
     /// visit (<c>Scarlet:Retail:VisitLinkGapSeconds</c>). 0 to 60; 0 links nothing.
     /// </summary>
     [Range(0.0, 60.0)]
-    public double VisitLinkGapSeconds { get; set; } = 3;
+    public double VisitLinkGapSeconds { get; set; } = 2;
 
     /// <summary>
     /// Gets or sets how far (in frame widths/heights: foot points normalised to the frame) a new track may start from where
@@ -73,7 +73,7 @@ public sealed class RetailOptions
     /// 0 to 1.
     /// </summary>
     [Range(0.0, 1.0)]
-    public double VisitLinkDistance { get; set; } = 0.1;
+    public double VisitLinkDistance { get; set; } = 0.2;
 
     /// <summary>Gets or sets a value indicating whether face crops are stored with detections. Off by default: only embeddings are kept.</summary>
     public bool StoreFaceCrops { get; set; }

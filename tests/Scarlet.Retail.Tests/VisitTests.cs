@@ -153,7 +153,7 @@ public sealed class VisitTests
     [Fact]
     public async Task An_anonymous_track_counts_once_seen_for_the_minimum_presence_and_its_fragments_nearby_extend_it()
     {
-        // Defaults: 2 s minimum presence, fragments linked within 3 s and 0.1 of the frame.
+        // Defaults: 0.5 s minimum presence, fragments linked within 2 s and 0.2 of the frame.
         await using var h = new RetailHarness();
         var org = await h.OrgAsync();
         var v = h.Visits;
@@ -161,9 +161,9 @@ public sealed class VisitTests
         using var _ = h.Stream.Events.OfType<VisitStartedEvent>().Subscribe(started.Add);
         var (door, far) = (new Scarlet.Vision.PointF(0.5f, 0.8f), new Scarlet.Vision.PointF(0.1f, 0.2f));
 
-        // A half-second blip (a passer-by or a false detection) is no visit.
+        // A 0.2 s blip (a passer-by or a false detection) is no visit.
         await v.HandleEnteredAsync(Entered(org, "blip", "door", T) with { Position = far });
-        await v.HandleExitedAsync(Exited(org, "blip", "door", T.AddSeconds(1.5)) with { Position = far, LastSeenAt = T.AddSeconds(0.5) });
+        await v.HandleExitedAsync(Exited(org, "blip", "door", T.AddSeconds(1.2)) with { Position = far, LastSeenAt = T.AddSeconds(0.2) });
 
         // One person in three tracks: lost at 11 s, a new track 1 s later nearby (forward link); the third track begins
         // at 21 s, before the tracker gives the second up at 21.5 s (backward link). Another person far off is a visit of her own.

@@ -220,6 +220,9 @@ public sealed record ZoneEnteredEvent : ScarletEvent
     /// <summary>Gets the customer, if identified.</summary>
     public string? CustomerId { get; init; }
 
+    /// <summary>Gets the camera that saw it, when known (dwell per zone per camera).</summary>
+    public string? CameraId { get; init; }
+
     /// <inheritdoc/>
     public override string Topic => ScarletTopics.Tracking;
 }
@@ -232,6 +235,9 @@ public sealed record ZoneExitedEvent : ScarletEvent
 
     /// <summary>Gets the tracked person.</summary>
     public required string PersonId { get; init; }
+
+    /// <summary>Gets the camera that saw it, when known (dwell per zone per camera).</summary>
+    public string? CameraId { get; init; }
 
     /// <inheritdoc/>
     public override string Topic => ScarletTopics.Tracking;

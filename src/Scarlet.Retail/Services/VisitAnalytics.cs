@@ -32,6 +32,10 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
     // A person in view whose exit never came (a camera stopped mid-track) stops holding the visit open after this.
     private static readonly TimeSpan s_staleInView = TimeSpan.FromHours(12);
 
+    // A track in view may have been lost for up to the tracker's lost-track buffer before its exit comes (seconds at the
+    // nominal frame rate, more when frames drop): counted as present until now only beyond this allowance.
+    private static readonly TimeSpan s_lostTrackAllowance = TimeSpan.FromSeconds(30);
+
     private readonly TimeSpan _timeout = TimeSpan.FromMinutes(options.Value.VisitTimeoutMinutes);
     private readonly TimeSpan _minPresence = TimeSpan.FromSeconds(options.Value.VisitMinPresenceSeconds);
     private readonly TimeSpan _linkGap = TimeSpan.FromSeconds(options.Value.VisitLinkGapSeconds);
@@ -41,7 +45,7 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
     private readonly HashSet<LiveVisit> _live = [];
     private readonly Dictionary<(string Org, string Person), LiveVisit> _byPerson = [];
     private readonly Dictionary<(string Org, string Customer), LiveVisit> _byCustomer = [];
-    private readonly Dictionary<(string Org, string Zone, string Person), DateTimeOffset> _inZone = [];
+    private readonly Dictionary<(string Org, string Zone, string Person, string? Camera), DateTimeOffset> _inZone = [];
     private int _liveCount;
 
     /// <summary>Gets a value indicating whether some visit has not ended (read without the lock: a hint for the sweep).</summary>
@@ -205,7 +209,7 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _inZone.TryAdd((entered.OrganizationId, entered.Zone, entered.PersonId), entered.Timestamp);
+            _inZone.TryAdd((entered.OrganizationId, entered.Zone, entered.PersonId, entered.CameraId), entered.Timestamp);
         }
         finally
         {
@@ -224,15 +228,21 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!_inZone.Remove((org, exited.Zone, exited.PersonId), out var since))
+            if (!_inZone.Remove((org, exited.Zone, exited.PersonId, exited.CameraId), out var since))
             {
                 return null;
             }
 
-            // A stay of someone not (yet) confirmed as a visitor is kept without a visit.
+            // The visit's id even before it is confirmed (stored): it is the id it will have; a stay of a person never
+            // confirmed keeps an id with no row, counted like a person id.
             var live = _byPerson.GetValueOrDefault((org, exited.PersonId));
-            var visit = live is not null && await ConfirmIfPresentAsync(live, exited.Timestamp, cancellationToken).ConfigureAwait(false) ? live.Row.Id : null;
-            var stay = new ZoneStay(org, exited.Zone, exited.PersonId, visit, since, exited.Timestamp > since ? exited.Timestamp : since);
+            var visit = live?.Row.Id;
+            if (live is not null)
+            {
+                live.HasZoneStays = true;
+            }
+
+            var stay = new ZoneStay(org, exited.Zone, exited.PersonId, visit, since, exited.Timestamp > since ? exited.Timestamp : since) { CameraId = exited.CameraId };
             await visits.AddZoneStayAsync(stay, cancellationToken).ConfigureAwait(false);
             return stay;
         }
@@ -390,7 +400,9 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
             return true;
         }
 
-        if ((live.InView.Count > 0 ? now : live.LastSeen) - live.Row.EntryAt < _minPresence)
+        // Seen: entries and exits' last sightings (LastSeen); a person still in view, until now less the allowance.
+        var seen = live.InView.Count > 0 && now - s_lostTrackAllowance > live.LastSeen ? now - s_lostTrackAllowance : live.LastSeen;
+        if (seen - live.Row.EntryAt < _minPresence)
         {
             return false;
         }
@@ -414,6 +426,12 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
 
         await TouchAsync(keep, drop.Row.EntryAt, cancellationToken).ConfigureAwait(false);
         await TouchAsync(keep, drop.LastSeen, cancellationToken).ConfigureAwait(false);
+        if (drop.HasZoneStays)
+        {
+            // Its zone stays follow (it has no row to delete).
+            keep.HasZoneStays = true;
+            await visits.DeleteAsync(org, drop.Row.Id, keep.Row.Id, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     // The ended track on the fragment's camera it continues: last seen within the link gap before it began, near where
@@ -553,16 +571,18 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
         return visits.GetSummaryAsync(organizationId, storeId, from, to, cancellationToken);
     }
 
-    /// <summary>Dwell per zone: the stays that began in <c>[from, to)</c>, by zone.</summary>
+    /// <summary>Dwell per zone: the stays that began in <c>[from, to)</c>, by zone (and camera).</summary>
     /// <param name="organizationId">Organisation.</param>
     /// <param name="from">Start.</param>
     /// <param name="to">End (exclusive).</param>
+    /// <param name="cameraId">Only the stays seen by this camera, or <see langword="null"/> for all.</param>
+    /// <param name="byCamera">One row per zone and camera (zones of the same name on several cameras apart).</param>
     /// <param name="cancellationToken">Cancellation.</param>
-    /// <returns>One row per zone with stays, by zone name.</returns>
-    public Task<IReadOnlyList<ZoneDwell>> GetZoneDwellAsync(string organizationId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    /// <returns>One row per zone (and camera) with stays, by zone name.</returns>
+    public Task<IReadOnlyList<ZoneDwell>> GetZoneDwellAsync(string organizationId, DateTimeOffset from, DateTimeOffset to, string? cameraId = null, bool byCamera = false, CancellationToken cancellationToken = default)
     {
         CheckRange(from, to);
-        return visits.GetZoneDwellAsync(organizationId, from, to, cancellationToken);
+        return visits.GetZoneDwellAsync(organizationId, from, to, cameraId, byCamera, cancellationToken);
     }
 
     /// <summary>
@@ -662,6 +682,9 @@ internal sealed class LiveVisit(Visit row, DateTimeOffset lastSeen)
 
     /// <summary>Gets or sets a value indicating whether the visit counts (stored): a customer's at once, an anonymous person's once seen for the minimum presence.</summary>
     public bool Confirmed { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether zone stays name this visit.</summary>
+    public bool HasZoneStays { get; set; }
 }
 
 /// <summary>One track of a person on one camera, kept while a later track could continue it (fragment linking).</summary>

@@ -188,6 +188,11 @@ internal static class PostgresSchemaMigrations
             CREATE TABLE rate_limits(bucket TEXT PRIMARY KEY, window_start BIGINT NOT NULL, hits INTEGER NOT NULL);
             CREATE INDEX ix_rate_limits_start ON rate_limits(window_start);
             """),
+
+        // Dwell per zone per camera: the camera that saw each zone stay (null for stays recorded before).
+        (12, """
+            ALTER TABLE zone_stays ADD COLUMN camera_id TEXT;
+            """),
     ];
 
     public static int LatestVersion => s_migrations[^1].Version;

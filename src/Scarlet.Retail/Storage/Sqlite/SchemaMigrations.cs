@@ -181,6 +181,11 @@ internal static class SchemaMigrations
             CREATE TABLE rate_limits(bucket TEXT PRIMARY KEY, window_start INTEGER NOT NULL, hits INTEGER NOT NULL);
             CREATE INDEX ix_rate_limits_start ON rate_limits(window_start);
             """),
+
+        // Dwell per zone per camera: the camera that saw each zone stay (null for stays recorded before).
+        (12, """
+            ALTER TABLE zone_stays ADD COLUMN camera_id TEXT;
+            """),
     ];
 
     /// <summary>The admin state tables; user names are unique ignoring ASCII case (the index both engines can use).</summary>
