@@ -95,6 +95,8 @@ internal static class HostSetup
         services.AddScarletRecognition(config.GetSection("Scarlet:Recognition"));
         services.AddScarlet(r =>
         {
+            // The documented Scarlet:Retail keys (VisitTimeoutMinutes, VisitMinPresenceSeconds, ...); storage comes from Scarlet:Storage.
+            config.GetSection("Scarlet:Retail").Bind(r);
             r.DatabasePath = storagePath;
 
             // Scale-out (docs/scale-out.md): customers in a shared PostgreSQL, events between hosts on Redis Streams.

@@ -50,6 +50,31 @@ public sealed class RetailOptions
     [Range(1, 1440)]
     public int VisitTimeoutMinutes { get; set; } = 10;
 
+    /// <summary>
+    /// Gets or sets how long an anonymous person must have been seen (first to last sighting of the linked tracks) before
+    /// the stay counts as a visit (<c>Scarlet:Retail:VisitMinPresenceSeconds</c>): shorter track fragments, passers-by and
+    /// false detections are not visits. The visit is then backdated to the first sighting. An identified customer's
+    /// sighting always counts. 0 to 600; 0 counts every track.
+    /// </summary>
+    [Range(0.0, 600.0)]
+    public double VisitMinPresenceSeconds { get; set; } = 0.5;
+
+    /// <summary>
+    /// Gets or sets how soon after a camera's track was last seen a new anonymous track on the same camera, starting within
+    /// <see cref="VisitLinkDistance"/> of it, is taken for the same person (a fragment of one track) and extends that
+    /// visit (<c>Scarlet:Retail:VisitLinkGapSeconds</c>). 0 to 60; 0 links nothing.
+    /// </summary>
+    [Range(0.0, 60.0)]
+    public double VisitLinkGapSeconds { get; set; } = 2;
+
+    /// <summary>
+    /// Gets or sets how far (in frame widths/heights: foot points normalised to the frame) a new track may start from where
+    /// a recent track ended to be linked to it (<see cref="VisitLinkGapSeconds"/>; <c>Scarlet:Retail:VisitLinkDistance</c>).
+    /// 0 to 1.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double VisitLinkDistance { get; set; } = 0.2;
+
     /// <summary>Gets or sets a value indicating whether face crops are stored with detections. Off by default: only embeddings are kept.</summary>
     public bool StoreFaceCrops { get; set; }
 

@@ -34,6 +34,24 @@ public sealed class TrackingEventPublisherTests
     }
 
     [Fact]
+    public async Task Store_and_zone_events_carry_the_camera_and_the_tracks_position_and_last_sighting()
+    {
+        await using var h = new RetailHarness();
+        var seen = new List<ScarletEvent>();
+        using var sub = h.Stream.Subscribe(seen.Add);
+        var publisher = h.Get<TrackingEventPublisher>();
+        var (start, end) = (new Scarlet.Vision.PointF(0.25f, 0.9f), new Scarlet.Vision.PointF(0.5f, 0.8f));
+
+        publisher.Publish(Event(TrackingEventKind.PersonEntered, 4) with { Position = start }, Door);
+        publisher.Publish(Event(TrackingEventKind.PersonExited, 4) with { Position = end, LastSeen = T.AddSeconds(-2) }, Door);
+
+        Assert.Equal(start, Assert.IsType<PersonEnteredStoreEvent>(seen[0]).Position);
+        var exited = Assert.IsType<PersonExitedStoreEvent>(seen[3]);
+        Assert.Equal((end, (DateTimeOffset?)T.AddSeconds(-2), "cam-1"), (exited.Position, exited.LastSeenAt, exited.CameraId));
+        Assert.Equal(("cam-1", "cam-1"), (Assert.IsType<ZoneEnteredEvent>(seen[1]).CameraId, Assert.IsType<ZoneExitedEvent>(seen[2]).CameraId));
+    }
+
+    [Fact]
     public async Task Polygon_zones_map_to_their_own_zone_and_other_kinds_publish_nothing()
     {
         await using var h = new RetailHarness();

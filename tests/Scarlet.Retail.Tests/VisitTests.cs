@@ -40,7 +40,8 @@ public sealed class VisitTests
         Assert.Equal(first.Id, Assert.Single(completed).Visit.Id);
 
         // Back after the timeout: a second visit, of a returning visitor.
-        var again = await v.HandleEnteredAsync(Entered(org, "person-1", "door", T.AddMinutes(30)));
+        await v.HandleEnteredAsync(Entered(org, "person-1", "door", T.AddMinutes(30)));
+        var again = (await v.HandleExitedAsync(Exited(org, "person-1", "door", T.AddMinutes(31))))!;
         Assert.NotEqual(first.Id, again.Id);
         Assert.True(again.IsReturning);
         var summary = await v.GetSummaryAsync(org, "s1", T.AddHours(-1), T.AddHours(1));
@@ -147,6 +148,39 @@ public sealed class VisitTests
         var occupancy = await v.GetOccupancyAsync(org, "s1", T, T.AddMinutes(4), TimeSpan.FromMinutes(1));
         Assert.Equal([1.0, 1.5, 0.5, 0.0], occupancy.Select(p => p.Average));
         Assert.Equal([1, 2, 1, 0], occupancy.Select(p => p.Peak));
+    }
+
+    [Fact]
+    public async Task An_anonymous_track_counts_once_seen_for_the_minimum_presence_and_its_fragments_nearby_extend_it()
+    {
+        // Defaults: 0.5 s minimum presence, fragments linked within 2 s and 0.2 of the frame.
+        await using var h = new RetailHarness();
+        var org = await h.OrgAsync();
+        var v = h.Visits;
+        var started = new List<VisitStartedEvent>();
+        using var _ = h.Stream.Events.OfType<VisitStartedEvent>().Subscribe(started.Add);
+        var (door, far) = (new Scarlet.Vision.PointF(0.5f, 0.8f), new Scarlet.Vision.PointF(0.1f, 0.2f));
+
+        // A 0.2 s blip (a passer-by or a false detection) is no visit.
+        await v.HandleEnteredAsync(Entered(org, "blip", "door", T) with { Position = far });
+        await v.HandleExitedAsync(Exited(org, "blip", "door", T.AddSeconds(1.2)) with { Position = far, LastSeenAt = T.AddSeconds(0.2) });
+
+        // One person in three tracks: lost at 11 s, a new track 1 s later nearby (forward link); the third track begins
+        // at 21 s, before the tracker gives the second up at 21.5 s (backward link). Another person far off is a visit of her own.
+        await v.HandleEnteredAsync(Entered(org, "a1", "door", T.AddSeconds(10)) with { Position = door });
+        await v.HandleExitedAsync(Exited(org, "a1", "door", T.AddSeconds(12)) with { Position = door, LastSeenAt = T.AddSeconds(11) });
+        await v.HandleEnteredAsync(Entered(org, "a2", "door", T.AddSeconds(12)) with { Position = door });
+        await v.HandleEnteredAsync(Entered(org, "a3", "door", T.AddSeconds(21)) with { Position = door });
+        await v.HandleEnteredAsync(Entered(org, "b", "door", T.AddSeconds(21)) with { Position = far });
+        await v.HandleExitedAsync(Exited(org, "a2", "door", T.AddSeconds(21.5)) with { Position = door, LastSeenAt = T.AddSeconds(20.5) });
+        await v.HandleExitedAsync(Exited(org, "a3", "door", T.AddSeconds(40)) with { Position = door, LastSeenAt = T.AddSeconds(39) });
+        await v.HandleExitedAsync(Exited(org, "b", "door", T.AddSeconds(40)) with { Position = far, LastSeenAt = T.AddSeconds(30) });
+
+        var rows = (await h.Get<IVisitStore>().ListOverlappingAsync(org, null, T.AddHours(-1), T.AddHours(1))).OrderBy(r => r.EntryAt).ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.Equal((T.AddSeconds(10), (DateTimeOffset?)T.AddSeconds(39)), (rows[0].EntryAt, rows[0].ExitAt)); // backdated to the first sighting
+        Assert.Equal((T.AddSeconds(21), (DateTimeOffset?)T.AddSeconds(30)), (rows[1].EntryAt, rows[1].ExitAt));
+        Assert.Equal([T.AddSeconds(10), T.AddSeconds(21)], started.Select(e => e.Timestamp).Order());
     }
 
     private static PersonEnteredStoreEvent Entered(string org, string person, string camera, DateTimeOffset at) =>

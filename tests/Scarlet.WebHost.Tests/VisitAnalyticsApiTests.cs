@@ -36,9 +36,9 @@ public sealed class VisitAnalyticsApiTests(HostFixture host)
         // first: door camera, then also the aisle camera, out of both at t+3: one visit of 3 minutes; a stay in the zone.
         await visits.HandleEnteredAsync(Entered(org, store, first, "door", t));
         await visits.HandleEnteredAsync(Entered(org, store, first, "aisle", t.AddMinutes(1)));
-        await visits.HandleZoneEnteredAsync(new ZoneEnteredEvent { OrganizationId = org, Timestamp = t.AddMinutes(1), Zone = zone, PersonId = first });
+        await visits.HandleZoneEnteredAsync(new ZoneEnteredEvent { OrganizationId = org, Timestamp = t.AddMinutes(1), Zone = zone, PersonId = first, CameraId = "aisle" });
         await visits.HandleExitedAsync(Exited(org, store, first, "door", t.AddMinutes(2)));
-        await visits.HandleZoneExitedAsync(new ZoneExitedEvent { OrganizationId = org, Timestamp = t.AddMinutes(3), Zone = zone, PersonId = first });
+        await visits.HandleZoneExitedAsync(new ZoneExitedEvent { OrganizationId = org, Timestamp = t.AddMinutes(3), Zone = zone, PersonId = first, CameraId = "aisle" });
         await visits.HandleExitedAsync(Exited(org, store, first, "aisle", t.AddMinutes(3)));
 
         // first again 17 minutes later (a second, returning visit of 2 minutes); second from t+30 to t+34.
@@ -64,6 +64,14 @@ public sealed class VisitAnalyticsApiTests(HostFixture host)
         var stay = Assert.Single(zones.GetProperty("zones").EnumerateArray(), z => z.GetProperty("zone").GetString() == zone);
         Assert.Equal((1, 1, 120.0), (stay.GetProperty("stays").GetInt32(), stay.GetProperty("visits").GetInt32(), stay.GetProperty("total_dwell_seconds").GetDouble()));
 
+        // Per camera: grouped, the row names its camera; filtered to another camera, the zone has no stays.
+        var byCamera = await admin.GetFromJsonAsync<JsonElement>($"/api/analytics/visits/zones?from={from}&to={to}&group_by=camera");
+        Assert.Equal("aisle", Assert.Single(byCamera.GetProperty("zones").EnumerateArray(), z => z.GetProperty("zone").GetString() == zone).GetProperty("camera_id").GetString());
+        var aisle = await admin.GetFromJsonAsync<JsonElement>($"/api/analytics/visits/zones?from={from}&to={to}&camera_id=aisle");
+        Assert.Single(aisle.GetProperty("zones").EnumerateArray(), z => z.GetProperty("zone").GetString() == zone);
+        var door = await admin.GetFromJsonAsync<JsonElement>($"/api/analytics/visits/zones?from={from}&to={to}&camera_id=door");
+        Assert.DoesNotContain(door.GetProperty("zones").EnumerateArray(), z => z.GetProperty("zone").GetString() == zone);
+
         // Occupancy of the store day (UTC here) in 30-minute steps: the step at t has 3 + 2 of 30 minutes, the next 4.
         var date = t.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         var occupancy = await admin.GetFromJsonAsync<JsonElement>($"/api/analytics/visits/occupancy?date={date}&interval_minutes=30&store_id={store}");
@@ -79,7 +87,7 @@ public sealed class VisitAnalyticsApiTests(HostFixture host)
         }
 
         // Bad input is a 400 with a detail; anonymous callers are refused.
-        foreach (var bad in new[] { "?period=fortnight", "/occupancy?date=06-01-2020", "/occupancy?interval_minutes=0", $"/zones?from={to}&to={from}" })
+        foreach (var bad in new[] { "?period=fortnight", "/occupancy?date=06-01-2020", "/occupancy?interval_minutes=0", $"/zones?from={to}&to={from}", "/zones?group_by=shelf" })
         {
             using var r = await admin.GetAsync("/api/analytics/visits" + bad);
             Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);

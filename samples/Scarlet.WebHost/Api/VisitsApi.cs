@@ -46,10 +46,16 @@ internal static class VisitsApi
         return TypedResults.Ok(new VisitStatisticsView(name, name, start, end, summary, buckets));
     }
 
-    public static async Task<IResult> ZonesAsync(HostContext ctx, TimeProvider time, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
+    public static async Task<IResult> ZonesAsync(HostContext ctx, TimeProvider time, DateTimeOffset? from, DateTimeOffset? to, string? camera_id, string? group_by, CancellationToken ct)
     {
+        var byCamera = NullIfBlank(group_by)?.ToLowerInvariant() switch
+        {
+            null or "zone" => false,
+            "camera" => true,
+            _ => throw ApiException.BadRequest("group_by must be zone or camera", "group_by"),
+        };
         var (start, end) = Range(from, to, time);
-        return TypedResults.Ok(new ZoneDwellView(start, end, await ctx.Visits.GetZoneDwellAsync(ctx.Org, start, end, ct)));
+        return TypedResults.Ok(new ZoneDwellView(start, end, await ctx.Visits.GetZoneDwellAsync(ctx.Org, start, end, NullIfBlank(camera_id), byCamera, ct)));
     }
 
     public static async Task<IResult> OccupancyAsync(HostContext ctx, TimeProvider time, IOptions<RetailOptions> retail, string? date, int? interval_minutes, string? store_id, CancellationToken ct)

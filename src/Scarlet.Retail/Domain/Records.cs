@@ -156,7 +156,11 @@ public sealed record VisitSummary(int Visits, int UniqueVisitors, int ReturningV
 /// <param name="VisitId">The visit it belongs to, when known.</param>
 /// <param name="EnteredAt">Entry into the zone.</param>
 /// <param name="ExitedAt">Exit from the zone.</param>
-public sealed record ZoneStay(string OrganizationId, string Zone, string PersonId, string? VisitId, DateTimeOffset EnteredAt, DateTimeOffset ExitedAt);
+public sealed record ZoneStay(string OrganizationId, string Zone, string PersonId, string? VisitId, DateTimeOffset EnteredAt, DateTimeOffset ExitedAt)
+{
+    /// <summary>Gets the camera that saw the stay, when known.</summary>
+    public string? CameraId { get; init; }
+}
 
 /// <summary>Dwell in one zone over a period (stays that began in it).</summary>
 /// <param name="Zone">Zone name.</param>
@@ -165,7 +169,11 @@ public sealed record ZoneStay(string OrganizationId, string Zone, string PersonI
 /// <param name="TotalDwellSeconds">Summed dwell.</param>
 /// <param name="AverageDwellSeconds">Mean dwell per stay.</param>
 /// <param name="MaxDwellSeconds">Longest stay.</param>
-public sealed record ZoneDwell(string Zone, int Stays, int Visits, double TotalDwellSeconds, double AverageDwellSeconds, double MaxDwellSeconds);
+public sealed record ZoneDwell(string Zone, int Stays, int Visits, double TotalDwellSeconds, double AverageDwellSeconds, double MaxDwellSeconds)
+{
+    /// <summary>Gets the camera, when the dwell is grouped by camera (stays of no known camera: <see langword="null"/>); otherwise <see langword="null"/>.</summary>
+    public string? CameraId { get; init; }
+}
 
 /// <summary>People in the store during one interval of a day (<see cref="VisitAnalytics.GetOccupancyAsync"/>).</summary>
 /// <param name="PeriodStart">Interval start (UTC).</param>

@@ -181,6 +181,9 @@ public sealed record PersonEnteredStoreEvent : ScarletEvent
     /// <summary>Gets the camera that saw the person, when known (a person in view of two cameras is one visit).</summary>
     public string? CameraId { get; init; }
 
+    /// <summary>Gets where the track began: the foot point normalised to the frame (0..1), when known (links fragments of one person).</summary>
+    public PointF? Position { get; init; }
+
     /// <inheritdoc/>
     public override string Topic => ScarletTopics.Tracking;
 }
@@ -200,6 +203,12 @@ public sealed record PersonExitedStoreEvent : ScarletEvent
     /// <summary>Gets the camera the person left, when known.</summary>
     public string? CameraId { get; init; }
 
+    /// <summary>Gets where the person was last seen: the foot point normalised to the frame (0..1), when known.</summary>
+    public PointF? Position { get; init; }
+
+    /// <summary>Gets when the person was last seen, when known (the event comes when the tracker gives the track up, up to its lost-track buffer later).</summary>
+    public DateTimeOffset? LastSeenAt { get; init; }
+
     /// <inheritdoc/>
     public override string Topic => ScarletTopics.Tracking;
 }
@@ -216,6 +225,9 @@ public sealed record ZoneEnteredEvent : ScarletEvent
     /// <summary>Gets the customer, if identified.</summary>
     public string? CustomerId { get; init; }
 
+    /// <summary>Gets the camera that saw it, when known (dwell per zone per camera).</summary>
+    public string? CameraId { get; init; }
+
     /// <inheritdoc/>
     public override string Topic => ScarletTopics.Tracking;
 }
@@ -228,6 +240,9 @@ public sealed record ZoneExitedEvent : ScarletEvent
 
     /// <summary>Gets the tracked person.</summary>
     public required string PersonId { get; init; }
+
+    /// <summary>Gets the camera that saw it, when known (dwell per zone per camera).</summary>
+    public string? CameraId { get; init; }
 
     /// <inheritdoc/>
     public override string Topic => ScarletTopics.Tracking;

@@ -51,18 +51,18 @@ public sealed class TrackingEventPublisher
         switch (e.Kind)
         {
             case TrackingEventKind.PersonEntered:
-                _stream.Publish(new PersonEnteredStoreEvent { OrganizationId = org, Timestamp = e.Timestamp, StoreId = placement.StoreId, PersonId = person, CustomerId = customer, CameraId = e.CameraId });
-                _stream.Publish(new ZoneEnteredEvent { OrganizationId = org, Timestamp = e.Timestamp, Zone = placement.Zone, PersonId = person, CustomerId = customer });
+                _stream.Publish(new PersonEnteredStoreEvent { OrganizationId = org, Timestamp = e.Timestamp, StoreId = placement.StoreId, PersonId = person, CustomerId = customer, CameraId = e.CameraId, Position = e.Position });
+                _stream.Publish(new ZoneEnteredEvent { OrganizationId = org, Timestamp = e.Timestamp, Zone = placement.Zone, PersonId = person, CustomerId = customer, CameraId = e.CameraId });
                 return 2;
             case TrackingEventKind.PersonExited:
-                _stream.Publish(new ZoneExitedEvent { OrganizationId = org, Timestamp = e.Timestamp, Zone = placement.Zone, PersonId = person });
-                _stream.Publish(new PersonExitedStoreEvent { OrganizationId = org, Timestamp = e.Timestamp, StoreId = placement.StoreId, PersonId = person, CustomerId = customer, CameraId = e.CameraId });
+                _stream.Publish(new ZoneExitedEvent { OrganizationId = org, Timestamp = e.Timestamp, Zone = placement.Zone, PersonId = person, CameraId = e.CameraId });
+                _stream.Publish(new PersonExitedStoreEvent { OrganizationId = org, Timestamp = e.Timestamp, StoreId = placement.StoreId, PersonId = person, CustomerId = customer, CameraId = e.CameraId, Position = e.Position, LastSeenAt = e.LastSeen });
                 return 2;
             case TrackingEventKind.ZoneEntered when e.Zone is not null:
-                _stream.Publish(new ZoneEnteredEvent { OrganizationId = org, Timestamp = e.Timestamp, Zone = e.Zone, PersonId = person, CustomerId = customer });
+                _stream.Publish(new ZoneEnteredEvent { OrganizationId = org, Timestamp = e.Timestamp, Zone = e.Zone, PersonId = person, CustomerId = customer, CameraId = e.CameraId });
                 return 1;
             case TrackingEventKind.ZoneExited when e.Zone is not null:
-                _stream.Publish(new ZoneExitedEvent { OrganizationId = org, Timestamp = e.Timestamp, Zone = e.Zone, PersonId = person });
+                _stream.Publish(new ZoneExitedEvent { OrganizationId = org, Timestamp = e.Timestamp, Zone = e.Zone, PersonId = person, CameraId = e.CameraId });
                 return 1;
             default:
                 return 0;

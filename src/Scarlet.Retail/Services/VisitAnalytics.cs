@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Scarlet.Retail.Events;
 using Scarlet.Retail.Storage;
+using Scarlet.Vision;
 
 namespace Scarlet.Retail;
 
@@ -31,12 +32,20 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
     // A person in view whose exit never came (a camera stopped mid-track) stops holding the visit open after this.
     private static readonly TimeSpan s_staleInView = TimeSpan.FromHours(12);
 
+    // A track in view may have been lost for up to the tracker's lost-track buffer before its exit comes (seconds at the
+    // nominal frame rate, more when frames drop): counted as present until now only beyond this allowance.
+    private static readonly TimeSpan s_lostTrackAllowance = TimeSpan.FromSeconds(30);
+
     private readonly TimeSpan _timeout = TimeSpan.FromMinutes(options.Value.VisitTimeoutMinutes);
+    private readonly TimeSpan _minPresence = TimeSpan.FromSeconds(options.Value.VisitMinPresenceSeconds);
+    private readonly TimeSpan _linkGap = TimeSpan.FromSeconds(options.Value.VisitLinkGapSeconds);
+    private readonly double _linkDistance = options.Value.VisitLinkDistance;
+    private readonly List<Fragment> _fragments = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly HashSet<LiveVisit> _live = [];
     private readonly Dictionary<(string Org, string Person), LiveVisit> _byPerson = [];
     private readonly Dictionary<(string Org, string Customer), LiveVisit> _byCustomer = [];
-    private readonly Dictionary<(string Org, string Zone, string Person), DateTimeOffset> _inZone = [];
+    private readonly Dictionary<(string Org, string Zone, string Person, string? Camera), DateTimeOffset> _inZone = [];
     private int _liveCount;
 
     /// <summary>Gets a value indicating whether some visit has not ended (read without the lock: a hint for the sweep).</summary>
@@ -102,6 +111,13 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
                 live = await FindCustomerVisitAsync(org, entered.StoreId, customer, at, cancellationToken).ConfigureAwait(false);
             }
 
+            var fragment = new Fragment(org, entered.StoreId, entered.PersonId, entered.CameraId, at, entered.Position) { HasPredecessor = live is not null };
+            if (live is null && entered.CustomerId is null && LinkBefore(fragment) is { } before)
+            {
+                // A new track where a recent one on this camera was lost: the same person's next fragment.
+                (before.HasSuccessor, fragment.HasPredecessor, live) = (true, true, _byPerson[(org, before.PersonId)]);
+            }
+
             if (live is null)
             {
                 live = await StartAsync(org, entered.StoreId, entered.PersonId, entered.CustomerId, entered.VisitorId ?? entered.PersonId, at, inView: true, cancellationToken).ConfigureAwait(false);
@@ -114,6 +130,11 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
             _byPerson[(org, entered.PersonId)] = live;
             live.Persons.Add(entered.PersonId);
             live.InView.Add(InViewKey(entered.PersonId, entered.CameraId));
+            if (entered.CameraId is not null)
+            {
+                _fragments.Add(fragment);
+            }
+
             await TouchAsync(live, at, cancellationToken).ConfigureAwait(false);
             return live.Row;
         }
@@ -154,8 +175,22 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
                 live = await AttributeAsync(live, c, cancellationToken).ConfigureAwait(false);
             }
 
+            // The last sighting, not the moment the tracker gave the track up.
+            var seen = exited.LastSeenAt is { } l && l < at ? l : at;
             live.InView.Remove(InViewKey(exited.PersonId, exited.CameraId));
-            await TouchAsync(live, at, cancellationToken).ConfigureAwait(false);
+            await TouchAsync(live, seen, cancellationToken).ConfigureAwait(false);
+            if (_fragments.Find(f => !f.Ended && f.OrganizationId == org && f.PersonId == exited.PersonId && f.CameraId == exited.CameraId) is { } fragment)
+            {
+                (fragment.Ended, fragment.LastSeen, fragment.LastPosition) = (true, seen, exited.Position ?? fragment.Position);
+                if (live.Row.CustomerId is null && LinkAfter(fragment) is { } after && _byPerson.GetValueOrDefault((org, after.PersonId)) is { Confirmed: false } next && !ReferenceEquals(next, live))
+                {
+                    // The tracker started the person's next track before giving this one up: that unconfirmed visit is this one.
+                    (fragment.HasSuccessor, after.HasPredecessor) = (true, true);
+                    await AbsorbAsync(live, next, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await ConfirmIfPresentAsync(live, at, cancellationToken).ConfigureAwait(false);
             return live.Row;
         }
         finally
@@ -174,7 +209,7 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _inZone.TryAdd((entered.OrganizationId, entered.Zone, entered.PersonId), entered.Timestamp);
+            _inZone.TryAdd((entered.OrganizationId, entered.Zone, entered.PersonId, entered.CameraId), entered.Timestamp);
         }
         finally
         {
@@ -193,13 +228,21 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!_inZone.Remove((org, exited.Zone, exited.PersonId), out var since))
+            if (!_inZone.Remove((org, exited.Zone, exited.PersonId, exited.CameraId), out var since))
             {
                 return null;
             }
 
-            var visit = _byPerson.GetValueOrDefault((org, exited.PersonId))?.Row.Id;
-            var stay = new ZoneStay(org, exited.Zone, exited.PersonId, visit, since, exited.Timestamp > since ? exited.Timestamp : since);
+            // The visit's id even before it is confirmed (stored): it is the id it will have; a stay of a person never
+            // confirmed keeps an id with no row, counted like a person id.
+            var live = _byPerson.GetValueOrDefault((org, exited.PersonId));
+            var visit = live?.Row.Id;
+            if (live is not null)
+            {
+                live.HasZoneStays = true;
+            }
+
+            var stay = new ZoneStay(org, exited.Zone, exited.PersonId, visit, since, exited.Timestamp > since ? exited.Timestamp : since) { CameraId = exited.CameraId };
             await visits.AddZoneStayAsync(stay, cancellationToken).ConfigureAwait(false);
             return stay;
         }
@@ -230,6 +273,17 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
 
     private async Task<IReadOnlyList<Visit>> ExpireAsync(DateTimeOffset now)
     {
+        // Anonymous people not yet counted: a visit once seen long enough; forgotten once no track can link to them.
+        foreach (var pending in _live.Where(l => !l.Confirmed).ToList())
+        {
+            if (!await ConfirmIfPresentAsync(pending, now, CancellationToken.None).ConfigureAwait(false)
+                && now - pending.LastSeen > (pending.InView.Count == 0 ? _linkGap : s_staleInView))
+            {
+                Forget(pending);
+            }
+        }
+
+        _fragments.RemoveAll(f => f.Ended && now - f.LastSeen > _linkGap && now - f.EnteredAt > _linkGap);
         var ending = _live.Where(l => now - l.LastSeen > _timeout && (l.InView.Count == 0 || now - l.LastSeen > s_staleInView)).ToList();
         var ended = new List<Visit>(ending.Count);
         foreach (var live in ending)
@@ -257,6 +311,7 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
     private void Forget(LiveVisit live)
     {
         _live.Remove(live);
+        _fragments.RemoveAll(f => f.OrganizationId == live.Row.OrganizationId && live.Persons.Contains(f.PersonId));
         Volatile.Write(ref _liveCount, _live.Count);
         var org = live.Row.OrganizationId;
         foreach (var person in live.Persons)
@@ -288,7 +343,7 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
             return null;
         }
 
-        live = new LiveVisit(row, last!.Value);
+        live = new LiveVisit(row, last!.Value) { Confirmed = true };
         live.Persons.Add(row.PersonId);
         _live.Add(live);
         Volatile.Write(ref _liveCount, _live.Count);
@@ -298,7 +353,6 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
 
     private async Task<LiveVisit> StartAsync(string org, string storeId, string personId, string? customerId, string? visitorId, DateTimeOffset at, bool inView, CancellationToken cancellationToken)
     {
-        var returning = await visits.HasVisitedBeforeAsync(org, storeId, customerId, visitorId, at, cancellationToken).ConfigureAwait(false);
         var row = new Visit
         {
             Id = Guid.NewGuid().ToString("N"),
@@ -309,21 +363,111 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
             VisitorId = visitorId,
             EntryAt = at,
             ExitAt = inView ? null : at,
-            IsReturning = returning,
         };
-        await visits.AddAsync(row, cancellationToken).ConfigureAwait(false);
         var live = new LiveVisit(row, at);
         live.Persons.Add(personId);
         _live.Add(live);
         Volatile.Write(ref _liveCount, _live.Count);
-        if (customerId is not null)
+        if (customerId is not null || _minPresence <= TimeSpan.Zero)
         {
-            _byCustomer[(org, customerId)] = live;
-            await CountVisitAsync(org, customerId, cancellationToken).ConfigureAwait(false);
+            await ConfirmAsync(live, cancellationToken).ConfigureAwait(false);
         }
 
-        stream.Publish(new VisitStartedEvent { OrganizationId = org, Timestamp = at, Visit = row });
         return live;
+    }
+
+    // Stores and counts a visit: at its start for a customer, once seen for the minimum presence for anyone else.
+    private async Task ConfirmAsync(LiveVisit live, CancellationToken cancellationToken)
+    {
+        var row = live.Row;
+        var returning = await visits.HasVisitedBeforeAsync(row.OrganizationId, row.StoreId, row.CustomerId, row.VisitorId, row.EntryAt, cancellationToken).ConfigureAwait(false);
+        live.Row = row = row with { IsReturning = returning }; // its exit is kept up to date by TouchAsync before it is stored
+        live.Confirmed = true;
+        await visits.AddAsync(row, cancellationToken).ConfigureAwait(false);
+        if (row.CustomerId is { } customerId)
+        {
+            _byCustomer[(row.OrganizationId, customerId)] = live;
+            await CountVisitAsync(row.OrganizationId, customerId, cancellationToken).ConfigureAwait(false);
+        }
+
+        stream.Publish(new VisitStartedEvent { OrganizationId = row.OrganizationId, Timestamp = row.EntryAt, Visit = row });
+    }
+
+    private async Task<bool> ConfirmIfPresentAsync(LiveVisit live, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (live.Confirmed)
+        {
+            return true;
+        }
+
+        // Seen: entries and exits' last sightings (LastSeen); a person still in view, until now less the allowance.
+        var seen = live.InView.Count > 0 && now - s_lostTrackAllowance > live.LastSeen ? now - s_lostTrackAllowance : live.LastSeen;
+        if (seen - live.Row.EntryAt < _minPresence)
+        {
+            return false;
+        }
+
+        await ConfirmAsync(live, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    // An unconfirmed visit's people, cameras and sightings join another visit.
+    private async Task AbsorbAsync(LiveVisit keep, LiveVisit drop, CancellationToken cancellationToken)
+    {
+        var org = keep.Row.OrganizationId;
+        _live.Remove(drop);
+        Volatile.Write(ref _liveCount, _live.Count);
+        keep.InView.UnionWith(drop.InView);
+        foreach (var person in drop.Persons)
+        {
+            keep.Persons.Add(person);
+            _byPerson[(org, person)] = keep;
+        }
+
+        await TouchAsync(keep, drop.Row.EntryAt, cancellationToken).ConfigureAwait(false);
+        await TouchAsync(keep, drop.LastSeen, cancellationToken).ConfigureAwait(false);
+        if (drop.HasZoneStays)
+        {
+            // Its zone stays follow (it has no row to delete).
+            keep.HasZoneStays = true;
+            await visits.DeleteAsync(org, drop.Row.Id, keep.Row.Id, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // The ended track on the fragment's camera it continues: last seen within the link gap before it began, near where
+    // it begins, not continued yet; the nearest.
+    private Fragment? LinkBefore(Fragment next) =>
+        Nearest(next, f => f.Ended && !f.HasSuccessor && f.LastSeen <= next.EnteredAt && next.EnteredAt - f.LastSeen <= _linkGap
+            && !ReferenceEquals(f, next) && f.PersonId != next.PersonId && _byPerson.ContainsKey((f.OrganizationId, f.PersonId)), f => f.LastPosition, next.Position);
+
+    // The track on the ended fragment's camera that continues it: begun within the link gap after its last sighting,
+    // near it, continuing nothing yet; the nearest.
+    private Fragment? LinkAfter(Fragment ended) =>
+        Nearest(ended, f => !f.HasPredecessor && f.EnteredAt >= ended.LastSeen && f.EnteredAt - ended.LastSeen <= _linkGap
+            && !ReferenceEquals(f, ended) && f.PersonId != ended.PersonId, f => f.Position, ended.LastPosition);
+
+    private Fragment? Nearest(Fragment of, Func<Fragment, bool> candidate, Func<Fragment, PointF?> where, PointF? at)
+    {
+        if (at is not { } p || _linkGap <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        Fragment? best = null;
+        var bestDistance = _linkDistance;
+        foreach (var f in _fragments)
+        {
+            if (f.OrganizationId == of.OrganizationId && f.StoreId == of.StoreId && f.CameraId == of.CameraId && where(f) is { } q && candidate(f))
+            {
+                var d = Math.Sqrt(((p.X - q.X) * (p.X - q.X)) + ((p.Y - q.Y) * (p.Y - q.Y)));
+                if (d <= bestDistance)
+                {
+                    (best, bestDistance) = (f, d);
+                }
+            }
+        }
+
+        return best;
     }
 
     private async Task CountVisitAsync(string org, string customerId, CancellationToken cancellationToken)
@@ -338,6 +482,11 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
     // (no second count), else it becomes the customer's visit and counts once.
     private async Task<LiveVisit> AttributeAsync(LiveVisit live, string customerId, CancellationToken cancellationToken)
     {
+        if (!live.Confirmed)
+        {
+            await ConfirmAsync(live, cancellationToken).ConfigureAwait(false);
+        }
+
         var org = live.Row.OrganizationId;
         var other = await FindCustomerVisitAsync(org, live.Row.StoreId, customerId, live.LastSeen, cancellationToken).ConfigureAwait(false);
         if (other is not null && !ReferenceEquals(other, live))
@@ -384,7 +533,10 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
         if (entry != row.EntryAt || exit != row.ExitAt)
         {
             live.Row = row with { EntryAt = entry, ExitAt = exit };
-            await visits.UpdateAsync(live.Row, cancellationToken).ConfigureAwait(false);
+            if (live.Confirmed)
+            {
+                await visits.UpdateAsync(live.Row, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -419,16 +571,18 @@ public sealed class VisitAnalytics(IVisitStore visits, CustomerService customers
         return visits.GetSummaryAsync(organizationId, storeId, from, to, cancellationToken);
     }
 
-    /// <summary>Dwell per zone: the stays that began in <c>[from, to)</c>, by zone.</summary>
+    /// <summary>Dwell per zone: the stays that began in <c>[from, to)</c>, by zone (and camera).</summary>
     /// <param name="organizationId">Organisation.</param>
     /// <param name="from">Start.</param>
     /// <param name="to">End (exclusive).</param>
+    /// <param name="cameraId">Only the stays seen by this camera, or <see langword="null"/> for all.</param>
+    /// <param name="byCamera">One row per zone and camera (zones of the same name on several cameras apart).</param>
     /// <param name="cancellationToken">Cancellation.</param>
-    /// <returns>One row per zone with stays, by zone name.</returns>
-    public Task<IReadOnlyList<ZoneDwell>> GetZoneDwellAsync(string organizationId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    /// <returns>One row per zone (and camera) with stays, by zone name.</returns>
+    public Task<IReadOnlyList<ZoneDwell>> GetZoneDwellAsync(string organizationId, DateTimeOffset from, DateTimeOffset to, string? cameraId = null, bool byCamera = false, CancellationToken cancellationToken = default)
     {
         CheckRange(from, to);
-        return visits.GetZoneDwellAsync(organizationId, from, to, cancellationToken);
+        return visits.GetZoneDwellAsync(organizationId, from, to, cameraId, byCamera, cancellationToken);
     }
 
     /// <summary>
@@ -525,4 +679,37 @@ internal sealed class LiveVisit(Visit row, DateTimeOffset lastSeen)
 
     /// <summary>Gets the (person, camera) pairs in view now.</summary>
     public HashSet<string> InView { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets a value indicating whether the visit counts (stored): a customer's at once, an anonymous person's once seen for the minimum presence.</summary>
+    public bool Confirmed { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether zone stays name this visit.</summary>
+    public bool HasZoneStays { get; set; }
+}
+
+/// <summary>One track of a person on one camera, kept while a later track could continue it (fragment linking).</summary>
+internal sealed class Fragment(string organizationId, string storeId, string personId, string? cameraId, DateTimeOffset enteredAt, PointF? position)
+{
+    public string OrganizationId { get; } = organizationId;
+
+    public string StoreId { get; } = storeId;
+
+    public string PersonId { get; } = personId;
+
+    public string? CameraId { get; } = cameraId;
+
+    public DateTimeOffset EnteredAt { get; } = enteredAt;
+
+    /// <summary>Gets where the track began (normalised foot point).</summary>
+    public PointF? Position { get; } = position;
+
+    public bool Ended { get; set; }
+
+    public DateTimeOffset LastSeen { get; set; } = enteredAt;
+
+    public PointF? LastPosition { get; set; } = position;
+
+    public bool HasPredecessor { get; set; }
+
+    public bool HasSuccessor { get; set; }
 }

@@ -403,13 +403,15 @@ public interface IVisitStore
     /// <returns>A task.</returns>
     Task AddZoneStayAsync(ZoneStay stay, CancellationToken cancellationToken = default);
 
-    /// <summary>Dwell per zone of the stays that began in <c>[from, to)</c>, by zone name.</summary>
+    /// <summary>Dwell per zone of the stays that began in <c>[from, to)</c>, by zone name (and camera).</summary>
     /// <param name="organizationId">Organisation.</param>
     /// <param name="from">Start.</param>
     /// <param name="to">End (exclusive).</param>
+    /// <param name="cameraId">Only the stays seen by this camera, or <see langword="null"/> for all.</param>
+    /// <param name="byCamera">One row per zone and camera instead of per zone.</param>
     /// <param name="cancellationToken">Cancellation.</param>
-    /// <returns>One row per zone with stays.</returns>
-    Task<IReadOnlyList<ZoneDwell>> GetZoneDwellAsync(string organizationId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
+    /// <returns>One row per zone (and camera) with stays.</returns>
+    Task<IReadOnlyList<ZoneDwell>> GetZoneDwellAsync(string organizationId, DateTimeOffset from, DateTimeOffset to, string? cameraId = null, bool byCamera = false, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Detection events, the admin event log, dead letters and the audit trail.</summary>

@@ -388,7 +388,7 @@ public sealed partial class CameraPipeline : IDisposable
             if (_trackStates.Remove(removed.Id, out var ended) && ended.Entered)
             {
                 _identities.Leave(IdentityTracker.PersonIdOf(ended.GlobalId), CameraId);
-                _pendingEvents.Add(new TrackingEvent(TrackingEventKind.PersonExited, CameraId, frame.Timestamp, frame.Sequence, removed.Id, ended.GlobalId, _resolver.CustomerOf(ended.GlobalId)) { Attributes = ended.Attributes });
+                _pendingEvents.Add(new TrackingEvent(TrackingEventKind.PersonExited, CameraId, frame.Timestamp, frame.Sequence, removed.Id, ended.GlobalId, _resolver.CustomerOf(ended.GlobalId)) { Attributes = ended.Attributes, Position = ended.LastFoot, LastSeen = ended.LastSeen });
             }
 
             foreach (var line in _lines)
@@ -417,10 +417,17 @@ public sealed partial class CameraPipeline : IDisposable
             var state = _trackStates[t.Id];
             state.GlobalId = globals[i];
             var customer = _resolver.CustomerOf(globals[i]);
+            var foot = Zone.FootPoint(t.Box);
+            var normalisedFoot = new PointF(foot.X / frame.Width, foot.Y / frame.Height);
+            if (t.TimeSinceUpdate == 0 || !state.Entered)
+            {
+                (state.LastSeen, state.LastFoot) = (frame.Timestamp, normalisedFoot);
+            }
+
             if (!state.Entered)
             {
                 state.Entered = true;
-                _pendingEvents.Add(new TrackingEvent(TrackingEventKind.PersonEntered, CameraId, frame.Timestamp, frame.Sequence, t.Id, globals[i], customer));
+                _pendingEvents.Add(new TrackingEvent(TrackingEventKind.PersonEntered, CameraId, frame.Timestamp, frame.Sequence, t.Id, globals[i], customer) { Position = normalisedFoot });
             }
 
             persons[i] = new TrackedPerson(t.Id, globals[i], t.Box, t.Score, customer, state.Voter.Decision.Status, floors[i], state.Voter.Decision.Score, state.BestEmbedding);
@@ -578,6 +585,11 @@ public sealed partial class CameraPipeline : IDisposable
         public float BestFace { get; set; }
 
         public bool Entered { get; set; }
+
+        // When and where (normalised foot point) the track was last matched: the exit event's, for linking fragments.
+        public DateTimeOffset? LastSeen { get; set; }
+
+        public PointF? LastFoot { get; set; }
 
         // Face frames (1-based) when the head region was last searched and when a face was last seen; 0 = never.
         public long LastSearched { get; set; }

@@ -82,6 +82,19 @@ public sealed record TrackingEvent(
     /// (<see cref="CameraPipelineOptions.EnableAttributes"/>) and a usable face was seen; otherwise <see langword="null"/>.
     /// </summary>
     public Scarlet.Recognition.FaceAttributes? Attributes { get; init; }
+
+    /// <summary>
+    /// Gets where the person stood, as the foot point of the box normalised to the frame (0..1): on
+    /// <see cref="TrackingEventKind.PersonEntered"/> where the track began, on <see cref="TrackingEventKind.PersonExited"/>
+    /// where it was last seen; otherwise <see langword="null"/>. Visits link the fragments of one person by it.
+    /// </summary>
+    public PointF? Position { get; init; }
+
+    /// <summary>
+    /// Gets when the track was last matched to a detection on <see cref="TrackingEventKind.PersonExited"/> (the event
+    /// itself comes when the tracker gives the lost track up, up to its lost-track buffer later); otherwise <see langword="null"/>.
+    /// </summary>
+    public DateTimeOffset? LastSeen { get; init; }
 }
 
 /// <summary>Run state of a <see cref="CameraPipeline"/>.</summary>

@@ -215,13 +215,20 @@ public abstract class VisitStoreConformance : StoreConformance
         Assert.Equal(new VisitSummary(3, 1, 1, 1, 3, (600 + 1200 + 120) / 3.0), summary);
         Assert.Equal(new VisitSummary(0, 0, 0, 0, 0, 0), await S.Visits.GetSummaryAsync(OrgA, "s9", T0, T0.AddDays(1)));
 
-        await S.Visits.AddZoneStayAsync(new ZoneStay(OrgA, "checkout", "person-3", "v", T0.AddMinutes(5), T0.AddMinutes(6)));
-        await S.Visits.AddZoneStayAsync(new ZoneStay(OrgA, "checkout", "person-3", "v", T0.AddMinutes(6).AddSeconds(30), T0.AddMinutes(7)));
+        await S.Visits.AddZoneStayAsync(new ZoneStay(OrgA, "checkout", "person-3", "v", T0.AddMinutes(5), T0.AddMinutes(6)) { CameraId = "till" });
+        await S.Visits.AddZoneStayAsync(new ZoneStay(OrgA, "checkout", "person-3", "v", T0.AddMinutes(6).AddSeconds(30), T0.AddMinutes(7)) { CameraId = "door" });
         await S.Visits.AddZoneStayAsync(new ZoneStay(OrgA, "aisle", "person-4", null, T0, T0.AddSeconds(45)));
         await S.Visits.AddZoneStayAsync(new ZoneStay(OrgB, "aisle", "person-4", null, T0, T0.AddSeconds(45)));
         Assert.Equal(
             [new ZoneDwell("aisle", 1, 1, 45, 45, 45), new ZoneDwell("checkout", 2, 1, 90, 45, 60)],
             await S.Visits.GetZoneDwellAsync(OrgA, T0.AddHours(-1), T0.AddHours(1)));
+
+        // Per camera (migration 12): filtered to one camera, or one row per zone and camera (a stay of no known camera apart).
+        Assert.Equal([new ZoneDwell("checkout", 1, 1, 60, 60, 60)], await S.Visits.GetZoneDwellAsync(OrgA, T0.AddHours(-1), T0.AddHours(1), cameraId: "till"));
+        Assert.Equal(
+            [("aisle", null), ("checkout", "door"), ("checkout", "till")],
+            (await S.Visits.GetZoneDwellAsync(OrgA, T0.AddHours(-1), T0.AddHours(1), byCamera: true)).Select(z => (z.Zone, z.CameraId)).OrderBy(z => z.Zone).ThenBy(z => z.CameraId, StringComparer.Ordinal));
+        Assert.Equal(30, (await S.Visits.GetZoneDwellAsync(OrgA, T0.AddHours(-1), T0.AddHours(1), "door", byCamera: true)).Single().TotalDwellSeconds);
 
         // Merged into c1's first visit: the row goes, its zone stays follow.
         Assert.True(await S.Visits.DeleteAsync(OrgA, "v", "a"));

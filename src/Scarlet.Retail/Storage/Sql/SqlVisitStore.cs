@@ -148,28 +148,34 @@ public sealed class SqlVisitStore(SqlDatabase db) : IVisitStore
     {
         ArgumentNullException.ThrowIfNull(stay);
         return db.WriteAsync(
-            (c, tx) => Execute(c, "INSERT INTO zone_stays(org_id, zone, person_id, visit_id, entered_at, exited_at) VALUES (@org, @z, @p, @v, @in, @out)", tx, ("@org", stay.OrganizationId), ("@z", stay.Zone), ("@p", stay.PersonId), ("@v", stay.VisitId), ("@in", ToUnixMs(stay.EnteredAt)), ("@out", ToUnixMs(stay.ExitedAt))),
+            (c, tx) => Execute(c, "INSERT INTO zone_stays(org_id, zone, person_id, visit_id, entered_at, exited_at, camera_id) VALUES (@org, @z, @p, @v, @in, @out, @cam)", tx, ("@org", stay.OrganizationId), ("@z", stay.Zone), ("@p", stay.PersonId), ("@v", stay.VisitId), ("@in", ToUnixMs(stay.EnteredAt)), ("@out", ToUnixMs(stay.ExitedAt)), ("@cam", stay.CameraId)),
             cancellationToken);
     }
 
     /// <inheritdoc/>
-    public Task<IReadOnlyList<ZoneDwell>> GetZoneDwellAsync(string organizationId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
-        db.ReadAsync<IReadOnlyList<ZoneDwell>>(
+    public Task<IReadOnlyList<ZoneDwell>> GetZoneDwellAsync(string organizationId, DateTimeOffset from, DateTimeOffset to, string? cameraId = null, bool byCamera = false, CancellationToken cancellationToken = default)
+    {
+        // The camera column is selected either way (a constant when not grouped by it) so one reader maps both shapes.
+        var camera = byCamera ? "camera_id" : "CAST(NULL AS TEXT)";
+        var groupBy = byCamera ? "zone, camera_id" : "zone";
+        return db.ReadAsync<IReadOnlyList<ZoneDwell>>(
             c => Query(
                 c,
                 null,
-                """
+                $"""
                 SELECT zone, CAST(COUNT(*) AS INTEGER), CAST(COUNT(DISTINCT COALESCE(visit_id, person_id)) AS INTEGER),
                        CAST(SUM(exited_at - entered_at) / 1000.0 AS DOUBLE PRECISION), CAST(AVG(exited_at - entered_at) / 1000.0 AS DOUBLE PRECISION),
-                       CAST(MAX(exited_at - entered_at) / 1000.0 AS DOUBLE PRECISION)
-                FROM zone_stays WHERE org_id = @org AND entered_at >= @from AND entered_at < @to
-                GROUP BY zone ORDER BY zone
+                       CAST(MAX(exited_at - entered_at) / 1000.0 AS DOUBLE PRECISION), {camera}
+                FROM zone_stays WHERE org_id = @org AND entered_at >= @from AND entered_at < @to AND (CAST(@cam AS TEXT) IS NULL OR camera_id = @cam)
+                GROUP BY {groupBy} ORDER BY {groupBy}
                 """,
-                r => new ZoneDwell(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetDouble(3), r.GetDouble(4), r.GetDouble(5)),
+                r => new ZoneDwell(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetDouble(3), r.GetDouble(4), r.GetDouble(5)) { CameraId = StringOrNull(r, 6) },
                 ("@org", organizationId),
                 ("@from", ToUnixMs(from)),
-                ("@to", ToUnixMs(to))),
+                ("@to", ToUnixMs(to)),
+                ("@cam", cameraId)),
             cancellationToken);
+    }
 
     private static Visit Map(DbDataReader r) => new()
     {

@@ -182,6 +182,11 @@ internal static class SchemaMigrations
             CREATE INDEX ix_rate_limits_start ON rate_limits(window_start);
             """),
 
+        // Dwell per zone per camera: the camera that saw each zone stay (null for stays recorded before).
+        (12, """
+            ALTER TABLE zone_stays ADD COLUMN camera_id TEXT;
+            """),
+
         // Each organisation's gallery change sequence, bumped in the transaction of every change to its embeddings
         // (enrolment, new embedding, merge, erasure): a gallery snapshot taken at a sequence stands in for the store only
         // while the store is still at it.
