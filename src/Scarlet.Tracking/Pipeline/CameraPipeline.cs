@@ -331,9 +331,10 @@ public sealed partial class CameraPipeline : IDisposable
     {
         var image = frame.Image;
         var detections = _models.Persons.Detect(image);
+        _frameFaces = AnchorsFaces ? _models.Faces!.Detector.Detect(image) : null;
         var low = _options.Tracker.LowScoreThreshold;
         var kept = 0;
-        var dets = ArrayPool<TrackerDetection>.Shared.Rent(Math.Max(1, detections.Count));
+        var dets = ArrayPool<TrackerDetection>.Shared.Rent(Math.Max(1, detections.Count + (_frameFaces?.Count ?? 0)));
         float[]? embeddings = null;
         try
         {
@@ -344,6 +345,11 @@ public sealed partial class CameraPipeline : IDisposable
                 {
                     dets[kept++] = TrackerDetection.FromPersonDetection(detections[i]);
                 }
+            }
+
+            if (_frameFaces is not null)
+            {
+                kept = AddFaceAnchors(_frameFaces, dets, kept, frame.Width, frame.Height);
             }
 
             var dim = 0;

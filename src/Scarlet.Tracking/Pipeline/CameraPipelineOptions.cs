@@ -108,6 +108,17 @@ public sealed class CameraPipelineOptions
     [Range(1, 1000)]
     public int KnownFaceInterval { get; set; } = 5;
 
+    /// <summary>
+    /// Gets or sets whether a face the whole-frame search finds where the person detector found nobody gives a track of
+    /// its own (a head-and-shoulders box derived from the face: 2.7 face widths wide, from half a face height above the face
+    /// to 2.5 below it), identified by the same vote: a till, kiosk or
+    /// entrance camera sees faces whose bodies the frame cuts off. Applies when <see cref="FaceSearch"/> includes the
+    /// whole frame (<see cref="FaceSearchMode.WholeFrame"/> or <see cref="FaceSearchMode.Both"/>); the whole-frame faces
+    /// are then found on every detection frame (before tracking; a face frame reuses them), and only faces of at least
+    /// <see cref="MinFaceSize"/> anchor a track. The default value is <see langword="true"/>.
+    /// </summary>
+    public bool FaceAnchoredTracks { get; set; } = true;
+
     /// <summary>Gets or sets the smallest face (shorter side, pixels) worth embedding.</summary>
     [Range(1.0, 10_000.0)]
     public float MinFaceSize { get; set; } = 40;
