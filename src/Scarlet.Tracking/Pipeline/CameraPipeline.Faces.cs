@@ -8,6 +8,7 @@ public sealed partial class CameraPipeline
     private readonly List<(Track Track, bool Known, long LastSearched, int Id)> _needing = [];
     private readonly Dictionary<int, (FaceDetection Face, Track Owner)> _bestFaces = [];
     private long _detectionFrames;
+    private IReadOnlyList<FaceDetection>? _frameFaces; // the whole-frame faces of this detection frame when they anchor tracks
 
     // Faces are looked for every FaceInterval-th detection frame, on the whole frame and/or in the head regions of the
     // tracks that still need a face (within the crop budget); each face is given to its track's owner, and each track's
@@ -24,7 +25,7 @@ public sealed partial class CameraPipeline
         _bestFaces.Clear();
         if (_options.FaceSearch != FaceSearchMode.PersonCrops)
         {
-            foreach (var face in faces.Detector.Detect(frame.Image))
+            foreach (var face in _frameFaces ?? faces.Detector.Detect(frame.Image))
             {
                 Offer(face, tracks, frameNumber);
             }
@@ -147,22 +148,50 @@ public sealed partial class CameraPipeline
         state.AttributeRuns++;
     }
 
-    // The face belongs to the person whose box holds the face centre in its upper two thirds (head-and-shoulders views included); the smallest such box wins
+    // The face belongs to the person whose box holds the face centre in its upper two thirds; the smallest such box wins
     // (the nearer of two overlapping people).
     private static Track? OwnerOf(in BoundingBox face, IReadOnlyList<Track> tracks)
     {
         Track? owner = null;
-        var cx = face.CenterX;
-        var cy = face.CenterY;
         foreach (var t in tracks)
         {
-            var b = t.Box;
-            if (cx >= b.X && cx <= b.Right && cy >= b.Y && cy <= b.Y + (b.Height * 0.67f) && (owner is null || b.Area < owner.Box.Area))
+            if (FaceAnchor.Holds(t.Box, face) && (owner is null || t.Box.Area < owner.Box.Area))
             {
                 owner = t;
             }
         }
 
         return owner;
+    }
+
+    // Whether this camera's whole-frame faces anchor tracks of their own (found before tracking on every detection frame).
+    private bool AnchorsFaces => _options.FaceAnchoredTracks && _options.EnableFaces && _models.Faces is not null && _options.FaceSearch != FaceSearchMode.PersonCrops;
+
+    // Each face of at least MinFaceSize (smaller ones could not be identified anyway) that no high-score person detection
+    // holds becomes a detection of its own, a head-and-shoulders box derived from the face with the face's score (a weak
+    // person detection cannot start a track, so it must not keep a sure face from starting one); returns the new count.
+    private int AddFaceAnchors(IReadOnlyList<FaceDetection> faces, TrackerDetection[] dets, int kept, int width, int height)
+    {
+        var persons = kept;
+        foreach (var face in faces)
+        {
+            if (MathF.Min(face.Box.Width, face.Box.Height) < _options.MinFaceSize || face.Score <= _options.Tracker.LowScoreThreshold)
+            {
+                continue;
+            }
+
+            var held = false;
+            for (var i = 0; i < persons && !held; i++)
+            {
+                held = dets[i].Score >= _options.Tracker.HighScoreThreshold && FaceAnchor.Holds(dets[i].Box, face.Box);
+            }
+
+            if (!held)
+            {
+                dets[kept++] = new TrackerDetection(FaceAnchor.PersonBox(face.Box, width, height), face.Score);
+            }
+        }
+
+        return kept;
     }
 }

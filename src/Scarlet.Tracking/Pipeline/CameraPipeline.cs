@@ -331,9 +331,10 @@ public sealed partial class CameraPipeline : IDisposable
     {
         var image = frame.Image;
         var detections = _models.Persons.Detect(image);
+        _frameFaces = AnchorsFaces ? _models.Faces!.Detector.Detect(image) : null;
         var low = _options.Tracker.LowScoreThreshold;
         var kept = 0;
-        var dets = ArrayPool<TrackerDetection>.Shared.Rent(Math.Max(1, detections.Count));
+        var dets = ArrayPool<TrackerDetection>.Shared.Rent(Math.Max(1, detections.Count + (_frameFaces?.Count ?? 0)));
         float[]? embeddings = null;
         try
         {
@@ -344,6 +345,11 @@ public sealed partial class CameraPipeline : IDisposable
                 {
                     dets[kept++] = TrackerDetection.FromPersonDetection(detections[i]);
                 }
+            }
+
+            if (_frameFaces is not null)
+            {
+                kept = AddFaceAnchors(_frameFaces, dets, kept, frame.Width, frame.Height);
             }
 
             var dim = 0;
@@ -432,8 +438,10 @@ public sealed partial class CameraPipeline : IDisposable
 
             persons[i] = new TrackedPerson(t.Id, globals[i], t.Box, t.Score, customer, state.Voter.Decision.Status, floors[i], state.Voter.Decision.Score, state.BestEmbedding);
             var position = new PersonPosition(CameraId, frame.Timestamp, Zone.FootPoint(t.Box), floors[i]);
-            // Only a high-score detection matched this frame keeps the person present (a weak static false positive does not).
-            if (_identities.Observe(globals[i], position, customer, confirmed: t.Score >= _options.Tracker.HighScoreThreshold))
+            // Only a high-score detection matched this frame keeps the person present (a weak static false positive does not),
+            // and only on a track that has moved since it appeared (a strong static one does not either).
+            var confirmed = state.Motion.Update(t.Box, _options.PresenceMinMotion) && t.Score >= _options.Tracker.HighScoreThreshold;
+            if (_identities.Observe(globals[i], position, customer, confirmed))
             {
                 _pendingEvents.Add(new TrackingEvent(TrackingEventKind.IdentityResolved, CameraId, frame.Timestamp, frame.Sequence, t.Id, globals[i], customer));
             }
@@ -597,6 +605,9 @@ public sealed partial class CameraPipeline : IDisposable
         public long LastFace { get; set; }
 
         public float[]? BestEmbedding { get; set; }
+
+        // Whether the track has moved since it appeared (a mutable struct: a field, updated in place).
+        public MotionSinceBirth Motion;
 
         // The track's face attributes, the goodness of the face they came from, and how many times they were estimated.
         public Scarlet.Recognition.FaceAttributes? Attributes { get; set; }

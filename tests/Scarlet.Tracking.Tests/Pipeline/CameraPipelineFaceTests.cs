@@ -117,6 +117,66 @@ public sealed class CameraPipelineFaceTests
         Assert.Equal(Enumerable.Range(undecided[0], 15 - undecided[0]), undecided);
     }
 
+    [Fact]
+    public void A_face_without_a_person_box_anchors_a_track_that_the_vote_names()
+    {
+        // A real face photo cut to the face (the person detector sees no person in it) moving over a plain 640x480 frame,
+        // as a till or entrance camera that sees heads without bodies does.
+        var lfw = Path.Combine(TestAssets.Lfw, "images", "Padraig_Harrington");
+        using var detector = new YoloxPersonDetector(TestAssets.YoloxNano, new PersonDetectorOptions { ScoreThreshold = 0.1f });
+        using var faceDetector = new YuNetFaceDetector(TestAssets.YuNet);
+        using var embedder = new OnnxFaceEmbedder(TestAssets.MobileFaceNet);
+        using var gallery = new FaceGallery(embedder.Dimension, embedder.ModelId);
+        var recognizer = new FaceRecognizer(faceDetector, embedder, gallery, landmarkRefiner: new MirrorLandmarkRefiner(faceDetector));
+        using (var a = Cv2.ImRead(Path.Combine(lfw, "Padraig_Harrington_0001.jpg")))
+        using (var b = Cv2.ImRead(Path.Combine(lfw, "Padraig_Harrington_0003.jpg")))
+        using (var c = Cv2.ImRead(Path.Combine(lfw, "Padraig_Harrington_0004.jpg")))
+        {
+            Assert.Equal(3, recognizer.Enroll("padraig", [a, b, c]).Added);
+        }
+
+        using var photo = Cv2.ImRead(Path.Combine(lfw, "Padraig_Harrington_0002.jpg"));
+        // At this size (a face of about 44 px) YOLOX-Nano gives the face at most a weak person score (measured 0.16).
+        using var faceOnly = new Mat(photo, new Rect(75, 70, 100, 115));
+        using var face = faceOnly.Resize(new Size(60, 69));
+
+        (int Persons, string? Customer) Play(bool anchors)
+        {
+            var models = new CameraPipelineModels(detector, null, new FaceModels(faceDetector, recognizer));
+            var options = new CameraPipelineOptions
+            {
+                CameraId = "kiosk",
+                FaceInterval = 1,
+                FaceSearch = FaceSearchMode.Both,
+                FaceAnchoredTracks = anchors,
+                Voting = new IdentityVotingOptions { MinFaces = 1 },
+            };
+            using var pipeline = new CameraPipeline(options, models, new CrossCameraResolver(), new IdentityTracker());
+            TrackingUpdate? last = null;
+            var persons = 0;
+            for (var f = 0; f < 6; f++)
+            {
+                using var image = new Mat(480, 640, MatType.CV_8UC3, new Scalar(120, 125, 130));
+                using (var target = new Mat(image, new Rect(150 + (f * 8), 100, face.Width, face.Height)))
+                {
+                    face.CopyTo(target);
+                }
+
+                persons += detector.Detect(image).Count(d => d.Score >= options.Tracker.HighScoreThreshold);
+                using var frame = new Frame(image.Clone(), "kiosk", DateTimeOffset.UnixEpoch.AddSeconds(f * 0.1), f);
+                last = pipeline.Process(frame);
+            }
+
+            return (persons, last!.Persons.Select(p => p.CustomerId).SingleOrDefault());
+        }
+
+        // Without anchors the face has no track to vote on; with them it is followed and named.
+        var (persons, without) = Play(anchors: false);
+        Assert.Equal(0, persons);
+        Assert.Null(without);
+        Assert.Equal("padraig", Play(anchors: true).Customer);
+    }
+
     private sealed class CountingFaceDetector(IFaceDetector inner) : IFaceDetector
     {
         public int Calls { get; private set; }
