@@ -90,31 +90,31 @@ internal static class Cli
             [Text("gt", "gt.txt or folder", required: true), Text("res", "result.txt or folder", required: true), Text("benchmark", "MOT15, MOT17 or MOT20")]));
 
         root.Subcommands.Add(Verb("run", "Run cameras through the pipeline; one JSON line per event on stdout.", RunCommand.RunAsync, Vision,
-            [Many("camera", "NAME=URL_OR_FILE (repeat for more cameras)"), Number("fps", "frames per second processed"), Number("max-seconds", "stop after S seconds (0 = run until Ctrl+C)"),
-                Whole("detect-every", "detect every Nth frame"), Switch("reid", "appearance re-identification"), Switch("loop", "loop file sources"), Switch("no-pacing", "read files as fast as possible"),
+            [Many("camera", "NAME=URL_OR_FILE (repeat for more cameras)"), Number("fps", "frames per second processed", 10), Number("max-seconds", "stop after S seconds (0 = run until Ctrl+C)", 0),
+                Whole("detect-every", "detect every Nth frame", 1), Switch("reid", "appearance re-identification"), Switch("loop", "loop file sources"), Switch("no-pacing", "read files as fast as possible"),
                 Many("overlap", "cameras that see the same floor"), Many("zone", "CAMERA:NAME:x,y,x,y,..."), Many("zones", "[CAMERA=]zones.json"), Many("line", "CAMERA:NAME:x1,y1,x2,y2"),
                 Switch("updates", "also print a line per processed frame"), Many("enrol", "ID=DIR: enrol the photos of a folder"), Text("reid-model", "re-ID model id")]));
 
         var bench = new Command("bench", "The measuring instruments (timings depend on the machine: say which).");
         bench.Subcommands.Add(Verb("vision", "Median time per stage of decoding and detection.", BenchVisionCommand.RunAsync, Vision,
-            [Whole("runs", "runs per stage"), Text("image", "image or video to take a frame from")]));
+            [Whole("runs", "runs per stage", 50), Text("image", "image or video to take a frame from")]));
         bench.Subcommands.Add(Verb("hnsw-gen", "Generate a vector set and queries for bench hnsw.", BenchHnswGenCommand.RunAsync,
-            [Text("kind", "kind of data", required: true), Whole("n", "vectors"), Whole("dim", "dimensions"), Whole("nq", "queries"), Whole("seed", "random seed"), Text("out", "output prefix", required: true),
-                Whole("ids", "identities"), Whole("per", "vectors per identity"), Number("noise", "noise per vector")]));
+            [Text("kind", "kind of data", required: true), Whole("n", "vectors"), Whole("dim", "dimensions", 128), Whole("nq", "queries", 1000), Whole("seed", "random seed", 1), Text("out", "output prefix", required: true),
+                Whole("ids", "identities"), Whole("per", "vectors per identity"), Number("noise", "noise per vector", 0.8)]));
         bench.Subcommands.Add(Verb("hnsw", "Recall and speed of the HNSW index against exact search.", BenchHnswCommand.RunAsync,
-            [Text("data", "data prefix from bench hnsw-gen", required: true), Whole("M", "links per node"), Whole("efc", "construction beam"), Text("ef", "search beams, comma-separated"),
-                Whole("threads", "query threads"), Whole("seed", "random seed"), Whole("repeat", "repeats"), Switch("flat", "also time exact search"), Text("snapshot", "snapshot file")]));
+            [Text("data", "data prefix from bench hnsw-gen", required: true), Whole("M", "links per node", 16), Whole("efc", "construction beam", 200), Text("ef", "search beams, comma-separated"),
+                Whole("threads", "query threads", 1), Whole("seed", "random seed", 42), Whole("repeat", "repeats", 3), Switch("flat", "also time exact search"), Text("snapshot", "snapshot file")]));
         bench.Subcommands.Add(Verb("tracker", "Tracker speed on given detections.", BenchTrackerCommand.RunAsync, Sequence, Tracker,
-            [Text("det", "det.txt", required: true), Whole("repeat", "repeats")]));
+            [Text("det", "det.txt", required: true), Whole("repeat", "repeats", 20)]));
         bench.Subcommands.Add(Verb("cameras", "Several paced cameras through the live pipeline.", BenchCamerasCommand.RunAsync, Vision,
-            [Whole("cameras", "cameras"), Number("fps", "frames per second per camera"), Number("seconds", "duration"), Whole("detect-every", "detect every Nth frame"), Switch("reid", "appearance re-identification"),
+            [Whole("cameras", "cameras", 4), Number("fps", "frames per second per camera", 10), Number("seconds", "duration", 20), Whole("detect-every", "detect every Nth frame", 1), Switch("reid", "appearance re-identification"),
                 Text("video", "source video"), Switch("no-faces", "no face step"), Switch("attributes", "face attributes"), Text("face-search", "whole, crops or both")]));
         bench.Subcommands.Add(Verb("faces", "Face detection speed and recall by input size.", BenchFacesCommand.RunAsync, Vision,
-            [Text("data", "data folder"), Text("sizes", "input sizes"), Whole("rounds", "rounds"), Whole("frame", "frame index"), Whole("tiles", "tiles"), Whole("tile-size", "tile size"), Whole("jpeg", "JPEG quality")]));
+            [Text("data", "data folder"), Text("sizes", "input sizes"), Whole("rounds", "rounds", 3), Whole("frame", "frame index", 100), Whole("tiles", "tiles", 4), Whole("tile-size", "tile size", 320), Whole("jpeg", "JPEG quality", 75)]));
         bench.Subcommands.Add(Verb("recognition", "Recognition of customers on video frames.", BenchRecognitionCommand.RunAsync, Vision,
             [Text("data", "data folder"), Whole("customers", "enrolled customers"), Whole("strangers", "strangers"), Whole("distractors", "gallery distractors"), Whole("enrol", "photos enrolled per customer"), Whole("photos", "photos shown per person"), Whole("frames-per-photo", "frames per photo")]));
         bench.Subcommands.Add(Verb("requests", "Requests per second and latency of the web host's face endpoints.", BenchRequestsCommand.RunAsync,
-            [Number("seconds", "seconds per run"), Text("clients", "concurrent clients, comma-separated"), Text("endpoints", "recognize,process-frame"), Text("data", "data folder"),
+            [Number("seconds", "seconds per run", 10), Text("clients", "concurrent clients, comma-separated"), Text("endpoints", "recognize,process-frame"), Text("data", "data folder"),
                 Text("host", "Scarlet.WebHost.dll"), Many("host-env", "KEY=VALUE for the host (repeat)"), Text("models", "models folder")]));
         root.Subcommands.Add(bench);
         return root;

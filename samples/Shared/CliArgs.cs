@@ -74,10 +74,12 @@ internal sealed class CliArgs
     public string Required(string name) => Optional(name) ?? throw new UsageException($"--{name} is required");
 
     /// <summary>A whole-number option, or <paramref name="defaultValue"/> when it was not given.</summary>
-    public int Int(string name, int defaultValue) => Has(name) ? Value<int>(name) : defaultValue;
+    /// <exception cref="InvalidOperationException">The option declares another default (its help would lie).</exception>
+    public int Int(string name, int defaultValue) => Has(name) ? Value<int>(name) : SameDefault(name, defaultValue);
 
     /// <summary>A number option, or <paramref name="defaultValue"/> when it was not given.</summary>
-    public double Double(string name, double defaultValue) => Has(name) ? Value<double>(name) : defaultValue;
+    /// <exception cref="InvalidOperationException">The option declares another default (its help would lie).</exception>
+    public double Double(string name, double defaultValue) => Has(name) ? Value<double>(name) : SameDefault(name, defaultValue);
 
     /// <summary>Every value of a repeatable option (<c>--camera A --camera B</c>), in order.</summary>
     public IReadOnlyList<string> All(string name) => Has(name) ? Value<string[]>(name) ?? [] : [];
@@ -95,6 +97,18 @@ internal sealed class CliArgs
                 throw new UsageException($"{name} does not apply to '{Verb}' with these options");
             }
         }
+    }
+
+    // The default shown by --help is declared on the option, the one used is passed by the verb: they must agree.
+    private T SameDefault<T>(string name, T used)
+    {
+        var option = Find(name);
+        if (option.HasDefaultValue && !EqualityComparer<T>.Default.Equals((T?)option.GetDefaultValue(), used))
+        {
+            throw new InvalidOperationException($"--{name} on '{Verb}' declares the default {option.GetDefaultValue()} but the verb uses {used}");
+        }
+
+        return used;
     }
 
     private T? Value<T>(string name) => Find(name) is Option<T> typed

@@ -100,6 +100,45 @@ public sealed partial class CommandLineTests
         Assert.StartsWith("error: " + expected, line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Help_shows_the_defaults_the_verbs_use()
+    {
+        // Every declared default is the one its verb reads (args.Int/Double("name", literal) in the verb's file).
+        var checkedDefaults = 0;
+        foreach (var verb in Verbs(Cli.Build()))
+        {
+            var withDefault = verb.Options.Where(o => o is Option<int> or Option<double> && o.HasDefaultValue).ToList();
+            if (withDefault.Count == 0)
+            {
+                continue;
+            }
+
+            var words = verb.Parents.OfType<Command>().Where(c => c is not RootCommand).Select(c => c.Name).Reverse().Append(verb.Name);
+            var file = Path.Combine(TestAssets.RepoRoot, "samples", "Scarlet.ConsoleHost", "Commands",
+                string.Concat(words.SelectMany(w => w.Split('-')).Select(w => char.ToUpperInvariant(w[0]) + w[1..])) + "Command.cs");
+            var source = File.ReadAllText(file);
+            foreach (var option in withDefault)
+            {
+                var read = Regex.Match(source, $@"args\.(?:Int|Double)\(""{Regex.Escape(option.Name[2..])}"", ([0-9.]+)\)");
+                Assert.True(read.Success, $"{option.Name} of '{verb.Name}': no literal default read in {Path.GetFileName(file)}");
+                Assert.Equal(Convert.ToDouble(option.GetDefaultValue(), System.Globalization.CultureInfo.InvariantCulture), double.Parse(read.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+                checkedDefaults++;
+            }
+        }
+
+        Assert.True(checkedDefaults >= 20, $"only {checkedDefaults} defaults declared");
+
+        // At run time too: a verb that reads another default than its help shows is a bug, not a silent choice.
+        var args = new CliArgs(Cli.Build().Parse(["bench", "vision"]));
+        Assert.Equal(50, args.Int("runs", 50));
+        Assert.Throws<InvalidOperationException>(() => args.Int("runs", 49));
+        Assert.Equal(12, new CliArgs(Cli.Build().Parse(["bench", "vision", "--runs", "12"])).Int("runs", 50));
+
+        var (code, stdout, stderr) = ScarletProcess.Run("bench", "vision", "--help");
+        Assert.True(code == 0, stderr);
+        Assert.Matches(@"--runs <runs>\s+runs per stage \[default: 50\]", stdout);
+    }
+
     private static IEnumerable<Command> Verbs(Command command) => command.Subcommands.Count == 0 ? [command] : command.Subcommands.SelectMany(Verbs);
 
     [GeneratedRegex(@"args\.(?:Int|Double|Flag|Optional|Required|All|Has)\(""([A-Za-z0-9-]+)""")]

@@ -95,7 +95,17 @@ public sealed class CameraPipelineHost : IAsyncDisposable
 
             var models = faces is null ? _models : new CameraPipelineModels(_models.Persons, _models.ReId, faces);
             var pipeline = new CameraPipeline(options, models, Resolver, Identities, _loggerFactory.CreateLogger<CameraPipeline>());
-            source ??= FrameSourceFactory.Create(options.CameraId, options.Source!, options.SourceOptions, _time, _loggerFactory);
+            try
+            {
+                source ??= FrameSourceFactory.Create(options.CameraId, options.Source!, options.SourceOptions, _time, _loggerFactory);
+            }
+            catch
+            {
+                // The caller never sees this pipeline: dispose it here rather than leave its streams open.
+                pipeline.Dispose();
+                throw;
+            }
+
             var camera = new Camera(pipeline, source);
             camera.Subscriptions.Add(pipeline.Updates.Subscribe(u => _updates.OnNext(u)));
             camera.Subscriptions.Add(pipeline.Events.Subscribe(e => _events.OnNext(e)));

@@ -138,4 +138,20 @@ public sealed class CameraPipelineHookTests
         Assert.InRange(s.FramesProcessed, 1, (long)(watch.Elapsed.TotalSeconds * 4) + 2);
         Assert.True(s.FramesDropped > s.FramesProcessed);
     }
+
+    [Fact]
+    public async Task Add_whose_source_cannot_be_opened_throws_and_leaves_no_camera_behind()
+    {
+        using var detector = new YoloxPersonDetector(TestAssets.YoloxNano, new PersonDetectorOptions { ScoreThreshold = 0.1f }, new InferenceOptions { IntraOpThreads = 1 });
+        await using var host = new CameraPipelineHost(new CameraPipelineModels(detector));
+        var missing = Path.Combine(Path.GetTempPath(), "scarlet-no-such-video-" + Guid.NewGuid().ToString("N") + ".mp4");
+
+        // The pipeline built before the source is opened is disposed by Add (the caller never gets it), and the id stays free.
+        Assert.Throws<FileNotFoundException>(() => host.Add(new CameraPipelineOptions { CameraId = "a", EnableFaces = false, Source = missing }));
+        Assert.Empty(host.CameraIds);
+        Assert.Empty(host.GetStatus());
+        var pipeline = host.Add(new CameraPipelineOptions { CameraId = "a", EnableFaces = false }, new VideoFileSource("a", TestAssets.VtestVideo));
+        Assert.Equal("a", pipeline.CameraId);
+        Assert.Equal(["a"], host.CameraIds);
+    }
 }
