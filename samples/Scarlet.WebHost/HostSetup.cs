@@ -157,7 +157,7 @@ internal static class HostSetup
         services.AddSingleton<WebhookTargets>();
         services.AddHttpClient(WebhookTargets.HttpClientName).ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<WebhookTargets>().CreateHandler());
 
-        services.AddSingleton(sp => new HostStateStore(storagePath, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<HostStateStore>();
         services.AddSingleton(new PasswordHasher(host.Security.PasswordIterations));
 
         // Admin users, logouts, lock-outs and API keys: the library's stores on the retail database (shared by hosts on PostgreSQL).
