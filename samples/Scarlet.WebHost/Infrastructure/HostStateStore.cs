@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Scarlet.Retail.Storage;
+using Scarlet.Retail.Storage.Sqlite;
 
 namespace Scarlet.WebHost;
 
@@ -45,4 +46,12 @@ internal sealed class HostStateStore(IHostStateStore store, TimeProvider time)
 
         return list;
     }
+}
+
+/// <summary>This host's own SQLite file when the retail database is a shared PostgreSQL (disposed with the container).</summary>
+internal sealed class HostLocalDatabase(SqliteDatabase database) : IDisposable
+{
+    public SqliteDatabase Database { get; } = database;
+
+    public void Dispose() => Database.Dispose();
 }
