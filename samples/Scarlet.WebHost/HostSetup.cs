@@ -3,6 +3,8 @@ using Microsoft.Extensions.Options;
 using Scarlet.Recognition;
 using Scarlet.Retail;
 using Scarlet.Retail.Storage;
+using Scarlet.Retail.Storage.Sql;
+using Scarlet.Retail.Storage.Sqlite;
 using Scarlet.Vision;
 using Scarlet.Vision.Models;
 using Scarlet.WebHost.Api;
@@ -157,7 +159,18 @@ internal static class HostSetup
         services.AddSingleton<WebhookTargets>();
         services.AddHttpClient(WebhookTargets.HttpClientName).ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<WebhookTargets>().CreateHandler());
 
-        services.AddSingleton(sp => new HostStateStore(storagePath, sp.GetRequiredService<TimeProvider>()));
+        // The run-time documents belong to one host (its cameras, its export files, its jobs): on PostgreSQL, shared by
+        // every host, they stay in this host's own SQLite file, opened through the library (its migrations, its single
+        // write connection) like the retail file of a lone host.
+        if (host.Storage.Provider == StorageProvider.Postgres)
+        {
+            services.AddSingleton(_ => new HostLocalDatabase(new SqliteDatabase(storagePath)));
+            services.AddSingleton(sp => new HostStateStore(new SqlHostStateStore(sp.GetRequiredService<HostLocalDatabase>().Database), sp.GetRequiredService<TimeProvider>()));
+        }
+        else
+        {
+            services.AddSingleton<HostStateStore>();
+        }
         services.AddSingleton(new PasswordHasher(host.Security.PasswordIterations));
 
         // Admin users, logouts, lock-outs and API keys: the library's stores on the retail database (shared by hosts on PostgreSQL).

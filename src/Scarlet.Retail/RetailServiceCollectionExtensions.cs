@@ -104,6 +104,7 @@ public static class RetailServiceCollectionExtensions
         services.TryAddSingleton<IApiKeyStore>(sp => new SqlApiKeyStore(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton<IStreamTicketStore>(sp => new SqlStreamTicketStore(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton<IRateLimitStore>(sp => new SqlRateLimitStore(sp.GetRequiredService<SqlDatabase>()));
+        services.TryAddSingleton<IHostStateStore>(sp => new SqlHostStateStore(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton(sp => new ScarletEventStream(
             sp.GetService<ILogger<ScarletEventStream>>(), sp.GetRequiredService<IOptions<RetailOptions>>().Value.EventHandlerQueueCapacity));
         services.TryAddSingleton<CustomerService>();

@@ -82,7 +82,7 @@ public sealed class MultiObjectTracker
             }
         }
 
-        using var activity = TrackingActivities.Source.StartActivity("track.update");
+        using var activity = TrackingDiagnostics.Source.StartActivity("track.update");
         _association.SetEmbeddings(detections.Length, embeddings);
         FrameCount++;
         TrackingMetrics.FramesTracked.Add(1);

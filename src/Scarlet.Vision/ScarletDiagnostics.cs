@@ -5,17 +5,22 @@ namespace Scarlet.Vision;
 
 /// <summary>
 /// Process-wide diagnostics for Scarlet: a count of live native-backed objects (frames, tensors, sessions)
-/// that tests assert returns to zero, and the <see cref="Meter"/> every Scarlet layer publishes on.
+/// that tests assert returns to zero, and the naming of the per-library meters and activity sources.
 /// </summary>
 public static class ScarletDiagnostics
 {
     private static long s_liveNativeObjects;
 
-    /// <summary>The name of the meter shared by all Scarlet libraries.</summary>
-    public const string MeterName = "Scarlet";
+    /// <summary>
+    /// The prefix of every Scarlet <see cref="System.Diagnostics.Metrics.Meter"/>: one per library, named like its
+    /// activity source (<c>Scarlet.Vision</c>, <c>Scarlet.Recognition</c>, <c>Scarlet.Tracking</c>, <c>Scarlet.Retail</c>),
+    /// so a metrics pipeline subscribes to all with <c>Scarlet.*</c>. Instrument names (<c>scarlet.…</c>) are the library's
+    /// and do not carry the meter's name.
+    /// </summary>
+    public const string MeterPrefix = "Scarlet.";
 
-    /// <summary>The meter all Scarlet instruments are created on.</summary>
-    public static Meter Meter { get; } = new(MeterName, "0.1.0");
+    /// <summary>Gets the meter of this library: frame sources and the image memory budget.</summary>
+    internal static Meter Meter { get; } = new(MeterPrefix + "Vision", "0.1.0");
 
     /// <summary>
     /// The prefix of every Scarlet <see cref="ActivitySource"/>: one per library (<c>Scarlet.Vision</c>,

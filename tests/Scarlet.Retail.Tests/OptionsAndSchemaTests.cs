@@ -87,6 +87,39 @@ public sealed class OptionsAndSchemaTests
     }
 
     [Fact]
+    public async Task Migration_14_keeps_the_rows_of_the_host_state_table_a_web_host_created_itself()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("v13.db");
+        new SqliteDatabase(path).Dispose();
+
+        // What a version 13 file of a web host held: its own host_state table (created outside the migrations), one row.
+        SqliteConnection.ClearAllPools();
+        using (var conn = new SqliteConnection($"Data Source={path}"))
+        {
+            conn.Open();
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = """
+                DROP TABLE host_state; DELETE FROM schema_version WHERE version = 14;
+                CREATE TABLE host_state(kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY(kind, id));
+                INSERT INTO host_state VALUES ('webhook', 'w1', '{"id":"w1"}', 5);
+                """;
+            cmd.ExecuteNonQuery();
+        }
+
+        SqliteConnection.ClearAllPools();
+        using var db = new SqliteDatabase(path);
+        Assert.Equal(SchemaMigrations.LatestVersion, db.SchemaVersion);
+        var store = new SqlHostStateStore(db);
+        Assert.Equal(["{\"id\":\"w1\"}"], await store.ListAsync("webhook"));
+        await store.PutAsync("webhook", "w0", "{}", DateTimeOffset.FromUnixTimeMilliseconds(1));
+        Assert.Equal(["{}", "{\"id\":\"w1\"}"], await store.ListAsync("webhook"));
+        Assert.True(await store.DeleteAsync("webhook", "w1"));
+        Assert.False(await store.DeleteAsync("webhook", "w1"));
+        Assert.Empty(await store.ListAsync("camera"));
+    }
+
+    [Fact]
     public void A_database_from_a_newer_library_is_refused()
     {
         using var dir = new TempDir();
@@ -238,7 +271,7 @@ public sealed class OptionsAndSchemaTests
         using var check = new SqliteConnection($"Data Source={path}");
         check.Open();
         using var tables = check.CreateCommand();
-        tables.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'host\\_%' ESCAPE '\\'";
+        tables.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('host_admin_users', 'host_revoked_tokens', 'host_api_keys')";
         Assert.Equal(0L, tables.ExecuteScalar());
     }
 

@@ -160,6 +160,30 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public void Each_handled_event_is_a_span_of_the_Scarlet_Retail_source_failures_marked()
+    {
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == "Scarlet.Retail",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var stream = new ScarletEventStream();
+        using var handler = stream.Handle<ZoneExitedEvent>("span-test", (e, _) => e.PersonId == "bad" ? throw new InvalidOperationException("x") : Task.CompletedTask);
+
+        stream.Publish(new ZoneExitedEvent { OrganizationId = "o", Timestamp = T, Zone = "z", PersonId = "good" });
+        stream.Publish(new ZoneExitedEvent { OrganizationId = "o", Timestamp = T, Zone = "z", PersonId = "bad" });
+
+        // Other tests' streams run in parallel on the same source: only this handler's spans count.
+        Assert.True(SpinWait.SpinUntil(() => spans.Count(a => Equals(a.GetTagItem("scarlet.handler"), "span-test")) == 2, 5000));
+        var mine = spans.Where(a => Equals(a.GetTagItem("scarlet.handler"), "span-test")).ToList();
+        Assert.All(mine, a => Assert.Equal(("event.handle", nameof(ZoneExitedEvent)), (a.OperationName, a.GetTagItem("scarlet.event.type"))));
+        Assert.Equal([System.Diagnostics.ActivityStatusCode.Unset, System.Diagnostics.ActivityStatusCode.Error], mine.Select(a => a.Status));
+    }
+
+    [Fact]
     public async Task Visits_from_tracking_count_dwell_returning_and_active_persons()
     {
         var (h, org, ada) = await SetupAsync();

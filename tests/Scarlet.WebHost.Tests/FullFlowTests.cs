@@ -60,6 +60,10 @@ public sealed class FullFlowTests(HostFixture host)
         Assert.Equal("action-events", action.Value.GetProperty("topic").GetString());
         Assert.NotEmpty(action.Value.GetProperty("data").GetProperty("recommended_products").EnumerateArray());
 
+        // A frame counted by the library's camera pipeline (on the Scarlet.Tracking meter), so the one-family check below
+        // sees both counters with values.
+        var libraryFrames = (System.Diagnostics.Metrics.Counter<long>)typeof(Scarlet.Tracking.Pipeline.CameraPipeline).GetField("s_frames", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.GetValue(null)!;
+        libraryFrames.Add(1, new KeyValuePair<string, object?>("camera", "lib-cam"));
         var metrics = await anon.GetStringAsync("/metrics");
         Assert.True(Value(metrics, "scarlet_http_requests_total{endpoint=\"/process-frame\",method=\"POST\",status=\"200\"}") >= 1, metrics);
         Assert.True(Value(metrics, "scarlet_http_requests_total{endpoint=\"/register\",method=\"POST\",status=\"200\"}") >= 1);
@@ -74,6 +78,7 @@ public sealed class FullFlowTests(HostFixture host)
 
         // One family per name: /process-frame and the camera pipeline count into one scarlet.pipeline.frames.
         Assert.Single(metrics.Split('\n'), l => l.StartsWith("# TYPE scarlet_pipeline_frames_total ", StringComparison.Ordinal));
+        Assert.True(Value(metrics, "scarlet_pipeline_frames_total{camera=\"lib-cam\"}") >= 1);
 
         // OpenTelemetry's own instrumentation comes along: ASP.NET Core's request duration and the runtime's GC counts.
         Assert.True(Value(metrics, "http_server_request_duration_seconds_count{http_route=\"/process-frame\"}") >= 1, metrics);

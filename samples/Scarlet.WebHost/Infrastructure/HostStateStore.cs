@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
+using Scarlet.Retail.Storage;
+using Scarlet.Retail.Storage.Sqlite;
 
 namespace Scarlet.WebHost;
 
@@ -19,61 +20,38 @@ internal static class HostStateKinds
 }
 
 /// <summary>
-/// What the API adds at run time (webhook subscriptions, cameras, processing tasks, export jobs), as JSON documents in a
-/// host-owned table of the same SQLite file as the retail data, so a restart finds it again (as admin users and API keys
-/// do). The documents are the host's own records; the retail schema is the library's.
+/// What the API adds at run time (webhook subscriptions, cameras, processing tasks, export jobs), as JSON documents in
+/// the library's <see cref="IHostStateStore"/> (the <c>host_state</c> table of the retail schema, written on its single
+/// write connection), so a restart finds it again (as admin users and API keys do). The documents are the host's own records.
 /// </summary>
-internal sealed class HostStateStore
+internal sealed class HostStateStore(IHostStateStore store, TimeProvider time)
 {
-    private readonly HostDatabase _db;
-    private readonly TimeProvider _time;
-
-    public HostStateStore(string databasePath, TimeProvider time)
-    {
-        _time = time;
-        _db = new HostDatabase(databasePath);
-        using var c = Open();
-        using var cmd = Cmd(c, """
-            CREATE TABLE IF NOT EXISTS host_state(
-                kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL,
-                PRIMARY KEY(kind, id));
-            """);
-        cmd.ExecuteNonQuery();
-    }
-
     /// <summary>Inserts or replaces a document.</summary>
-    public async Task PutAsync<T>(string kind, string id, T document, CancellationToken ct = default)
-    {
-        await using var c = Open();
-        using var cmd = Cmd(c, "INSERT INTO host_state(kind, id, data, updated_at) VALUES ($k, $i, $d, $t) ON CONFLICT(kind, id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
-            ("$k", kind), ("$i", id), ("$d", JsonSerializer.Serialize(document, ApiJson.Options)), ("$t", _time.GetUtcNow().ToUnixTimeMilliseconds()));
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
+    public Task PutAsync<T>(string kind, string id, T document, CancellationToken ct = default) =>
+        store.PutAsync(kind, id, JsonSerializer.Serialize(document, ApiJson.Options), time.GetUtcNow(), ct);
 
     /// <returns>Whether it existed.</returns>
-    public async Task<bool> DeleteAsync(string kind, string id, CancellationToken ct = default)
-    {
-        await using var c = Open();
-        using var cmd = Cmd(c, "DELETE FROM host_state WHERE kind = $k AND id = $i", ("$k", kind), ("$i", id));
-        return await cmd.ExecuteNonQueryAsync(ct) == 1;
-    }
+    public Task<bool> DeleteAsync(string kind, string id, CancellationToken ct = default) => store.DeleteAsync(kind, id, ct);
 
     /// <summary>Every document of a kind, oldest change first.</summary>
+    /// <remarks>Synchronous for its callers' start-up paths (a lazy cache, constructors); the host has no synchronisation context to deadlock on.</remarks>
     public IReadOnlyList<T> List<T>(string kind)
     {
-        using var c = Open();
-        using var cmd = Cmd(c, "SELECT data FROM host_state WHERE kind = $k ORDER BY updated_at, id", ("$k", kind));
-        using var r = cmd.ExecuteReader();
-        var list = new List<T>();
-        while (r.Read())
+        var rows = store.ListAsync(kind).GetAwaiter().GetResult();
+        var list = new List<T>(rows.Count);
+        foreach (var json in rows)
         {
-            list.Add(JsonSerializer.Deserialize<T>(r.GetString(0), ApiJson.Options) ?? throw new InvalidDataException($"Empty {kind} record"));
+            list.Add(JsonSerializer.Deserialize<T>(json, ApiJson.Options) ?? throw new InvalidDataException($"Empty {kind} record"));
         }
 
         return list;
     }
+}
 
-    private SqliteConnection Open() => _db.Open();
+/// <summary>This host's own SQLite file when the retail database is a shared PostgreSQL (disposed with the container).</summary>
+internal sealed class HostLocalDatabase(SqliteDatabase database) : IDisposable
+{
+    public SqliteDatabase Database { get; } = database;
 
-    private static SqliteCommand Cmd(SqliteConnection c, string sql, params (string Name, object? Value)[] args) => HostDatabase.Cmd(c, sql, args);
+    public void Dispose() => Database.Dispose();
 }

@@ -27,7 +27,7 @@ public sealed class TelemetryOptions
 }
 
 /// <summary>
-/// OpenTelemetry for the host: the <c>Scarlet</c> meter, ASP.NET Core and runtime instrumentation, exported in the
+/// OpenTelemetry for the host: the Scarlet meters (<c>Scarlet.*</c>: one per library and the host's), ASP.NET Core and runtime instrumentation, exported in the
 /// Prometheus text format at <c>/metrics</c> and, when <see cref="TelemetryOptions.OtlpEndpoint"/> is set, over OTLP
 /// with traces (Scarlet's activity sources and the HTTP requests). Log lines carry the request's trace id (the
 /// hosting default <c>ActivityTrackingOptions</c>), so a slow request's spans and logs can be found together.
@@ -40,7 +40,7 @@ internal static class Telemetry
             .ConfigureResource(r => r.AddService(options.ServiceName))
             .WithMetrics(m =>
             {
-                m.AddMeter(ScarletDiagnostics.MeterName)
+                m.AddMeter(ScarletDiagnostics.MeterPrefix + "*")
                     .AddAspNetCoreInstrumentation()
                     .AddRuntimeInstrumentation()
                     // No response cache: a scrape right after an action sees it (tests and humans alike).

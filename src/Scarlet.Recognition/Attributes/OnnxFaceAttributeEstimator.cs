@@ -81,7 +81,7 @@ public sealed class OnnxFaceAttributeEstimator : IFaceAttributeEstimator, IDispo
             return [];
         }
 
-        using var activity = RecognitionActivities.Source.StartActivity("face.attributes");
+        using var activity = RecognitionDiagnostics.Source.StartActivity("face.attributes");
         activity?.SetTag("faces", faces.Count);
         var crops = new Mat[faces.Count];
         try

@@ -157,7 +157,7 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder, IDisposable
             throw new ArgumentException($"The destination holds {destination.Length} floats; the embedding has {Dimension}.", nameof(destination));
         }
 
-        using var activity = RecognitionActivities.Source.StartActivity("face.embed");
+        using var activity = RecognitionDiagnostics.Source.StartActivity("face.embed");
         var output = destination[..Dimension];
         Run(alignedCrop, flip: false, output, accumulate: false);
         if (FlipAugmentation)

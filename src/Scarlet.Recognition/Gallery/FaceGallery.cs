@@ -267,7 +267,7 @@ public sealed class FaceGallery : IDisposable
             return IdentifyResult.UnknownFace;
         }
 
-        using var activity = RecognitionActivities.Source.StartActivity("gallery.search");
+        using var activity = RecognitionDiagnostics.Source.StartActivity("gallery.search");
         _lock.EnterReadLock();
         try
         {

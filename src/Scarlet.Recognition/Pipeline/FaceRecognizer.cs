@@ -72,9 +72,9 @@ public sealed class NoUsableFaceException : Exception
 /// </summary>
 public sealed class FaceRecognizer
 {
-    private static readonly Counter<long> s_faces = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.recognition.faces", "{face}", "Faces recognised, by status.");
-    private static readonly Histogram<double> s_latency = ScarletDiagnostics.Meter.CreateHistogram<double>("scarlet.recognition.duration", "ms", "Time to detect, embed and identify the faces of one image.");
-    private static readonly Counter<long> s_refinements = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.recognition.refinements", "{face}", "Identified faces by whether their landmarks were refined (refined: true) or the unrefined decision was far enough from the thresholds (refined: false).");
+    private static readonly Counter<long> s_faces = RecognitionDiagnostics.Meter.CreateCounter<long>("scarlet.recognition.faces", "{face}", "Faces recognised, by status.");
+    private static readonly Histogram<double> s_latency = RecognitionDiagnostics.Meter.CreateHistogram<double>("scarlet.recognition.duration", "ms", "Time to detect, embed and identify the faces of one image.");
+    private static readonly Counter<long> s_refinements = RecognitionDiagnostics.Meter.CreateCounter<long>("scarlet.recognition.refinements", "{face}", "Identified faces by whether their landmarks were refined (refined: true) or the unrefined decision was far enough from the thresholds (refined: false).");
 
     /// <summary>
     /// The default <see cref="RefinementMargin"/>: the smallest margin whose decisions all agree with always refining, on
@@ -221,7 +221,7 @@ public sealed class FaceRecognizer
         var identify = gallery is not null;
         using var crop = Align(image, face.Landmarks);
         FaceQuality quality;
-        using (RecognitionActivities.Source.StartActivity("face.quality"))
+        using (RecognitionDiagnostics.Source.StartActivity("face.quality"))
         {
             quality = QualityGate.Evaluate(face, crop);
         }
@@ -356,7 +356,7 @@ public sealed class FaceRecognizer
 
     private Mat Align(Mat image, FaceLandmarks5 landmarks)
     {
-        using var activity = RecognitionActivities.Source.StartActivity("face.align");
+        using var activity = RecognitionDiagnostics.Source.StartActivity("face.align");
         return _aligner.Align(image, landmarks);
     }
 

@@ -20,9 +20,9 @@ namespace Scarlet.Retail.Events;
 /// </summary>
 public sealed class ScarletEventStream : IDisposable
 {
-    private static readonly Counter<long> s_published = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.retail.events.published");
-    private static readonly Counter<long> s_handlerFailures = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.retail.events.handler_failures");
-    private static readonly Counter<long> s_dropped = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.retail.events.dropped");
+    private static readonly Counter<long> s_published = RetailDiagnostics.Meter.CreateCounter<long>("scarlet.retail.events.published");
+    private static readonly Counter<long> s_handlerFailures = RetailDiagnostics.Meter.CreateCounter<long>("scarlet.retail.events.handler_failures");
+    private static readonly Counter<long> s_dropped = RetailDiagnostics.Meter.CreateCounter<long>("scarlet.retail.events.dropped");
 
     /// <summary>The default of <see cref="HandlerQueueCapacity"/>.</summary>
     public const int DefaultHandlerQueueCapacity = 10_000;
@@ -113,6 +113,11 @@ public sealed class ScarletEventStream : IDisposable
             {
                 await foreach (var e in queue.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
                 {
+                    // One span per handler and event: where a slow store write or a failing handler shows up in a trace.
+                    using var activity = RetailDiagnostics.Source.StartActivity("event.handle");
+                    activity?.SetTag("scarlet.handler", name);
+                    activity?.SetTag("scarlet.event.topic", e.Topic);
+                    activity?.SetTag("scarlet.event.type", e.GetType().Name);
                     try
                     {
                         await handler(e, stop.Token).ConfigureAwait(false);
@@ -123,6 +128,7 @@ public sealed class ScarletEventStream : IDisposable
                     }
                     catch (Exception ex)
                     {
+                        activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.GetType().Name);
                         ReportFailure(name, e, ex);
                     }
                 }

@@ -63,7 +63,7 @@ public sealed record RecognitionHandled(long DetectionId, string? CustomerId, st
 /// </summary>
 public sealed class CustomerService
 {
-    private static readonly Counter<long> s_recognitions = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.retail.recognitions");
+    private static readonly Counter<long> s_recognitions = RetailDiagnostics.Meter.CreateCounter<long>("scarlet.retail.recognitions");
 
     private readonly ICustomerStore _customers;
     private readonly IEventStore _events;

@@ -27,8 +27,8 @@ namespace Scarlet.Retail.Sinks;
 /// </remarks>
 public sealed class WebhookSink : IEventSink, IDisposable
 {
-    private static readonly Counter<long> s_delivered = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.retail.webhook.delivered");
-    private static readonly Counter<long> s_deadLetters = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.retail.webhook.dead_letters");
+    private static readonly Counter<long> s_delivered = RetailDiagnostics.Meter.CreateCounter<long>("scarlet.retail.webhook.delivered");
+    private static readonly Counter<long> s_deadLetters = RetailDiagnostics.Meter.CreateCounter<long>("scarlet.retail.webhook.dead_letters");
 
     private readonly WebhookOptions _options;
     private readonly HttpClient _http;

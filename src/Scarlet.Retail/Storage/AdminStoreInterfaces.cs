@@ -194,3 +194,32 @@ public interface IRateLimitStore
     /// <returns>The hits of the bucket in this window, this one included.</returns>
     Task<int> HitAsync(string bucket, TimeSpan window, DateTimeOffset now, CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// A host's run-time documents (webhook subscriptions, cameras added through an API, jobs), each a JSON text under a
+/// kind and an id, in the retail database so that a restart finds them again. The library never reads inside them.
+/// </summary>
+public interface IHostStateStore
+{
+    /// <summary>Inserts or replaces a document.</summary>
+    /// <param name="kind">The document's kind.</param>
+    /// <param name="id">Its id within the kind.</param>
+    /// <param name="json">The document.</param>
+    /// <param name="updatedAt">The time of the change (orders <see cref="ListAsync"/>).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>A task.</returns>
+    Task PutAsync(string kind, string id, string json, DateTimeOffset updatedAt, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a document.</summary>
+    /// <param name="kind">The document's kind.</param>
+    /// <param name="id">Its id within the kind.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Whether it existed.</returns>
+    Task<bool> DeleteAsync(string kind, string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Every document of a kind, oldest change first.</summary>
+    /// <param name="kind">The kind.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The documents.</returns>
+    Task<IReadOnlyList<string>> ListAsync(string kind, CancellationToken cancellationToken = default);
+}

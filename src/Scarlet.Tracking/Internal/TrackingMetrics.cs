@@ -3,15 +3,15 @@ using Scarlet.Vision;
 
 namespace Scarlet.Tracking.Internal;
 
-/// <summary>Tracking instruments on the shared Scarlet meter.</summary>
+/// <summary>Tracking instruments on the <c>Scarlet.Tracking</c> meter.</summary>
 internal static class TrackingMetrics
 {
     public static readonly Counter<long> TracksStarted =
-        ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.tracking.tracks_started", "{track}", "Tracks born from detections.");
+        TrackingDiagnostics.Meter.CreateCounter<long>("scarlet.tracking.tracks_started", "{track}", "Tracks born from detections.");
 
     public static readonly Counter<long> FramesTracked =
-        ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.tracking.frames", "{frame}", "Frames processed by multi-object trackers.");
+        TrackingDiagnostics.Meter.CreateCounter<long>("scarlet.tracking.frames", "{frame}", "Frames processed by multi-object trackers.");
 
     public static readonly Counter<long> CameraMotionCompensated =
-        ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.tracking.camera_motion_compensated", "{frame}", "Frames whose tracks were warped by an estimated camera motion.");
+        TrackingDiagnostics.Meter.CreateCounter<long>("scarlet.tracking.camera_motion_compensated", "{frame}", "Frames whose tracks were warped by an estimated camera motion.");
 }

@@ -26,9 +26,9 @@ namespace Scarlet.Tracking.Pipeline;
 /// </remarks>
 public sealed partial class CameraPipeline : IDisposable
 {
-    private static readonly Counter<long> s_frames = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.pipeline.frames", "{frame}", "Frames tracked by camera pipelines.");
-    private static readonly Counter<long> s_dropped = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.pipeline.dropped", "{frame}", "Frames dropped because inference was busy.");
-    private static readonly Histogram<double> s_duration = ScarletDiagnostics.Meter.CreateHistogram<double>("scarlet.pipeline.duration", "ms", "Time to process one frame.");
+    private static readonly Counter<long> s_frames = TrackingDiagnostics.Meter.CreateCounter<long>("scarlet.pipeline.frames", "{frame}", "Frames tracked by camera pipelines.");
+    private static readonly Counter<long> s_dropped = TrackingDiagnostics.Meter.CreateCounter<long>("scarlet.pipeline.dropped", "{frame}", "Frames dropped because inference was busy.");
+    private static readonly Histogram<double> s_duration = TrackingDiagnostics.Meter.CreateHistogram<double>("scarlet.pipeline.duration", "ms", "Time to process one frame.");
 
     private readonly CameraPipelineOptions _options;
     private readonly CameraPipelineModels _models;

@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 
 namespace Scarlet.Vision;
 
-/// <summary>Counters published by the frame sources on <see cref="ScarletDiagnostics.Meter"/>.</summary>
+/// <summary>Counters published by the frame sources on the <c>Scarlet.Vision</c> meter.</summary>
 internal static class SourceMetrics
 {
     public static readonly Counter<long> FramesRead =

@@ -30,7 +30,7 @@ public sealed class RedisEventBridge : IHostedService, IAsyncDisposable
     /// <summary>How long a stop waits for the outbox table to empty (its events are safe there; they go out at the next start).</summary>
     private static readonly TimeSpan RelayDrainLimit = TimeSpan.FromSeconds(5);
 
-    private static readonly Counter<long> s_dropped = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.retail.bus.dropped");
+    private static readonly Counter<long> s_dropped = RetailDiagnostics.Meter.CreateCounter<long>("scarlet.retail.bus.dropped");
 
     private readonly RedisStreamBus _bus;
     private readonly ScarletEventStream _stream;

@@ -23,9 +23,9 @@ public sealed class RedisStreamBus : IDisposable
     private const string OriginField = "origin";
     private const string JsonField = "json";
 
-    private static readonly Counter<long> s_published = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.retail.bus.published");
-    private static readonly Counter<long> s_consumed = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.retail.bus.consumed");
-    private static readonly Counter<long> s_claimed = ScarletDiagnostics.Meter.CreateCounter<long>("scarlet.retail.bus.claimed");
+    private static readonly Counter<long> s_published = RetailDiagnostics.Meter.CreateCounter<long>("scarlet.retail.bus.published");
+    private static readonly Counter<long> s_consumed = RetailDiagnostics.Meter.CreateCounter<long>("scarlet.retail.bus.consumed");
+    private static readonly Counter<long> s_claimed = RetailDiagnostics.Meter.CreateCounter<long>("scarlet.retail.bus.claimed");
 
     private readonly RedisBusOptions _options;
     private readonly ConnectionMultiplexer _redis;

@@ -200,6 +200,14 @@ internal static class PostgresSchemaMigrations
         (13, """
             CREATE TABLE gallery_versions(org_id TEXT PRIMARY KEY, version BIGINT NOT NULL);
             """),
+
+        // A host's run-time documents (IHostStateStore), which web hosts before this version kept in a table of the same
+        // name they created themselves: IF NOT EXISTS keeps those rows.
+        (14, """
+            CREATE TABLE IF NOT EXISTS host_state(
+                kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, updated_at BIGINT NOT NULL,
+                PRIMARY KEY(kind, id));
+            """),
     ];
 
     public static int LatestVersion => s_migrations[^1].Version;

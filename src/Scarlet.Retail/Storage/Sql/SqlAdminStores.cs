@@ -253,3 +253,27 @@ public sealed class SqlRateLimitStore(SqlDatabase db) : IRateLimitStore
             cancellationToken);
     }
 }
+
+/// <summary>SQL (SQLite or PostgreSQL) <see cref="IHostStateStore"/>: the <c>host_state</c> table of migration 14.</summary>
+/// <param name="db">The database.</param>
+public sealed class SqlHostStateStore(SqlDatabase db) : IHostStateStore
+{
+    /// <inheritdoc/>
+    public Task PutAsync(string kind, string id, string json, DateTimeOffset updatedAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        ArgumentNullException.ThrowIfNull(json);
+        return db.WriteAsync(
+            (c, tx) => Execute(c, "INSERT INTO host_state(kind, id, data, updated_at) VALUES (@k, @i, @d, @t) ON CONFLICT(kind, id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at", tx, ("@k", kind), ("@i", id), ("@d", json), ("@t", ToUnixMs(updatedAt))),
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<bool> DeleteAsync(string kind, string id, CancellationToken cancellationToken = default) =>
+        db.WriteAsync((c, tx) => Execute(c, "DELETE FROM host_state WHERE kind = @k AND id = @i", tx, ("@k", kind), ("@i", id)) == 1, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<string>> ListAsync(string kind, CancellationToken cancellationToken = default) =>
+        db.ReadAsync<IReadOnlyList<string>>(c => Query(c, null, "SELECT data FROM host_state WHERE kind = @k ORDER BY updated_at, id", r => r.GetString(0), ("@k", kind)), cancellationToken);
+}

@@ -193,6 +193,14 @@ internal static class SchemaMigrations
         (13, """
             CREATE TABLE gallery_versions(org_id TEXT PRIMARY KEY, version INTEGER NOT NULL);
             """),
+
+        // A host's run-time documents (IHostStateStore), which web hosts before this version kept in a table of the same
+        // name they created themselves: IF NOT EXISTS keeps those rows.
+        (14, """
+            CREATE TABLE IF NOT EXISTS host_state(
+                kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL,
+                PRIMARY KEY(kind, id));
+            """),
     ];
 
     /// <summary>The admin state tables; user names are unique ignoring ASCII case (the index both engines can use).</summary>
