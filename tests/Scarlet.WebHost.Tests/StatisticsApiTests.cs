@@ -55,7 +55,10 @@ public sealed class StatisticsApiTests(AttributesHostFixture host) : IClassFixtu
         Assert.Equal(100.0, gender.GetProperty("results").EnumerateArray().Sum(r => r.GetProperty("percentage").GetDouble()), 0.5);
 
         // Every counted face has an age group and an emotion.
-        var age = Counts(await GetAsync(admin, $"/api/client/statistics/age/?date_from={today}&date_to={today}&camera_id={camera}"));
+        var ageJson = await GetAsync(admin, $"/api/client/statistics/age/?date_from={today}&date_to={today}&camera_id={camera}");
+        Assert.Equal("gender", gender.GetProperty("attribute").GetString());
+        Assert.Equal("age_group", ageJson.GetProperty("attribute").GetString()); // the enum's wire name
+        var age = Counts(ageJson);
         Assert.Equal(["0-18", "19-30", "31-50", "51+"], age.Keys);
         Assert.Equal(total, age.Values.Sum());
         var emotion = Counts(await GetAsync(admin, $"/api/client/statistics/emotion/?camera_id={camera}"));

@@ -75,7 +75,7 @@ internal static class GatewayApi
         staff.MapGet("/cameras/{camera_id}/snapshot", Snapshot).SeedOpen(app).WithTags("Cameras").WithSummary("The latest overlay frame as JPEG");
         staff.MapGet("/cameras/{camera_id}/tracking", (string camera_id, HostContext ctx, CameraManager cameras) => TypedResults.Ok(new TrackingView(camera_id, CameraWire.TrackedObjects(cameras.Require(camera_id, ctx.Org))))).SeedOpen(app).WithTags("Cameras");
         staff.MapGet("/logs", async (HostContext ctx, int? limit, CancellationToken ct) => TypedResults.Ok(await ctx.Log.GetRecentAsync(ctx.Org, Paging.Limit(limit, 50, 1000), ct))).SeedOpen(app).WithTags("Logs");
-        staff.MapGet("/alerts/count", async (HostContext ctx, CancellationToken ct) => TypedResults.Ok(new { count = await ctx.Alerts.CountActiveAsync(ctx.Org, ct) })).SeedOpen(app).WithTags("Alerts");
+        staff.MapGet("/alerts/count", async (HostContext ctx, CancellationToken ct) => TypedResults.Ok(new CountView(await ctx.Alerts.CountActiveAsync(ctx.Org, ct)))).SeedOpen(app).WithTags("Alerts");
         staff.Map("/ws/dashboard", DashboardSocketAsync).ExcludeFromDescription();
         app.MapGet("/persons/{person_id}", GetPerson).SeedOpen(app).WithTags("Tracking").Require(ScarletPolicies.Display);
         app.MapPost("/track", Track).WithTags("Tracking").Require(ScarletPolicies.Device);
@@ -174,7 +174,7 @@ internal static class GatewayApi
             }
         }
 
-        return TypedResults.Ok(new { status = "updated", objects_count = body.Objects.Count });
+        return TypedResults.Ok(new ObjectsUpdatedView("updated", body.Objects.Count));
     }
 
     public static async Task DashboardSocketAsync(HttpContext http, LiveHubs hubs, HostContext ctx, CameraManager cameras, LivePeople people, IHostApplicationLifetime life)

@@ -151,21 +151,8 @@ internal static class OpsApi
             Limit = Paging.Limit(limit, 100, 1000),
             Offset = Paging.Offset(offset),
         }, ct);
-        return TypedResults.Ok(new { items = page.Items.Select(DetectionView).ToList(), total = page.Total });
+        return TypedResults.Ok(new Page<DetectionView>(page.Items.Select(DetectionView.From).ToList(), page.Total));
     }
-
-    private static object DetectionView(DetectionRecord d) => new
-    {
-        id = d.Id,
-        camera_id = d.CameraId,
-        status = FaceApi.StatusText(d.Status),
-        bbox = d.Box is { } b ? FaceApi.Xyxy(b) : null,
-        confidence = d.Confidence,
-        distance = d.Distance,
-        customer_id = d.CustomerId,
-        visitor_id = d.VisitorId,
-        timestamp = d.Timestamp,
-    };
 
     public static async Task<IResult> ActivePersonsAsync(HostContext ctx, LivePeople people, CameraManager cameras, CancellationToken ct)
     {
@@ -255,7 +242,7 @@ internal static class OpsApi
         json.WriteStartArray();
         await foreach (var d in PagesAsync(events, query, ct))
         {
-            JsonSerializer.Serialize(json, DetectionView(d), ApiJson.Options);
+            JsonSerializer.Serialize(json, DetectionView.From(d), ApiJson.Options);
             if (json.BytesPending > 32 * 1024)
             {
                 await json.FlushAsync(ct);

@@ -255,7 +255,7 @@ internal static class RetailApi
     {
         var page = await ctx.Customers.ListAsync(ctx.Org, Paging.Limit(limit, 100, 1000), Paging.Offset(offset), ct);
         await audit.RecordAsync(http, AuditActions.CustomersListed, null, detail: $"count={page.Items.Count}; offset={Paging.Offset(offset)}");
-        return TypedResults.Ok(new { items = page.Items.Select(CustomerView.From).ToList(), total = page.Total });
+        return TypedResults.Ok(new Page<CustomerView>(page.Items.Select(CustomerView.From).ToList(), page.Total));
     }
 
     public static async Task<IResult> ListDuplicatesAsync(HostContext ctx, CancellationToken ct) =>
@@ -302,7 +302,7 @@ internal static class RetailApi
             throw;
         }
 
-        return TypedResults.Ok(new { customer_id = r.CustomerId, embeddings_removed = r.EmbeddingsRemoved, events_anonymised = r.EventsAnonymised });
+        return TypedResults.Ok(new ErasureView(r.CustomerId, r.EmbeddingsRemoved, r.EventsAnonymised));
     }
 
     public static async Task<IResult> ExportAsync(string customer_id, HttpContext http, HostContext ctx, AuditTrail audit, CancellationToken ct)

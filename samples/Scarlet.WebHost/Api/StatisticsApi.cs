@@ -11,7 +11,7 @@ namespace Scarlet.WebHost.Api;
 internal sealed record StatisticsEntry(string Value, long Count, double Percentage);
 
 /// <summary>A statistic over a period: every value (zeros included), the total, the period.</summary>
-internal sealed record StatisticsResponse(string Attribute, DateTimeOffset DateFrom, DateTimeOffset DateTo, long Total, IReadOnlyList<StatisticsEntry> Results);
+internal sealed record StatisticsResponse(AttributeKind Attribute, DateTimeOffset DateFrom, DateTimeOffset DateTo, long Total, IReadOnlyList<StatisticsEntry> Results);
 
 /// <summary>
 /// Nome.ai's demographic statistics, <c>GET /api/client/statistics/{gender,age,emotion}/</c>, over the face attribute
@@ -44,13 +44,8 @@ internal static class StatisticsApi
         var counts = await statistics.GetAsync(ctx.Org, kind, from, to, NullIfBlank(cameraId), NullIfBlank(zone), ct);
         var total = counts.Sum(c => c.Count);
         var results = counts.Select(c => new StatisticsEntry(c.Value, c.Count, total == 0 ? 0 : Math.Round(100.0 * c.Count / total, 1))).ToList();
-        var name = kind switch
-        {
-            AttributeKind.Gender => "gender",
-            AttributeKind.AgeGroup => "age_group",
-            _ => "emotion",
-        };
-        return TypedResults.Ok(new StatisticsResponse(name, from, to, total, results));
+        // The attribute's wire name ("age_group") comes from the API's snake_case enum converter.
+        return TypedResults.Ok(new StatisticsResponse(kind, from, to, total, results));
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ internal sealed record ExportJob(string Id, string Kind, string ContentType, str
     public const string Completed = "completed";
     public const string Failed = "failed";
 
-    public object View() => new { job_id = Id, kind = Kind, status = Status, created_at = CreatedAt, error = Error, size_bytes = SizeBytes, download_url = Status == Completed ? $"/api/export/jobs/{Id}/download" : null };
+    public Api.ExportJobView View() => new(Id, Kind, Status, CreatedAt, Error, SizeBytes, Status == Completed ? $"/api/export/jobs/{Id}/download" : null);
 }
 
 /// <summary>

@@ -85,24 +85,22 @@ internal sealed class VideoJob(string id, string organizationId, string cameraId
 
     public bool Finished => Status is Completed or Failed;
 
-    public object View()
+    public Api.VideoJobView View()
     {
         var done = FramesDone;
         var total = Math.Max(Probe.Frames, done);
-        return new
-        {
-            job_id = Id,
-            status = Status,
-            camera_id = CameraId,
-            file_name = FileName,
-            created_at = CreatedAt,
-            finished_at = FinishedAt,
-            error = Error,
-            progress = new { frames_done = done, frames_total = total, fraction = total == 0 ? 0 : Math.Round((double)done / total, 4) },
-            video = new { container = Probe.Container, width = Probe.Width, height = Probe.Height, fps = Math.Round(Probe.Fps, 3), frames = Probe.Frames },
-            results_url = Status == Completed ? $"/api/videos/{Id}/results" : null,
-            video_url = Status == Completed ? $"/api/videos/{Id}/video" : null,
-        };
+        return new(
+            Id,
+            Status,
+            CameraId,
+            FileName,
+            CreatedAt,
+            FinishedAt,
+            Error,
+            new Api.VideoJobProgressView(done, total, total == 0 ? 0 : Math.Round((double)done / total, 4)),
+            new Api.VideoProbeView(Probe.Container, Probe.Width, Probe.Height, Math.Round(Probe.Fps, 3), Probe.Frames),
+            Status == Completed ? $"/api/videos/{Id}/results" : null,
+            Status == Completed ? $"/api/videos/{Id}/video" : null);
     }
 }
 
