@@ -21,11 +21,9 @@ public abstract class TransactionalOutboxTests
 
     protected abstract SqlDatabase Open(TempDir dir);
 
-    [Fact]
-    public async Task Registration_merge_and_erasure_write_their_events_in_their_own_transaction_and_a_rolled_back_one_writes_none()
+    // The retail services on the given database, with organisation "org".
+    private static async Task<ServiceProvider> RetailOnAsync(TempDir dir, SqlDatabase db)
     {
-        using var dir = new TempDir();
-        using var db = Open(dir);
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton(db);
@@ -34,8 +32,17 @@ public abstract class TransactionalOutboxTests
             o.DatabasePath = dir.File("unused.db");
             o.CropDirectory = dir.File("crops");
         });
-        await using var provider = services.BuildServiceProvider();
+        var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<IOrganizationStore>().EnsureAsync("org", "org");
+        return provider;
+    }
+
+    [Fact]
+    public async Task Registration_merge_and_erasure_write_their_events_in_their_own_transaction_and_a_rolled_back_one_writes_none()
+    {
+        using var dir = new TempDir();
+        using var db = Open(dir);
+        await using var provider = await RetailOnAsync(dir, db);
         var raised = new List<ScarletEvent>();
         using var subscription = provider.GetRequiredService<ScarletEventStream>().Subscribe(e =>
         {
@@ -93,16 +100,7 @@ public abstract class TransactionalOutboxTests
     {
         using var dir = new TempDir();
         using var db = Open(dir);
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton(db);
-        services.AddScarletRetail(o =>
-        {
-            o.DatabasePath = dir.File("unused.db");
-            o.CropDirectory = dir.File("crops");
-        });
-        await using var provider = services.BuildServiceProvider();
-        await provider.GetRequiredService<IOrganizationStore>().EnsureAsync("org", "org");
+        await using var provider = await RetailOnAsync(dir, db);
         var raised = new List<ScarletEvent>();
         using var subscription = provider.GetRequiredService<ScarletEventStream>().Subscribe(e =>
         {
