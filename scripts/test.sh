@@ -7,6 +7,12 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 dotnet build Scarlet.Sdk.sln -c Release -nologo -v q || exit 1
 log=$(mktemp)
+# A test host that dies (a native fault, an unhandled exception on a background thread) writes a crash report with
+# its stacks (createdump); the end of this script prints the crashing thread of each (scripts/crash-stacks.py).
+crash_dir="$PWD/artifacts/crash"
+rm -rf "$crash_dir" && mkdir -p "$crash_dir"
+export DOTNET_DbgEnableMiniDump=1 DOTNET_DbgMiniDumpType=1 DOTNET_EnableCrashReport=1 \
+  DOTNET_DbgMiniDumpName="$crash_dir/core.%p"
 # --blame: if a test host crashes, the log names the test that was running (the sequence file lands in TestResults).
 dotnet test Scarlet.Sdk.sln -c Release --no-build -nologo -v q --blame --logger "console;verbosity=minimal" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
@@ -38,6 +44,12 @@ echo "== scripts/consumer-test.sh (the packages from a folder feed)"
 ./scripts/consumer-test.sh 2>&1 | tee -a "$log"
 r=${PIPESTATUS[0]}
 [ "$r" -ne 0 ] && rc=$r
+
+# The reports are kept (artifacts/crash/*.crashreport.json); the dumps themselves are large and go.
+if compgen -G "$crash_dir/*.crashreport.json" > /dev/null; then
+  python3 scripts/crash-stacks.py "$crash_dir" 2>&1 | tee -a "$log"
+fi
+find "$crash_dir" -name 'core.*' ! -name '*.json' -delete
 
 awk '/^consumer-test: [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
      /^soak: passed/ { p += 1 }
