@@ -1,7 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
+using OpenCvSharp;
 using Scarlet.Testing;
+using Scarlet.Vision;
 
 namespace Scarlet.WebHost.Tests;
 
@@ -67,6 +71,129 @@ public sealed class CameraEditTests(LivePeopleHostFixture host) : IClassFixture<
         {
             await admin.DeleteAsync("/api/cameras/edit-me");
         }
+    }
+
+    [Fact]
+    public async Task A_camera_that_drops_and_comes_back_counts_a_reconnect_and_its_last_frame_ages_while_it_is_silent()
+    {
+        // A real MJPEG camera on 127.0.0.1 with frames of the demo video: its first connection sends three and closes
+        // (the camera drops), the next ones send three and then stay open without a frame (a silent camera).
+        var frames = new List<Mat>();
+        using (var capture = new VideoCapture(TestAssets.VtestVideo))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var mat = new Mat();
+                Assert.True(capture.Read(mat));
+                frames.Add(mat);
+            }
+        }
+
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var stop = new CancellationTokenSource();
+        var silent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var serving = ServeMjpegAsync(listener, frames, silent, stop.Token);
+        var id = "flaky-" + Guid.NewGuid().ToString("N")[..8];
+        using var admin = await host.AdminClientAsync();
+        try
+        {
+            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/cameras", new { id, source = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/stream", start = true })).StatusCode);
+
+            // The drop is counted once the source reopens (the server sees a second connection and goes silent).
+            await silent.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            JsonElement health;
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            do
+            {
+                await Task.Delay(100);
+                health = (await admin.GetFromJsonAsync<JsonElement>($"/api/cameras/{id}")).GetProperty("health");
+            }
+            while (health.GetProperty("frames_captured").GetInt64() < 6 && DateTime.UtcNow < deadline);
+
+            Assert.Equal(1, health.GetProperty("reconnects").GetInt64());
+            Assert.Equal(6, health.GetProperty("frames_captured").GetInt64());
+            Assert.Equal("connection_lost", health.GetProperty("last_error").GetProperty("kind").GetString());
+            var listed = (await admin.GetFromJsonAsync<JsonElement>("/api/cameras")).EnumerateArray().Single(c => c.GetProperty("id").GetString() == id);
+            Assert.Equal(1, listed.GetProperty("health").GetProperty("reconnects").GetInt64());
+
+            // No frame arrives any more: the last frame's age grows with the time waited.
+            var before = health.GetProperty("last_frame_age_seconds").GetDouble();
+            await Task.Delay(1500);
+            var after = (await admin.GetFromJsonAsync<JsonElement>($"/api/cameras/{id}")).GetProperty("health");
+            Assert.Equal(6, after.GetProperty("frames_captured").GetInt64());
+            Assert.InRange(after.GetProperty("last_frame_age_seconds").GetDouble() - before, 1.4, 10);
+        }
+        finally
+        {
+            await admin.DeleteAsync($"/api/cameras/{id}");
+            await stop.CancelAsync();
+            listener.Stop();
+            await serving;
+            foreach (var f in frames)
+            {
+                f.Dispose();
+            }
+        }
+    }
+
+    private static async Task ServeMjpegAsync(TcpListener listener, List<Mat> frames, TaskCompletionSource silent, CancellationToken ct)
+    {
+        var connections = new List<Task>();
+        try
+        {
+            for (var index = 0; ; index++)
+            {
+                var client = await listener.AcceptTcpClientAsync(ct);
+                var first = index == 0;
+                connections.Add(Task.Run(async () =>
+                {
+                    using (client)
+                    {
+                        try
+                        {
+                            var stream = client.GetStream();
+                            var head = new byte[4096];
+                            var read = 0;
+                            while (!Encoding.ASCII.GetString(head, 0, read).Contains("\r\n\r\n", StringComparison.Ordinal))
+                            {
+                                var n = await stream.ReadAsync(head.AsMemory(read), ct);
+                                if (n == 0)
+                                {
+                                    return;
+                                }
+
+                                read += n;
+                            }
+
+                            var writer = new MjpegStreamWriter(stream);
+                            await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: {writer.ContentType}\r\nConnection: close\r\n\r\n"), ct);
+                            foreach (var frame in frames)
+                            {
+                                await writer.WriteFrameAsync(frame, ct);
+                                await Task.Delay(50, ct);
+                            }
+
+                            if (!first)
+                            {
+                                silent.TrySetResult();
+                                await Task.Delay(Timeout.Infinite, ct);
+                            }
+                        }
+                        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+                        {
+                            // The camera was removed or the test ended.
+                        }
+                    }
+                }, CancellationToken.None));
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // The test ended.
+        }
+
+        await Task.WhenAll(connections);
     }
 
     private static async Task<JsonElement> ReadAsync(HttpResponseMessage res, HttpStatusCode expected)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -307,6 +308,15 @@ public sealed class DashboardBrowserTests(LiveHostFixture host, DashboardBrowser
         await row.Locator("button", new LocatorLocatorOptions { HasText = "pause" }).ClickAsync();
         await page.Locator($"#camera-list tr[data-camera-id='{id}']", new PageLocatorOptions { HasText = "paused" }).WaitForAsync();
         Assert.Equal("paused", (await admin.GetFromJsonAsync<JsonElement>($"/api/cameras/{id}")).GetProperty("status").GetString());
+
+        // Its health in the row: reconnects as the API counts them, and the last frame's age once a frame arrived.
+        Assert.Equal(["Reconnects", "Last frame"], (await page.Locator("#page-cameras thead th").AllTextContentsAsync()).Skip(7).Take(2));
+        await WaitAsync(page, $"() => {{ const r = document.querySelector(\"#camera-list tr[data-camera-id='{id}']\"); return r && /^\\d+\\.\\d s$/.test(r.children[8].textContent); }}");
+        var cells = await row.Locator("td").AllTextContentsAsync();
+        var shown = (await admin.GetFromJsonAsync<JsonElement>($"/api/cameras/{id}")).GetProperty("health");
+        Assert.Equal(shown.GetProperty("reconnects").GetInt64().ToString(CultureInfo.InvariantCulture), cells[7]);
+        Assert.InRange(double.Parse(cells[8][..^2], CultureInfo.InvariantCulture), 0, 30);
+        Assert.Equal(JsonValueKind.Number, shown.GetProperty("last_frame_age_seconds").ValueKind);
         await ShotAsync(page, "cameras");
 
         await page.Locator($"#camera-list tr[data-camera-id='{id}'] button", new PageLocatorOptions { HasText = "remove" }).ClickAsync();
@@ -347,9 +357,25 @@ public sealed class DashboardBrowserTests(LiveHostFixture host, DashboardBrowser
         // Two finished visits as the visit tracker stores them (the demo video's may still be open), one returning.
         var visitStore = host.Services.GetRequiredService<IVisitStore>();
         var now = DateTimeOffset.UtcNow;
+        string occupancyDay;
+        DateTimeOffset tenOClock;
         foreach (var (days, returning) in new[] { (1, false), (3, true) })
         {
             await visitStore.AddAsync(new Visit { Id = Guid.NewGuid().ToString("N"), OrganizationId = "default", StoreId = "default", PersonId = "browser-" + Guid.NewGuid().ToString("N"), EntryAt = now.AddDays(-days), ExitAt = now.AddDays(-days).AddMinutes(12), IsReturning = returning });
+        }
+
+        // Occupancy of a past store day (yesterday in the store's time zone: no camera adds to it any more): two
+        // overlapping visits from 10:00 of that day.
+        using (var early = await host.AdminClientAsync())
+        {
+            var today = DateOnly.ParseExact((await early.GetFromJsonAsync<JsonElement>("/api/analytics/visits/occupancy")).GetProperty("date").GetString()!, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+            occupancyDay = today.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            var dayStart = (await early.GetFromJsonAsync<JsonElement>($"/api/analytics/visits/occupancy?date={occupancyDay}")).GetProperty("from").GetDateTimeOffset();
+            tenOClock = dayStart.AddHours(10);
+            foreach (var (enter, leave) in new[] { (600, 630), (615, 680) })
+            {
+                await visitStore.AddAsync(new Visit { Id = Guid.NewGuid().ToString("N"), OrganizationId = "default", StoreId = "default", PersonId = "browser-" + Guid.NewGuid().ToString("N"), EntryAt = dayStart.AddMinutes(enter), ExitAt = dayStart.AddMinutes(leave) });
+            }
         }
 
         // Three visitors' attributes as the aggregates hold them (two hours ago, one camera).
@@ -397,6 +423,26 @@ public sealed class DashboardBrowserTests(LiveHostFixture host, DashboardBrowser
         await page.Mouse.MoveAsync(box.X + (box.Width * 0.9f), box.Y + (box.Height / 2));
         await WaitAsync(page, "() => Chart.getChart('chart-visits').tooltip.getActiveElements().length === 3");
         await ShotAsync(page, "analytics");
+
+        // Occupancy over the day: the page's today first, then the day picked; mean and peak per hour are the route's.
+        await WaitAsync(page, "() => Chart.getChart('chart-occupancy') && document.getElementById('an-occ-date').value !== ''");
+        await page.FillAsync("#an-occ-date", occupancyDay);
+        await WaitAsync(page, $"() => document.getElementById('an-occ-summary').textContent.startsWith('{occupancyDay}')");
+        var occupancy = (await admin.GetFromJsonAsync<JsonElement>($"/api/analytics/visits/occupancy?date={occupancyDay}&interval_minutes=60")).GetProperty("points").EnumerateArray().ToList();
+        Assert.Equal(occupancy.Select(p => p.GetProperty("average").GetDouble()), await page.EvaluateAsync<double[]>("() => Chart.getChart('chart-occupancy').data.datasets[0].data"));
+        Assert.Equal(occupancy.Select(p => p.GetProperty("peak").GetInt32()), await page.EvaluateAsync<int[]>("() => Chart.getChart('chart-occupancy').data.datasets[1].data"));
+        Assert.Equal(occupancy.Count, await page.EvaluateAsync<int>("() => Chart.getChart('chart-occupancy').data.labels.length"));
+        Assert.InRange(occupancy.Count, 23, 25); // one point per hour of the store day (23 or 25 on a clock change)
+        var ten = occupancy.Single(p => p.GetProperty("period_start").GetDateTimeOffset() == tenOClock);
+        Assert.True(ten.GetProperty("peak").GetInt32() >= 2, ten.ToString()); // the two visits overlap from 10:15
+        Assert.True(ten.GetProperty("average").GetDouble() >= 1.25, ten.ToString()); // 30 + 45 person-minutes in the hour
+
+        // Numbers on hover: mean and peak of the hour under the pointer.
+        var occupancyChart = page.Locator("#chart-occupancy");
+        var occupancyBox = (await occupancyChart.BoundingBoxAsync())!;
+        await occupancyChart.HoverAsync(new LocatorHoverOptions { Position = new Position { X = occupancyBox.Width * 0.45f, Y = occupancyBox.Height / 2 } }); // scrolled into view first
+        await WaitAsync(page, "() => Chart.getChart('chart-occupancy').tooltip.getActiveElements().length === 2");
+        await ShotAsync(page, "analytics-occupancy");
     }
 
     [Fact]

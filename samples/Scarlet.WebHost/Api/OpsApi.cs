@@ -41,6 +41,7 @@ internal static class OpsApi
         var api = app.MapGroup("/api");
         var cams = api.MapGroup("/cameras").Require(ScarletPolicies.Operator).WithTags("Cameras");
         cams.MapPost("/", AddCameraAsync).WithSummary("Add a camera by RTSP/HTTP-MJPEG URL, video file or image folder");
+        cams.MapGet("/", GatewayApi.Cameras).WithSummary("The cameras with their health (state, fps, drops, reconnects, last frame age, last error)");
         cams.MapGet("/{camera_id}", (string camera_id, HttpContext http, HostContext ctx, CameraManager m) => TypedResults.Ok(CameraView.From(m.Require(camera_id, ctx.Org), http)));
         cams.MapPost("/{camera_id}/start", (string camera_id, HttpContext http, HostContext ctx, CameraManager m) => Control(m.Require(camera_id, ctx.Org), http, m.Start));
         cams.MapPost("/{camera_id}/pause", (string camera_id, HttpContext http, HostContext ctx, CameraManager m) => Control(m.Require(camera_id, ctx.Org), http, c => c.Pause()));

@@ -111,14 +111,14 @@ async function logout() {
   selectedCustomer = null; auditOffset = 0; customerOffset = 0;
   for (const id of ['present', 'customers', 'detections', 'promotions', 'camera-select', 'camera-grid', 'stats', 'register-result', 'status',
     'keys', 'new-key', 'key-result', 'audit', 'audit-page', 'audit-error', 'whoami', 'customer-page', 'cd-name', 'cd-facts', 'cd-purchases',
-    'cd-detections', 'cd-promotions', 'cd-error', 'promo-list', 'promo-result', 'camera-list', 'cam-result', 'alert-list', 'an-summary', 'an-outcomes',
+    'cd-detections', 'cd-promotions', 'cd-error', 'promo-list', 'promo-result', 'camera-list', 'cam-result', 'alert-list', 'an-summary', 'an-outcomes', 'an-occ-summary',
     'users', 'user-result']) { const e = $(id); if (e) e.textContent = ''; }
   $('frame-index').textContent = '-'; $('track-count').textContent = '0'; $('alert-count').textContent = '0'; $('present-count').textContent = '0';
   for (const id of ['register-form', 'key-form', 'audit-form', 'customer-search-form', 'promo-form', 'camera-form', 'user-form']) $(id).reset();
   resetPromotionForm();
   for (const id of ['keys-card', 'audit-card', 'new-key-box', 'customer-detail', 'single-card']) $(id).hidden = true;
   $('grid-card').hidden = false;
-  $('password').value = '';
+  $('password').value = ''; $('an-occ-date').value = '';
   $('app-view').hidden = true; $('nav').hidden = true; $('logout').hidden = true; $('login-view').hidden = false;
   if (old) { try { await fetch('/admin/logout', { method: 'POST', headers: { Authorization: 'Bearer ' + old } }); } catch { /* ignore */ } }
 }
@@ -493,10 +493,21 @@ async function loadCameraList() {
         await loadCameraList();
       }, 'danger'));
     }
-    const tr = row([c.name, c.id, c.zone, el('span', c.status, 'status-' + c.status), c.fps ?? '', c.frames_processed, c.frames_dropped ?? '', when(c.last_seen), c.last_error ? `${c.last_error} (${when(c.last_error_at)})` : '', actions]);
+    const h = c.health || {};
+    const age = h.last_frame_age_seconds;
+    // A running camera silent for more than 10 s is worth a look (the source drops it after its read timeout).
+    const ageCell = el('span', age == null ? '' : frameAge(age), age != null && age > 10 && c.status === 'running' ? 'stale' : '');
+    const tr = row([c.name, c.id, c.zone, el('span', c.status, 'status-' + c.status), c.fps ?? '', c.frames_processed, c.frames_dropped ?? '', h.reconnects ?? 0, ageCell, when(c.last_seen), c.last_error ? `${c.last_error} (${when(c.last_error_at)})` : '', actions]);
     tr.dataset.cameraId = c.id;
     body.appendChild(tr);
   }
+}
+
+// Seconds since the last frame, in the unit that reads best.
+function frameAge(seconds) {
+  if (seconds < 60) return seconds.toFixed(1) + ' s';
+  if (seconds < 3600) return Math.round(seconds / 60) + ' min';
+  return (seconds / 3600).toFixed(1) + ' h';
 }
 
 async function addCamera(ev) {
@@ -607,7 +618,29 @@ async function loadAnalytics() {
   const tb = $('an-outcomes');
   tb.textContent = '';
   statuses.forEach((s, i) => { const tr = row([names[i], counts[i]]); tr.dataset.status = s; tb.appendChild(tr); });
-  await loadDemographics();
+  await Promise.all([loadDemographics(), loadOccupancy()]);
+}
+
+// People present over one store day (/api/analytics/visits/occupancy): the mean and the peak per interval, labelled in
+// the store's time zone when the browser knows it. The day defaults to the store's today, as the route says.
+async function loadOccupancy() {
+  const day = $('an-occ-date').value;
+  const r = await forSession(`/api/analytics/visits/occupancy?interval_minutes=${encodeURIComponent($('an-occ-interval').value)}${day ? '&date=' + encodeURIComponent(day) : ''}`);
+  if (!r) return;
+  $('an-occ-date').value = r.date;
+  const hhmm = (at) => {
+    try { return new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', timeZone: r.time_zone }); } catch { return new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }); }
+  };
+  const peak = r.points.reduce((a, x) => Math.max(a, x.peak), 0);
+  $('an-occ-summary').textContent = `${r.date} (${r.time_zone}) · at most ${peak} at once`;
+  chart('chart-occupancy', {
+    type: 'bar',
+    data: { labels: r.points.map((x) => hhmm(x.period_start)), datasets: [
+      { label: 'People present (mean)', data: r.points.map((x) => x.average), backgroundColor: '#8b0000' },
+      { label: 'Peak', type: 'line', data: r.points.map((x) => x.peak), borderColor: '#3b6ea5', backgroundColor: '#3b6ea5', stepped: 'middle' },
+    ] },
+    options: { plugins: { tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${Math.round(ctx.parsed.y * 100) / 100}` } } } },
+  });
 }
 
 // Face attribute statistics (hourly aggregates, one count per visit): one bar chart per attribute, last 30 days.
@@ -748,6 +781,8 @@ document.addEventListener('DOMContentLoaded', () => {
   $('alert-level').addEventListener('change', safe(loadAlertList));
   $('alert-active').addEventListener('change', safe(loadAlertList));
   $('an-granularity').addEventListener('change', safe(loadAnalytics));
+  $('an-occ-date').addEventListener('change', safe(loadOccupancy));
+  $('an-occ-interval').addEventListener('change', safe(loadOccupancy));
   $('user-form').addEventListener('submit', createUser);
   $('key-form').addEventListener('submit', createKey);
   $('new-key-done').addEventListener('click', forgetNewKey);

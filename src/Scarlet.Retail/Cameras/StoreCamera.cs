@@ -109,7 +109,11 @@ public sealed class StoreCamera : IAsyncDisposable
     /// <summary>Gets the size of the latest processed frame (0 x 0 before the first), to normalise positions.</summary>
     public (int Width, int Height) FrameSize => _latest is { } f ? (f.Update.FrameWidth, f.Update.FrameHeight) : (0, 0);
 
-    /// <summary>Gets the pipeline's counters (fps, frames captured and dropped, reconnects), or <see langword="null"/> while it is not running.</summary>
+    /// <summary>
+    /// Gets the pipeline's counters (fps, frames captured and dropped, reconnects, last frame age), or
+    /// <see langword="null"/> while it is not running. The age is on the <see cref="CameraPipelineHost"/>'s clock: the
+    /// registry's <see cref="TimeProvider"/> when both come from the service provider.
+    /// </summary>
     public CameraPipelineStatus? Health => _pipeline?.GetStatus();
 
     /// <summary>Gets whether the pipeline is starting, running or paused.</summary>

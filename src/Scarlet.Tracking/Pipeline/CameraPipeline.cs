@@ -48,10 +48,11 @@ public sealed partial class CameraPipeline : IDisposable
     private readonly Queue<long> _recent = new();
     private readonly Queue<long> _recentCaptured = new();
     private readonly object _statusGate = new();
+    private readonly TimeProvider _time;
     private readonly List<TrackingEvent> _pendingEvents = [];
     private long _captured;
     private long _reconnects;
-    private long _lastCaptureTicks;
+    private long _lastCaptureTicks = long.MinValue; // on _time: none yet
     private long _processed;
     private long _dropped;
     private long _processTicks;
@@ -70,8 +71,9 @@ public sealed partial class CameraPipeline : IDisposable
     /// <param name="resolver">The shared cross-camera resolver.</param>
     /// <param name="identities">The shared identity tracker.</param>
     /// <param name="logger">A logger, or null.</param>
+    /// <param name="timeProvider">The clock of <see cref="CameraPipelineStatus.LastFrameAge"/> (the host's, so a test can use a fake one), or null for the system clock.</param>
     /// <exception cref="ArgumentException">The options are invalid, or re-ID is enabled without a re-ID model.</exception>
-    public CameraPipeline(CameraPipelineOptions options, CameraPipelineModels models, CrossCameraResolver resolver, IdentityTracker identities, ILogger<CameraPipeline>? logger = null)
+    public CameraPipeline(CameraPipelineOptions options, CameraPipelineModels models, CrossCameraResolver resolver, IdentityTracker identities, ILogger<CameraPipeline>? logger = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(models);
@@ -98,6 +100,7 @@ public sealed partial class CameraPipeline : IDisposable
         _resolver = resolver;
         _identities = identities;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
         _tracker = new MultiObjectTracker(options.Tracker);
         _zones = options.Zones.Count > 0 ? new ZoneMonitor(options.CameraId, [.. options.Zones], exitGrace: options.ZoneExitGrace) : null;
         _zoneChange = options.CameraZones.Count > 0 ? [.. options.CameraZones] : null;
@@ -154,7 +157,7 @@ public sealed partial class CameraPipeline : IDisposable
             {
                 CapturedFps = _recentCaptured.Count / 2.0,
                 Reconnects = Interlocked.Read(ref _reconnects),
-                LastFrameAge = lastCapture == 0 ? null : Stopwatch.GetElapsedTime(lastCapture, now),
+                LastFrameAge = lastCapture == long.MinValue ? null : _time.GetElapsedTime(lastCapture),
             };
         }
     }
@@ -499,8 +502,8 @@ public sealed partial class CameraPipeline : IDisposable
             await foreach (var frame in source.ReadFramesAsync(ct).ConfigureAwait(false))
             {
                 Interlocked.Increment(ref _captured);
+                Interlocked.Exchange(ref _lastCaptureTicks, _time.GetTimestamp());
                 var at = Stopwatch.GetTimestamp();
-                Interlocked.Exchange(ref _lastCaptureTicks, at);
                 lock (_statusGate)
                 {
                     _recentCaptured.Enqueue(at);

@@ -29,7 +29,7 @@ public sealed class CameraPipelineHost : IAsyncDisposable
     /// <param name="resolver">The cross-camera resolver (null: a new one without topology).</param>
     /// <param name="identities">The identity tracker (null: a new one).</param>
     /// <param name="loggerFactory">Loggers, or null.</param>
-    /// <param name="timeProvider">The clock for sources, or null for the system clock.</param>
+    /// <param name="timeProvider">The clock of sources and of the pipelines' last frame age, or null for the system clock.</param>
     public CameraPipelineHost(CameraPipelineModels models, CrossCameraResolver? resolver = null, IdentityTracker? identities = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(models);
@@ -94,7 +94,7 @@ public sealed class CameraPipelineHost : IAsyncDisposable
             }
 
             var models = faces is null ? _models : new CameraPipelineModels(_models.Persons, _models.ReId, faces);
-            var pipeline = new CameraPipeline(options, models, Resolver, Identities, _loggerFactory.CreateLogger<CameraPipeline>());
+            var pipeline = new CameraPipeline(options, models, Resolver, Identities, _loggerFactory.CreateLogger<CameraPipeline>(), _time);
             try
             {
                 source ??= FrameSourceFactory.Create(options.CameraId, options.Source!, options.SourceOptions, _time, _loggerFactory);

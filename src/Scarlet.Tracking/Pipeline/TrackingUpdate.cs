@@ -147,9 +147,9 @@ public sealed record CameraPipelineStatus(
     /// <summary>Gets the frames per second read from the source over the last two seconds (paused frames included).</summary>
     public double CapturedFps { get; init; }
 
-    /// <summary>Gets how many times the source went from connected to reconnecting.</summary>
+    /// <summary>Gets how many times the source lost its stream (or could not open it) and began reopening it: one per outage, however many tries it takes.</summary>
     public long Reconnects { get; init; }
 
-    /// <summary>Gets the time since the source last delivered a frame, or null before the first.</summary>
+    /// <summary>Gets the time since the source last delivered a frame (paused frames included), on the pipeline's clock, or null before the first.</summary>
     public TimeSpan? LastFrameAge { get; init; }
 }
