@@ -10,7 +10,7 @@ using Xunit;
 
 namespace Scarlet.WebHost.Tests;
 
-/// <summary>The host with a small upload limit (3 MB) for the video upload tests, and a 3-second clip of PETS09 vtest.avi cut by ffmpeg.</summary>
+/// <summary>The host with a small upload limit (3 MB) for the video upload tests, and a 3-second clip of PETS09 vtest.avi cut by ffmpeg (<see cref="CutClip"/>, into a temp folder of its own).</summary>
 public sealed class VideoHostFixture : HostFixture
 {
     public const long MaxBytes = 3_000_000;
@@ -39,7 +39,7 @@ public sealed class VideoHostFixture : HostFixture
         }
     }
 
-    private static string CutClip()
+    public static string CutClip()
     {
         var folder = Path.Combine(Path.GetTempPath(), "scarlet-video-tests-" + Guid.NewGuid().ToString("N"));
         var frames = Path.Combine(folder, "frames");
@@ -204,14 +204,7 @@ public sealed class VideoUploadTests(VideoHostFixture host) : IClassFixture<Vide
         var avi = await UploadAsync(admin, File.ReadAllBytes(TestAssets.VtestVideo)[..200_000], "cut.avi");
         Assert.True(avi.Status == HttpStatusCode.Accepted, $"{avi.Status} {avi.Body}");
         var aviId = avi.Body.GetProperty("job_id").GetString()!;
-        JsonElement aviStatus;
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        do
-        {
-            await Task.Delay(250);
-            aviStatus = await admin.GetFromJsonAsync<JsonElement>($"/api/videos/{aviId}");
-        }
-        while (aviStatus.GetProperty("status").GetString() is "queued" or "running" && DateTime.UtcNow < deadline);
+        var aviStatus = await WaitForEndAsync(admin, aviId);
         Assert.True(aviStatus.GetProperty("status").GetString() == "completed", aviStatus.ToString());
         Assert.InRange(aviStatus.GetProperty("progress").GetProperty("frames_done").GetInt64(), 1, 794); // fewer than the 795 its header announces
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/videos/{aviId}")).StatusCode);
@@ -274,7 +267,21 @@ public sealed class VideoUploadTests(VideoHostFixture host) : IClassFixture<Vide
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/videos/{id}/results")).StatusCode);
     }
 
-    private static async Task<(HttpStatusCode Status, JsonElement Body)> UploadAsync(HttpClient client, byte[] bytes, string fileName, string? cameraId = null, bool chunked = false)
+    /// <summary>Polls a job until it is no longer queued or running (at most a minute).</summary>
+    internal static async Task<JsonElement> WaitForEndAsync(HttpClient client, string id)
+    {
+        JsonElement status;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        do
+        {
+            await Task.Delay(250);
+            status = await client.GetFromJsonAsync<JsonElement>($"/api/videos/{id}");
+        }
+        while (status.GetProperty("status").GetString() is "queued" or "running" && DateTime.UtcNow < deadline);
+        return status;
+    }
+
+    internal static async Task<(HttpStatusCode Status, JsonElement Body)> UploadAsync(HttpClient client, byte[] bytes, string fileName, string? cameraId = null, bool chunked = false)
     {
         using var form = new MultipartFormDataContent();
         HttpContent file = chunked ? new StreamContent(new UnknownLengthStream(bytes)) : new ByteArrayContent(bytes);
