@@ -164,6 +164,23 @@ public sealed class VideoUploadTests(VideoHostFixture host) : IClassFixture<Vide
         await File.WriteAllBytesAsync(path, await video.Content.ReadAsByteArrayAsync());
         Assert.Equal("h264,768,576,yuv420p,30", Ffprobe.VideoStream(path));
 
+        // Erasing the customer takes them out of the stored results and deletes the overlay video that names them.
+        Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync($"/api/customers/{customer}")).StatusCode);
+        var redacted = results;
+        for (var i = 0; i < 100 && (redacted = await admin.GetFromJsonAsync<JsonElement>($"/api/videos/{id}/results")).ToString().Contains(customer!, StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.DoesNotContain(customer!, redacted.ToString(), StringComparison.Ordinal);
+        Assert.Equal(tracks.Count, redacted.GetProperty("tracks").GetArrayLength());
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/videos/{id}/video")).StatusCode);
+        using (var db = new Scarlet.Retail.Storage.Sqlite.SqliteDatabase(host.DatabasePath))
+        {
+            var row = Assert.Single(await new Scarlet.Retail.Storage.Sql.SqlVideoJobStore(db).ListAsync(), r => r.Id == id);
+            Assert.DoesNotContain(customer!, row.Results, StringComparison.Ordinal);
+        }
+
         // Listed, then deleted with its files.
         Assert.Contains((await admin.GetFromJsonAsync<JsonElement>("/api/videos")).EnumerateArray(), j => j.GetProperty("job_id").GetString() == id);
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/videos/{id}")).StatusCode);

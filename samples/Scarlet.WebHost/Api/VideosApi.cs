@@ -43,7 +43,7 @@ internal static class VideosApi
 
             return File.Exists(job.VideoPath)
                 ? Results.File(job.VideoPath, "video/mp4", Path.GetFileNameWithoutExtension(job.FileName) + "-overlays.mp4", enableRangeProcessing: true)
-                : throw ApiException.NotFound("The overlay video of this job is no longer on this host");
+                : throw ApiException.NotFound("The overlay video of this job is no longer kept (deleted with an erased customer it named, or gone from this host's disk)");
         }).WithSummary("The video with overlays (H.264 MP4) of a completed job");
         videos.MapDelete("/{job_id}", async (string job_id, HostContext ctx, VideoJobs jobs) =>
         {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
 using Scarlet.Retail;
+using Scarlet.Retail.Events;
 using Scarlet.Retail.Storage;
 using Scarlet.Tracking.CrossCamera;
 using Scarlet.Tracking.Identity;
@@ -82,6 +83,9 @@ internal sealed class VideoJob(string id, string organizationId, string cameraId
 
     public void SetRunning() => _status = Running;
 
+    /// <summary>Replaces a completed job's results (an erased customer taken out of them).</summary>
+    public void Redact(VideoResults results) => Results = results;
+
     public void Finish(string status, DateTimeOffset at, VideoResults? results = null, string? error = null)
     {
         (Results, Error, FinishedAt) = (results, error, at);
@@ -156,12 +160,14 @@ internal sealed class VideoJobs : IHostedService, IDisposable
     private readonly ILogger<VideoJobs> _logger;
     private readonly IVideoJobStore _store;
     private readonly TimeSpan _retention;
+    private readonly ScarletEventStream _events;
     private ITimer? _sweep;
+    private IDisposable? _erasures;
     private volatile bool _stopping;
 
-    public VideoJobs(IOptions<ScarletHostOptions> options, CameraPipelineModels models, FaceIdentityService faces, ZoneAlerts zones, IVideoJobStore store, TimeProvider time, ILoggerFactory loggers)
+    public VideoJobs(IOptions<ScarletHostOptions> options, CameraPipelineModels models, FaceIdentityService faces, ZoneAlerts zones, IVideoJobStore store, ScarletEventStream events, TimeProvider time, ILoggerFactory loggers)
     {
-        _store = store;
+        (_store, _events) = (store, events);
         _options = options.Value.Videos;
         _live = options.Value.Live;
         (_models, _faces, _zones, _time, _loggers) = (models, faces, zones, time, loggers);
@@ -199,12 +205,14 @@ internal sealed class VideoJobs : IHostedService, IDisposable
 
         var period = TimeSpan.FromTicks(Math.Clamp(_retention.Ticks / 4, TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromMinutes(10).Ticks));
         _sweep = _time.CreateTimer(_ => Sweep(), null, period, period);
+        _erasures = _events.Handle<CustomerErasedEvent>("video-jobs", ForgetAsync); // an erasure on any host of a cluster
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _stopping = true; // the jobs cancelled now end as interrupted, not as deleted or failed
         _sweep?.Dispose();
+        _erasures?.Dispose();
         foreach (var job in _jobs.Values)
         {
             await job.Cancel.CancelAsync();
@@ -216,6 +224,7 @@ internal sealed class VideoJobs : IHostedService, IDisposable
     public void Dispose()
     {
         _sweep?.Dispose();
+        _erasures?.Dispose();
         foreach (var job in _jobs.Values)
         {
             job.Cancel.Dispose();
@@ -529,6 +538,40 @@ internal sealed class VideoJobs : IHostedService, IDisposable
                 job.Cancel.Dispose();
                 _ = DeleteRowAsync(job.Id);
             }
+        }
+    }
+
+    /// <summary>
+    /// An erased customer leaves the stored results of its organisation's jobs (their identifications, the customer of
+    /// their tracks), and the overlay videos that name them are deleted (the name is drawn into the frames).
+    /// </summary>
+    private async Task ForgetAsync(CustomerErasedEvent erased, CancellationToken ct)
+    {
+        foreach (var job in _jobs.Values)
+        {
+            if (job.OrganizationId != erased.OrganizationId || job.Results is not { } results
+                || !results.Tracks.Any(t => t.CustomerId == erased.CustomerId))
+            {
+                continue;
+            }
+
+            var redacted = results with
+            {
+                Tracks = [.. results.Tracks.Select(t => t.CustomerId == erased.CustomerId ? t with { CustomerId = null, IdentityScore = null } : t)],
+                Identifications = [.. results.Identifications.Where(i => i.CustomerId != erased.CustomerId)],
+            };
+            try
+            {
+                File.Delete(job.VideoPath);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogError(ex, "Video job {Job}: the overlay video naming an erased customer could not be deleted", job.Id);
+            }
+
+            // Stored first: once an answer no longer names the customer, neither does the row.
+            await _store.SaveAsync(job.ToRecord() with { Results = JsonSerializer.Serialize(redacted, ApiJson.Options) }, ct);
+            job.Redact(redacted);
         }
     }
 
