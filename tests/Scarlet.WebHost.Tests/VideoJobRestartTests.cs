@@ -12,7 +12,7 @@ namespace Scarlet.WebHost.Tests;
 /// <summary>
 /// Video jobs across a restart of the host on the same data folder (schema migration 15): a completed job keeps its
 /// results and overlay video; one running or queued when the host stopped, or left "running" by a crash, is failed as
-/// interrupted and its files deleted; a deleted job is gone with its files and its row.
+/// interrupted and its files deleted; a damaged row does not stop the host; a deleted job is gone with its files and its row.
 /// </summary>
 public sealed class VideoJobRestartTests
 {
@@ -50,11 +50,16 @@ public sealed class VideoJobRestartTests
             await File.WriteAllBytesAsync(Path.Combine(work, crashed, "input"), [1, 2, 3]);
             Directory.CreateDirectory(orphan);
             await File.WriteAllBytesAsync(Path.Combine(orphan, "input"), [1, 2, 3]);
+            // And a damaged row (its probe is not JSON): the host starts all the same and leaves it for an operator.
+            var damaged = Guid.NewGuid().ToString("N");
+            Directory.CreateDirectory(Path.Combine(work, damaged));
             using (var db = new SqliteDatabase(Path.Combine(dir, "scarlet.db")))
             {
-                await new SqlVideoJobStore(db).SaveAsync(new VideoJobRecord(
+                var store = new SqlVideoJobStore(db);
+                await store.SaveAsync(new VideoJobRecord(
                     crashed, "default", "cam", "crash.mp4", "running", 7, 30, DateTimeOffset.UtcNow, null, null,
                     """{"container":"mp4","width":768,"height":576,"fps":10,"frames":30}""", null, crashed));
+                await store.SaveAsync(new VideoJobRecord(damaged, "default", "cam", "bad.mp4", "completed", 1, 1, DateTimeOffset.UtcNow, null, null, "{not json", null, damaged));
             }
 
             SqliteConnection.ClearAllPools();
@@ -84,6 +89,8 @@ public sealed class VideoJobRestartTests
                 Assert.False(Directory.Exists(Path.Combine(work, crashed)), "the interrupted job's upload is deleted");
                 Assert.False(File.Exists(Path.Combine(work, running, "input")), "the stopped job's upload is deleted");
                 Assert.False(Directory.Exists(orphan), "a folder without a job is deleted");
+                Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/videos/{damaged}")).StatusCode);
+                Assert.True(Directory.Exists(Path.Combine(work, damaged)), "a damaged job's folder is kept");
 
                 // Deleted: gone with its files, and not back after the next start.
                 Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/videos/{done}")).StatusCode);
@@ -96,7 +103,7 @@ public sealed class VideoJobRestartTests
             {
                 var rows = await new SqlVideoJobStore(db).ListAsync();
                 Assert.DoesNotContain(rows, r => r.Id == done);
-                Assert.All(rows, r => Assert.Equal(("failed", Interrupted), (r.State, r.Error)));
+                Assert.All(rows.Where(r => r.Id != damaged), r => Assert.Equal(("failed", Interrupted), (r.State, r.Error)));
             }
         }
         finally

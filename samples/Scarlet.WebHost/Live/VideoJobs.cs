@@ -187,17 +187,27 @@ internal sealed class VideoJobs : IHostedService, IDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Folder);
+        var unreadable = new HashSet<string>(StringComparer.Ordinal);
         foreach (var row in await _store.ListAsync(cancellationToken))
         {
-            var job = await RestoreAsync(row, cancellationToken);
-            _jobs[job.Id] = job;
+            try
+            {
+                var job = await RestoreAsync(row, cancellationToken);
+                _jobs[job.Id] = job;
+            }
+            catch (Exception ex) when (ex is JsonException or InvalidDataException or NotSupportedException)
+            {
+                // One damaged row must not stop the host: it is left as it is (row and folder) for an operator to look at.
+                unreadable.Add(row.Id);
+                _logger.LogError(ex, "Video job {Job} could not be read back; it is not served", row.Id);
+            }
         }
 
         // Folders no job owns (an upload cut off by a crash) are deleted: uploads hold personal data. Only job folders
         // (32 hex digits): a configured folder may hold other things.
         foreach (var dir in Directory.EnumerateDirectories(Folder))
         {
-            if (Path.GetFileName(dir) is { Length: 32 } name && name.All(char.IsAsciiHexDigitLower) && !_jobs.ContainsKey(name))
+            if (Path.GetFileName(dir) is { Length: 32 } name && name.All(char.IsAsciiHexDigitLower) && !_jobs.ContainsKey(name) && !unreadable.Contains(name))
             {
                 DeleteFolder(dir);
             }
@@ -543,7 +553,7 @@ internal sealed class VideoJobs : IHostedService, IDisposable
 
     /// <summary>
     /// An erased customer leaves the stored results of its organisation's jobs (their identifications, the customer of
-    /// their tracks), and the overlay videos that name them are deleted (the name is drawn into the frames).
+    /// their tracks), and the overlay videos that name them are deleted (their gallery identity is drawn into the frames).
     /// </summary>
     private async Task ForgetAsync(CustomerErasedEvent erased, CancellationToken ct)
     {
