@@ -212,7 +212,7 @@ public sealed class VideoUploadOptions
     [Range(0.0001, 8760)]
     public double RetentionHours { get; set; } = 24;
 
-    /// <summary>Gets or sets the work folder of the jobs; empty (the default) means <c>videos/</c> beside the database. Its job folders are deleted at start.</summary>
+    /// <summary>Gets or sets the work folder of the jobs; empty (the default) means <c>videos/</c> beside the database. A job folder no stored job owns is deleted at start.</summary>
     public string? Folder { get; set; }
 }
 

@@ -166,6 +166,7 @@ internal static class HostSetup
         {
             services.AddSingleton(_ => new HostLocalDatabase(new SqliteDatabase(storagePath)));
             services.AddSingleton(sp => new HostStateStore(new SqlHostStateStore(sp.GetRequiredService<HostLocalDatabase>().Database), sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<IVideoJobStore>(sp => new SqlVideoJobStore(sp.GetRequiredService<HostLocalDatabase>().Database)); // replaces the library's (shared) one
         }
         else
         {

@@ -105,6 +105,7 @@ public static class RetailServiceCollectionExtensions
         services.TryAddSingleton<IStreamTicketStore>(sp => new SqlStreamTicketStore(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton<IRateLimitStore>(sp => new SqlRateLimitStore(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton<IHostStateStore>(sp => new SqlHostStateStore(sp.GetRequiredService<SqlDatabase>()));
+        services.TryAddSingleton<IVideoJobStore>(sp => new SqlVideoJobStore(sp.GetRequiredService<SqlDatabase>()));
         services.TryAddSingleton(sp => new ScarletEventStream(
             sp.GetService<ILogger<ScarletEventStream>>(), sp.GetRequiredService<IOptions<RetailOptions>>().Value.EventHandlerQueueCapacity));
         services.TryAddSingleton<CustomerService>();

@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Scarlet.Retail.Storage;
 using Scarlet.Retail.Storage.Sql;
 using Scarlet.Retail.Storage.Sqlite;
 using Scarlet.Retail.Tests.Support;
@@ -120,6 +121,36 @@ public sealed class OptionsAndSchemaTests
     }
 
     [Fact]
+    public async Task Migration_15_adds_the_video_jobs_table_to_a_version_14_file_and_keeps_its_rows()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("v14.db");
+        using (var created = new SqliteDatabase(path))
+        {
+            await new SqlHostStateStore(created).PutAsync("camera", "c1", "{}", DateTimeOffset.FromUnixTimeMilliseconds(1));
+        }
+
+        // A version 14 file: no video_jobs table.
+        SqliteConnection.ClearAllPools();
+        using (var conn = new SqliteConnection($"Data Source={path}"))
+        {
+            conn.Open();
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "DROP TABLE video_jobs; DELETE FROM schema_version WHERE version = 15";
+            cmd.ExecuteNonQuery();
+        }
+
+        SqliteConnection.ClearAllPools();
+        using var db = new SqliteDatabase(path);
+        Assert.Equal(15, db.SchemaVersion);
+        Assert.Equal(["{}"], await new SqlHostStateStore(db).ListAsync("camera"));
+        var jobs = new SqlVideoJobStore(db);
+        var job = new VideoJobRecord("j", "org", "cam", "a.mp4", "completed", 3, 3, DateTimeOffset.FromUnixTimeMilliseconds(5), DateTimeOffset.FromUnixTimeMilliseconds(9), null, "{}", "{\"frames\":3}", "j");
+        await jobs.SaveAsync(job);
+        Assert.Equal([job], await jobs.ListAsync());
+    }
+
+    [Fact]
     public void A_database_from_a_newer_library_is_refused()
     {
         using var dir = new TempDir();
@@ -164,7 +195,7 @@ public sealed class OptionsAndSchemaTests
                 ALTER TABLE promotions DROP COLUMN enabled;
                 DROP INDEX ix_alerts_camera; ALTER TABLE alerts DROP COLUMN camera_id; ALTER TABLE alerts DROP COLUMN rule_id;
                 DROP TABLE stream_tickets; DROP TABLE rate_limits;
-                DROP TABLE camera_zones; DROP TABLE alert_rules; DROP TABLE gallery_versions;
+                DROP TABLE camera_zones; DROP TABLE alert_rules; DROP TABLE gallery_versions; DROP TABLE video_jobs;
                 DELETE FROM schema_version WHERE version > 1;
                 """;
             cmd.ExecuteNonQuery();
@@ -233,7 +264,7 @@ public sealed class OptionsAndSchemaTests
                 ALTER TABLE promotions DROP COLUMN enabled;
                 DROP INDEX ix_alerts_camera; ALTER TABLE alerts DROP COLUMN camera_id; ALTER TABLE alerts DROP COLUMN rule_id;
                 DROP TABLE stream_tickets; DROP TABLE rate_limits;
-                DROP TABLE camera_zones; DROP TABLE alert_rules; DROP TABLE gallery_versions;
+                DROP TABLE camera_zones; DROP TABLE alert_rules; DROP TABLE gallery_versions; DROP TABLE video_jobs;
                 DELETE FROM schema_version WHERE version > 3;
                 CREATE TABLE host_admin_users(
                     username TEXT PRIMARY KEY COLLATE NOCASE, password_hash TEXT NOT NULL, full_name TEXT NOT NULL,

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Scarlet.Retail.Storage;
 using Scarlet.Retail.Storage.Postgres;
 using Scarlet.Retail.Storage.Sql;
 using Scarlet.Testing.Servers;
@@ -34,6 +35,26 @@ public sealed class PostgresDatabaseTests
         }
 
         Assert.Throws<InvalidOperationException>(() => new PostgresDatabase(cs));
+    }
+
+    [Fact]
+    public async Task Migration_15_adds_the_video_jobs_table_to_a_version_14_database()
+    {
+        var cs = PostgresServer.Shared.CreateDatabase();
+        new PostgresDatabase(cs).Dispose();
+        using (var conn = new NpgsqlConnection(cs))
+        {
+            conn.Open();
+            using var v14 = new NpgsqlCommand("DROP TABLE video_jobs; DELETE FROM schema_version WHERE version = 15", conn);
+            v14.ExecuteNonQuery();
+        }
+
+        using var db = new PostgresDatabase(cs);
+        Assert.Equal(15, db.SchemaVersion);
+        var jobs = new SqlVideoJobStore(db);
+        var job = new VideoJobRecord("j", "org", "cam", "a.mp4", "failed", 1, 3, DateTimeOffset.FromUnixTimeMilliseconds(5), DateTimeOffset.FromUnixTimeMilliseconds(9), "interrupted by a host restart", "{}", null, "j");
+        await jobs.SaveAsync(job);
+        Assert.Equal([job], await jobs.ListAsync());
     }
 
     [Fact]

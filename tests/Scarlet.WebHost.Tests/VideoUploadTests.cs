@@ -10,7 +10,7 @@ using Xunit;
 
 namespace Scarlet.WebHost.Tests;
 
-/// <summary>The host with a small upload limit (3 MB) for the video upload tests, and a 3-second clip of PETS09 vtest.avi cut by ffmpeg.</summary>
+/// <summary>The host with a small upload limit (3 MB) for the video upload tests, and a 3-second clip of PETS09 vtest.avi cut by ffmpeg (<see cref="CutClip"/>, into a temp folder of its own).</summary>
 public sealed class VideoHostFixture : HostFixture
 {
     public const long MaxBytes = 3_000_000;
@@ -39,7 +39,7 @@ public sealed class VideoHostFixture : HostFixture
         }
     }
 
-    private static string CutClip()
+    public static string CutClip()
     {
         var folder = Path.Combine(Path.GetTempPath(), "scarlet-video-tests-" + Guid.NewGuid().ToString("N"));
         var frames = Path.Combine(folder, "frames");
@@ -164,6 +164,23 @@ public sealed class VideoUploadTests(VideoHostFixture host) : IClassFixture<Vide
         await File.WriteAllBytesAsync(path, await video.Content.ReadAsByteArrayAsync());
         Assert.Equal("h264,768,576,yuv420p,30", Ffprobe.VideoStream(path));
 
+        // Erasing the customer takes them out of the stored results and deletes the overlay video that names them.
+        Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync($"/api/customers/{customer}")).StatusCode);
+        var redacted = results;
+        for (var i = 0; i < 100 && (redacted = await admin.GetFromJsonAsync<JsonElement>($"/api/videos/{id}/results")).ToString().Contains(customer!, StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.DoesNotContain(customer!, redacted.ToString(), StringComparison.Ordinal);
+        Assert.Equal(tracks.Count, redacted.GetProperty("tracks").GetArrayLength());
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/videos/{id}/video")).StatusCode);
+        using (var db = new Scarlet.Retail.Storage.Sqlite.SqliteDatabase(host.DatabasePath))
+        {
+            var row = Assert.Single(await new Scarlet.Retail.Storage.Sql.SqlVideoJobStore(db).ListAsync(), r => r.Id == id);
+            Assert.DoesNotContain(customer!, row.Results, StringComparison.Ordinal);
+        }
+
         // Listed, then deleted with its files.
         Assert.Contains((await admin.GetFromJsonAsync<JsonElement>("/api/videos")).EnumerateArray(), j => j.GetProperty("job_id").GetString() == id);
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/videos/{id}")).StatusCode);
@@ -204,14 +221,7 @@ public sealed class VideoUploadTests(VideoHostFixture host) : IClassFixture<Vide
         var avi = await UploadAsync(admin, File.ReadAllBytes(TestAssets.VtestVideo)[..200_000], "cut.avi");
         Assert.True(avi.Status == HttpStatusCode.Accepted, $"{avi.Status} {avi.Body}");
         var aviId = avi.Body.GetProperty("job_id").GetString()!;
-        JsonElement aviStatus;
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        do
-        {
-            await Task.Delay(250);
-            aviStatus = await admin.GetFromJsonAsync<JsonElement>($"/api/videos/{aviId}");
-        }
-        while (aviStatus.GetProperty("status").GetString() is "queued" or "running" && DateTime.UtcNow < deadline);
+        var aviStatus = await WaitForEndAsync(admin, aviId);
         Assert.True(aviStatus.GetProperty("status").GetString() == "completed", aviStatus.ToString());
         Assert.InRange(aviStatus.GetProperty("progress").GetProperty("frames_done").GetInt64(), 1, 794); // fewer than the 795 its header announces
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/videos/{aviId}")).StatusCode);
@@ -274,7 +284,21 @@ public sealed class VideoUploadTests(VideoHostFixture host) : IClassFixture<Vide
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/videos/{id}/results")).StatusCode);
     }
 
-    private static async Task<(HttpStatusCode Status, JsonElement Body)> UploadAsync(HttpClient client, byte[] bytes, string fileName, string? cameraId = null, bool chunked = false)
+    /// <summary>Polls a job until it is no longer queued or running (at most a minute).</summary>
+    internal static async Task<JsonElement> WaitForEndAsync(HttpClient client, string id)
+    {
+        JsonElement status;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        do
+        {
+            await Task.Delay(250);
+            status = await client.GetFromJsonAsync<JsonElement>($"/api/videos/{id}");
+        }
+        while (status.GetProperty("status").GetString() is "queued" or "running" && DateTime.UtcNow < deadline);
+        return status;
+    }
+
+    internal static async Task<(HttpStatusCode Status, JsonElement Body)> UploadAsync(HttpClient client, byte[] bytes, string fileName, string? cameraId = null, bool chunked = false)
     {
         using var form = new MultipartFormDataContent();
         HttpContent file = chunked ? new StreamContent(new UnknownLengthStream(bytes)) : new ByteArrayContent(bytes);

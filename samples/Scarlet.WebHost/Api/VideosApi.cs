@@ -36,9 +36,14 @@ internal static class VideosApi
         videos.MapGet("/{job_id}/video", (string job_id, HostContext ctx, VideoJobs jobs) =>
         {
             var job = Require(jobs, job_id, ctx.Org);
-            return job.Status == VideoJob.Completed && File.Exists(job.VideoPath)
+            if (job.Status != VideoJob.Completed)
+            {
+                throw NotReady(job);
+            }
+
+            return File.Exists(job.VideoPath)
                 ? Results.File(job.VideoPath, "video/mp4", Path.GetFileNameWithoutExtension(job.FileName) + "-overlays.mp4", enableRangeProcessing: true)
-                : throw NotReady(job);
+                : throw ApiException.NotFound("The overlay video of this job is no longer kept (deleted with an erased customer it named, or gone from this host's disk)");
         }).WithSummary("The video with overlays (H.264 MP4) of a completed job");
         videos.MapDelete("/{job_id}", async (string job_id, HostContext ctx, VideoJobs jobs) =>
         {
@@ -128,7 +133,7 @@ internal static class VideosApi
             }
 
             var probe = await Task.Run(() => jobs.Probe(Path.Combine(folder, "input")), ct);
-            var job = jobs.Start(id, folder, org, cameraId, fileName, probe);
+            var job = await jobs.QueueAsync(id, folder, org, cameraId, fileName, probe);
             return TypedResults.Accepted($"/api/videos/{job.Id}", job.View());
         }
         catch

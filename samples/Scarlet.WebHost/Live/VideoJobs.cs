@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
 using Scarlet.Retail;
+using Scarlet.Retail.Events;
+using Scarlet.Retail.Storage;
 using Scarlet.Tracking.CrossCamera;
 using Scarlet.Tracking.Identity;
 using Scarlet.Tracking.Pipeline;
@@ -34,6 +37,9 @@ internal sealed class VideoJob(string id, string organizationId, string cameraId
     public const string Running = "running";
     public const string Completed = "completed";
     public const string Failed = "failed";
+
+    /// <summary>The error of a job that was queued or running when its host stopped (it is not run again: see <see cref="VideoJobs"/>).</summary>
+    public const string Interrupted = "interrupted by a host restart; upload the video again";
 
     private long _framesDone;
 
@@ -77,6 +83,9 @@ internal sealed class VideoJob(string id, string organizationId, string cameraId
 
     public void SetRunning() => _status = Running;
 
+    /// <summary>Replaces a completed job's results (an erased customer taken out of them).</summary>
+    public void Redact(VideoResults results) => Results = results;
+
     public void Finish(string status, DateTimeOffset at, VideoResults? results = null, string? error = null)
     {
         (Results, Error, FinishedAt) = (results, error, at);
@@ -84,6 +93,23 @@ internal sealed class VideoJob(string id, string organizationId, string cameraId
     }
 
     public bool Finished => Status is Completed or Failed;
+
+    /// <summary>A job as it was stored (its folder already resolved by the caller).</summary>
+    public static VideoJob Restore(VideoJobRecord row, VideoProbe probe, VideoResults? results, string folder)
+    {
+        var job = new VideoJob(row.Id, row.OrganizationId, row.CameraId, row.FileName, probe, row.CreatedAt, folder) { _framesDone = row.FramesDone };
+        (job.Results, job.Error, job.FinishedAt, job._status) = (results, row.Error, row.FinishedAt, row.State);
+        return job;
+    }
+
+    /// <summary>The job's row; its files path is its folder's name in the work folder (the row never holds a server path).</summary>
+    public VideoJobRecord ToRecord()
+    {
+        var status = Status; // read first: a completed status guarantees the results are set
+        return new VideoJobRecord(
+            Id, OrganizationId, CameraId, FileName, status, FramesDone, Probe.Frames, CreatedAt, FinishedAt, Error,
+            JsonSerializer.Serialize(Probe, ApiJson.Options), status == Completed ? JsonSerializer.Serialize(Results, ApiJson.Options) : null, Path.GetFileName(Folder));
+    }
 
     public Api.VideoJobView View()
     {
@@ -109,10 +135,15 @@ internal sealed class VideoJob(string id, string organizationId, string cameraId
 /// live cameras (person detection, ByteTrack, faces identified over the organisation's gallery, zones and alert rules of
 /// the camera id given with the upload), with every frame tracked (no drops), and writes the overlay video as H.264 MP4.
 /// At most <c>Scarlet:Videos:MaxConcurrentJobs</c> run at once on the host and an organisation has at most
-/// <c>MaxPendingJobsPerOrganization</c> unfinished jobs. Jobs live in memory with their files in the work folder: a job
-/// and its files are deleted by <c>DELETE /api/videos/{id}</c>, <c>RetentionHours</c> after it finished, or when the host
-/// restarts (the folder is emptied at start). A job's run is its own: it neither joins the live cross-camera people nor
-/// raises alerts in the store.
+/// <c>MaxPendingJobsPerOrganization</c> unfinished jobs. Each job is a row of the library's <see cref="IVideoJobStore"/>
+/// (written when it is queued, starts and ends; on a shared PostgreSQL, in this host's own SQLite file, since its files are
+/// on this host's disk) with its files in its folder of the work folder, so a finished job's results and overlay video are
+/// still served after a restart. A job that was queued or running when the host stopped is marked failed
+/// (<see cref="VideoJob.Interrupted"/>) and its upload deleted, not run again: a video that brought the host down would
+/// otherwise bring it down at every start, and a restart should not start hours of work nobody is waiting for. A job and
+/// its files are deleted by <c>DELETE /api/videos/{id}</c> or <c>RetentionHours</c> after it finished; job folders without a
+/// row (an upload cut by a crash) are deleted at start. A job's run is its own: it neither joins the live cross-camera
+/// people nor raises alerts in the store.
 /// </summary>
 internal sealed class VideoJobs : IHostedService, IDisposable
 {
@@ -127,11 +158,16 @@ internal sealed class VideoJobs : IHostedService, IDisposable
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<VideoJobs> _logger;
+    private readonly IVideoJobStore _store;
     private readonly TimeSpan _retention;
+    private readonly ScarletEventStream _events;
     private ITimer? _sweep;
+    private IDisposable? _erasures;
+    private volatile bool _stopping;
 
-    public VideoJobs(IOptions<ScarletHostOptions> options, CameraPipelineModels models, FaceIdentityService faces, ZoneAlerts zones, TimeProvider time, ILoggerFactory loggers)
+    public VideoJobs(IOptions<ScarletHostOptions> options, CameraPipelineModels models, FaceIdentityService faces, ZoneAlerts zones, IVideoJobStore store, ScarletEventStream events, TimeProvider time, ILoggerFactory loggers)
     {
+        (_store, _events) = (store, events);
         _options = options.Value.Videos;
         _live = options.Value.Live;
         (_models, _faces, _zones, _time, _loggers) = (models, faces, zones, time, loggers);
@@ -148,26 +184,45 @@ internal sealed class VideoJobs : IHostedService, IDisposable
 
     public VideoUploadOptions Options => _options;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        // Jobs do not survive a restart: what a previous run left is deleted (uploads hold personal data). Only job
-        // folders (32 hex digits): a configured folder may hold other things.
         Directory.CreateDirectory(Folder);
+        var unreadable = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var row in await _store.ListAsync(cancellationToken))
+        {
+            try
+            {
+                var job = await RestoreAsync(row, cancellationToken);
+                _jobs[job.Id] = job;
+            }
+            catch (Exception ex) when (ex is JsonException or InvalidDataException or NotSupportedException)
+            {
+                // One damaged row must not stop the host: it is left as it is (row and folder) for an operator to look at.
+                unreadable.Add(row.Id);
+                _logger.LogError(ex, "Video job {Job} could not be read back; it is not served", row.Id);
+            }
+        }
+
+        // Folders no job owns (an upload cut off by a crash) are deleted: uploads hold personal data. Only job folders
+        // (32 hex digits): a configured folder may hold other things.
         foreach (var dir in Directory.EnumerateDirectories(Folder))
         {
-            if (Path.GetFileName(dir) is { Length: 32 } name && name.All(char.IsAsciiHexDigitLower))
+            if (Path.GetFileName(dir) is { Length: 32 } name && name.All(char.IsAsciiHexDigitLower) && !_jobs.ContainsKey(name) && !unreadable.Contains(name))
             {
                 DeleteFolder(dir);
             }
         }
+
         var period = TimeSpan.FromTicks(Math.Clamp(_retention.Ticks / 4, TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromMinutes(10).Ticks));
         _sweep = _time.CreateTimer(_ => Sweep(), null, period, period);
-        return Task.CompletedTask;
+        _erasures = _events.Handle<CustomerErasedEvent>("video-jobs", ForgetAsync); // an erasure on any host of a cluster
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopping = true; // the jobs cancelled now end as interrupted, not as deleted or failed
         _sweep?.Dispose();
+        _erasures?.Dispose();
         foreach (var job in _jobs.Values)
         {
             await job.Cancel.CancelAsync();
@@ -179,6 +234,7 @@ internal sealed class VideoJobs : IHostedService, IDisposable
     public void Dispose()
     {
         _sweep?.Dispose();
+        _erasures?.Dispose();
         foreach (var job in _jobs.Values)
         {
             job.Cancel.Dispose();
@@ -248,9 +304,9 @@ internal sealed class VideoJobs : IHostedService, IDisposable
         return new VideoProbe(container, frame.Width, frame.Height, fps, frames);
     }
 
-    /// <summary>Queues the analysis of the upload in <paramref name="folder"/>.</summary>
+    /// <summary>Queues the analysis of the upload in <paramref name="folder"/>; its row is written before it runs.</summary>
     /// <exception cref="ApiException">429: the organisation has too many unfinished jobs.</exception>
-    public VideoJob Start(string id, string folder, string organizationId, string? cameraId, string fileName, VideoProbe probe)
+    public async Task<VideoJob> QueueAsync(string id, string folder, string organizationId, string? cameraId, string fileName, VideoProbe probe)
     {
         var job = new VideoJob(id, organizationId, cameraId ?? "upload-" + id[..8], fileName, probe, _time.GetUtcNow(), folder);
         lock (_admit)
@@ -263,6 +319,17 @@ internal sealed class VideoJobs : IHostedService, IDisposable
             _jobs[job.Id] = job;
         }
 
+        try
+        {
+            await _store.SaveAsync(job.ToRecord());
+        }
+        catch
+        {
+            _jobs.TryRemove(job.Id, out _);
+            job.Cancel.Dispose();
+            throw;
+        }
+
         job.Work = Task.Run(() => RunAsync(job));
         return job;
     }
@@ -273,6 +340,7 @@ internal sealed class VideoJobs : IHostedService, IDisposable
         _jobs.TryRemove(job.Id, out _);
         await job.Cancel.CancelAsync();
         await job.Work.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _store.DeleteAsync(job.Id); // after its run's last write
         DeleteFolder(job.Folder);
         job.Cancel.Dispose();
     }
@@ -302,18 +370,29 @@ internal sealed class VideoJobs : IHostedService, IDisposable
         }
         catch (OperationCanceledException)
         {
+            if (_stopping)
+            {
+                job.Finish(VideoJob.Failed, _time.GetUtcNow(), error: VideoJob.Interrupted);
+                await SaveAsync(job);
+                DeleteFolder(job.Folder);
+            }
+
             return;
         }
 
         try
         {
             job.SetRunning();
+            await SaveAsync(job);
             var results = await AnalyseAsync(job, ct);
             job.Finish(VideoJob.Completed, _time.GetUtcNow(), results);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (Exception ex) when (ct.IsCancellationRequested && ex is not OutOfMemoryException)
         {
-            job.Finish(VideoJob.Failed, _time.GetUtcNow(), error: "cancelled");
+            // Cancelled (deleted, or the host stopping): what the cancellation broke on its way out (the encoder killed,
+            // the source closed) is not the video's fault.
+            _logger.LogDebug(ex, "Video job {Job} cancelled", job.Id);
+            job.Finish(VideoJob.Failed, _time.GetUtcNow(), error: _stopping ? VideoJob.Interrupted : "cancelled");
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -337,6 +416,45 @@ internal sealed class VideoJobs : IHostedService, IDisposable
                 _logger.LogWarning(ex, "Video job {Job}: the upload could not be deleted", job.Id);
             }
         }
+
+        await SaveAsync(job);
+    }
+
+    /// <summary>Writes a job's row; a failure is logged (the job goes on in memory; a restart then sees its last row).</summary>
+    private async Task SaveAsync(VideoJob job)
+    {
+        try
+        {
+            await _store.SaveAsync(job.ToRecord());
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.LogError(ex, "Video job {Job}: its state could not be stored", job.Id);
+        }
+    }
+
+    /// <summary>A stored job as it is after a restart: one that had not ended is failed as interrupted, and its files deleted.</summary>
+    private async Task<VideoJob> RestoreAsync(VideoJobRecord row, CancellationToken ct)
+    {
+        // The row names the job's folder in the work folder; anything else (an edited row) gets a folder of its own id.
+        var folder = Path.GetFullPath(Path.Combine(Folder, row.FilesPath));
+        if (!string.Equals(Path.GetDirectoryName(folder), Folder.TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal))
+        {
+            folder = Path.Combine(Folder, row.Id);
+        }
+
+        var probe = JsonSerializer.Deserialize<VideoProbe>(row.Video, ApiJson.Options) ?? throw new InvalidDataException($"Video job {row.Id} has no probe");
+        var results = row.Results is { } json ? JsonSerializer.Deserialize<VideoResults>(json, ApiJson.Options) : null;
+        var job = VideoJob.Restore(row, probe, results, folder);
+        if (!job.Finished)
+        {
+            job.Finish(VideoJob.Failed, _time.GetUtcNow(), error: VideoJob.Interrupted);
+            await _store.SaveAsync(job.ToRecord(), ct);
+            DeleteFolder(folder);
+            _logger.LogWarning("Video job {Job} was {State} when the host stopped: marked failed", row.Id, row.State);
+        }
+
+        return job;
     }
 
     private async Task<VideoResults> AnalyseAsync(VideoJob job, CancellationToken ct)
@@ -428,7 +546,54 @@ internal sealed class VideoJobs : IHostedService, IDisposable
             {
                 DeleteFolder(job.Folder);
                 job.Cancel.Dispose();
+                _ = DeleteRowAsync(job.Id);
             }
+        }
+    }
+
+    /// <summary>
+    /// An erased customer leaves the stored results of its organisation's jobs (their identifications, the customer of
+    /// their tracks), and the overlay videos that name them are deleted (their gallery identity is drawn into the frames).
+    /// </summary>
+    private async Task ForgetAsync(CustomerErasedEvent erased, CancellationToken ct)
+    {
+        foreach (var job in _jobs.Values)
+        {
+            if (job.OrganizationId != erased.OrganizationId || job.Results is not { } results
+                || !results.Tracks.Any(t => t.CustomerId == erased.CustomerId))
+            {
+                continue;
+            }
+
+            var redacted = results with
+            {
+                Tracks = [.. results.Tracks.Select(t => t.CustomerId == erased.CustomerId ? t with { CustomerId = null, IdentityScore = null } : t)],
+                Identifications = [.. results.Identifications.Where(i => i.CustomerId != erased.CustomerId)],
+            };
+            try
+            {
+                File.Delete(job.VideoPath);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogError(ex, "Video job {Job}: the overlay video naming an erased customer could not be deleted", job.Id);
+            }
+
+            // Stored first: once an answer no longer names the customer, neither does the row.
+            await _store.SaveAsync(job.ToRecord() with { Results = JsonSerializer.Serialize(redacted, ApiJson.Options) }, ct);
+            job.Redact(redacted);
+        }
+    }
+
+    private async Task DeleteRowAsync(string id)
+    {
+        try
+        {
+            await _store.DeleteAsync(id);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.LogError(ex, "Video job {Job}: its expired row could not be deleted (retried at the next start)", id);
         }
     }
 

@@ -32,6 +32,7 @@ internal static class PostgresStores
             RateLimits = new SqlRateLimitStore(db),
             Zones = new SqlZoneStore(db),
             AlertRules = new SqlAlertRuleStore(db),
+            VideoJobs = new SqlVideoJobStore(db),
         });
     }
 
@@ -96,6 +97,11 @@ public sealed class PostgresAttributeStatisticsStoreTests : AttributeStatisticsS
 }
 
 public sealed class PostgresZoneAndAlertRuleStoreTests : ZoneAndAlertRuleStoreConformance
+{
+    protected override Task<StoreSet> CreateStoresAsync() => PostgresStores.CreateAsync();
+}
+
+public sealed class PostgresVideoJobStoreTests : VideoJobStoreConformance
 {
     protected override Task<StoreSet> CreateStoresAsync() => PostgresStores.CreateAsync();
 }

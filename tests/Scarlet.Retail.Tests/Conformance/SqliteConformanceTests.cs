@@ -34,6 +34,7 @@ internal static class SqliteStores
             RateLimits = new SqlRateLimitStore(db),
             Zones = new SqlZoneStore(db),
             AlertRules = new SqlAlertRuleStore(db),
+            VideoJobs = new SqlVideoJobStore(db),
         });
     }
 
@@ -100,6 +101,11 @@ public sealed class SqliteAttributeStatisticsStoreTests : AttributeStatisticsSto
 }
 
 public sealed class SqliteZoneAndAlertRuleStoreTests : ZoneAndAlertRuleStoreConformance
+{
+    protected override Task<StoreSet> CreateStoresAsync() => SqliteStores.CreateAsync();
+}
+
+public sealed class SqliteVideoJobStoreTests : VideoJobStoreConformance
 {
     protected override Task<StoreSet> CreateStoresAsync() => SqliteStores.CreateAsync();
 }

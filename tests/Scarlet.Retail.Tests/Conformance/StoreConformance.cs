@@ -33,6 +33,9 @@ public sealed record StoreSet(
 
     /// <summary>Gets the alert rule store (set by each backend).</summary>
     public IAlertRuleStore AlertRules { get; init; } = null!;
+
+    /// <summary>Gets the video job store (set by each backend).</summary>
+    public IVideoJobStore VideoJobs { get; init; } = null!;
 }
 
 /// <summary>

@@ -208,6 +208,17 @@ internal static class PostgresSchemaMigrations
                 kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, updated_at BIGINT NOT NULL,
                 PRIMARY KEY(kind, id));
             """),
+
+        // A host's video analysis jobs (IVideoJobStore), kept across a restart with their results (JSON the host writes,
+        // read whole) and where its files are. No foreign key to organizations: a host sharing a PostgreSQL database keeps
+        // them in its own SQLite file, where that table is empty.
+        (15, """
+            CREATE TABLE video_jobs(
+                id TEXT PRIMARY KEY, org_id TEXT NOT NULL, camera_id TEXT NOT NULL, file_name TEXT NOT NULL, state TEXT NOT NULL,
+                frames_done BIGINT NOT NULL, frames_total BIGINT NOT NULL, created_at BIGINT NOT NULL, finished_at BIGINT,
+                error TEXT, video TEXT NOT NULL, results TEXT, files_path TEXT NOT NULL);
+            CREATE INDEX ix_video_jobs_org ON video_jobs(org_id, created_at);
+            """),
     ];
 
     public static int LatestVersion => s_migrations[^1].Version;
