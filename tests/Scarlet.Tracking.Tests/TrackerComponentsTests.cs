@@ -266,7 +266,13 @@ public sealed class TrackerComponentsTests
         var none = Idf1Of(new TrackerOptions { FrameRate = 10, MomentumWeight = 0, RecoveryMinIoU = 0 });
         var ocSort = Idf1Of(new TrackerOptions
         {
-            FrameRate = 10, ObservationCentricReUpdate = true, MomentumWeight = 0.2f, MomentumDeltaFrames = 3, RecoveryMinIoU = 0.3f, RecoveryMinHits = 0, RecoverySkipsBorderTracks = false,
+            FrameRate = 10,
+            ObservationCentricReUpdate = true,
+            MomentumWeight = 0.2f,
+            MomentumDeltaFrames = 3,
+            RecoveryMinIoU = 0.3f,
+            RecoveryMinHits = 0,
+            RecoverySkipsBorderTracks = false,
         });
         Assert.True(ocSort > OcSortSetMinIdf1, $"IDF1 {ocSort}");
         Assert.True(ocSort > none + 0.04, $"IDF1 {ocSort} vs none {none}"); // measured 0.4679 without
