@@ -149,7 +149,8 @@ internal static class Cli
         Whole("max-age", "SORT: frames to keep"), Number("sort-iou", "SORT: match IoU"), Switch("confirm-on-birth", "confirm tracks when born"), Switch("cmc", "camera-motion compensation"),
         Switch("no-cmc", "no camera-motion compensation"), Number("cmc-inlier", "CMC inlier threshold"), Whole("cmc-min-inliers", "CMC minimum inliers"), Number("cmc-margin", "CMC identity margin"),
         Number("cmc-residual-ratio", "CMC residual ratio"), Number("cmc-min-shift", "CMC minimum shift"), Switch("oru", "observation-centric re-update"), Switch("no-oru", "no re-update"),
-        Number("momentum", "momentum weight"), Whole("momentum-delta", "momentum frames"), Number("recovery-iou", "recovery IoU"), Whole("tentative-misses", "misses a tentative track survives"),
+        Number("momentum", "momentum weight"), Whole("momentum-delta", "momentum frames"), Number("recovery-iou", "recovery IoU"), Whole("recovery-min-hits", "detections a track needs for recovery"), Switch("recovery-skip-border", "no recovery of tracks last seen at the picture's edge"),
+        Switch("no-recovery-skip-border", "recovery also of tracks last seen at the edge"), Whole("tentative-misses", "misses a tentative track survives"),
         Switch("no-fuse-score", "do not fuse score into the cost"),
     ];
 

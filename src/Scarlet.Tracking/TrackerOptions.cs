@@ -203,10 +203,31 @@ public sealed class TrackerOptions
     /// Gets or sets the minimum IoU for OC-SORT's observation-centric recovery: after the two ByteTrack stages, tracks
     /// still unmatched are tried against the remaining high detections by their last observed box instead of their
     /// Kalman prediction (which drifts while a person is unseen). 0 turns it off (OC-SORT uses 0.3). ByteTrack mode only.
+    /// On by default, limited to established tracks (<see cref="RecoveryMinHits"/>) away from the picture's edge
+    /// (<see cref="RecoverySkipsBorderTracks"/>); the three were chosen together by leave-one-sequence-out over MOT17
+    /// and MOT15 raw detections (docs/tracking.md).
     /// </summary>
-    /// <value>The default value is 0.</value>
+    /// <value>The default value is 0.4.</value>
     [Range(0.0, 1.0)]
-    public float RecoveryMinIoU { get; set; }
+    public float RecoveryMinIoU { get; set; } = 0.4f;
+
+    /// <summary>
+    /// Gets or sets the fewest detections a track must have had for the observation-centric recovery
+    /// (<see cref="RecoveryMinIoU"/>) to try it: a short track's identity is itself unsure, and re-attaching it by an
+    /// old box merges people more often than it mends a gap. 0 = every track (OC-SORT). ByteTrack mode only.
+    /// </summary>
+    /// <value>The default value is 60.</value>
+    [Range(0, 10_000)]
+    public int RecoveryMinHits { get; set; } = 60;
+
+    /// <summary>
+    /// Gets or sets whether the observation-centric recovery (<see cref="RecoveryMinIoU"/>) leaves alone tracks whose
+    /// last observed box touched the edge of the picture: such a person most likely walked out of view, and whoever
+    /// enters at the same spot later is someone else. The picture's extent is taken from the detections seen so far
+    /// (left and top at 0, right and bottom at the furthest box edge), so no image size is needed. ByteTrack mode only.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool RecoverySkipsBorderTracks { get; set; } = true;
 
     /// <summary>
     /// Gets or sets how many consecutive frames a tentative track (one detection so far) may miss before it is

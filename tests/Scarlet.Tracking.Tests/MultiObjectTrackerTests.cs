@@ -217,7 +217,8 @@ public sealed class MultiObjectTrackerTests
         Assert.Equal((0.2f, 0.2f, 0.5f, 0.3f, false), (o.FirstMatchMinIoU, o.LostMatchMinIoU, o.SecondMatchMinIoU, o.TentativeMatchMinIoU, o.ConfirmOnBirth));
         Assert.Equal((true, 0.1f, 4, 1.1f), (o.CameraMotionCompensation, o.CameraMotionInlierThreshold, o.CameraMotionMinInliers, o.CameraMotionIdentityMargin));
         Assert.Equal((0.5f, 0.03f), (o.CameraMotionMaxResidualRatio, o.CameraMotionMinShift));
-        Assert.Equal((false, 0.3f, 8, 0f, 0), (o.ObservationCentricReUpdate, o.MomentumWeight, o.MomentumDeltaFrames, o.RecoveryMinIoU, o.TentativeMaxMisses));
+        Assert.Equal((false, 0.3f, 8, 0.4f, 0), (o.ObservationCentricReUpdate, o.MomentumWeight, o.MomentumDeltaFrames, o.RecoveryMinIoU, o.TentativeMaxMisses));
+        Assert.Equal((60, true), (o.RecoveryMinHits, o.RecoverySkipsBorderTracks));
         var ex = Assert.Throws<ArgumentException>(() => new MultiObjectTracker(new TrackerOptions { LowScoreThreshold = 0.7f, FrameRate = 0 }));
         Assert.Contains("LowScoreThreshold", ex.Message, StringComparison.Ordinal);
         Assert.Contains("FrameRate", ex.Message, StringComparison.Ordinal);

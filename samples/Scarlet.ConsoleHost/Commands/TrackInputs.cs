@@ -152,6 +152,17 @@ internal static class TrackInputs
         o.MomentumWeight = (float)args.Double("momentum", o.MomentumWeight);
         o.MomentumDeltaFrames = args.Int("momentum-delta", o.MomentumDeltaFrames);
         o.RecoveryMinIoU = (float)args.Double("recovery-iou", o.RecoveryMinIoU);
+        o.RecoveryMinHits = args.Int("recovery-min-hits", o.RecoveryMinHits);
+        if (args.Flag("recovery-skip-border"))
+        {
+            o.RecoverySkipsBorderTracks = true;
+        }
+
+        if (args.Flag("no-recovery-skip-border"))
+        {
+            o.RecoverySkipsBorderTracks = false;
+        }
+
         o.TentativeMaxMisses = args.Int("tentative-misses", o.TentativeMaxMisses);
         if (args.Flag("no-fuse-score"))
         {

@@ -37,6 +37,8 @@ internal sealed class ByteTrackStrategy : ITrackerStrategy
     private double[] _previousCentres = [];
     private double[] _currentCentres = [];
     private bool _motionLastFrame;
+    private float _extentRight;
+    private float _extentBottom;
     private int _nextId = 1;
 
     public ByteTrackStrategy(TrackerOptions options, TrackAssociation association, List<Track> output, List<Track> removed)
@@ -64,6 +66,8 @@ internal sealed class ByteTrackStrategy : ITrackerStrategy
         _tracked.Clear();
         _lost.Clear();
         _motionLastFrame = false;
+        _extentRight = 0;
+        _extentBottom = 0;
     }
 
     public void Update(ReadOnlySpan<TrackerDetection> dets, int frame)
@@ -74,6 +78,8 @@ internal sealed class ByteTrackStrategy : ITrackerStrategy
         _low.Clear();
         for (var i = 0; i < dets.Length; i++)
         {
+            _extentRight = Math.Max(_extentRight, dets[i].Box.Right);
+            _extentBottom = Math.Max(_extentBottom, dets[i].Box.Bottom);
             var s = dets[i].Score;
             if (s > o.HighScoreThreshold)
             {
@@ -377,6 +383,14 @@ internal sealed class ByteTrackStrategy : ITrackerStrategy
 
     private static double Sq(double v) => v * v;
 
+    /// <summary>Whether a box reaches, within 5 % of its size, the picture's extent seen so far.</summary>
+    private bool TouchesBorder(BoundingBox b)
+    {
+        var tx = 0.05f * b.Width;
+        var ty = 0.05f * b.Height;
+        return b.X <= tx || b.Y <= ty || b.Right >= _extentRight - tx || b.Bottom >= _extentBottom - ty;
+    }
+
     /// <summary>
     /// OC-SORT's observation-centric recovery: confirmed and lost tracks the two stages left unmatched against the
     /// high detections nobody took, by IoU with the track's last observed box rather than its drifting prediction.
@@ -386,7 +400,8 @@ internal sealed class ByteTrackStrategy : ITrackerStrategy
         _scratchTracks.Clear();
         foreach (var t in _pool)
         {
-            if (t.DetectionIndex < 0)
+            if (t.DetectionIndex < 0 && t.Hits >= _options.RecoveryMinHits
+                && !(_options.RecoverySkipsBorderTracks && TouchesBorder(t.LastObservedBox)))
             {
                 _scratchTracks.Add(t);
             }
