@@ -21,10 +21,13 @@ rc=${PIPESTATUS[0]}
 # machine runs. DOTNET_EnableAVX512=0 turns AVX-512 off (.NET 10 ignores the older DOTNET_EnableAVX512F=0), and
 # SCARLET_TEST_MAX_VECTOR_BITS makes a test fail if the knob stops working. On a CPU without AVX-512 this pass repeats
 # the first one.
+# The held-out gender accuracy test (40 s) is left out of this pass: its time is ONNX Runtime's, native code that the
+# .NET knob does not switch, and its few managed lines run in the other recognition tests too.
 for project in tests/Scarlet.Recognition.Tests tests/Scarlet.Tracking.Tests; do
   echo "== $project again with DOTNET_EnableAVX512=0 (AVX2 path)"
   DOTNET_EnableAVX512=0 SCARLET_TEST_MAX_VECTOR_BITS=256 \
-    dotnet test "$project" -c Release --no-build -nologo -v q --logger "console;verbosity=minimal" 2>&1 | tee -a "$log"
+    dotnet test "$project" -c Release --no-build -nologo -v q --logger "console;verbosity=minimal" \
+      --filter "FullyQualifiedName!~FaceAttributeTests.Held_out_gender_accuracy" 2>&1 | tee -a "$log"
   r=${PIPESTATUS[0]}
   [ "$r" -ne 0 ] && rc=$r
 done
