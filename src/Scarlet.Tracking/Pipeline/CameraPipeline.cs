@@ -249,6 +249,7 @@ public sealed partial class CameraPipeline : IDisposable
         {
             // A camera that stopped sees nobody.
             _identities.LeaveCamera(CameraId);
+            ReleaseGrey();
             source.StatusChanged -= OnStatus;
             _sourceStatus = source.Status;
             while (channel.Reader.TryRead(out var left))
@@ -329,9 +330,19 @@ public sealed partial class CameraPipeline : IDisposable
 
         _updates.Dispose();
         _events.Dispose();
+        if (_state != CameraPipelineState.Running)
+        {
+            // While running, the inference loop may be using them: RunAsync releases them when it ends.
+            ReleaseGrey();
+        }
+    }
+
+    private void ReleaseGrey()
+    {
         _grey?.Dispose();
         _previousGrey?.Dispose();
         _greyDiff?.Dispose();
+        (_grey, _previousGrey, _greyDiff, _greyAt) = (null, null, null, null);
     }
 
     private IReadOnlyList<TrackedPerson> DetectAndTrack(Frame frame)
