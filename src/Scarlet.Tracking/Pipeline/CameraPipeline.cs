@@ -57,6 +57,10 @@ public sealed partial class CameraPipeline : IDisposable
     private long _dropped;
     private long _processTicks;
     private long _frameIndex;
+    private DateTimeOffset? _greyAt; // when _grey was taken (null: none current)
+    private OpenCvSharp.Mat? _grey;
+    private OpenCvSharp.Mat? _previousGrey;
+    private OpenCvSharp.Mat? _greyDiff;
     private int _activePersons;
     private volatile bool _paused;
     private volatile CameraPipelineState _state = CameraPipelineState.Idle;
@@ -248,6 +252,7 @@ public sealed partial class CameraPipeline : IDisposable
         {
             // A camera that stopped sees nobody.
             _identities.LeaveCamera(CameraId);
+            ReleaseGrey();
             source.StatusChanged -= OnStatus;
             _sourceStatus = source.Status;
             while (channel.Reader.TryRead(out var left))
@@ -328,6 +333,19 @@ public sealed partial class CameraPipeline : IDisposable
 
         _updates.Dispose();
         _events.Dispose();
+        if (_state != CameraPipelineState.Running)
+        {
+            // While running, the inference loop may be using them: RunAsync releases them when it ends.
+            ReleaseGrey();
+        }
+    }
+
+    private void ReleaseGrey()
+    {
+        _grey?.Dispose();
+        _previousGrey?.Dispose();
+        _greyDiff?.Dispose();
+        (_grey, _previousGrey, _greyDiff, _greyAt) = (null, null, null, null);
     }
 
     private IReadOnlyList<TrackedPerson> DetectAndTrack(Frame frame)
@@ -390,6 +408,77 @@ public sealed partial class CameraPipeline : IDisposable
         }
     }
 
+    // The pixel-change presence test compares a frame with one taken at least PixelChangeEvidence.Gap earlier (the demo
+    // clip's 10 fps, where the threshold was chosen), so a 30 fps camera measures the same change; grey images are
+    // made only while a matched track is undecided. True when this frame is to be compared with _previousGrey.
+    private bool PrepareGrey(Frame frame, IReadOnlyList<Track> tracks)
+    {
+        if (_options.PresenceMinChange <= 0 || !AnyUndecided(tracks))
+        {
+            _greyAt = null;
+            return false;
+        }
+
+        var age = frame.Timestamp - _greyAt;
+        if (age < PixelChangeEvidence.Gap && age >= TimeSpan.Zero)
+        {
+            return false;
+        }
+
+        var grey = _previousGrey ?? new OpenCvSharp.Mat();
+        _previousGrey = _grey ?? new OpenCvSharp.Mat();
+        _grey = grey;
+        var image = frame.Image;
+        if (image.Channels() == 1)
+        {
+            image.CopyTo(grey);
+        }
+        else
+        {
+            OpenCvSharp.Cv2.CvtColor(image, grey, image.Channels() == 4 ? OpenCvSharp.ColorConversionCodes.BGRA2GRAY : OpenCvSharp.ColorConversionCodes.BGR2GRAY);
+        }
+
+        // A reference older than MaxGap (frames not processed meanwhile) would count slow light changes as change.
+        var ready = age <= PixelChangeEvidence.MaxGap && _previousGrey.Size() == grey.Size();
+        _greyAt = frame.Timestamp;
+        if (ready)
+        {
+            _greyDiff ??= new OpenCvSharp.Mat();
+            _greyDiff.Create(grey.Size(), OpenCvSharp.MatType.CV_8UC1);
+        }
+
+        return ready;
+    }
+
+    private bool AnyUndecided(IReadOnlyList<Track> tracks)
+    {
+        for (var i = 0; i < tracks.Count; i++)
+        {
+            if (tracks[i].TimeSinceUpdate == 0 && _trackStates[tracks[i].Id].Change is not { Changed: true })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool HasChanged(PerTrack state, Track t, bool greyReady)
+    {
+        if (_options.PresenceMinChange <= 0 || state.Change is { Changed: true })
+        {
+            return true;
+        }
+
+        if (!greyReady || t.TimeSinceUpdate != 0)
+        {
+            return false;
+        }
+
+        state.Change ??= new PixelChangeEvidence();
+        return state.Change.Add(PixelChangeEvidence.ChangedShare(_grey!, _previousGrey!, _greyDiff!, t.Box), _options.PresenceMinChange);
+    }
+
     private TrackedPerson[] Resolve(Frame frame, IReadOnlyList<Track> tracks)
     {
         foreach (var removed in _tracker.RemovedTracks)
@@ -419,6 +508,7 @@ public sealed partial class CameraPipeline : IDisposable
 
         var globals = new int[tracks.Count];
         _resolver.Resolve(CameraId, frame.Timestamp, observations, globals);
+        var greyReady = PrepareGrey(frame, tracks);
         var persons = new TrackedPerson[tracks.Count];
         for (var i = 0; i < tracks.Count; i++)
         {
@@ -442,8 +532,11 @@ public sealed partial class CameraPipeline : IDisposable
             persons[i] = new TrackedPerson(t.Id, globals[i], t.Box, t.Score, customer, state.Voter.Decision.Status, floors[i], state.Voter.Decision.Score, state.BestEmbedding);
             var position = new PersonPosition(CameraId, frame.Timestamp, Zone.FootPoint(t.Box), floors[i]);
             // Only a high-score detection matched this frame keeps the person present (a weak static false positive does not),
-            // and only on a track that has moved since it appeared (a strong static one does not either).
-            var confirmed = state.Motion.Update(t.Box, _options.PresenceMinMotion) && t.Score >= _options.Tracker.HighScoreThreshold;
+            // and only on a track whose box has changed of its own (a strong static one does not either; issue 19) and, when
+            // PresenceMinMotion is set, has moved since it appeared.
+            var moved = state.Motion.Update(t.Box, _options.PresenceMinMotion);
+            var changed = HasChanged(state, t, greyReady);
+            var confirmed = moved && changed && t.Score >= _options.Tracker.HighScoreThreshold;
             if (_identities.Observe(globals[i], position, customer, confirmed))
             {
                 _pendingEvents.Add(new TrackingEvent(TrackingEventKind.IdentityResolved, CameraId, frame.Timestamp, frame.Sequence, t.Id, globals[i], customer));
@@ -611,6 +704,9 @@ public sealed partial class CameraPipeline : IDisposable
 
         // Whether the track has moved since it appeared (a mutable struct: a field, updated in place).
         public MotionSinceBirth Motion;
+
+        // Whether the track's box has changed of its own (null until first measured).
+        public PixelChangeEvidence? Change { get; set; }
 
         // The track's face attributes, the goodness of the face they came from, and how many times they were estimated.
         public Scarlet.Recognition.FaceAttributes? Attributes { get; set; }
