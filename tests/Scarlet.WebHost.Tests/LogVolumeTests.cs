@@ -1,16 +1,35 @@
 using System.Net.Http.Json;
+using Microsoft.Extensions.Configuration;
 using Xunit.Abstractions;
 
 namespace Scarlet.WebHost.Tests;
 
 /// <summary>
-/// The log volume of a busy host at the default levels (no Logging configuration at all), measured on a host process's
+/// The log volume of a busy host at the default levels (the shipped settings files' levels), measured on a host process's
 /// console: docs/hosting.md states the bound this test keeps.
 /// </summary>
 public sealed class LogVolumeTests(ITestOutputHelper output)
 {
     /// <summary>The stated bound (docs/hosting.md, "Logs").</summary>
     private const double MaxBytesPerRequest = 20;
+
+    [Theory]
+    [InlineData("appsettings.json")]
+    [InlineData("appsettings.Production.json")]
+    public void The_shipped_settings_files_carry_the_levels_set_in_code(string file)
+    {
+        // The files are what a new user reads and edits; the code's defaults are what a host without them runs with.
+        // They must not drift apart (JSON with comments, as the configuration reader takes it).
+        var config = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(Scarlet.Testing.TestAssets.RepoRoot, "samples", "Scarlet.WebHost", file), optional: false)
+            .Build();
+        foreach (var (key, value) in HostSetup.HostDefaults.Where(d => d.Key.StartsWith("Logging:", StringComparison.Ordinal)))
+        {
+            Assert.Equal(value, config[key]);
+        }
+
+        Assert.Equal("Information", config["Logging:LogLevel:Default"]);
+    }
 
     [Fact]
     public async Task A_busy_host_writes_under_20_bytes_per_request_at_the_default_levels()
