@@ -14,8 +14,32 @@ rm -rf "$crash_dir" && mkdir -p "$crash_dir"
 export DOTNET_DbgEnableMiniDump=1 DOTNET_DbgMiniDumpType=1 DOTNET_EnableCrashReport=1 \
   DOTNET_DbgMiniDumpName="$crash_dir/core.%p"
 # --blame: if a test host crashes, the log names the test that was running (the sequence file lands in TestResults).
-dotnet test Scarlet.Sdk.sln -c Release --no-build -nologo -v q --blame --logger "console;verbosity=minimal" 2>&1 | tee "$log"
+first=$(mktemp)
+dotnet test Scarlet.Sdk.sln -c Release --no-build -nologo -v q --blame --logger "console;verbosity=minimal" 2>&1 | tee "$first"
 rc=${PIPESTATUS[0]}
+
+# A test host that crashed is rerun once, alone, and says so: the crash and its stack are printed either way (end of
+# this script), and its partial counts give way to the rerun's. Every other failure stands as it is. Why: in about 40
+# runs of this suite one test host died without a stack (stop 27: the Vision tests, never reproduced here, 12 runs
+# under load); a second crash in the rerun fails the run.
+crashed=$(grep -oE 'tests/Scarlet\.[A-Za-z.]+\.Tests/TestResults/[^ ]*/Sequence_[^ ]*\.xml' "$first" | cut -d/ -f2 | sort -u)
+if [ -n "$crashed" ]; then
+  other_failures=$(grep -E 'Failed!  - |\[Test (Collection|Class|Assembly) Cleanup Failure' "$first" | grep -cvF "$(printf '%s.dll\n' $crashed)")
+  # keep every line but the crashed assemblies' counts and the abort notices; the reruns bring their own
+  grep -vE 'Test host process crashed|Test Run Aborted' "$first" | grep -vF "$(printf '%s.dll (\n' $crashed)" > "$log"
+  rerun_rc=0
+  for name in $crashed; do
+    echo "== test host crashed in $name: rerun once (the crash report is printed at the end)" | tee -a "$log"
+    echo "test host crashes: $name" >> "$log"
+    dotnet test "tests/$name" -c Release --no-build -nologo -v q --blame --logger "console;verbosity=minimal" 2>&1 | tee -a "$log"
+    r=${PIPESTATUS[0]}
+    [ "$r" -ne 0 ] && rerun_rc=$r
+  done
+  if [ "$other_failures" -eq 0 ] && [ "$rerun_rc" -eq 0 ]; then rc=0; else [ "$rc" -eq 0 ] && rc=1; [ "$rerun_rc" -ne 0 ] && rc=$rerun_rc; fi
+else
+  cat "$first" > "$log"
+fi
+rm -f "$first"
 
 # .NET picks the vector width from the CPU, so a machine with AVX-512 never runs the 256-bit paths that an AVX2-only
 # machine runs. DOTNET_EnableAVX512=0 turns AVX-512 off (.NET 10 ignores the older DOTNET_EnableAVX512F=0), and
@@ -63,6 +87,7 @@ awk '/^consumer-test: [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
      /(Passed|Failed)!  - Failed:/ {
        gsub(/,/, ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
      }
-     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+     /^test host crashes: / { c += 1 }
+     END { if (c) printf "test host crashes (rerun once): %d\n", c; printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
 rm -f "$log"
 exit "$rc"
