@@ -78,7 +78,7 @@ internal static class Cli
             [Text("det", "det.txt (MOTChallenge detections)"), Text("out", "result.txt", required: true), Text("output-box", "kalman or detection"), Whole("interpolate", "fill gaps up to N frames (0 = off)"),
                 Text("video", "track this video with our detector instead of --det"), Text("overlay", "write an annotated video"), Switch("reid", "appearance re-identification"),
                 Number("score", "person score threshold"), Whole("detect-every", "detect every Nth frame"), Whole("max-frames", "stop after N frames"), Text("views", "split a side-by-side video: LEFT_W,RIGHT_X"),
-                Text("gt", "ground truth gt.txt to score against"), Text("cache", "detection cache file"), Switch("reid-stats", "print re-ID distance statistics"), Text("reid-model", "re-ID model id")]));
+                Text("gt", "ground truth gt.txt to score against"), Text("cache", "detection cache file"), Switch("reid-stats", "print re-ID distance statistics"), Switch("global-ids", "score the cross-camera person ids of a single view (re-entries joined by appearance) instead of its track ids"), Text("reid-model", "re-ID model id")]));
 
         root.Subcommands.Add(Verb("track-cv", "Leave-one-sequence-out choice of tracker settings from a grid.", TrackCvCommand.RunAsync,
             [Text("gt", "MOT train folder", required: true), Text("trackers", "trackers folder", required: true), Text("grid", "grid.txt: 'name: track options' per line", required: true),

@@ -91,6 +91,7 @@ public sealed partial class CommandLineTests
     [InlineData("unknown command 'bench warp'", "bench", "warp")]
     [InlineData("--max-frames takes a whole number, got 'many'", "detect", "x.jpg", "--max-frames", "many")]
     [InlineData("--reid does not apply to 'track'", "track", "--det", "det.txt", "--out", "o.txt", "--size", "10x10", "--fps", "5", "--reid")]
+    [InlineData("--global-ids does not apply to 'track'", "track", "--det", "det.txt", "--out", "o.txt", "--size", "10x10", "--fps", "5", "--global-ids")]
     public void A_command_line_mistake_exits_2_with_one_line_that_names_it(string expected, params string[] args)
     {
         var (code, stdout, stderr) = ScarletProcess.Run(args);

@@ -38,6 +38,7 @@ internal static class TrackVideoCommand
         var trackBuffer = args.Int("track-buffer", 30);
         var cachePath = args.Optional("cache");
         var reIdStats = args.Flag("reid-stats");
+        var globalIds = args.Flag("global-ids");
         var resolverOptions = ResolverOptions(args);
         using var vision = new VisionSetup(args, score);
         var reIdModel = args.Optional("reid-model") ?? ModelCatalog.OsNetX025.Id;
@@ -202,7 +203,8 @@ internal static class TrackVideoCommand
             Console.WriteLine($"recorded detections{(reIdOn ? " and re-ID embeddings" : string.Empty)} -> {cachePath}");
         }
 
-        // Single view: local track ids. Views: global ids, view k's frames shifted by k × frames.
+        // Single view: local track ids (--global-ids: the resolver's person ids, i.e. re-entries joined by appearance).
+        // Views: global ids, view k's frames shifted by k × frames.
         var rows = new List<MotRecord>();
         var localRows = new List<MotRecord>();
         for (var k = 0; k < pipelines.Count; k++)
@@ -213,7 +215,7 @@ internal static class TrackVideoCommand
                 {
                     var f = (int)u.Sequence + (k * frames);
                     var b = person.Box;
-                    rows.Add(new MotRecord(f, views is null ? person.TrackId : person.GlobalId, b.X, b.Y, b.Width, b.Height, person.Score, -1, -1));
+                    rows.Add(new MotRecord(f, views is null && !globalIds ? person.TrackId : person.GlobalId, b.X, b.Y, b.Width, b.Height, person.Score, -1, -1));
                     localRows.Add(new MotRecord(f, person.TrackId + (k * 100_000), b.X, b.Y, b.Width, b.Height, person.Score, -1, -1));
                 }
             }
@@ -228,7 +230,7 @@ internal static class TrackVideoCommand
         }
 
         Console.WriteLine($"{frames} frames in {sw.Elapsed.TotalSeconds:F1} s ({frames / sw.Elapsed.TotalSeconds:F1} fps, {pipelines.Count} view(s){(replay is null ? string.Empty : ", replayed")}); {rows.Count} rows -> {outPath}");
-        if (views is not null)
+        if (views is not null || globalIds)
         {
             Console.WriteLine($"global persons: {rows.Select(r => r.Id).Distinct().Count()}, local tracks: {localRows.Select(r => r.Id).Distinct().Count()}, joins {resolver.Joins} (appearance {resolver.AppearanceJoins}), splits {resolver.Splits}");
         }
@@ -250,7 +252,7 @@ internal static class TrackVideoCommand
             }
 
             var length = frames * pipelines.Count;
-            Report(views is null ? "tracks" : "global ids (views concatenated)", MotEvaluator.Evaluate(gt, rows, MotBenchmark.Mot15, length));
+            Report(views is null ? (globalIds ? "global ids" : "tracks") : "global ids (views concatenated)", MotEvaluator.Evaluate(gt, rows, MotBenchmark.Mot15, length));
             if (views is not null)
             {
                 Report("per-view local ids (no cross-camera resolution)", MotEvaluator.Evaluate(gt, localRows, MotBenchmark.Mot15, length));
