@@ -34,6 +34,7 @@ internal sealed class ZoneAlerts : IHostedService, IDisposable
     private readonly TimeProvider _time;
     private readonly IServiceProvider _services;
     private readonly ILogger<ZoneAlerts> _logger;
+    private readonly RemoteChangeApplier _applier;
     private readonly TimeZoneInfo _storeTime;
     private readonly ConcurrentDictionary<string, (string Org, IReadOnlyList<CameraZone> Zones)> _zones = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, AlertRuleEvaluator> _evaluators = new(StringComparer.Ordinal);
@@ -51,6 +52,7 @@ internal sealed class ZoneAlerts : IHostedService, IDisposable
         _time = time;
         _services = services;
         _logger = logger;
+        _applier = new RemoteChangeApplier("Zones and alert rules", logger, time);
         _storeTime = retail.Value.ResolveTimeZone();
     }
 
@@ -264,24 +266,7 @@ internal sealed class ZoneAlerts : IHostedService, IDisposable
     private async Task FollowAsync(ScarletEvent change, CancellationToken ct)
     {
         await _loaded.Task.WaitAsync(ct);
-        for (var delay = TimeSpan.FromMilliseconds(250); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks)))
-        {
-            try
-            {
-                await ApplyRemoteAsync(change, ct);
-                return;
-            }
-            catch (StoreUnavailableException ex)
-            {
-                _logger.LogWarning("Zones and alert rules: waiting for the store to apply {Topic} event {EventId}: {Reason}", change.Topic, change.EventId, ex.Message);
-                await Task.Delay(delay, _time, ct);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                _logger.LogError(ex, "Zones and alert rules: {Topic} event {EventId} of another host not applied", change.Topic, change.EventId);
-                return;
-            }
-        }
+        await _applier.ApplyAsync(change, c => ApplyRemoteAsync(change, c), ct);
     }
 
     private async Task ApplyRemoteAsync(ScarletEvent change, CancellationToken ct)

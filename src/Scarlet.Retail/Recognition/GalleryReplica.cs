@@ -17,6 +17,7 @@ internal sealed class GalleryReplica : IDisposable
     private readonly CustomerService _customers;
     private readonly PrivacyService _privacy;
     private readonly ILogger _logger;
+    private readonly RemoteChangeApplier _applier;
     private readonly IDisposable _local;
     private readonly IDisposable _remote;
 
@@ -26,6 +27,7 @@ internal sealed class GalleryReplica : IDisposable
         _customers = customers;
         _privacy = privacy;
         _logger = logger;
+        _applier = new RemoteChangeApplier("Gallery replica", logger);
         _local = stream.Subscribe(OnEvent);
 
         // Another host's enrolments arrive without their embeddings, which stay off the bus; they are read from the shared
@@ -128,28 +130,9 @@ internal sealed class GalleryReplica : IDisposable
         }
     }
 
-    private async Task ReplicateAsync(ScarletEvent e, CancellationToken cancellationToken)
-    {
-        // The shared database away: wait for it (later events queue behind this one, in order) rather than lose the change.
-        for (var delay = TimeSpan.FromMilliseconds(250); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks)))
-        {
-            try
-            {
-                await ApplyRemoteAsync(e, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (StoreUnavailableException ex)
-            {
-                _logger.LogWarning("Gallery replica waits for the store to apply {Topic} event {EventId}: {Reason}", e.Topic, e.EventId, ex.Message);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                _logger.LogError(ex, "Gallery replica could not apply {Topic} event {EventId} of another host", e.Topic, e.EventId);
-                return;
-            }
-        }
-    }
+    // The shared database away: wait for it (later events queue behind this one, in order) rather than lose the change.
+    private Task ReplicateAsync(ScarletEvent e, CancellationToken cancellationToken) =>
+        _applier.ApplyAsync(e, ct => ApplyRemoteAsync(e, ct), cancellationToken);
 
     private async Task ApplyRemoteAsync(ScarletEvent e, CancellationToken cancellationToken)
     {
