@@ -39,4 +39,27 @@ public sealed class DemoFacesCameraTests(DemoFacesHostFixture host) : IClassFixt
         Assert.NotNull(name);
         Assert.EndsWith("(demo customer)", name, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_demo_faces_clip_shows_its_people_on_an_empty_street()
+    {
+        // Built at start; over the moving street clip every loop brought that clip's walkers back as new visitors.
+        using var client = await host.AdminClientAsync();
+        var clip = Path.Combine(host.DataDirectory, "demo-faces");
+        using var detector = new Scarlet.Vision.YoloxPersonDetector(TestAssets.YoloxNano);
+        var gapFrames = new[] { 62, 80, 98, 160, 178, 196, 260, 278, 296 }; // the empty gaps after each person
+        var walkers = 0;
+        foreach (var f in gapFrames)
+        {
+            using var frame = OpenCvSharp.Cv2.ImRead(Path.Combine(clip, $"{f:D5}.jpg"));
+            Assert.False(frame.Empty(), $"frame {f} of the demo faces clip");
+            walkers += detector.Detect(frame).Count(d => d.Score >= 0.5f);
+        }
+
+        Assert.Equal(0, walkers);
+
+        // A frame with a person shown holds that person (the pasted photo) and nobody else.
+        using var shown = OpenCvSharp.Cv2.ImRead(Path.Combine(clip, "00030.jpg"));
+        Assert.InRange(detector.Detect(shown).Count(d => d.Score >= 0.5f), 0, 1);
+    }
 }

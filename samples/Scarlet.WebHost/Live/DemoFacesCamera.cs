@@ -17,6 +17,7 @@ internal sealed class DemoFacesCamera(FaceIdentityService faces, PromotionEngine
     private const string PromotionTitle = "Demo: welcome back, 10 % off espresso beans";
     private const int FramesPerPhoto = 15; // 1.5 s at the folder's 10 fps
     private const int GapFrames = 40; // 4 s of empty scene: the track ends (3 s unseen) before the next person
+    private const string ClipVersion = ".clip-v2-empty-street";
 
     // LFW people with many photos: the first three photos of a customer are enrolled, the others are shown.
     private static readonly (string Person, string Name, string Email)[] s_customers =
@@ -39,9 +40,16 @@ internal sealed class DemoFacesCamera(FaceIdentityService faces, PromotionEngine
         }
 
         var clip = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(o.Storage.Path)) ?? ".", "demo-faces");
-        if (!Directory.Exists(clip) || Directory.GetFiles(clip, "*.jpg").Length == 0)
+        // The marker names the clip's version: a data folder kept from before the empty street gets the new clip.
+        if (!File.Exists(Path.Combine(clip, ClipVersion)) || Directory.GetFiles(clip, "*.jpg").Length == 0)
         {
+            if (Directory.Exists(clip))
+            {
+                Directory.Delete(clip, recursive: true);
+            }
+
             Build(lfw, video, clip);
+            File.WriteAllText(Path.Combine(clip, ClipVersion), "people over the median street of the demo video\n");
         }
 
         Customer? first = null;
@@ -106,30 +114,21 @@ internal sealed class DemoFacesCamera(FaceIdentityService faces, PromotionEngine
         Directory.GetFiles(Path.Combine(lfw, person), "*.jpg").Order(StringComparer.Ordinal);
 
     // Customer 1, the stranger, customer 2: four photos each (not the enrolled ones), moving slowly left to right over
-    // the demo video's frames, with an empty gap between people.
+    // the demo video's empty street, with an empty gap between people. The street is the per-pixel median of frames
+    // spread over the clip (its walkers removed): over the moving clip itself, every 30 s loop brought that clip's
+    // pedestrians back as new anonymous visitors (about 20 "visits" a loop beside the three people the camera is for).
     private static void Build(string lfw, string video, string clip)
     {
         Directory.CreateDirectory(clip);
-        using var capture = new VideoCapture(video);
-        using var background = new Mat();
+        using var background = EmptyStreet(video);
         var n = 0;
         void Write(Mat frame) => Cv2.ImWrite(Path.Combine(clip, $"{n++:D5}.jpg"), frame, new ImageEncodingParam(ImwriteFlags.JpegQuality, 90));
-        bool Next()
-        {
-            if (capture.Read(background) && !background.Empty())
-            {
-                return true;
-            }
-
-            capture.Set(VideoCaptureProperties.PosFrames, 0);
-            return capture.Read(background) && !background.Empty();
-        }
 
         string[] people = [s_customers[0].Person, Stranger, s_customers[1].Person];
         foreach (var person in people)
         {
             var shown = Photos(lfw, person).Skip(person == Stranger ? 0 : 3).Take(4).ToList();
-            for (var i = 0; i < shown.Count * FramesPerPhoto && Next(); i++)
+            for (var i = 0; i < shown.Count * FramesPerPhoto; i++)
             {
                 using var photo = Cv2.ImRead(shown[i / FramesPerPhoto], ImreadModes.Color);
                 var side = background.Height * 2 / 5;
@@ -140,10 +139,59 @@ internal sealed class DemoFacesCamera(FaceIdentityService faces, PromotionEngine
                 Write(frame);
             }
 
-            for (var i = 0; i < GapFrames && Next(); i++)
+            for (var i = 0; i < GapFrames; i++)
             {
                 Write(background);
             }
         }
+    }
+
+    // The per-pixel median of MedianFrames frames spread evenly over the video: what stays still (the street) wins over
+    // what passes (the walkers), as in background estimation. Built once per data folder.
+    private static Mat EmptyStreet(string video)
+    {
+        const int MedianFrames = 31;
+        using var capture = new VideoCapture(video);
+        var count = Math.Max(1, (int)capture.Get(VideoCaptureProperties.FrameCount));
+        var samples = new List<byte[]>(MedianFrames);
+        using var frame = new Mat();
+        int width = 0, height = 0;
+        for (var k = 0; k < MedianFrames; k++)
+        {
+            capture.Set(VideoCaptureProperties.PosFrames, (long)k * count / MedianFrames);
+            if (!capture.Read(frame) || frame.Empty())
+            {
+                continue;
+            }
+
+            (width, height) = (frame.Width, frame.Height);
+            using var copy = frame.IsContinuous() ? null : frame.Clone();
+            var bytes = new byte[width * height * 3];
+            System.Runtime.InteropServices.Marshal.Copy((copy ?? frame).Data, bytes, 0, bytes.Length);
+            samples.Add(bytes);
+        }
+
+        if (samples.Count == 0)
+        {
+            throw new InvalidOperationException($"No frame could be read from {video}.");
+        }
+
+        var median = new byte[samples[0].Length];
+        Span<byte> values = stackalloc byte[MedianFrames];
+        for (var i = 0; i < median.Length; i++)
+        {
+            for (var k = 0; k < samples.Count; k++)
+            {
+                values[k] = samples[k][i];
+            }
+
+            var v = values[..samples.Count];
+            v.Sort();
+            median[i] = v[v.Length / 2];
+        }
+
+        var street = new Mat(height, width, MatType.CV_8UC3);
+        System.Runtime.InteropServices.Marshal.Copy(median, 0, street.Data, median.Length);
+        return street;
     }
 }
