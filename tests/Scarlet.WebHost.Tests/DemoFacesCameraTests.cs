@@ -38,6 +38,11 @@ public sealed class DemoFacesCameraTests(DemoFacesHostFixture host) : IClassFixt
 
         Assert.NotNull(name);
         Assert.EndsWith("(demo customer)", name, StringComparison.Ordinal);
+
+        // Both demo customers are enrolled (the README promises Tony and Silvio).
+        var customers = (await client.GetFromJsonAsync<JsonElement>("/api/customers?limit=1000")).GetProperty("items").EnumerateArray()
+            .Select(c => c.GetProperty("name").GetString() ?? string.Empty).Where(n => n.EndsWith("(demo customer)", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(new List<string> { "Silvio (demo customer)", "Tony (demo customer)" }, customers);
     }
 
     [Fact]

@@ -55,7 +55,9 @@ internal sealed class DemoFacesCamera(FaceIdentityService faces, PromotionEngine
         Customer? first = null;
         foreach (var (person, name, email) in s_customers)
         {
-            first ??= await EnrolAsync(o.Organization, Photos(lfw, person).Take(3).ToList(), name, email, ct);
+            // Enrol each one; `first ??= await ...` would skip every enrolment after the first.
+            var customer = await EnrolAsync(o.Organization, Photos(lfw, person).Take(3).ToList(), name, email, ct);
+            first ??= customer;
         }
 
         if (first is not null && !(await promotions.GetPromotionsForAsync(o.Organization, first.Id, "entrance", cancellationToken: ct)).Any(p => p.Title == PromotionTitle))
