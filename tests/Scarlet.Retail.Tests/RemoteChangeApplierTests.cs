@@ -13,21 +13,17 @@ public sealed class RemoteChangeApplierTests
     [Fact]
     public async Task A_change_waits_while_the_store_is_away_doubling_the_wait_to_five_seconds_and_is_applied_once()
     {
-        var time = new FakeTimeProvider(RetailHarness.Start);
+        var time = new WaitClock();
         var applier = new RemoteChangeApplier("test", NullLogger.Instance, time);
-        var attempts = new List<DateTimeOffset>();
+        var attempts = 0;
         var applied = 0;
         var task = applier.ApplyAsync(
             s_change,
             _ =>
             {
-                lock (attempts)
+                if (Interlocked.Increment(ref attempts) <= 8)
                 {
-                    attempts.Add(time.GetUtcNow());
-                    if (attempts.Count <= 8)
-                    {
-                        throw new StoreUnavailableException("the database is restarting");
-                    }
+                    throw new StoreUnavailableException("the database is restarting");
                 }
 
                 applied++;
@@ -35,23 +31,26 @@ public sealed class RemoteChangeApplierTests
             },
             CancellationToken.None);
 
-        // The clock moves a quarter second at a time; each step gives the applier a moment to register its next wait.
-        for (var step = 0; step < 400 && !task.IsCompleted; step++)
+        // The clock moves by exactly each wait the applier arms, so the waits are read, not timed.
+        var waits = new List<TimeSpan>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!task.IsCompleted && DateTime.UtcNow < deadline)
         {
-            time.Advance(TimeSpan.FromMilliseconds(250));
-            await Task.Delay(20);
+            if (time.Waits.TryDequeue(out var wait))
+            {
+                waits.Add(wait);
+                time.Advance(wait);
+            }
+            else
+            {
+                await Task.Delay(2);
+            }
         }
 
         await task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(1, applied);
-        Assert.Equal(9, attempts.Count);
-        double[] expected = [0.25, 0.5, 1, 2, 4, 5, 5, 5];
-        for (var i = 0; i < expected.Length; i++)
-        {
-            var gap = (attempts[i + 1] - attempts[i]).TotalSeconds;
-            // At least the back-off; at most a few clock steps more (the step can come before the wait is registered).
-            Assert.InRange(gap, expected[i], expected[i] + 0.75);
-        }
+        Assert.Equal(9, attempts);
+        Assert.Equal([0.25, 0.5, 1, 2, 4, 5, 5, 5], waits.Select(w => w.TotalSeconds));
     }
 
     [Fact]
@@ -69,5 +68,22 @@ public sealed class RemoteChangeApplierTests
         Assert.False(waiting.IsCompleted);
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    /// <summary>A fake clock that notes each wait once its timer is armed (armed first: an advance cannot come before it).</summary>
+    private sealed class WaitClock() : FakeTimeProvider(RetailHarness.Start)
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<TimeSpan> Waits { get; } = new();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            if (dueTime > TimeSpan.Zero && dueTime != Timeout.InfiniteTimeSpan)
+            {
+                Waits.Enqueue(dueTime);
+            }
+
+            return timer;
+        }
     }
 }

@@ -176,8 +176,11 @@ public sealed class WebhookSinkTests
         {
             public bool Change(TimeSpan dueTime, TimeSpan period)
             {
+                // Armed first, noted second: noted first, the runner could advance the clock before the timer is armed,
+                // which then counts its wait from the advanced time and never fires (a CI run hung here).
+                var changed = inner.Change(dueTime, period);
                 clock.Note(dueTime, period);
-                return inner.Change(dueTime, period);
+                return changed;
             }
 
             public void Dispose() => inner.Dispose();
@@ -200,7 +203,8 @@ public sealed class WebhookSinkTests
                 }
             }
 
-            await work;
+            // A wait the clock was never moved past would hang the run: fail instead.
+            await work.WaitAsync(TimeSpan.FromSeconds(10));
         }
     }
 
