@@ -26,8 +26,6 @@ public sealed class VisitFragmentTests(ITestOutputHelper output)
 {
     private static readonly DateTimeOffset T0 = RetailHarness.Start;
 
-    private static readonly (double m, double g, double d) s_defaults = (new RetailOptions().VisitMinPresenceSeconds, new RetailOptions().VisitLinkGapSeconds, new RetailOptions().VisitLinkDistance);
-
     /// <summary>Sequences with ground truth. MOT17 has no public detections here: its detections are MPNTrack's boxes with the ids removed (DATA.md's option b).</summary>
     private static readonly Sequence[] s_sequences =
     [
@@ -96,6 +94,8 @@ public sealed class VisitFragmentTests(ITestOutputHelper output)
         int Best(Func<int, bool> training) => Enumerable.Range(0, grid.Length)
             .MinBy(p => Enumerable.Range(0, s_sequences.Length).Where(training).Average(s => Error(s, p)));
 
+        var o = new RetailOptions();
+        var defaults = Array.IndexOf(grid, (o.VisitMinPresenceSeconds, o.VisitLinkGapSeconds, o.VisitLinkDistance));
         var heldOut = new double[s_sequences.Length];
         var before = new double[s_sequences.Length];
         for (var s = 0; s < s_sequences.Length; s++)
@@ -105,8 +105,7 @@ public sealed class VisitFragmentTests(ITestOutputHelper output)
             var p = Best(t => s_sequences[t].Scene != s_sequences[held].Scene);
             heldOut[s] = Error(s, p);
             before[s] = Math.Abs(tracks[s] - s_sequences[s].People) / (double)s_sequences[s].People;
-            var d = Array.IndexOf(grid, s_defaults);
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s_sequences[s].Name}: people {s_sequences[s].People}, tracks (visits before) {tracks[s]} ({tracks[s] / (double)s_sequences[s].People:0.00}x), held out: chosen min {grid[p].m} s gap {grid[p].g} s dist {grid[p].d} -> visits {counts[s, p]} ({counts[s, p] / (double)s_sequences[s].People:0.00}x, |error| {heldOut[s]:P1}); library defaults -> {counts[s, d]}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s_sequences[s].Name}: people {s_sequences[s].People}, tracks (visits before) {tracks[s]} ({tracks[s] / (double)s_sequences[s].People:0.00}x), held out: chosen min {grid[p].m} s gap {grid[p].g} s dist {grid[p].d} -> visits {counts[s, p]} ({counts[s, p] / (double)s_sequences[s].People:0.00}x, |error| {heldOut[s]:P1}); library defaults -> {counts[s, defaults]}"));
         }
 
         var all = Best(_ => true);
@@ -191,7 +190,12 @@ public sealed class VisitFragmentTests(ITestOutputHelper output)
     private static List<TrackerDetection>[] ReadDetections(string path)
     {
         var rows = MotChallengeFormat.ReadFile(TestAssets.Data(path));
-        var detections = NewFrames(rows.Max(r => r.Frame));
+        var detections = new List<TrackerDetection>[rows.Max(r => r.Frame) + 1];
+        for (var f = 0; f < detections.Length; f++)
+        {
+            detections[f] = [];
+        }
+
         foreach (var r in rows)
         {
             detections[r.Frame].Add(new TrackerDetection(r.Box, (float)r.Confidence));
@@ -216,17 +220,6 @@ public sealed class VisitFragmentTests(ITestOutputHelper output)
         }
 
         return [.. frames];
-    }
-
-    private static List<TrackerDetection>[] NewFrames(int frames)
-    {
-        var detections = new List<TrackerDetection>[frames + 1];
-        for (var f = 0; f <= frames; f++)
-        {
-            detections[f] = [];
-        }
-
-        return detections;
     }
 
     private static string Person(int trackId) => "track-" + trackId.ToString(CultureInfo.InvariantCulture);

@@ -16,7 +16,6 @@ internal sealed class GalleryReplica : IDisposable
     private readonly OrganizationGalleries _galleries;
     private readonly CustomerService _customers;
     private readonly PrivacyService _privacy;
-    private readonly ILogger _logger;
     private readonly RemoteChangeApplier _applier;
     private readonly IDisposable _local;
     private readonly IDisposable _remote;
@@ -26,7 +25,6 @@ internal sealed class GalleryReplica : IDisposable
         _galleries = galleries;
         _customers = customers;
         _privacy = privacy;
-        _logger = logger;
         _applier = new RemoteChangeApplier("Gallery replica", logger);
         _local = stream.Subscribe(OnEvent);
 
