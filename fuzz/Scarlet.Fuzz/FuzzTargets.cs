@@ -237,7 +237,7 @@ public static class FuzzTargets
         }
     }
 
-    private static void DecodeField(string? base64, string field, int inputLength)
+    private static void DecodeField(Base64Image? base64, string field, int inputLength)
     {
         // The harness's decoder has no memory budget, so the decode completes synchronously.
         using var image = FaceApi.DecodeAsync(Decoder, base64, field, CancellationToken.None).AsTask().GetAwaiter().GetResult();

@@ -73,7 +73,11 @@ internal static class HostSetup
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
         services.AddExceptionHandler<ErrorMapper>();
-        services.AddOpenApi(OpenApiSecurity.Configure);
+        services.AddOpenApi(o =>
+        {
+            OpenApiSecurity.Configure(o);
+            o.AddSchemaTransformer(Base64Image.DescribeAsync);
+        });
         services.AddCors(o => o.AddDefaultPolicy(p =>
         {
             if (host.Security.CorsOrigins.Count > 0)

@@ -159,6 +159,25 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Theory]
+    [InlineData("")]
+    [InlineData("data:image/jpeg;base64,")]
+    [InlineData("DATA:IMAGE/JPEG;BASE64,")]
+    public async Task Decodes_utf8_base64_and_data_urls_as_the_string_does(string prefix)
+    {
+        var jpeg = TestImages.ZidaneJpeg;
+        foreach (var base64 in new[] { Convert.ToBase64String(jpeg), Convert.ToBase64String(jpeg, Base64FormattingOptions.InsertLineBreaks) })
+        {
+            var text = "  " + prefix + base64 + "\n";
+            using var fromUtf8 = await _decoder.DecodeBase64Utf8Async(Encoding.UTF8.GetBytes(text));
+            using var fromString = await _decoder.DecodeBase64Async(text);
+            Assert.Equal((1280, 720), (fromUtf8.Pixels.Width, fromUtf8.Pixels.Height));
+            using var diff = new Mat();
+            Cv2.Absdiff(fromUtf8.Pixels, fromString.Pixels, diff);
+            Assert.Equal(0, Cv2.CountNonZero(diff.Reshape(1)));
+        }
+    }
+
+    [Theory]
     [InlineData(null, "missing")]
     [InlineData("", "empty")]
     [InlineData("   ", "empty")]
@@ -167,10 +186,16 @@ public sealed class ImageDecoderTests : IDisposable
     [InlineData("data:image/png,iVBORw0KGgo=", "not base64-encoded")]
     [InlineData("data:text/plain;base64,aGVsbG8=", "not an image")]
     [InlineData("aGVsbG8gd29ybGQsIHRoaXMgaXMgdGV4dA==", "not an image")]
-    public void Bad_text_is_rejected_with_a_clear_message(string? text, string expected)
+    [InlineData("aGVsbG8g\u00e9", "not valid base64")]
+    public async Task Bad_text_is_rejected_with_a_clear_message(string? text, string expected)
     {
         var ex = Assert.Throws<InvalidImageException>(() => _decoder.DecodeBase64(text));
         Assert.Contains(expected, ex.Message, StringComparison.OrdinalIgnoreCase);
+        if (text is not null)
+        {
+            var utf8 = await Assert.ThrowsAsync<InvalidImageException>(async () => await _decoder.DecodeBase64Utf8Async(Encoding.UTF8.GetBytes(text)));
+            Assert.Equal(ex.Message, utf8.Message);
+        }
     }
 
     [Fact]

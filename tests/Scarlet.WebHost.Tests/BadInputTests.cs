@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Scarlet.Testing;
 
 namespace Scarlet.WebHost.Tests;
 
@@ -34,6 +35,7 @@ public sealed class BadInputTests(HostFixture host)
         { "POST", "/register", $$"""{"name":"x","face_image_b64":"{{NotImage}}"}""", 400 },
         { "POST", "/register", """{"name":42}""", 400 },
         { "POST", "/register", "not json", 400 },
+        { "POST", "/register", $$"""{"name":"x","face_image_b64":"{{NotImage}}","face_images_b64":[null]}""", 400 },
         { "GET", "/cameras/nope/stream", null, 404 },
         { "GET", "/cameras/nope/tracking", null, 404 },
         { "GET", "/cameras/nope/snapshot", null, 404 },
@@ -45,6 +47,9 @@ public sealed class BadInputTests(HostFixture host)
         { "POST", "/generate-embedding", $$"""{"face_image_b64":"{{NotImage}}"}""", 400 },
         { "POST", "/recognize", $$"""{"face_image_b64":"{{BadBase64}}"}""", 400 },
         { "POST", "/recognize", "null", 400 },
+        { "POST", "/recognize", """{"face_image_b64":42}""", 400 },
+        { "POST", "/recognize", """{"face_image_b64":["aGVsbG8="]}""", 400 },
+        { "POST", "/recognize", """{"face_image_b64":"  "}""", 400 },
         { "GET", "/users/nobody/face", null, 404 },
         { "POST", "/process-frame", "{}", 400 },
         { "POST", "/process-frame", $$"""{"frame_b64":"{{NotImage}}"}""", 400 },
@@ -157,6 +162,24 @@ public sealed class BadInputTests(HostFixture host)
         using var content = new StringContent(JsonSerializer.Serialize(new { face_image_b64 = Convert.ToBase64String(png) }), Encoding.UTF8, "application/json");
         using var response = await client.PostAsync("/recognize", content);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Escaped_base64_in_json_is_read_as_the_text_it_stands_for()
+    {
+        // JSON may escape any character ('/' as "\/" by some encoders, letters as \uXXXX): the image field is unescaped
+        // into its pooled buffer, not taken byte for byte.
+        using var client = await host.KeyClientAsync("device");
+        var base64 = Photos.Base64(Photos.Lfw("Adrien_Brody", 1));
+        Assert.Contains("/", base64, StringComparison.Ordinal);
+        var escaped = base64.Replace("/", "\\/", StringComparison.Ordinal).Replace("A", "\\u0041", StringComparison.Ordinal);
+        using var content = new StringContent("{\"face_image_b64\":\"" + escaped + "\"}", Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync("/generate-embedding", content);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        using var plain = await client.PostAsync("/generate-embedding", new StringContent(JsonSerializer.Serialize(new { face_image_b64 = base64 }), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        Assert.Equal(await plain.Content.ReadAsStringAsync(), text);
     }
 
     [Fact]

@@ -14,6 +14,16 @@ namespace Scarlet.WebHost.Tests;
 public sealed class OpenApiSecurityTests(HostFixture host)
 {
     [Fact]
+    public async Task Image_fields_are_described_as_the_strings_they_are_on_the_wire()
+    {
+        using var anon = host.CreateClient();
+        var doc = await anon.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var image = doc.GetProperty("components").GetProperty("schemas").GetProperty("Base64Image");
+        Assert.Equal("string", image.GetProperty("type").GetString());
+        Assert.Contains("data URL", image.GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Security_schemes_are_declared_and_every_operation_says_which_it_takes()
     {
         using var anon = host.CreateClient();

@@ -8,14 +8,14 @@ using Scarlet.WebHost.Security;
 
 namespace Scarlet.WebHost.Api;
 
-internal sealed record FaceImageRequest(string? FaceImageB64);
+internal sealed record FaceImageRequest(Base64Image? FaceImageB64);
 
 /// <summary>
 /// A registration: <c>face_image_b64</c> as in the seed, and optionally <c>face_images_b64</c> with more photos of the same
 /// person (up to 5 in all): every photo becomes a template, which finds the customer again more often at the same
 /// false-match rate (94 % instead of 91 % with two photos; docs/recognition.md).
 /// </summary>
-internal sealed record RegisterRequest(string? Name, string? Email, string? FaceImageB64, IReadOnlyList<string>? FaceImagesB64 = null);
+internal sealed record RegisterRequest(string? Name, string? Email, Base64Image? FaceImageB64, IReadOnlyList<Base64Image?>? FaceImagesB64 = null);
 
 /// <summary>
 /// A registration: <c>possible_duplicate</c> when the face resembles another customer's (a lookalike, registered and
@@ -38,7 +38,7 @@ internal sealed record RecognizedUser(string Id, string Name, float Confidence, 
 /// <summary>Matched faces; boxes in the pixels of the image sent, whose size is <c>frame_width</c> x <c>frame_height</c>.</summary>
 internal sealed record RecognizeResponse(IReadOnlyList<RecognizedUser> TrackedObjects, int FrameWidth, int FrameHeight);
 
-internal sealed record ProcessFrameRequest(string? FrameB64, string? CameraId, string? StoreZone);
+internal sealed record ProcessFrameRequest(Base64Image? FrameB64, string? CameraId, string? StoreZone);
 
 internal sealed record FrameDetection(float[] Bbox, string? UserId, float Confidence, string? Name, string? LoyaltyStatus, string ObjectId, string Status)
 {
@@ -77,16 +77,20 @@ internal static class FaceApi
 
     /// <summary>
     /// Decodes a request's base64 image through the process's one <see cref="ImageDecoder"/> (its memory budget, pooled
-    /// base64 buffer and JPEG scaled decode): a bad image is a 400, a busy budget a 503 with Retry-After (ErrorMapper).
+    /// base64 buffer and JPEG scaled decode) and gives the text's buffer back: a bad image is a 400, a busy budget a 503
+    /// with Retry-After (ErrorMapper).
     /// </summary>
-    public static ValueTask<DecodedImage> DecodeAsync(ImageDecoder decoder, string? base64, string field, CancellationToken ct)
+    public static async ValueTask<DecodedImage> DecodeAsync(ImageDecoder decoder, Base64Image? base64, string field, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(base64))
+        if (base64 is null || base64.IsBlank)
         {
             throw ApiException.BadRequest($"{field} is required", field);
         }
 
-        return decoder.DecodeBase64Async(base64, ct);
+        using (base64)
+        {
+            return await decoder.DecodeBase64Utf8Async(base64.Utf8, ct);
+        }
     }
 
     public static async Task<IResult> RegisterAsync(RegisterRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, TimeProvider time, CancellationToken ct)
@@ -205,7 +209,7 @@ internal static class FaceApi
 
     public static async Task<IResult> ProcessFrameAsync(ProcessFrameRequest? body, HttpContext http, HostContext ctx, ImageDecoder decoder, FaceIdentityService faces, AuditTrail audit, TimeProvider time, InferenceGate gate, FaceAttributesFeature attributes, AttributeStatistics statistics, CancellationToken ct)
     {
-        if (body is null || string.IsNullOrWhiteSpace(body.FrameB64))
+        if (body?.FrameB64 is null || body.FrameB64.IsBlank)
         {
             throw ApiException.BadRequest("frame_b64 is required");
         }

@@ -56,6 +56,16 @@ internal static class DetectorInput
     }
 }
 
+/// <summary>
+/// The detectors' input tensors (a 640x640 model takes 1.2 M floats). Not the shared pool: it drops its large arrays at
+/// full collections under memory pressure, so during issue 21's image-bomb waves every detection allocated its tensor
+/// afresh (68 MB of dead 8 MB tensors in one heap dump). This pool keeps a few per size for the life of the process.
+/// </summary>
+internal static class DetectorTensors
+{
+    public static ArrayPool<float> Pool { get; } = ArrayPool<float>.Create(maxArrayLength: 1 << 22, maxArraysPerBucket: 4);
+}
+
 /// <summary>Pooled storage for detection candidates and their NMS.</summary>
 internal sealed class CandidateBuffer<TExtra> : IDisposable
 {

@@ -96,7 +96,7 @@ public sealed class YoloxPersonDetector : IPersonDetector, IDisposable
         var sx = (float)rw / image.Width;
         var sy = (float)rh / image.Height;
         var length = 3 * _width * _height;
-        var buffer = ArrayPool<float>.Shared.Rent(length);
+        var buffer = DetectorTensors.Pool.Rent(length);
         try
         {
             ImageTensor.Write(image, rw, rh, _width, _height, buffer.AsSpan(0, length), toRgb: false, Ones, Zeros, padValue: 114f);
@@ -110,7 +110,7 @@ public sealed class YoloxPersonDetector : IPersonDetector, IDisposable
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(buffer);
+            DetectorTensors.Pool.Return(buffer);
         }
     }
 

@@ -102,7 +102,7 @@ public sealed class YuNetFaceDetector : IFaceDetector, IDisposable
         var sx = (float)rw / image.Width;
         var sy = (float)rh / image.Height;
         var length = 3 * netW * netH;
-        var buffer = ArrayPool<float>.Shared.Rent(length);
+        var buffer = DetectorTensors.Pool.Rent(length);
         try
         {
             ImageTensor.Write(image, rw, rh, netW, netH, buffer.AsSpan(0, length), toRgb: false, Ones, Zeros, padValue: 0f);
@@ -115,7 +115,7 @@ public sealed class YuNetFaceDetector : IFaceDetector, IDisposable
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(buffer);
+            DetectorTensors.Pool.Return(buffer);
         }
     }
 

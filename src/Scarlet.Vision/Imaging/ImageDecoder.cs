@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Buffers.Text;
+using System.Text;
 using System.Threading.RateLimiting;
 using OpenCvSharp;
 
@@ -15,8 +17,8 @@ public sealed class ImageDecoder
     private const string DefaultCameraId = "image";
 
     // Base64 bytes live only while decoding. The shared pool would keep up to 32 arrays per size and core, so a burst of
-    // 40 large uploads left ~100 MB of idle buffers behind (issue 21); this pool keeps few, and none above 1 MB.
-    private static readonly ArrayPool<byte> s_base64Pool = ArrayPool<byte>.Create(maxArrayLength: 1024 * 1024, maxArraysPerBucket: 8);
+    // 40 large uploads left ~100 MB of idle buffers behind (issue 21); this pool keeps four per size, none above 2 MB.
+    private static readonly ArrayPool<byte> s_base64Pool = ArrayPool<byte>.Create(maxArrayLength: 2 * 1024 * 1024, maxArraysPerBucket: 4);
     private readonly TimeProvider _timeProvider;
 
     /// <summary>Creates a decoder.</summary>
@@ -192,8 +194,30 @@ public sealed class ImageDecoder
     /// <exception cref="ImageBudgetExceededException">The budget stayed in use by other images for the whole queue timeout.</exception>
     public async ValueTask<DecodedImage> DecodeBase64Async(string? base64OrDataUrl, CancellationToken cancellationToken = default)
     {
-        using var activity = ScarletDiagnostics.Activities.StartActivity("image.decode");
         var (buffer, written) = RentBase64Bytes(base64OrDataUrl);
+        return await DecodeBase64BytesAsync(buffer, written, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Decodes base64 or a data URL given as UTF-8 text (as a JSON body carries it), as
+    /// <see cref="DecodeBase64Async(string, CancellationToken)"/> does, without a UTF-16 string of the text: a web host
+    /// that reads the field into a pooled buffer holds 1.4 MB per 1 MB photo instead of a 2.8 MB string.
+    /// </summary>
+    /// <param name="utf8Base64OrDataUrl">Plain base64 or a base64 data URL of a JPEG, PNG, BMP or WebP image, as UTF-8.</param>
+    /// <param name="cancellationToken">Cancels the wait for the budget.</param>
+    /// <returns>The decoded image; the caller disposes it.</returns>
+    /// <exception cref="InvalidImageException">The text is empty, not base64, or not an acceptable image.</exception>
+    /// <exception cref="ImageBudgetExceededException">The budget stayed in use by other images for the whole queue timeout.</exception>
+    public async ValueTask<DecodedImage> DecodeBase64Utf8Async(ReadOnlyMemory<byte> utf8Base64OrDataUrl, CancellationToken cancellationToken = default)
+    {
+        var (buffer, written) = RentBase64Bytes(utf8Base64OrDataUrl.Span);
+        return await DecodeBase64BytesAsync(buffer, written, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Decodes the image in a buffer from <see cref="s_base64Pool"/> and returns the buffer.</summary>
+    private async ValueTask<DecodedImage> DecodeBase64BytesAsync(byte[] buffer, int written, CancellationToken cancellationToken)
+    {
+        using var activity = ScarletDiagnostics.Activities.StartActivity("image.decode");
         try
         {
             return await DecodeAsync(buffer.AsMemory(0, written), cancellationToken).ConfigureAwait(false);
@@ -328,10 +352,34 @@ public sealed class ImageDecoder
         }
     }
 
-    /// <summary>The bytes of base64 text or a data URL in a buffer rented from the shared pool; the caller returns it.</summary>
+    /// <summary>The bytes of base64 text or a data URL in a buffer rented from <see cref="s_base64Pool"/>; the caller returns it.</summary>
     private (byte[] Buffer, int Written) RentBase64Bytes(string? base64OrDataUrl)
     {
-        var text = Base64Payload(base64OrDataUrl);
+        if (base64OrDataUrl is null)
+        {
+            throw new InvalidImageException("The image is missing (null).");
+        }
+
+        // Base64 and data URLs are ASCII: one byte a character, and anything else is not base64.
+        var ascii = s_base64Pool.Rent(Math.Max(1, base64OrDataUrl.Length));
+        try
+        {
+            if (Ascii.FromUtf16(base64OrDataUrl, ascii, out var length) != OperationStatus.Done)
+            {
+                throw new InvalidImageException("The text is not valid base64.");
+            }
+
+            return RentBase64Bytes(ascii.AsSpan(0, length));
+        }
+        finally
+        {
+            s_base64Pool.Return(ascii);
+        }
+    }
+
+    private (byte[] Buffer, int Written) RentBase64Bytes(ReadOnlySpan<byte> utf8)
+    {
+        var text = Base64Payload(utf8);
 
         // Base64 carries 3 bytes per 4 characters: refuse oversized text before allocating for it.
         var maxDecoded = ((long)text.Length * 3) / 4;
@@ -342,7 +390,7 @@ public sealed class ImageDecoder
         }
 
         var buffer = s_base64Pool.Rent((int)Math.Max(1, Math.Min(maxDecoded + 3, int.MaxValue)));
-        if (!Convert.TryFromBase64Chars(text, buffer, out var written))
+        if (Base64.DecodeFromUtf8(text, buffer, out _, out var written) != OperationStatus.Done)
         {
             s_base64Pool.Return(buffer);
             throw new InvalidImageException("The text is not valid base64.");
@@ -351,40 +399,35 @@ public sealed class ImageDecoder
         return (buffer, written);
     }
 
-    private static ReadOnlySpan<char> Base64Payload(string? text)
+    private static ReadOnlySpan<byte> Base64Payload(ReadOnlySpan<byte> text)
     {
-        if (text is null)
-        {
-            throw new InvalidImageException("The image is missing (null).");
-        }
-
-        var span = text.AsSpan().Trim();
+        var span = text.Trim(" \t\r\n\f\v"u8);
         if (span.IsEmpty)
         {
             throw new InvalidImageException("The image is empty (no base64 text).");
         }
 
-        if (!span.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
+        if (!StartsWithIgnoreCase(span, "data:"u8))
         {
             return span;
         }
 
-        var comma = span.IndexOf(',');
+        var comma = span.IndexOf((byte)',');
         if (comma < 0)
         {
             throw new InvalidImageException("The data URL has no ',' before its payload.");
         }
 
         var header = span[5..comma];
-        if (!header.EndsWith(";base64", StringComparison.OrdinalIgnoreCase))
+        if (!EndsWithIgnoreCase(header, ";base64"u8))
         {
             throw new InvalidImageException("The data URL is not base64-encoded (';base64' is missing).");
         }
 
         var mediaType = header[..^7];
-        if (!mediaType.IsEmpty && !mediaType.StartsWith("image/", StringComparison.OrdinalIgnoreCase))
+        if (!mediaType.IsEmpty && !StartsWithIgnoreCase(mediaType, "image/"u8))
         {
-            throw new InvalidImageException($"The data URL is not an image: media type '{mediaType}'.");
+            throw new InvalidImageException($"The data URL is not an image: media type '{Encoding.UTF8.GetString(mediaType)}'.");
         }
 
         var payload = span[(comma + 1)..];
@@ -396,12 +439,18 @@ public sealed class ImageDecoder
         return payload;
     }
 
-    private static long CountNonWhitespace(ReadOnlySpan<char> text)
+    private static bool StartsWithIgnoreCase(ReadOnlySpan<byte> text, ReadOnlySpan<byte> prefix) =>
+        text.Length >= prefix.Length && Ascii.EqualsIgnoreCase(text[..prefix.Length], prefix);
+
+    private static bool EndsWithIgnoreCase(ReadOnlySpan<byte> text, ReadOnlySpan<byte> suffix) =>
+        text.Length >= suffix.Length && Ascii.EqualsIgnoreCase(text[^suffix.Length..], suffix);
+
+    private static long CountNonWhitespace(ReadOnlySpan<byte> text)
     {
         long count = 0;
         foreach (var c in text)
         {
-            if (!char.IsWhiteSpace(c))
+            if (c is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)'\f' or (byte)'\v'))
             {
                 count++;
             }
