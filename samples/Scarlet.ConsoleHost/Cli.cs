@@ -75,7 +75,7 @@ internal static class Cli
         root.Subcommands.Add(gate);
 
         root.Subcommands.Add(Verb("track", "Track given detections (--det) or our own detector's (--video) and write a MOTChallenge result file.", TrackCommand.RunAsync, Sequence, Tracker, Vision, Resolver,
-            [Text("det", "det.txt (MOTChallenge detections)"), Text("out", "result.txt", required: true), Text("output-box", "kalman or detection"), Whole("interpolate", "fill gaps up to N frames (0 = off)"),
+            [Text("det", "det.txt (MOTChallenge detections)"), Text("out", "result.txt", required: true), Text("output-box", "kalman or detection (default detection)"), Whole("interpolate", "fill gaps up to N frames (default 240, 0 = off)"), Whole("link-gap", "join tracks across gaps up to N frames (default 240, 0 = off)"), Number("link-cost", "largest cost of a join (default 0.5)"), Number("smooth", "smooth boxes over time, Gaussian sigma in frames (default 2, 0 = off)"),
                 Text("video", "track this video with our detector instead of --det"), Text("overlay", "write an annotated video"), Switch("reid", "appearance re-identification"),
                 Number("score", "person score threshold"), Whole("detect-every", "detect every Nth frame"), Whole("max-frames", "stop after N frames"), Text("views", "split a side-by-side video: LEFT_W,RIGHT_X"),
                 Text("gt", "ground truth gt.txt to score against"), Text("cache", "detection cache file"), Switch("reid-stats", "print re-ID distance statistics"), Switch("global-ids", "score the cross-camera person ids of a single view (re-entries joined by appearance) instead of its track ids"), Text("reid-model", "re-ID model id")]));
@@ -124,7 +124,7 @@ internal static class Cli
     public static CliArgs ParseGridLine(string[] tokens)
     {
         var line = Verb("grid-line", "a track-cv grid line", _ => Task.FromResult(0), Tracker,
-            [Text("output-box", "kalman or detection"), Whole("interpolate", "fill gaps up to N frames")]);
+            [Text("output-box", "kalman or detection"), Whole("interpolate", "fill gaps up to N frames"), Whole("link-gap", "join tracks across gaps up to N frames"), Number("link-cost", "largest cost of a join"), Number("smooth", "smooth boxes over time (sigma in frames)")]);
         var parse = line.Parse(tokens, CliRunner.Parser);
         return parse.Errors.Count == 0 ? new CliArgs(parse) : throw new UsageException(CliRunner.Describe(parse));
     }

@@ -92,6 +92,7 @@ public sealed partial class CommandLineTests
     [InlineData("--max-frames takes a whole number, got 'many'", "detect", "x.jpg", "--max-frames", "many")]
     [InlineData("--reid does not apply to 'track'", "track", "--det", "det.txt", "--out", "o.txt", "--size", "10x10", "--fps", "5", "--reid")]
     [InlineData("--global-ids does not apply to 'track'", "track", "--det", "det.txt", "--out", "o.txt", "--size", "10x10", "--fps", "5", "--global-ids")]
+    [InlineData("--link-gap takes the largest gap in frames to join across", "track", "--det", "det.txt", "--out", "o.txt", "--size", "10x10", "--fps", "5", "--link-gap", "-1")]
     public void A_command_line_mistake_exits_2_with_one_line_that_names_it(string expected, params string[] args)
     {
         var (code, stdout, stderr) = ScarletProcess.Run(args);

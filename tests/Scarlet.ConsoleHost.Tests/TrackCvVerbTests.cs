@@ -8,7 +8,9 @@ public sealed class TrackCvVerbTests
     public void Track_cv_with_raw_sequences_folds_them_in_and_scores_the_check_sequence_with_the_all_fold_choice()
     {
         var grid = Path.Combine(Path.GetTempPath(), $"scarlet-track-cv-{Guid.NewGuid():N}.txt");
-        File.WriteAllLines(grid, ["off: --momentum 0", "no-recovery: --recovery-iou 0", "on:"]);
+        // The tracker's own output (the fourth pass's figures): no offline post-processing.
+        const string trackerOnly = "--output-box kalman --link-gap 0 --interpolate 0 --smooth 0";
+        File.WriteAllLines(grid, [$"off: --momentum 0 {trackerOnly}", $"no-recovery: --recovery-iou 0 {trackerOnly}", $"on: {trackerOnly}"]);
         try
         {
             var (code, stdout, stderr) = ScarletProcess.Run(
@@ -36,6 +38,39 @@ public sealed class TrackCvVerbTests
         finally
         {
             File.Delete(grid);
+        }
+    }
+
+    [Fact]
+    public void Track_post_processes_by_default_and_the_flags_turn_it_off()
+    {
+        var outDir = Directory.CreateTempSubdirectory("scarlet-track-offline-");
+        try
+        {
+            string[] common = ["track", "--det", TestAssets.Data("mot15/train/PETS09-S2L1/det/det.txt"), "--size", "768x576", "--fps", "10"];
+            var raw = Summary([.. common, "--out", Path.Combine(outDir.FullName, "raw.txt"), "--output-box", "kalman", "--link-gap", "0", "--interpolate", "0", "--smooth", "0"]);
+            var linked = Summary([.. common, "--out", Path.Combine(outDir.FullName, "linked.txt")]);
+            Assert.True(linked.Tracks < raw.Tracks, $"tracks {raw.Tracks} -> {linked.Tracks}");
+            Assert.True(linked.Rows > raw.Rows, $"rows {raw.Rows} -> {linked.Rows}");
+            Assert.Equal(linked.Tracks, File.ReadLines(Path.Combine(outDir.FullName, "linked.txt")).Select(l => l.Split(',')[1]).Distinct().Count());
+
+            // Scored, the defaults give docs/tracking.md's fifth-pass PETS09 figures.
+            var (code, stdout, stderr) = ScarletProcess.Run("mot-eval", "--gt", TestAssets.Data("video/vtest_annotations/gt_mot.txt"), "--res", Path.Combine(outDir.FullName, "linked.txt"), "--benchmark", "MOT15");
+            Assert.True(code == 0, stderr + stdout);
+            Assert.Contains("HOTA=0.4811 MOTA=0.7331 IDF1=0.6352", stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            outDir.Delete(recursive: true);
+        }
+
+        static (int Rows, int Tracks) Summary(string[] args)
+        {
+            var (code, stdout, stderr) = ScarletProcess.Run(args);
+            Assert.True(code == 0, stderr + stdout);
+            var line = stdout.Trim();
+            int Field(string name) => int.Parse(System.Text.RegularExpressions.Regex.Match(line, $@"\b{name}=(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            return (Field("rows"), Field("tracks"));
         }
     }
 }

@@ -23,19 +23,7 @@ internal static class TrackCommand
         var outPath = args.Required("out");
         var (frames, fps) = TrackInputs.ReadSequence(args, required: true);
         var options = TrackInputs.ReadOptions(args, fps);
-        var outputBox = args.Optional("output-box") ?? "kalman";
-        if (outputBox is not ("kalman" or "detection"))
-        {
-            throw new UsageException($"--output-box takes kalman or detection, got '{outputBox}'");
-        }
-
-        var useDetectionBox = outputBox == "detection";
-        var interpolate = args.Int("interpolate", 0);
-        if (interpolate < 0)
-        {
-            throw new UsageException("--interpolate takes the largest gap in frames to fill (0 = off)");
-        }
-
+        var output = TrackOutput.Read(args);
         args.EnsureAllUsed();
 
         var perFrame = TrackInputs.LoadDetections(det, frames);
@@ -48,34 +36,30 @@ internal static class TrackCommand
         }
 
         var results = new List<MotRecord>();
-        var ids = new HashSet<int>();
         for (var f = 0; f < perFrame.Length; f++)
         {
             foreach (var track in tracker.Update(perFrame[f]))
             {
-                var b = useDetectionBox ? track.DetectionBox : track.Box;
+                var b = output.DetectionBox ? track.DetectionBox : track.Box;
                 results.Add(new MotRecord(f + 1, track.Id, b.X, b.Y, b.Width, b.Height, track.Score, -1, -1));
-                ids.Add(track.Id);
             }
         }
 
-        if (interpolate > 0)
-        {
-            results = MotInterpolation.FillGaps(results, interpolate);
-        }
-
-        var rows = results.Count;
+        // Tracks as written: the offline link joins some into one.
+        results = output.Finish(results);
+        var ids = new HashSet<int>();
         await using (var writer = new StreamWriter(outPath, append: false))
         {
             foreach (var r in results)
             {
                 MotChallengeFormat.WriteResult(writer, r);
+                ids.Add(r.Id);
             }
         }
 
         Console.Out.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"mode={options.Mode} frames={perFrame.Length} rows={rows} tracks={ids.Count} seconds={sw.Elapsed.TotalSeconds:F3} out={outPath}"));
+            $"mode={options.Mode} frames={perFrame.Length} rows={results.Count} tracks={ids.Count} seconds={sw.Elapsed.TotalSeconds:F3} out={outPath}"));
         return ExitCodes.Ok;
     }
 }

@@ -210,8 +210,7 @@ internal static class TrackCvCommand
     {
         var args = Cli.ParseGridLine(optionArgs);
         var options = TrackInputs.ReadOptions(args, fps);
-        var useDetectionBox = (args.Optional("output-box") ?? "kalman") == "detection";
-        var interpolate = args.Int("interpolate", 0);
+        var output = TrackOutput.Read(args);
         args.EnsureAllUsed();
         var tracker = new MultiObjectTracker(options);
         var results = new List<MotRecord>();
@@ -219,12 +218,12 @@ internal static class TrackCvCommand
         {
             foreach (var track in tracker.Update(perFrame[f]))
             {
-                var b = useDetectionBox ? track.DetectionBox : track.Box;
+                var b = output.DetectionBox ? track.DetectionBox : track.Box;
                 results.Add(new MotRecord(f + 1, track.Id, b.X, b.Y, b.Width, b.Height, track.Score, -1, -1));
             }
         }
 
-        return interpolate > 0 ? MotInterpolation.FillGaps(results, interpolate) : results;
+        return output.Finish(results);
     }
 
     private sealed record CvSequence(string Name, string Group, List<MotRecord> Gt, TrackerDetection[][] Detections, double Fps, int Length, MotBenchmark Benchmark);
