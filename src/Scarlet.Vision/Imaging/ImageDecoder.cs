@@ -401,7 +401,7 @@ public sealed class ImageDecoder
 
     private static ReadOnlySpan<byte> Base64Payload(ReadOnlySpan<byte> text)
     {
-        var span = text.Trim(" \t\r\n\f\v"u8);
+        var span = text.Trim(AsciiWhitespace);
         if (span.IsEmpty)
         {
             throw new InvalidImageException("The image is empty (no base64 text).");
@@ -439,6 +439,9 @@ public sealed class ImageDecoder
         return payload;
     }
 
+    /// <summary>ASCII whitespace: trimmed around base64 text and not counted towards its size.</summary>
+    private static ReadOnlySpan<byte> AsciiWhitespace => " \t\r\n\f\v"u8;
+
     private static bool StartsWithIgnoreCase(ReadOnlySpan<byte> text, ReadOnlySpan<byte> prefix) =>
         text.Length >= prefix.Length && Ascii.EqualsIgnoreCase(text[..prefix.Length], prefix);
 
@@ -450,7 +453,7 @@ public sealed class ImageDecoder
         long count = 0;
         foreach (var c in text)
         {
-            if (c is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)'\f' or (byte)'\v'))
+            if (!AsciiWhitespace.Contains(c))
             {
                 count++;
             }
